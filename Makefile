@@ -1,0 +1,109 @@
+# Meridian build. `make` builds bin/meridian; `make SAN=1 ...` builds everything with
+# ASan + UBSan into build/san (binary build/san/bin/meridian); `make test` bootstraps,
+# builds and runs every test; `make run` starts the service on its embedded default.
+
+CC      ?= cc
+PKGS    := libuv jansson
+SAN     ?= 0
+PYTHON  := /usr/bin/python3
+
+ifeq ($(SAN),1)
+  BUILD    := build/san
+  OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDSAN    := -fsanitize=address,undefined
+  BIN      := $(BUILD)/bin/meridian
+else
+  BUILD    := build/release
+  OPTFLAGS := -O2 -g
+  LDSAN    :=
+  BIN      := bin/meridian
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc $(OPTFLAGS) -MMD -MP
+LDLIBS   = $(PKG_LIBS) -lm
+
+LIB_SRC   := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRC   := $(shell find src/cli -name '*.c' | sort)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB       := $(BUILD)/libmeridian.a
+
+UNIT_SRC  := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
+UNIT_BIN  := $(UNIT_SRC:%.c=$(BUILD)/%)
+FUZZ_SRC  := $(shell find tests/fuzz -name 'fuzz_*.c' 2>/dev/null | sort)
+FUZZ_NAMES:= $(notdir $(FUZZ_SRC:.c=))
+REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
+
+.PHONY: all bootstrap test unit fuzz-replay e2e run fuzz bench clean format
+
+all: $(BIN)
+
+bootstrap:
+	@scripts/bootstrap
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDSAN) -o $@ $< $(LIB) $(LDLIBS) -lcriterion
+
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDSAN) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2; done
+
+# Replays every fuzz corpus (tests/fuzz/corpus/<driver>/) through its driver.
+fuzz-replay: $(REPLAY_BIN)
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  echo "== replay $$n"; $(BUILD)/tests/fuzz/replay_$$n tests/fuzz/corpus/$$n; done
+
+e2e: $(BIN)
+	MERIDIAN_BIN=$(abspath $(BIN)) MERIDIAN_SAN=$(SAN) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+test: bootstrap
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) fuzz-replay
+	$(MAKE) e2e
+
+run: bootstrap
+	$(MAKE) all
+	$(BIN) run
+
+# libFuzzer: make fuzz [FUZZ=fuzz_http_parser] [FUZZ_SECONDS=600]
+FUZZ         ?= fuzz_http_parser
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+fuzz:
+	@mkdir -p $(FUZZ_BUILD)/work/$(FUZZ)
+	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	  -o $(FUZZ_BUILD)/$(FUZZ) tests/fuzz/$(FUZZ).c $(LIB_SRC) $(LDLIBS)
+	$(FUZZ_BUILD)/$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+	  $(FUZZ_BUILD)/work/$(FUZZ) tests/fuzz/corpus/$(FUZZ)
+
+bench: all
+	bench/proxy
+
+format:
+	clang-format -i $$(find src tests -name '*.[ch]')
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,97 @@
+/* gateway_config: the configuration snapshot (docs/snapshot.md) compiled into an immutable,
+ * reference-counted structure that one unit serves from.
+ *
+ * Ownership: gateway_config_compile() returns a config with one reference, owned by the
+ * caller. The unit holds one reference for "the current config" and every request in
+ * flight holds one more, so a swap (SIGHUP, later a pushed snapshot) never frees a config
+ * a request is still using. A unit is single-threaded: references are plain counters,
+ * but compile may run on a worker thread because it touches no shared state.
+ *
+ * Nothing here is looked up by name on the request path: the route table, parsed backend
+ * URLs and per-operation settings are all resolved when compiling. */
+#ifndef MERIDIAN_GATEWAY_CONFIG_H
+#define MERIDIAN_GATEWAY_CONFIG_H
+
+#include "base/slice.h"
+#include "http/parser.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct route_table route_table_t;
+
+/* An http:// origin, parsed once. */
+typedef struct {
+    char *url;         /* as written */
+    char *host;        /* host name or IP literal, without brackets */
+    uint16_t port;
+    char *base_path;   /* path prefix without trailing '/', "" for none */
+    char *host_header; /* value to send as Host: "host" or "host:port" */
+    char *origin_key;  /* "host:port", the upstream pool key */
+} gw_backend_url_t;
+
+typedef struct gw_api gw_api_t;
+
+typedef struct {
+    char *id;
+    char *display_name;
+    char *method;           /* upper-case token, "*" for any method */
+    http_method_t method_id;
+    char *url_template;     /* e.g. "/items/{id}", "/*" */
+    uint32_t timeout_ms;    /* response timeout; default 300 s (spec §7 #1) */
+    const gw_api_t *api;    /* owning API */
+} gw_operation_t;
+
+struct gw_api {
+    char *id;
+    char *display_name;
+    char *path;             /* URL suffix without leading or trailing '/', "" = catch-all */
+    char **hostnames;       /* lower-case; none = any host */
+    size_t hostname_count;
+    gw_backend_url_t backend; /* from serviceUrl or the backend named by backendId */
+    bool protocol_http;     /* "http" in protocols (the listener is plain HTTP for now) */
+    bool subscription_required;
+    gw_operation_t *operations;
+    size_t operation_count;
+};
+
+typedef struct {
+    uint64_t max_request_body_bytes; /* 413 above this; default 4 GiB */
+    uint32_t connect_timeout_ms;     /* upstream connect, default 5000 */
+    uint32_t idle_timeout_ms;        /* client keep-alive idle, default 75000 */
+    uint32_t header_timeout_ms;      /* whole request head, default 10000 */
+    uint32_t upstream_idle_ms;       /* pooled upstream connection idle, default 60000 */
+    uint32_t upstream_max_idle;      /* pooled idle connections per origin, default 256 */
+} gw_settings_t;
+
+typedef struct gateway_config {
+    int refcount;
+    uint64_t revision;
+    char *service_name;
+    char *region;            /* the region this unit serves, display name */
+    bool region_known;       /* region appears in the snapshot's regions */
+    gw_settings_t settings;
+    gw_api_t *apis;
+    size_t api_count;
+    route_table_t *routes;
+    void *doc;               /* the parsed snapshot (json_t *), kept for later stages */
+} gateway_config_t;
+
+/* Compiles a snapshot. `source_name` names the input in errors (a file name).
+ * On failure returns NULL and sets *err to a malloc'd message
+ * "source:line:col: what is wrong (at apis[1].serviceUrl)". */
+gateway_config_t *gateway_config_compile(const char *json, size_t len, const char *source_name,
+                                         const char *region, char **err);
+/* Reads and compiles a file. Blocking: call it off the event loop once running. */
+gateway_config_t *gateway_config_load_file(const char *path, const char *region, char **err);
+
+gateway_config_t *gateway_config_ref(gateway_config_t *c);
+void gateway_config_unref(gateway_config_t *c);
+
+/* Parses an http:// URL into a backend origin. Returns 0, or -1 with *err set to a static
+ * message. https:// is refused until TLS to backends lands. */
+int gateway_backend_url_parse(const char *url, gw_backend_url_t *out, const char **err);
+void gateway_backend_url_free(gw_backend_url_t *u);
+
+#endif
