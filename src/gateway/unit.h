@@ -1,0 +1,33 @@
+/* gateway_unit: one unit of a region's data plane: a single-threaded process running one
+ * libuv loop that accepts client connections, routes and proxies requests, serves the
+ * status endpoint and (optionally) an admin listener with /metrics.
+ *
+ * Several units of a region bind the same listen address with SO_REUSEPORT; the kernel
+ * spreads connections among them. gateway_supervise() starts and watches N of them. */
+#ifndef MERIDIAN_GATEWAY_UNIT_H
+#define MERIDIAN_GATEWAY_UNIT_H
+
+#include <stdint.h>
+
+typedef struct {
+    const char *region;          /* display name, e.g. "West US" */
+    const char *snapshot_path;   /* JSON snapshot file, re-read on SIGHUP */
+    const char *listen_addr;     /* "host:port" (IPv6 as "[::1]:port") */
+    const char *admin_addr;      /* "host:port" for /metrics, or NULL for none */
+    int unit_index;              /* 0-based, appears in logs and metrics */
+    const char *access_log_path; /* NULL or "-" = stdout, "off" = none, else a file (append) */
+    uint32_t drain_timeout_ms;   /* SIGTERM: longest wait for in-flight requests, default 30 s */
+} gateway_unit_options_t;
+
+/* Runs a unit until SIGTERM/SIGINT has drained it. Returns the process exit code:
+ * 0 after a clean drain, 1 when start-up failed (message already logged). A snapshot that
+ * fails to load at start-up is logged; the unit then serves 503 until a SIGHUP loads one. */
+int gateway_unit_run(const gateway_unit_options_t *opts);
+
+/* Starts `units` child processes running gateway_unit_run() with unit_index 0..units-1
+ * (unit k's admin port is the admin port + k), restarts a child that dies unexpectedly
+ * (with back-off), forwards SIGHUP to every child, and on SIGTERM/SIGINT forwards it and
+ * waits for all children to drain. Returns the exit code. units == 1 still supervises. */
+int gateway_supervise(const gateway_unit_options_t *opts, int units);
+
+#endif
