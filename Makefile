@@ -27,7 +27,9 @@ LDLIBS   = $(PKG_LIBS) -lm
 
 LIB_SRC   := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC   := $(shell find src/cli -name '*.c' | sort)
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Files shipped inside the binary (scripts/embed): the demo configuration of `make run`.
+GEN_OBJ   := $(BUILD)/gen/demo_snapshot.o
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libmeridian.a
 
@@ -47,6 +49,13 @@ bootstrap:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/demo_snapshot.c: examples/demo/snapshot.json scripts/embed
+	@mkdir -p $(dir $@)
+	scripts/embed demo_snapshot_json $< > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
