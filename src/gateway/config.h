@@ -38,7 +38,7 @@ typedef struct {
     char *display_name;
     char *method;           /* upper-case token, "*" for any method */
     http_method_t method_id;
-    char *url_template;     /* e.g. "/items/{id}", "/*" */
+    char *url_template;     /* e.g. "/items/{id}", or a last segment "*" (wildcard) */
     uint32_t timeout_ms;    /* response timeout; default 300 s (spec §7 #1) */
     const gw_api_t *api;    /* owning API */
 } gw_operation_t;

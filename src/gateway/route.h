@@ -6,8 +6,8 @@
  *    (case-insensitive). An API with path "" matches every path.
  * 2. Operation: among the API's operations whose method equals the request method (or is
  *    "*"), the URL template that matches the rest of the path (and its query part, if the
- *    template has one). Precedence: more literal segments > {param} > "/*" wildcard; ties
- *    go to the operation defined first.
+ *    template has one). Precedence: more literal segments > {param} > wildcard (a last
+ *    segment "*"); ties go to the operation defined first.
  *
  * Cost: hash lookups per path segment (a segment trie per host group, with hashed
  * children), so matching does not grow with the number of APIs. Built once per config. */
@@ -31,8 +31,8 @@ typedef struct {
 } route_match_t;
 
 /* Builds the table for `apis` (which must outlive it). Checks each URL template:
- * segments, "{name}" parameters (unique names, no empty name, whole segment), "/*" only
- * as the last segment, an optional "?a={b}&c={d}" query part. On a bad template returns
+ * segments, "{name}" parameters (unique names, no empty name, whole segment), the wildcard
+ * segment "*" only as the last one, an optional "?a={b}&c={d}" query part. On a bad template returns
  * NULL and *err = malloc'd "apis[i].operations[j].urlTemplate: message". Two APIs with the
  * same hostnames and path are an error too. */
 route_table_t *route_table_build(const gw_api_t *apis, size_t api_count, char **err);
