@@ -32,9 +32,9 @@ typedef struct {
 
 /* Builds the table for `apis` (which must outlive it). Checks each URL template:
  * segments, "{name}" parameters (unique names, no empty name, whole segment), the wildcard
- * segment "*" only as the last one, an optional "?a={b}&c={d}" query part. On a bad template returns
- * NULL and *err = malloc'd "apis[i].operations[j].urlTemplate: message". Two APIs with the
- * same hostnames and path are an error too. */
+ * segment "*" only as the last one, an optional "?a={b}&c={d}" query part. On a bad
+ * template returns NULL and *err = malloc'd "apis[i].operations[j].urlTemplate: message".
+ * Two APIs with the same hostnames and path are an error too. */
 route_table_t *route_table_build(const gw_api_t *apis, size_t api_count, char **err);
 void route_table_free(route_table_t *t);
 
