@@ -141,7 +141,7 @@ const http_header_t *http_find_header(const http_header_t *headers, size_t count
 
 typedef enum {
     HTTP_CHUNK_NEED_MORE = 0, /* all input consumed; call again with more */
-    HTTP_CHUNK_DATA = 1,      /* *data/*data_len set to a span of body bytes */
+    HTTP_CHUNK_DATA = 1,      /* data and data_len set to a span of body bytes */
     HTTP_CHUNK_DONE = 2,      /* last-chunk and trailer section consumed */
 } http_chunk_result_t;
 
