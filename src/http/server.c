@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/addr.h"
+#include "http/outq.h"
 #include "http/response.h"
 
 #include <errno.h>
@@ -64,12 +65,8 @@ struct conn {
     bool in_work_list;
     buf_t in;
     size_t pos;                    /* first unconsumed byte in `in` */
-    buf_t out;                     /* bytes not yet handed to uv_write */
-    size_t inflight;               /* bytes in the uv_write in progress */
-    uv_write_t write_req;
-    char *inflight_data;
+    http_outq_t out;
     http_exchange_t *ex;
-    uint64_t bytes_out;
     uint64_t head_started_ms;      /* first byte of a pending head, 0 = none */
     uint64_t last_progress_ms;
     char peer_ip[64];
@@ -134,42 +131,19 @@ static void schedule(conn_t *c)
     uv_idle_start(&c->srv->flush_idle, on_flush_idle);
 }
 
-static void on_write(uv_write_t *req, int status);
-
 static void conn_flush(conn_t *c)
 {
-    if (c->closing || c->inflight || c->out.len == 0) return;
-    uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
-    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (n == UV_EAGAIN) n = 0;
-    if (n < 0) {
+    if (c->closing) return;
+    if (http_outq_flush(&c->out) < 0) {
         conn_close(c);
         return;
     }
-    c->bytes_out += (uint64_t)n;
-    if ((size_t)n == c->out.len) {
-        c->out.len = 0;
-        c->last_progress_ms = clock_mono_ms();
-        return;
-    }
-    if (n > 0) c->last_progress_ms = clock_mono_ms();
-    /* Hand the buffer itself to uv_write: no copy; `out` starts afresh. */
-    c->inflight_data = c->out.data;
-    c->inflight = c->out.len - (size_t)n;
-    uv_buf_t rest = uv_buf_init(c->out.data + n, (unsigned)c->inflight);
-    buf_init(&c->out);
-    int rc = uv_write(&c->write_req, (uv_stream_t *)&c->tcp, &rest, 1, on_write);
-    if (rc < 0) {
-        free(c->inflight_data);
-        c->inflight_data = NULL;
-        c->inflight = 0;
-        conn_close(c);
-    }
+    c->last_progress_ms = clock_mono_ms();
 }
 
 static size_t conn_pending(const conn_t *c)
 {
-    return c->out.len + c->inflight;
+    return http_outq_size(&c->out);
 }
 
 static void check_drain(conn_t *c)
@@ -182,20 +156,16 @@ static void check_drain(conn_t *c)
     }
 }
 
-static void on_write(uv_write_t *req, int status)
+static void on_written(http_outq_t *q, int status)
 {
-    conn_t *c = req->data ? req->data : (conn_t *)req->handle;
-    free(c->inflight_data);
-    c->inflight_data = NULL;
+    conn_t *c = q->owner;
+    if (c->closing) return;
     if (status < 0) {
-        c->inflight = 0;
-        if (!c->closing) conn_close(c);
+        conn_close(c);
         return;
     }
-    c->bytes_out += c->inflight;
-    c->inflight = 0;
     c->last_progress_ms = clock_mono_ms();
-    if (c->closing || c->lingering) return;
+    if (c->lingering) return;
     schedule(c);
 }
 
@@ -225,7 +195,7 @@ static void on_flush_idle(uv_idle_t *h)
 static void queue_bytes(conn_t *c, const char *data, size_t len)
 {
     if (c->closing) return;
-    if (buf_append(&c->out, data, len) < 0) {
+    if (http_outq_append(&c->out, data, len) < 0) {
         conn_close(c);
         return;
     }
@@ -239,7 +209,7 @@ static void on_handle_closed(uv_handle_t *h)
     conn_t *c = h->data;
     if (--c->handles_open > 0) return;
     buf_free(&c->in);
-    buf_free(&c->out);
+    http_outq_free(&c->out);
     free(c);
 }
 
@@ -419,7 +389,7 @@ uint64_t http_exchange_bytes_in(const http_exchange_t *ex)
 }
 uint64_t http_exchange_bytes_out(const http_exchange_t *ex)
 {
-    return ex->c->bytes_out + conn_pending(ex->c) - ex->bytes_out_start;
+    return ex->c->out.written + conn_pending(ex->c) - ex->bytes_out_start;
 }
 int http_exchange_status(const http_exchange_t *ex)
 {
@@ -491,11 +461,11 @@ int http_exchange_send_head(http_exchange_t *ex, const http_response_head_t *hea
     ex->resp_no_body = f.no_body;
     ex->resp_remaining = f.no_body ? 0 : head->content_length;
 
-    size_t before = c->out.len;
-    int rc = http_response_head_bytes(&c->out, head, &f, ex->req.minor_version,
+    size_t before = c->out.pending.len;
+    int rc = http_response_head_bytes(&c->out.pending, head, &f, ex->req.minor_version,
                                       client_keep_alive, c->srv->opts.server_header);
     if (rc < 0) {
-        c->out.len = before;
+        c->out.pending.len = before;
         http_exchange_abort(ex);
         return rc;
     }
@@ -708,7 +678,7 @@ static void start_exchange(conn_t *c, const http_request_t *req)
     arena_init(&ex->arena, 4096);
     ex->start_ns = clock_mono_ns();
     ex->bytes_in = req->head_len;
-    ex->bytes_out_start = c->bytes_out + conn_pending(c);
+    ex->bytes_out_start = c->out.written + conn_pending(c);
     ex->is_head = req->method_id == HTTP_METHOD_HEAD;
     ex->resp_remaining = -1;
     if (req->is_chunked) {
@@ -839,7 +809,7 @@ static void on_connection(uv_stream_t *listener, int status)
     c->srv = s;
     uv_tcp_init(s->loop, &c->tcp);
     c->tcp.data = c;
-    c->write_req.data = c;
+    http_outq_init(&c->out, (uv_stream_t *)&c->tcp, on_written, c);
     c->handles_open = 2;
     uv_timer_init(s->loop, &c->timer);
     c->timer.data = c;

@@ -1,0 +1,800 @@
+/* Upstream client and keep-alive pool: see upstream.h for the contract. */
+#include "http/upstream.h"
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "http/outq.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ORIGIN_BUCKETS 256
+#define READ_CHUNK (64 * 1024)
+
+typedef struct upconn upconn_t;
+
+typedef struct origin {
+    struct origin *next; /* hash chain */
+    char *key;
+    char *host;
+    uint16_t port;
+    bool is_literal;
+    struct sockaddr_storage addr;
+    bool has_addr;
+    uint64_t addr_expires_ms;
+    upconn_t *idle; /* most recently used first */
+    size_t idle_count;
+    size_t active_count;
+} origin_t;
+
+struct upstream_pool {
+    uv_loop_t *loop;
+    upstream_options_t opts;
+    origin_t *buckets[ORIGIN_BUCKETS];
+    size_t conn_count;
+    bool closing;
+};
+
+typedef enum { RESP_NONE, RESP_LENGTH, RESP_CHUNKED, RESP_UNTIL_CLOSE } resp_kind_t;
+
+struct upstream_request {
+    upstream_pool_t *pool;
+    origin_t *origin;
+    upconn_t *conn;
+    upstream_callbacks_t cb;
+    void *ud;
+    char *head;
+    size_t head_len;
+    http_method_t method;
+    bool has_body;
+    bool chunked_body;
+    bool body_ended;
+    bool retried;
+    bool on_reused_conn;
+    bool want_drain;
+    uint32_t response_timeout_ms;
+    uint64_t start_ms;
+    uint64_t head_ms;
+    bool head_received;
+    bool response_keep_alive;
+    bool paused;
+    resp_kind_t resp_kind;
+    uint64_t resp_remaining;
+    http_chunked_decoder_t dec;
+    int busy;        /* inside a callback */
+    bool cancelled;  /* cancelled during a callback: free when it returns */
+    bool finished;   /* on_done/on_error delivered */
+};
+
+struct upconn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_connect_t connect_req;
+    uv_getaddrinfo_t gai;
+    upstream_pool_t *pool;
+    origin_t *origin;
+    upconn_t *idle_next;
+    upstream_request_t *req;
+    buf_t in;
+    http_outq_t out;
+    int handles_open;
+    unsigned served;
+    bool connected;
+    bool resolving;
+    bool closing;
+    bool reading;
+    bool is_idle;
+};
+
+static void conn_close(upconn_t *c);
+static void conn_start_connect(upconn_t *c);
+static void conn_process(upconn_t *c);
+static void request_fail(upstream_request_t *r, int err);
+
+void upstream_options_default(upstream_options_t *o)
+{
+    o->connect_timeout_ms = 5000;
+    o->idle_timeout_ms = 60000;
+    o->max_idle_per_origin = 256;
+    o->dns_ttl_ms = 10000;
+    o->write_high_water = 256 * 1024;
+    o->limits = http_default_limits;
+}
+
+const char *upstream_error_name(int err)
+{
+    switch (err) {
+    case UPSTREAM_ERR_CONNECT: return "BackendConnectionFailure";
+    case UPSTREAM_ERR_TIMEOUT: return "Timeout";
+    case UPSTREAM_ERR_CLOSED: return "BackendConnectionClosed";
+    case UPSTREAM_ERR_BAD_RESPONSE: return "BadBackendResponse";
+    case UPSTREAM_ERR_TRUNCATED: return "BackendResponseTruncated";
+    case UPSTREAM_ERR_NOMEM: return "OutOfMemory";
+    default: return "Unknown";
+    }
+}
+
+upstream_pool_t *upstream_pool_new(uv_loop_t *loop, const upstream_options_t *opts)
+{
+    upstream_pool_t *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->loop = loop;
+    p->opts = *opts;
+    return p;
+}
+
+void upstream_pool_set_options(upstream_pool_t *p, const upstream_options_t *opts)
+{
+    p->opts = *opts;
+}
+
+static void pool_free_if_done(upstream_pool_t *p)
+{
+    if (!p->closing || p->conn_count) return;
+    for (size_t i = 0; i < ORIGIN_BUCKETS; i++) {
+        origin_t *o = p->buckets[i];
+        while (o) {
+            origin_t *next = o->next;
+            free(o->key);
+            free(o->host);
+            free(o);
+            o = next;
+        }
+    }
+    free(p);
+}
+
+void upstream_pool_close(upstream_pool_t *p)
+{
+    p->closing = true;
+    for (size_t i = 0; i < ORIGIN_BUCKETS; i++)
+        for (origin_t *o = p->buckets[i]; o; o = o->next)
+            while (o->idle) conn_close(o->idle);
+    pool_free_if_done(p);
+}
+
+void upstream_pool_foreach_origin(const upstream_pool_t *p, upstream_origin_cb cb, void *ud)
+{
+    for (size_t i = 0; i < ORIGIN_BUCKETS; i++)
+        for (const origin_t *o = p->buckets[i]; o; o = o->next)
+            cb(o->key, o->idle_count, o->active_count, ud);
+}
+
+static uint32_t hash_key(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+static origin_t *origin_get(upstream_pool_t *p, const upstream_request_spec_t *spec)
+{
+    uint32_t b = hash_key(spec->origin_key) % ORIGIN_BUCKETS;
+    for (origin_t *o = p->buckets[b]; o; o = o->next)
+        if (strcmp(o->key, spec->origin_key) == 0) return o;
+    origin_t *o = calloc(1, sizeof *o);
+    if (!o) return NULL;
+    o->key = strdup(spec->origin_key);
+    o->host = strdup(spec->host);
+    if (!o->key || !o->host) {
+        free(o->key);
+        free(o->host);
+        free(o);
+        return NULL;
+    }
+    o->port = spec->port;
+    if (uv_ip4_addr(o->host, o->port, (struct sockaddr_in *)&o->addr) == 0 ||
+        uv_ip6_addr(o->host, o->port, (struct sockaddr_in6 *)&o->addr) == 0) {
+        o->is_literal = true;
+        o->has_addr = true;
+    }
+    o->next = p->buckets[b];
+    p->buckets[b] = o;
+    return o;
+}
+
+/* ---- idle list ---- */
+
+static void idle_remove(upconn_t *c)
+{
+    if (!c->is_idle) return;
+    origin_t *o = c->origin;
+    upconn_t **pp = &o->idle;
+    while (*pp && *pp != c) pp = &(*pp)->idle_next;
+    if (*pp) *pp = c->idle_next;
+    c->idle_next = NULL;
+    c->is_idle = false;
+    o->idle_count--;
+}
+
+/* ---- request lifecycle ---- */
+
+static void request_free(upstream_request_t *r)
+{
+    free(r->head);
+    free(r);
+}
+
+/* Ends the request after a callback: frees it unless a callback is still on the stack. */
+static void request_release(upstream_request_t *r)
+{
+    if (r->busy) {
+        r->cancelled = true;
+        return;
+    }
+    request_free(r);
+}
+
+static void request_detach(upstream_request_t *r)
+{
+    upconn_t *c = r->conn;
+    if (!c) return;
+    c->req = NULL;
+    r->conn = NULL;
+    if (c->origin->active_count) c->origin->active_count--;
+}
+
+static void request_fail(upstream_request_t *r, int err)
+{
+    if (r->finished) return;
+    r->finished = true;
+    upconn_t *c = r->conn;
+    request_detach(r);
+    if (c) conn_close(c);
+    if (!r->cancelled) {
+        r->busy++;
+        r->cb.on_error(r, err, r->ud);
+        r->busy--;
+    }
+    request_release(r);
+}
+
+static void on_conn_timer(uv_timer_t *t);
+
+static void conn_make_idle(upconn_t *c)
+{
+    upstream_pool_t *p = c->pool;
+    origin_t *o = c->origin;
+    if (p->closing || o->idle_count >= p->opts.max_idle_per_origin || c->in.len) {
+        conn_close(c);
+        return;
+    }
+    c->is_idle = true;
+    c->idle_next = o->idle;
+    o->idle = c;
+    o->idle_count++;
+    /* Keep a read pending: a backend closing the idle connection is noticed at once. */
+    if (!c->reading) conn_process(c);
+    uv_timer_start(&c->timer, on_conn_timer, p->opts.idle_timeout_ms, 0);
+}
+
+static void request_done(upstream_request_t *r)
+{
+    if (r->finished) return;
+    r->finished = true;
+    upconn_t *c = r->conn;
+    bool reusable = r->response_keep_alive && (!r->has_body || r->body_ended) &&
+                    http_outq_size(&c->out) == 0 && r->resp_kind != RESP_UNTIL_CLOSE;
+    request_detach(r);
+    c->served++;
+    uv_timer_stop(&c->timer);
+    if (reusable) conn_make_idle(c);
+    else conn_close(c);
+    if (!r->cancelled) {
+        r->busy++;
+        r->cb.on_done(r, r->ud);
+        r->busy--;
+    }
+    request_release(r);
+}
+
+/* ---- connection ---- */
+
+/* Drops one of the connection's open handles (tcp, timer, and a DNS lookup while one is
+ * running); the last one frees it. */
+static void conn_unref(upconn_t *c)
+{
+    if (--c->handles_open > 0) return;
+    upstream_pool_t *p = c->pool;
+    buf_free(&c->in);
+    http_outq_free(&c->out);
+    free(c);
+    p->conn_count--;
+    pool_free_if_done(p);
+}
+
+static void on_conn_handle_closed(uv_handle_t *h)
+{
+    conn_unref(h->data);
+}
+
+static void conn_close(upconn_t *c)
+{
+    if (c->closing) return;
+    c->closing = true;
+    idle_remove(c);
+    upstream_request_t *r = c->req;
+    if (r) {
+        request_detach(r);
+        if (!r->finished) {
+            /* Closed under an active request (e.g. idle timer raced): report it. */
+            r->finished = true;
+            if (!r->cancelled) {
+                r->busy++;
+                r->cb.on_error(r, r->head_received ? UPSTREAM_ERR_TRUNCATED : UPSTREAM_ERR_CLOSED, r->ud);
+                r->busy--;
+            }
+            request_release(r);
+        }
+    }
+    if (c->resolving) uv_cancel((uv_req_t *)&c->gai); /* its callback still runs */
+    uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
+}
+
+static void on_written(http_outq_t *q, int status)
+{
+    upconn_t *c = q->owner;
+    if (c->closing) return;
+    upstream_request_t *r = c->req;
+    if (status < 0) {
+        if (r) request_fail(r, r->head_received ? UPSTREAM_ERR_TRUNCATED : UPSTREAM_ERR_CLOSED);
+        else conn_close(c);
+        return;
+    }
+    if (http_outq_flush(&c->out) < 0) {
+        conn_close(c);
+        return;
+    }
+    if (r && r->want_drain && http_outq_size(&c->out) <= c->pool->opts.write_high_water / 2) {
+        r->want_drain = false;
+        if (r->cb.on_drain) {
+            r->busy++;
+            r->cb.on_drain(r, r->ud);
+            r->busy--;
+            if (r->cancelled && !r->busy) request_free(r);
+        }
+    }
+}
+
+static upconn_t *conn_new(upstream_pool_t *p, origin_t *o)
+{
+    upconn_t *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->pool = p;
+    c->origin = o;
+    uv_tcp_init(p->loop, &c->tcp);
+    uv_timer_init(p->loop, &c->timer);
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->handles_open = 2;
+    http_outq_init(&c->out, (uv_stream_t *)&c->tcp, on_written, c);
+    p->conn_count++;
+    return c;
+}
+
+static void on_conn_timer(uv_timer_t *t)
+{
+    upconn_t *c = t->data;
+    upstream_request_t *r = c->req;
+    if (!r) {
+        conn_close(c);
+        return;
+    }
+    if (!c->connected) request_fail(r, UPSTREAM_ERR_CONNECT);
+    else if (!r->head_received) request_fail(r, UPSTREAM_ERR_TIMEOUT);
+    else request_fail(r, UPSTREAM_ERR_TRUNCATED);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *out)
+{
+    (void)suggested;
+    upconn_t *c = h->data;
+    if (c->in.cap - c->in.len < READ_CHUNK / 2 && buf_reserve(&c->in, READ_CHUNK) < 0) {
+        *out = uv_buf_init(NULL, 0);
+        return;
+    }
+    *out = uv_buf_init(c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
+}
+
+static bool retryable(const upstream_request_t *r)
+{
+    /* RFC 9112 §9.3.1: a request on a reused connection that failed before any response
+     * byte may be retried automatically only if idempotent (and here: bodiless, so
+     * nothing has to be replayed). */
+    return r->on_reused_conn && !r->retried && !r->has_body && !r->head_received &&
+           http_method_is_idempotent(r->method);
+}
+
+static void request_attach(upstream_request_t *r, upconn_t *c);
+
+static void request_retry(upstream_request_t *r)
+{
+    upconn_t *old = r->conn;
+    request_detach(r);
+    conn_close(old);
+    r->retried = true;
+    r->on_reused_conn = false;
+    upconn_t *c = conn_new(r->pool, r->origin);
+    if (!c) {
+        request_fail(r, UPSTREAM_ERR_NOMEM);
+        return;
+    }
+    request_attach(r, c);
+    conn_start_connect(c);
+}
+
+static void conn_on_eof_or_error(upconn_t *c, bool is_eof)
+{
+    upstream_request_t *r = c->req;
+    if (!r) {
+        conn_close(c);
+        return;
+    }
+    if (r->head_received && r->resp_kind == RESP_UNTIL_CLOSE && is_eof) {
+        r->response_keep_alive = false;
+        request_done(r);
+        return;
+    }
+    if (!r->head_received && c->in.len == 0 && retryable(r)) {
+        request_retry(r);
+        return;
+    }
+    request_fail(r, r->head_received ? UPSTREAM_ERR_TRUNCATED : UPSTREAM_ERR_CLOSED);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+    (void)b;
+    upconn_t *c = s->data;
+    if (nread < 0) {
+        conn_on_eof_or_error(c, nread == UV_EOF);
+        return;
+    }
+    if (nread == 0) return;
+    c->in.len += (size_t)nread;
+    if (!c->req) {
+        conn_close(c); /* bytes on an idle connection: the backend is confused */
+        return;
+    }
+    if (c->req->head_received && !c->req->paused)
+        uv_timer_start(&c->timer, on_conn_timer, c->req->response_timeout_ms, 0);
+    conn_process(c);
+}
+
+static void conn_set_reading(upconn_t *c, bool want)
+{
+    if (c->closing || !c->connected || want == c->reading) return;
+    c->reading = want;
+    if (want) uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    else uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+/* Parses the response head and delivers body bytes buffered in c->in. */
+static void conn_process(upconn_t *c)
+{
+    upstream_request_t *r = c->req;
+    if (!r) {
+        conn_set_reading(c, true);
+        return;
+    }
+    while (!r->head_received) {
+        http_response_t resp;
+        int n = http_parse_response(c->in.data, c->in.len, &c->pool->opts.limits, &resp);
+        if (n == HTTP_PARSE_INCOMPLETE) {
+            conn_set_reading(c, true);
+            return;
+        }
+        if (n < 0 || resp.status == 101) {
+            request_fail(r, UPSTREAM_ERR_BAD_RESPONSE);
+            return;
+        }
+        if (resp.status < 200) { /* interim response: skip it (RFC 9110 §15.2) */
+            buf_consume(&c->in, (size_t)n);
+            continue;
+        }
+        r->head_received = true;
+        r->head_ms = clock_mono_ms() - r->start_ms;
+        r->response_keep_alive = resp.keep_alive;
+        if (!http_response_has_body(r->method, resp.status)) {
+            r->resp_kind = RESP_NONE;
+        } else if (resp.is_chunked) {
+            r->resp_kind = RESP_CHUNKED;
+            http_chunked_decoder_init(&r->dec);
+        } else if (resp.content_length >= 0) {
+            r->resp_kind = RESP_LENGTH;
+            r->resp_remaining = (uint64_t)resp.content_length;
+        } else {
+            r->resp_kind = RESP_UNTIL_CLOSE;
+            r->response_keep_alive = false;
+        }
+        uv_timer_start(&c->timer, on_conn_timer, r->response_timeout_ms, 0);
+        r->busy++;
+        r->cb.on_head(r, &resp, r->ud);
+        r->busy--;
+        if (r->cancelled) {
+            request_release(r);
+            return;
+        }
+        if (r->finished) return;
+        buf_consume(&c->in, (size_t)n);
+    }
+    size_t pos = 0;
+    bool complete = r->resp_kind == RESP_NONE || (r->resp_kind == RESP_LENGTH && r->resp_remaining == 0);
+    while (!complete && !r->paused && pos < c->in.len) {
+        const char *data = c->in.data + pos;
+        size_t len = c->in.len - pos;
+        if (r->resp_kind == RESP_LENGTH) {
+            if (len > r->resp_remaining) len = (size_t)r->resp_remaining;
+            r->resp_remaining -= len;
+            pos += len;
+            complete = r->resp_remaining == 0;
+        } else if (r->resp_kind == RESP_CHUNKED) {
+            size_t consumed = 0;
+            const char *span = NULL;
+            size_t span_len = 0;
+            int rc = http_chunked_decode(&r->dec, data, len, &consumed, &span, &span_len);
+            pos += consumed;
+            if (rc < 0) {
+                request_fail(r, UPSTREAM_ERR_TRUNCATED);
+                return;
+            }
+            complete = rc == HTTP_CHUNK_DONE;
+            data = span;
+            len = rc == HTTP_CHUNK_DATA ? span_len : 0;
+        } else {
+            pos += len;
+        }
+        if (len) {
+            r->busy++;
+            r->cb.on_body(r, data, len, r->ud);
+            r->busy--;
+            if (r->cancelled) {
+                request_release(r);
+                return;
+            }
+            if (r->finished) return;
+        }
+    }
+    buf_consume(&c->in, pos);
+    if (complete) {
+        /* Bytes after a complete response on a keep-alive connection: not ours to guess. */
+        if (c->in.len) r->response_keep_alive = false;
+        request_done(r);
+        return;
+    }
+    conn_set_reading(c, !r->paused);
+}
+
+static void request_attach(upstream_request_t *r, upconn_t *c)
+{
+    r->conn = c;
+    c->req = r;
+    c->origin->active_count++;
+    if (http_outq_append(&c->out, r->head, r->head_len) < 0) {
+        request_fail(r, UPSTREAM_ERR_NOMEM);
+        return;
+    }
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    upconn_t *c = req->data;
+    if (c->closing) return;
+    upstream_request_t *r = c->req;
+    if (status < 0) {
+        if (r) request_fail(r, UPSTREAM_ERR_CONNECT);
+        else conn_close(c);
+        return;
+    }
+    c->connected = true;
+    uv_tcp_nodelay(&c->tcp, 1);
+    if (!r) {
+        conn_close(c);
+        return;
+    }
+    uv_timer_start(&c->timer, on_conn_timer, r->response_timeout_ms, 0);
+    if (http_outq_flush(&c->out) < 0) {
+        request_fail(r, UPSTREAM_ERR_CONNECT);
+        return;
+    }
+    conn_set_reading(c, true);
+}
+
+static void conn_connect_addr(upconn_t *c)
+{
+    c->connect_req.data = c;
+    uv_timer_start(&c->timer, on_conn_timer, c->pool->opts.connect_timeout_ms, 0);
+    int rc = uv_tcp_connect(&c->connect_req, &c->tcp, (struct sockaddr *)&c->origin->addr, on_connect);
+    if (rc < 0) {
+        if (c->req) request_fail(c->req, UPSTREAM_ERR_CONNECT);
+        else conn_close(c);
+    }
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    upconn_t *c = req->data;
+    c->resolving = false;
+    if (c->closing) {
+        uv_freeaddrinfo(res);
+        conn_unref(c);
+        return;
+    }
+    c->handles_open--; /* the lookup is over; tcp and timer remain */
+    if (status < 0 || !res) {
+        uv_freeaddrinfo(res);
+        if (c->req) request_fail(c->req, UPSTREAM_ERR_CONNECT);
+        else conn_close(c);
+        return;
+    }
+    origin_t *o = c->origin;
+    memcpy(&o->addr, res->ai_addr, res->ai_addrlen);
+    if (o->addr.ss_family == AF_INET) ((struct sockaddr_in *)&o->addr)->sin_port = htons(o->port);
+    else ((struct sockaddr_in6 *)&o->addr)->sin6_port = htons(o->port);
+    o->has_addr = true;
+    o->addr_expires_ms = clock_mono_ms() + c->pool->opts.dns_ttl_ms;
+    uv_freeaddrinfo(res);
+    conn_connect_addr(c);
+}
+
+static void conn_start_connect(upconn_t *c)
+{
+    origin_t *o = c->origin;
+    if (o->has_addr && (o->is_literal || clock_mono_ms() < o->addr_expires_ms)) {
+        conn_connect_addr(c);
+        return;
+    }
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    c->gai.data = c;
+    c->resolving = true;
+    c->handles_open++;
+    uv_timer_start(&c->timer, on_conn_timer, c->pool->opts.connect_timeout_ms, 0);
+    int rc = uv_getaddrinfo(c->pool->loop, &c->gai, on_resolved, o->host, NULL, &hints);
+    if (rc < 0) {
+        c->resolving = false;
+        c->handles_open--;
+        if (c->req) request_fail(c->req, UPSTREAM_ERR_CONNECT);
+        else conn_close(c);
+    }
+}
+
+/* Defers the first step so no callback runs inside upstream_request_start(). */
+static void on_start_timer(uv_timer_t *t)
+{
+    upconn_t *c = t->data;
+    if (c->closing) return;
+    if (c->connected) {
+        upstream_request_t *r = c->req;
+        uv_timer_start(&c->timer, on_conn_timer, r->response_timeout_ms, 0);
+        if (http_outq_flush(&c->out) < 0) {
+            conn_on_eof_or_error(c, false);
+            return;
+        }
+        conn_process(c);
+        return;
+    }
+    conn_start_connect(c);
+}
+
+upstream_request_t *upstream_request_start(upstream_pool_t *p, const upstream_request_spec_t *spec,
+                                           const upstream_callbacks_t *cb, void *ud)
+{
+    origin_t *o = origin_get(p, spec);
+    if (!o) return NULL;
+    upstream_request_t *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->head = malloc(spec->head_len);
+    if (!r->head) {
+        free(r);
+        return NULL;
+    }
+    memcpy(r->head, spec->head, spec->head_len);
+    r->head_len = spec->head_len;
+    r->pool = p;
+    r->origin = o;
+    r->cb = *cb;
+    r->ud = ud;
+    r->method = spec->method;
+    r->has_body = spec->has_body;
+    r->chunked_body = spec->chunked_body;
+    r->response_timeout_ms = spec->response_timeout_ms;
+    r->start_ms = clock_mono_ms();
+
+    upconn_t *c = o->idle;
+    if (c) {
+        idle_remove(c);
+        uv_timer_stop(&c->timer);
+        r->on_reused_conn = true;
+    } else {
+        c = conn_new(p, o);
+        if (!c) {
+            request_free(r);
+            return NULL;
+        }
+    }
+    request_attach(r, c);
+    uv_timer_start(&c->timer, on_start_timer, 0, 0);
+    return r;
+}
+
+int upstream_request_send_body(upstream_request_t *r, const char *data, size_t len)
+{
+    upconn_t *c = r->conn;
+    if (!c || len == 0) return 0;
+    int rc = 0;
+    if (r->chunked_body) {
+        char line[24];
+        size_t n = http_chunk_size_line(line, len);
+        rc |= http_outq_append(&c->out, line, n);
+        rc |= http_outq_append(&c->out, data, len);
+        rc |= http_outq_append(&c->out, "\r\n", 2);
+    } else {
+        rc = http_outq_append(&c->out, data, len);
+    }
+    if (rc < 0) return UPSTREAM_ERR_NOMEM;
+    if (c->connected && http_outq_flush(&c->out) < 0) return UPSTREAM_ERR_CLOSED;
+    if (http_outq_size(&c->out) > r->pool->opts.write_high_water) r->want_drain = true;
+    return 0;
+}
+
+int upstream_request_end_body(upstream_request_t *r)
+{
+    upconn_t *c = r->conn;
+    r->body_ended = true;
+    if (!c) return 0;
+    if (r->chunked_body && http_outq_append(&c->out, "0\r\n\r\n", 5) < 0) return UPSTREAM_ERR_NOMEM;
+    if (c->connected && http_outq_flush(&c->out) < 0) return UPSTREAM_ERR_CLOSED;
+    return 0;
+}
+
+size_t upstream_request_write_pending(const upstream_request_t *r)
+{
+    return r->conn ? http_outq_size(&r->conn->out) : 0;
+}
+
+bool upstream_request_over_high_water(const upstream_request_t *r)
+{
+    return r->want_drain;
+}
+
+void upstream_request_pause_response(upstream_request_t *r)
+{
+    if (r->paused) return;
+    r->paused = true;
+    if (r->conn) {
+        conn_set_reading(r->conn, false);
+        uv_timer_stop(&r->conn->timer);
+    }
+}
+
+void upstream_request_resume_response(upstream_request_t *r)
+{
+    if (!r->paused) return;
+    r->paused = false;
+    upconn_t *c = r->conn;
+    if (!c) return;
+    uv_timer_start(&c->timer, on_conn_timer, r->response_timeout_ms, 0);
+    conn_process(c);
+}
+
+void upstream_request_cancel(upstream_request_t *r)
+{
+    if (r->finished) {
+        return;
+    }
+    r->finished = true;
+    r->cancelled = true;
+    upconn_t *c = r->conn;
+    request_detach(r);
+    if (c) conn_close(c);
+    if (!r->busy) request_free(r);
+}
+
+uint64_t upstream_request_head_ms(const upstream_request_t *r)
+{
+    return r->head_ms;
+}
