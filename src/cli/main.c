@@ -1,0 +1,289 @@
+/* meridian <command>: parses the command line and hands over to the library (STYLE.md
+ * habit 2). Every command, flag, default and exit code here is documented in docs/cli.md;
+ * keep the two in step. */
+#include "base/log.h"
+#include "cli/args.h"
+#include "deploy/demo_backend.h"
+#include "deploy/host_port.h"
+#include "deploy/run.h"
+#include "gateway/unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef MERIDIAN_VERSION
+#define MERIDIAN_VERSION "0.1.0-dev"
+#endif
+
+/* More units than this is a typo, not a deployment: units are processes, one per core. */
+#define MAX_UNITS 256
+/* A drain longer than an hour is almost certainly a unit mix-up (ms for s). */
+#define MAX_DRAIN_SECONDS 3600
+#define DEFAULT_DRAIN_MS 30000u
+
+static const char general_help[] =
+    "Usage: meridian <command> [options]\n"
+    "\n"
+    "Meridian is a multi-region API gateway with Azure API Management-compatible policies.\n"
+    "\n"
+    "Commands:\n"
+    "  run            start the demo service: 2 gateway units and 2 demo backends on loopback\n"
+    "  gateway        run a gateway of one region from a snapshot file\n"
+    "  demo-backend   run an HTTP server that echoes every request as JSON\n"
+    "  version        print the version\n"
+    "  help [COMMAND] print this help, or a command's help\n"
+    "\n"
+    "Run 'meridian COMMAND --help' for a command's options. Exit codes: 0 success,\n"
+    "1 start-up or run-time failure, 2 bad command line. See docs/cli.md.\n";
+
+static const char gateway_help[] =
+    "Usage: meridian gateway --region NAME --snapshot FILE --listen HOST:PORT [options]\n"
+    "\n"
+    "Runs the data plane of one region, serving the configuration in FILE.\n"
+    "\n"
+    "  --region NAME           region display name, e.g. \"West US\" (required)\n"
+    "  --snapshot FILE         configuration snapshot (JSON, docs/snapshot.md), re-read\n"
+    "                          on SIGHUP (required)\n"
+    "  --listen HOST:PORT      client listener, e.g. 127.0.0.1:8080 or [::1]:8080 (required);\n"
+    "                          units share it with SO_REUSEPORT\n"
+    "  --admin HOST:PORT       admin listener with /metrics; unit k listens on PORT + k\n"
+    "                          (default: none)\n"
+    "  --units N               run N unit processes (1-256) under a supervisor that restarts\n"
+    "                          a unit that dies; without --units, one unit runs in this\n"
+    "                          process, unsupervised\n"
+    "  --access-log PATH|-|off access log file (appended), - for stdout, off for none\n"
+    "                          (default: -)\n"
+    "  --drain-timeout SECONDS on SIGTERM/SIGINT, longest wait for requests in flight\n"
+    "                          (default: 30)\n"
+    "\n"
+    "Signals: SIGHUP reloads the snapshot; SIGTERM or SIGINT stops accepting, drains and exits 0.\n";
+
+static const char demo_backend_help[] =
+    "Usage: meridian demo-backend --listen HOST:PORT [--name NAME]\n"
+    "\n"
+    "Answers every request with 200 and a JSON echo of it:\n"
+    "{\"backend\", \"method\", \"path\", \"query\", \"headers\", \"bodyBytes\"}.\n"
+    "\n"
+    "  --listen HOST:PORT   address to listen on (required)\n"
+    "  --name NAME          value of \"backend\" in answers (default: demo)\n"
+    "\n"
+    "Signals: SIGTERM or SIGINT stops it (requests in flight get up to 2 s).\n";
+
+static const char run_help[] =
+    "Usage: meridian run [--listen HOST:PORT] [--admin HOST:PORT] [--state-dir DIR]\n"
+    "\n"
+    "Starts the demo service from the configuration built into the binary: demo backends\n"
+    "\"West US echo\" on 127.0.0.1:19081 and \"orders\" on 127.0.0.1:19082, and a gateway of\n"
+    "region \"West US\" with 2 units. Ctrl-C stops everything.\n"
+    "\n"
+    "  --listen HOST:PORT   gateway listener (default: " DEPLOY_RUN_LISTEN_DEFAULT ")\n"
+    "  --admin HOST:PORT    admin listener of unit 0; unit 1 uses PORT + 1\n"
+    "                       (default: " DEPLOY_RUN_ADMIN_DEFAULT ")\n"
+    "  --state-dir DIR      where the snapshot is written (default: $MERIDIAN_STATE_DIR,\n"
+    "                       else ./" DEPLOY_RUN_STATE_DIR_DEFAULT ")\n"
+    "\n"
+    "Signals: SIGHUP reloads DIR/snapshot.json; SIGTERM or SIGINT stops everything.\n";
+
+static const char version_help[] =
+    "Usage: meridian version\n"
+    "\n"
+    "Prints \"meridian VERSION\".\n";
+
+static const char help_help[] =
+    "Usage: meridian help [COMMAND]\n"
+    "\n"
+    "Prints the list of commands, or COMMAND's help.\n";
+
+static int print_help(const char *text)
+{
+    fputs(text, stdout);
+    return CLI_EXIT_OK;
+}
+
+/* Parses an address option; prints the usage error and returns false when it is bad. */
+static bool parse_address(const char *command, const char *option, const char *text,
+                          host_port_t *out)
+{
+    const char *err;
+    if (host_port_parse(text, out, &err) == 0) return true;
+    cli_usage_error(command, "%s \"%s\": %s", option, text, err);
+    return false;
+}
+
+static bool is_unspecified_host(const host_port_t *hp)
+{
+    return strcmp(hp->host, "0.0.0.0") == 0 || strcmp(hp->host, "::") == 0;
+}
+
+static int command_gateway(int argc, char **argv)
+{
+    const char *region = NULL, *snapshot = NULL, *listen = NULL, *admin = NULL;
+    const char *units_text = NULL, *access_log = NULL, *drain_text = NULL;
+    const cli_option_t options[] = {
+        {"--region", &region},         {"--snapshot", &snapshot},
+        {"--listen", &listen},         {"--admin", &admin},
+        {"--units", &units_text},      {"--access-log", &access_log},
+        {"--drain-timeout", &drain_text},
+    };
+    switch (cli_parse_options("gateway", argc, argv, options, sizeof options / sizeof options[0])) {
+    case CLI_PARSE_HELP: return print_help(gateway_help);
+    case CLI_PARSE_ERROR: return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK: break;
+    }
+    if (!region) return cli_usage_error("gateway", "--region is required");
+    if (!snapshot) return cli_usage_error("gateway", "--snapshot is required");
+    if (!listen) return cli_usage_error("gateway", "--listen is required");
+
+    long units = 1;
+    if (units_text && !cli_parse_int(units_text, 1, MAX_UNITS, &units))
+        return cli_usage_error("gateway", "--units must be a whole number from 1 to %d (got \"%s\")",
+                               MAX_UNITS, units_text);
+    uint32_t drain_ms = DEFAULT_DRAIN_MS;
+    if (drain_text && !cli_parse_seconds(drain_text, MAX_DRAIN_SECONDS, &drain_ms))
+        return cli_usage_error("gateway",
+                               "--drain-timeout must be seconds from 0 to %d, at most 3 decimals "
+                               "(got \"%s\")",
+                               MAX_DRAIN_SECONDS, drain_text);
+
+    host_port_t listen_hp, admin_hp;
+    if (!parse_address("gateway", "--listen", listen, &listen_hp)) return CLI_EXIT_USAGE;
+    if (listen_hp.port == 0 && units > 1)
+        return cli_usage_error("gateway", "--listen port 0 cannot be shared by %ld units", units);
+    if (admin) {
+        if (!parse_address("gateway", "--admin", admin, &admin_hp)) return CLI_EXIT_USAGE;
+        if (admin_hp.port != 0 && admin_hp.port + units - 1 > 65535)
+            return cli_usage_error("gateway", "--admin port %u + %ld units goes past 65535",
+                                   (unsigned)admin_hp.port, units);
+        bool is_same_host = strcmp(admin_hp.host, listen_hp.host) == 0 ||
+                            is_unspecified_host(&admin_hp) || is_unspecified_host(&listen_hp);
+        if (is_same_host && admin_hp.port != 0 && listen_hp.port >= admin_hp.port &&
+            listen_hp.port <= admin_hp.port + units - 1)
+            return cli_usage_error("gateway", "--listen port %u collides with the admin ports",
+                                   (unsigned)listen_hp.port);
+    }
+
+    gateway_unit_options_t opts = {
+        .region = region,
+        .snapshot_path = snapshot,
+        .listen_addr = listen,
+        .admin_addr = admin,
+        .unit_index = 0,
+        .access_log_path = access_log,
+        .drain_timeout_ms = drain_ms,
+    };
+    /* Without --units one unit runs in this process: its pid is the unit's, so signals and
+     * sanitizer reports go straight to it. --units N (even 1) adds the supervisor. */
+    if (!units_text) {
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "gateway[%s/0]", region);
+        log_set_prefix(prefix);
+        return gateway_unit_run(&opts);
+    }
+    return gateway_supervise(&opts, (int)units);
+}
+
+static int command_demo_backend(int argc, char **argv)
+{
+    const char *listen = NULL, *name = NULL;
+    const cli_option_t options[] = {{"--listen", &listen}, {"--name", &name}};
+    switch (cli_parse_options("demo-backend", argc, argv, options,
+                              sizeof options / sizeof options[0])) {
+    case CLI_PARSE_HELP: return print_help(demo_backend_help);
+    case CLI_PARSE_ERROR: return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK: break;
+    }
+    if (!listen) return cli_usage_error("demo-backend", "--listen is required");
+    host_port_t hp;
+    if (!parse_address("demo-backend", "--listen", listen, &hp)) return CLI_EXIT_USAGE;
+    demo_backend_options_t opts = {.listen_addr = listen, .name = name ? name : "demo"};
+    return demo_backend_run(&opts);
+}
+
+static int command_run(int argc, char **argv)
+{
+    const char *listen = NULL, *admin = NULL, *state_dir = NULL;
+    const cli_option_t options[] = {
+        {"--listen", &listen}, {"--admin", &admin}, {"--state-dir", &state_dir}};
+    switch (cli_parse_options("run", argc, argv, options, sizeof options / sizeof options[0])) {
+    case CLI_PARSE_HELP: return print_help(run_help);
+    case CLI_PARSE_ERROR: return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK: break;
+    }
+    host_port_t hp;
+    if (listen) {
+        if (!parse_address("run", "--listen", listen, &hp)) return CLI_EXIT_USAGE;
+        if (hp.port == 0) return cli_usage_error("run", "--listen needs a fixed port, not 0");
+    }
+    if (admin) {
+        if (!parse_address("run", "--admin", admin, &hp)) return CLI_EXIT_USAGE;
+        if (hp.port == 0 || hp.port == 65535)
+            return cli_usage_error("run", "--admin needs a fixed port from 1 to 65534 "
+                                          "(unit 1 uses port + 1)");
+    }
+    deploy_run_options_t opts = {.listen_addr = listen, .admin_addr = admin,
+                                 .state_dir = state_dir};
+    return deploy_run(&opts);
+}
+
+static int command_version(int argc, char **argv)
+{
+    switch (cli_parse_options("version", argc, argv, NULL, 0)) {
+    case CLI_PARSE_HELP: return print_help(version_help);
+    case CLI_PARSE_ERROR: return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK: break;
+    }
+    printf("meridian %s\n", MERIDIAN_VERSION);
+    return CLI_EXIT_OK;
+}
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} command_t;
+
+static const command_t commands[] = {
+    {"run", command_run, run_help},
+    {"gateway", command_gateway, gateway_help},
+    {"demo-backend", command_demo_backend, demo_backend_help},
+    {"version", command_version, version_help},
+};
+
+static const command_t *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static int command_help(int argc, char **argv)
+{
+    if (argc == 0) return print_help(general_help);
+    if (argc > 1) return cli_usage_error("help", "expected at most one command name");
+    if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0 ||
+        strcmp(argv[0], "help") == 0)
+        return print_help(help_help);
+    const command_t *cmd = find_command(argv[0]);
+    if (!cmd) return cli_usage_error("help", "unknown command '%s'", argv[0]);
+    return print_help(cmd->help);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(general_help, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0)
+        return command_help(argc - 2, argv + 2);
+    if (strcmp(name, "--version") == 0) return command_version(argc - 2, argv + 2);
+    const command_t *cmd = find_command(name);
+    if (!cmd) {
+        fprintf(stderr, "meridian: unknown command '%s'\nRun 'meridian help' for the list of "
+                        "commands.\n",
+                name);
+        return CLI_EXIT_USAGE;
+    }
+    return cmd->run(argc - 2, argv + 2);
+}
