@@ -500,6 +500,11 @@ size_t http_exchange_write_pending(const http_exchange_t *ex)
     return conn_pending(ex->c);
 }
 
+bool http_exchange_write_blocked(const http_exchange_t *ex)
+{
+    return ex->over_high_water;
+}
+
 int http_exchange_finish(http_exchange_t *ex)
 {
     conn_t *c = ex->c;

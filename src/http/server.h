@@ -16,7 +16,9 @@
  *                             connection failed/closed first (ok=false). After it returns
  *                             the exchange is freed; the handler must drop its pointer.
  * Callbacks never run inside the call that caused them (libuv rule, STYLE.md), except
- * on_complete(ok=false) which may run from http_exchange_* calls that hit a write error.
+ * on_complete, which runs inside http_exchange_finish()/respond*() (ok=true) and inside
+ * http_exchange_abort() or a failing call (ok=false): after those calls the exchange may
+ * be gone, so touch nothing that lives in its arena.
  *
  * Rejections by the server itself (parse errors, limits, timeouts) answer with the
  * spec's JSON error body {"statusCode":N,"message":"..."} (apim-gateway.md §4.6) and close
@@ -120,6 +122,8 @@ int http_exchange_send_body(http_exchange_t *ex, const char *data, size_t len);
 int http_exchange_finish(http_exchange_t *ex);
 /* Bytes queued for writing to the client and not yet written. */
 size_t http_exchange_write_pending(const http_exchange_t *ex);
+/* True once the write queue passed the high-water mark: stop producing until on_drain. */
+bool http_exchange_write_blocked(const http_exchange_t *ex);
 /* Marks the connection to close after this exchange (adds Connection: close if the head
  * is not sent yet). */
 void http_exchange_close_after(http_exchange_t *ex);

@@ -1,0 +1,34 @@
+/* gateway_metrics: the unit's counters, exported as Prometheus text on the admin
+ * listener (/metrics). Updated on the request path with no allocation once an
+ * (api, status) pair has been seen. */
+#ifndef MERIDIAN_GATEWAY_METRICS_H
+#define MERIDIAN_GATEWAY_METRICS_H
+
+#include "base/buf.h"
+#include "http/upstream.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct gateway_metrics gateway_metrics_t;
+
+gateway_metrics_t *gateway_metrics_new(const char *region, int unit_index);
+void gateway_metrics_free(gateway_metrics_t *m);
+
+/* One finished request. `api` is the API id, or "" when none matched. */
+void gateway_metrics_request(gateway_metrics_t *m, const char *api, int status, double seconds);
+void gateway_metrics_set_config(gateway_metrics_t *m, bool loaded, uint64_t revision);
+void gateway_metrics_reload(gateway_metrics_t *m, bool ok);
+
+typedef struct {
+    size_t connections_active;
+    size_t exchanges_active;
+    bool draining;
+    uint64_t access_log_dropped;
+    const upstream_pool_t *pool;
+} gateway_metrics_live_t;
+
+/* Appends the Prometheus text exposition (format 0.0.4). */
+int gateway_metrics_render(const gateway_metrics_t *m, const gateway_metrics_live_t *live, buf_t *out);
+
+#endif

@@ -1,0 +1,33 @@
+/* gateway_proxy: the request pipeline of a unit: status endpoint, route match, request to
+ * the backend, response back to the client, access log and metrics.
+ *
+ * Every request holds a reference to the configuration it started with, so a swap never
+ * changes a request midway (ARCHITECTURE.md, "Request lifecycle"). */
+#ifndef MERIDIAN_GATEWAY_PROXY_H
+#define MERIDIAN_GATEWAY_PROXY_H
+
+#include "gateway/access_log.h"
+#include "gateway/config.h"
+#include "gateway/metrics.h"
+#include "http/server.h"
+#include "http/upstream.h"
+
+#include <stdbool.h>
+
+#define GATEWAY_STATUS_PATH "/status-0123456789abcdef"
+#define GATEWAY_INTERNAL_STATUS_PATH "/internal-status-0123456789abcdef"
+
+typedef struct {
+    const char *region;
+    int unit_index;
+    gateway_config_t *config;      /* current; NULL until one loads */
+    bool draining;
+    upstream_pool_t *pool;
+    gateway_metrics_t *metrics;
+    gateway_access_log_t *access_log;
+} gateway_t;
+
+/* The handler for the client listener; its ud is the gateway_t. */
+extern const http_handler_t gateway_proxy_handler;
+
+#endif

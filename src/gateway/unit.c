@@ -1,0 +1,284 @@
+/* One gateway unit: see unit.h. */
+#include "gateway/unit.h"
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "gateway/proxy.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DRAIN_TICK_MS 50
+
+typedef struct {
+    uv_loop_t loop;
+    gateway_t gw;
+    const gateway_unit_options_t *opts;
+    http_server_t *server;
+    http_server_t *admin;
+    uv_signal_t sighup, sigterm, sigint;
+    uv_timer_t drain_timer;
+    uint64_t drain_deadline_ms;
+    bool stopping;
+    /* SIGHUP: the snapshot is read and compiled on the thread pool, then swapped here. */
+    uv_work_t reload_work;
+    bool reload_running;
+    bool reload_again;
+    gateway_config_t *reload_result;
+    char *reload_error;
+} unit_t;
+
+static void server_options_from(const gateway_config_t *c, http_server_options_t *o)
+{
+    http_server_options_default(o);
+    if (!c) return;
+    o->max_body_bytes = c->settings.max_request_body_bytes;
+    o->header_timeout_ms = c->settings.header_timeout_ms;
+    o->idle_timeout_ms = c->settings.idle_timeout_ms;
+}
+
+static void upstream_options_from(const gateway_config_t *c, upstream_options_t *o)
+{
+    upstream_options_default(o);
+    if (!c) return;
+    o->connect_timeout_ms = c->settings.connect_timeout_ms;
+    o->idle_timeout_ms = c->settings.upstream_idle_ms;
+    o->max_idle_per_origin = c->settings.upstream_max_idle;
+}
+
+/* Makes `c` the configuration new requests use. Requests in flight keep theirs. */
+static void unit_install_config(unit_t *u, gateway_config_t *c)
+{
+    gateway_config_t *old = u->gw.config;
+    u->gw.config = c;
+    if (old) gateway_config_unref(old);
+    http_server_options_t so;
+    server_options_from(c, &so);
+    if (u->server) http_server_set_options(u->server, &so);
+    upstream_options_t uo;
+    upstream_options_from(c, &uo);
+    upstream_pool_set_options(u->gw.pool, &uo);
+    gateway_metrics_set_config(u->gw.metrics, true, c->revision);
+    if (!c->region_known)
+        log_warn("region \"%s\" is not among the snapshot's regions", u->opts->region);
+    log_info("serving configuration revision %llu (%zu APIs)", (unsigned long long)c->revision,
+             c->api_count);
+}
+
+static void reload_work(uv_work_t *w)
+{
+    unit_t *u = w->data;
+    u->reload_error = NULL;
+    u->reload_result = gateway_config_load_file(u->opts->snapshot_path, u->opts->region, &u->reload_error);
+}
+
+static void reload_start(unit_t *u);
+
+static void reload_done(uv_work_t *w, int status)
+{
+    unit_t *u = w->data;
+    u->reload_running = false;
+    if (status == 0 && u->reload_result) {
+        gateway_metrics_reload(u->gw.metrics, true);
+        if (!u->stopping) unit_install_config(u, u->reload_result);
+        else gateway_config_unref(u->reload_result);
+    } else {
+        gateway_metrics_reload(u->gw.metrics, false);
+        log_error("configuration not loaded, %s: %s",
+                  u->gw.config ? "keeping the current one" : "serving 503 until one loads",
+                  u->reload_error ? u->reload_error : "cancelled");
+    }
+    free(u->reload_error);
+    u->reload_error = NULL;
+    u->reload_result = NULL;
+    if (u->reload_again && !u->stopping) {
+        u->reload_again = false;
+        reload_start(u);
+    }
+}
+
+static void reload_start(unit_t *u)
+{
+    if (u->reload_running) {
+        u->reload_again = true; /* a SIGHUP during a load: load once more afterwards */
+        return;
+    }
+    u->reload_running = true;
+    u->reload_work.data = u;
+    if (uv_queue_work(&u->loop, &u->reload_work, reload_work, reload_done) < 0) {
+        u->reload_running = false;
+        log_error("cannot queue the configuration load");
+    }
+}
+
+static void on_sighup(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    unit_t *u = s->data;
+    log_info("SIGHUP: reloading %s", u->opts->snapshot_path);
+    reload_start(u);
+}
+
+static void unit_close_all(unit_t *u)
+{
+    if (u->server) http_server_close(u->server);
+    if (u->admin) http_server_close(u->admin);
+    u->server = u->admin = NULL;
+    upstream_pool_close(u->gw.pool);
+    gateway_access_log_close(u->gw.access_log);
+    uv_close((uv_handle_t *)&u->sighup, NULL);
+    uv_close((uv_handle_t *)&u->sigterm, NULL);
+    uv_close((uv_handle_t *)&u->sigint, NULL);
+    uv_close((uv_handle_t *)&u->drain_timer, NULL);
+}
+
+static void on_drain_tick(uv_timer_t *t)
+{
+    unit_t *u = t->data;
+    size_t active = u->server ? http_server_active_exchanges(u->server) : 0;
+    if (active == 0 || clock_mono_ms() >= u->drain_deadline_ms) {
+        if (active) log_warn("drain timeout: closing %zu requests still in flight", active);
+        else log_info("drained");
+        uv_timer_stop(t);
+        unit_close_all(u);
+    }
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+    unit_t *u = s->data;
+    if (u->stopping) return;
+    u->stopping = true;
+    u->gw.draining = true;
+    log_info("%s: draining (at most %u ms)", signum == SIGTERM ? "SIGTERM" : "SIGINT",
+             u->opts->drain_timeout_ms);
+    if (u->server) http_server_stop_accepting(u->server);
+    u->drain_deadline_ms = clock_mono_ms() + u->opts->drain_timeout_ms;
+    uv_timer_start(&u->drain_timer, on_drain_tick, 0, DRAIN_TICK_MS);
+}
+
+/* ---- admin listener ---- */
+
+static void admin_on_request(http_exchange_t *ex, void *ud)
+{
+    unit_t *u = ud;
+    const http_request_t *req = http_exchange_request(ex);
+    if (req->method_id != HTTP_METHOD_GET && req->method_id != HTTP_METHOD_HEAD) {
+        http_exchange_respond_error(ex, 405, "Method not allowed");
+        return;
+    }
+    if (slice_eq(req->path, SLICE_LIT("/metrics"))) {
+        buf_t b;
+        buf_init(&b);
+        gateway_metrics_live_t live = {
+            .connections_active = u->server ? http_server_connection_count(u->server) : 0,
+            .exchanges_active = u->server ? http_server_active_exchanges(u->server) : 0,
+            .draining = u->gw.draining,
+            .access_log_dropped = gateway_access_log_dropped(u->gw.access_log),
+            .pool = u->gw.pool,
+        };
+        if (gateway_metrics_render(u->gw.metrics, &live, &b) == 0)
+            http_exchange_respond(ex, 200, "text/plain; version=0.0.4", b.data, b.len);
+        else
+            http_exchange_respond_error(ex, 503, "Service unavailable");
+        buf_free(&b);
+        return;
+    }
+    if (slice_eq(req->path, SLICE_LIT(GATEWAY_STATUS_PATH))) {
+        bool healthy = u->gw.config && !u->gw.draining;
+        http_exchange_respond(ex, healthy ? 200 : 503, NULL, "", 0);
+        return;
+    }
+    http_exchange_respond_error(ex, 404, "Resource not found");
+}
+
+static const http_handler_t admin_handler = {.on_request = admin_on_request};
+
+int gateway_unit_run(const gateway_unit_options_t *opts)
+{
+    unit_t *u = calloc(1, sizeof *u);
+    if (!u) return 1;
+    u->opts = opts;
+    int exit_code = 1;
+    signal(SIGPIPE, SIG_IGN);
+    if (uv_loop_init(&u->loop) < 0) {
+        free(u);
+        return 1;
+    }
+    u->gw.region = opts->region;
+    u->gw.unit_index = opts->unit_index;
+    u->gw.metrics = gateway_metrics_new(opts->region, opts->unit_index);
+    upstream_options_t uo;
+    upstream_options_default(&uo);
+    u->gw.pool = upstream_pool_new(&u->loop, &uo);
+    const char *err = NULL;
+    u->gw.access_log = gateway_access_log_open(&u->loop, opts->access_log_path, &err);
+    if (!u->gw.metrics || !u->gw.pool || !u->gw.access_log) {
+        log_error("start-up failed: %s", err ? err : "out of memory");
+        goto fail_early;
+    }
+
+    /* The first load is synchronous: nothing is being served yet. */
+    char *load_err = NULL;
+    gateway_config_t *c = gateway_config_load_file(opts->snapshot_path, opts->region, &load_err);
+    if (c) {
+        gateway_metrics_reload(u->gw.metrics, true);
+    } else {
+        gateway_metrics_reload(u->gw.metrics, false);
+        log_error("configuration not loaded, serving 503 until one loads (SIGHUP): %s", load_err);
+        free(load_err);
+    }
+
+    http_server_options_t so;
+    server_options_from(c, &so);
+    int rc = http_server_listen(&u->loop, opts->listen_addr, true, &so, &gateway_proxy_handler,
+                                &u->gw, &u->server);
+    if (rc < 0) {
+        log_error("cannot listen on %s: %s", opts->listen_addr, uv_strerror(rc));
+        if (c) gateway_config_unref(c);
+        goto fail_early;
+    }
+    if (opts->admin_addr) {
+        http_server_options_t ao;
+        http_server_options_default(&ao);
+        rc = http_server_listen(&u->loop, opts->admin_addr, false, &ao, &admin_handler, u, &u->admin);
+        if (rc < 0) {
+            log_error("cannot listen on admin address %s: %s", opts->admin_addr, uv_strerror(rc));
+            http_server_close(u->server);
+            u->server = NULL;
+            if (c) gateway_config_unref(c);
+            uv_run(&u->loop, UV_RUN_DEFAULT);
+            goto fail_early;
+        }
+    }
+    if (c) unit_install_config(u, c);
+
+    uv_signal_init(&u->loop, &u->sighup);
+    uv_signal_init(&u->loop, &u->sigterm);
+    uv_signal_init(&u->loop, &u->sigint);
+    u->sighup.data = u->sigterm.data = u->sigint.data = u;
+    uv_signal_start(&u->sighup, on_sighup, SIGHUP);
+    uv_signal_start(&u->sigterm, on_stop_signal, SIGTERM);
+    uv_signal_start(&u->sigint, on_stop_signal, SIGINT);
+    uv_timer_init(&u->loop, &u->drain_timer);
+    u->drain_timer.data = u;
+
+    log_info("listening on %s%s%s", opts->listen_addr, opts->admin_addr ? ", admin on " : "",
+             opts->admin_addr ? opts->admin_addr : "");
+    uv_run(&u->loop, UV_RUN_DEFAULT);
+    exit_code = 0;
+    goto done;
+
+fail_early:
+    if (u->gw.pool) upstream_pool_close(u->gw.pool);
+    if (u->gw.access_log) gateway_access_log_close(u->gw.access_log);
+    uv_run(&u->loop, UV_RUN_DEFAULT);
+done:
+    if (u->gw.config) gateway_config_unref(u->gw.config);
+    gateway_metrics_free(u->gw.metrics);
+    if (uv_loop_close(&u->loop) != 0) log_warn("event loop closed with handles still open");
+    free(u);
+    return exit_code;
+}
