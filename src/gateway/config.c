@@ -1,0 +1,887 @@
+/* gateway_config: compiles the snapshot (docs/snapshot.md) into gateway_config_t.
+ *
+ * Every field is checked here, once, so that nothing on the request path parses or looks
+ * anything up by name (STYLE.md §6). Errors name file:line:col and the JSON path of the
+ * offending value (STYLE.md §5): jansson gives positions for syntax errors, json_locate
+ * finds them for everything found later. Compilation may abort on out-of-memory
+ * (STYLE.md §4); gateway_backend_url_parse does not, because a later stage may call it
+ * while serving. */
+#include "gateway/config.h"
+
+#include "gateway/json_locate.h"
+#include "gateway/route.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CFG_MAX_DEPTH 8
+#define API_PATH_MAX 400      /* snapshot.md: apis[].path is 0–400 characters */
+#define HOSTNAME_MAX 253      /* RFC 1035 §2.3.4, as text without the trailing dot */
+#define TIMEOUT_SECONDS_MAX 86400
+
+/* ---- allocation (compile may abort on OOM, STYLE.md §4) ---- */
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) abort();
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p) abort();
+    return p;
+}
+
+/* ---- compile context: the JSON path being checked, for error positions ---- */
+
+typedef struct {
+    const char *text;
+    size_t len;
+    const char *source;
+    json_locate_step_t path[CFG_MAX_DEPTH];
+    size_t depth;
+    char **err;
+} cfg_ctx_t;
+
+static void push_key(cfg_ctx_t *c, const char *key)
+{
+    c->path[c->depth++] = (json_locate_step_t){key, strlen(key), 0};
+}
+
+static void push_index(cfg_ctx_t *c, size_t index)
+{
+    c->path[c->depth++] = (json_locate_step_t){NULL, 0, index};
+}
+
+static void pop(cfg_ctx_t *c)
+{
+    c->depth--;
+}
+
+/* "source:line:col: message (at path)". The position is the value at the current path,
+ * or, when the last step names a missing member, the object that should hold it. */
+static void report(cfg_ctx_t *c, const char *msg)
+{
+    json_locate_pos_t pos;
+    json_locate(c->text, c->len, c->path, c->depth, &pos);
+    char where[256];
+    json_locate_format_path(c->path, c->depth, where, sizeof where);
+    int rc;
+    if (c->depth)
+        rc = asprintf(c->err, "%s:%u:%u: %s (at %s)", c->source, pos.line, pos.column, msg,
+                      where);
+    else
+        rc = asprintf(c->err, "%s:%u:%u: %s", c->source, pos.line, pos.column, msg);
+    if (rc < 0) abort();
+}
+
+static int vfail(cfg_ctx_t *c, const char *key, const char *fmt, va_list ap)
+{
+    char *msg;
+    if (vasprintf(&msg, fmt, ap) < 0) abort();
+    if (key) push_key(c, key);
+    report(c, msg);
+    if (key) pop(c);
+    free(msg);
+    return -1;
+}
+
+/* Fails at the current path. */
+static int fail(cfg_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(cfg_ctx_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(c, NULL, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Fails at member `key` of the current object. */
+static int fail_key(cfg_ctx_t *c, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_key(cfg_ctx_t *c, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(c, key, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- typed field access ---- */
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
+/* A member, or NULL when absent or null: optional fields may be written as null. */
+static json_t *member(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_null(v) ? NULL : v;
+}
+
+static int want_string(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
+                       bool non_empty, const char **out)
+{
+    json_t *v = member(obj, key);
+    *out = NULL;
+    if (!v) return required ? fail_key(c, key, "required field is missing") : 0;
+    if (!json_is_string(v)) return fail_key(c, key, "must be a string, not %s", type_name(v));
+    if (non_empty && json_string_length(v) == 0) return fail_key(c, key, "must not be empty");
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int want_bool(cfg_ctx_t *c, const json_t *obj, const char *key, bool *out)
+{
+    json_t *v = member(obj, key);
+    if (!v) return 0;
+    if (!json_is_boolean(v))
+        return fail_key(c, key, "must be true or false, not %s", type_name(v));
+    *out = json_is_true(v);
+    return 0;
+}
+
+/* An integer in [min, max]; *out keeps its default when the field is absent. */
+static int want_uint(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
+                     uint64_t min, uint64_t max, uint64_t *out)
+{
+    json_t *v = member(obj, key);
+    if (!v) return required ? fail_key(c, key, "required field is missing") : 0;
+    if (!json_is_integer(v))
+        return fail_key(c, key, "must be an integer, not %s", type_name(v));
+    json_int_t n = json_integer_value(v);
+    if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
+        return fail_key(c, key, "must be between %llu and %llu", (unsigned long long)min,
+                        (unsigned long long)max);
+    *out = (uint64_t)n;
+    return 0;
+}
+
+static int want_container(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
+                          json_type type, json_t **out)
+{
+    json_t *v = member(obj, key);
+    *out = NULL;
+    if (!v) return required ? fail_key(c, key, "required field is missing") : 0;
+    if (json_typeof(v) != type)
+        return fail_key(c, key, "must be %s, not %s",
+                        type == JSON_ARRAY ? "an array" : "an object", type_name(v));
+    *out = v;
+    return 0;
+}
+
+/* Records `name` in `seen` (a JSON object used as a hash set); false when already there,
+ * with *first set to the index it was first seen at. */
+static bool set_add(json_t *seen, const char *name, size_t index, size_t *first)
+{
+    json_t *prev = json_object_get(seen, name);
+    if (prev) {
+        *first = (size_t)json_integer_value(prev);
+        return false;
+    }
+    if (json_object_set_new(seen, name, json_integer((json_int_t)index)) < 0) abort();
+    return true;
+}
+
+/* ---- backend URLs ---- */
+
+static bool is_hex(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+/* RFC 3986 §3.3: pchar = unreserved / pct-encoded / sub-delims / ":" / "@"; '/' between
+ * segments. Returns false on any other byte or on a '%' without two hex digits. */
+static bool is_valid_path(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch == '%') {
+            if (i + 2 >= n || !is_hex(p[i + 1]) || !is_hex(p[i + 2])) return false;
+            i += 2;
+        } else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                     (ch >= '0' && ch <= '9') || (ch && strchr("-._~!$&'()*+,;=:@/", ch)))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* RFC 3986 §3.2.2 reg-name as host names are written in practice (letters, digits, '-',
+ * '.', '_'), which also covers IPv4 literals. */
+static bool is_reg_name(const char *p, size_t n)
+{
+    if (n == 0) return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '.' || ch == '_'))
+            return false;
+    }
+    return true;
+}
+
+static bool is_ipv6_literal(const char *p, size_t n)
+{
+    char buf[INET6_ADDRSTRLEN + 1];
+    struct in6_addr addr;
+    if (n == 0 || n >= sizeof buf) return false;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return inet_pton(AF_INET6, buf, &addr) == 1;
+}
+
+void gateway_backend_url_free(gw_backend_url_t *u)
+{
+    if (!u) return;
+    free(u->url);
+    free(u->host);
+    free(u->base_path);
+    free(u->host_header);
+    free(u->origin_key);
+    memset(u, 0, sizeof *u);
+}
+
+static int url_error(const char **err, const char *msg)
+{
+    if (err) *err = msg;
+    return -1;
+}
+
+int gateway_backend_url_parse(const char *url, gw_backend_url_t *out, const char **err)
+{
+    memset(out, 0, sizeof *out);
+    if (!url || !*url) return url_error(err, "empty URL");
+    /* RFC 3986 §3.1: the scheme is case-insensitive. */
+    if (strncasecmp(url, "https://", 8) == 0)
+        return url_error(err, "https backends are not supported yet");
+    if (strncasecmp(url, "http://", 7) != 0)
+        return url_error(err, "a backend URL must start with http://");
+    const char *auth = url + 7;
+    if (strchr(auth, '#')) return url_error(err, "a backend URL takes no fragment ('#')");
+    if (strchr(auth, '?')) return url_error(err, "a backend base URL takes no query ('?')");
+    size_t auth_len = strcspn(auth, "/");
+    if (memchr(auth, '@', auth_len))
+        return url_error(err, "user information ('user@') in a backend URL is not supported");
+
+    const char *host = auth, *after;
+    size_t host_len;
+    bool is_ipv6 = false;
+    if (auth_len && auth[0] == '[') {
+        const char *close = memchr(auth, ']', auth_len);
+        if (!close) return url_error(err, "unterminated IPv6 literal ('[' without ']')");
+        host = auth + 1;
+        host_len = (size_t)(close - host);
+        if (!is_ipv6_literal(host, host_len)) return url_error(err, "bad IPv6 address");
+        is_ipv6 = true;
+        after = close + 1;
+    } else {
+        host_len = strcspn(auth, ":/");
+        if (host_len == 0) return url_error(err, "empty host");
+        if (!is_reg_name(host, host_len)) return url_error(err, "bad character in host");
+        after = host + host_len;
+    }
+    unsigned long port = 80;
+    const char *auth_end = auth + auth_len;
+    if (after < auth_end) {
+        if (*after != ':') return url_error(err, "unexpected character after host");
+        const char *p = after + 1;
+        if (p == auth_end || auth_end - p > 5) return url_error(err, "bad port");
+        port = 0;
+        for (; p < auth_end; p++) {
+            if (*p < '0' || *p > '9') return url_error(err, "bad port");
+            port = port * 10 + (unsigned long)(*p - '0');
+        }
+        if (port == 0 || port > 65535) return url_error(err, "bad port");
+    }
+    const char *path = auth_end;
+    size_t path_len = strlen(path);
+    if (!is_valid_path(path, path_len))
+        return url_error(err, "character not allowed in the URL path (percent-encode it)");
+    while (path_len && path[path_len - 1] == '/') path_len--; /* spec §4.4: no "//" on join */
+
+    char *lower = strndup(host, host_len);
+    if (!lower) return url_error(err, "out of memory");
+    for (char *q = lower; *q; q++)
+        if (*q >= 'A' && *q <= 'Z') *q = (char)(*q | 0x20);
+    out->host = lower;
+    out->port = (uint16_t)port;
+    out->url = strdup(url);
+    out->base_path = strndup(path, path_len);
+    const char *lb = is_ipv6 ? "[" : "", *rb = is_ipv6 ? "]" : "";
+    int a = port == 80 ? asprintf(&out->host_header, "%s%s%s", lb, lower, rb)
+                       : asprintf(&out->host_header, "%s%s%s:%lu", lb, lower, rb, port);
+    int b = asprintf(&out->origin_key, "%s%s%s:%lu", lb, lower, rb, port);
+    if (a < 0 || b < 0 || !out->url || !out->base_path) {
+        if (a < 0) out->host_header = NULL;
+        if (b < 0) out->origin_key = NULL;
+        gateway_backend_url_free(out);
+        return url_error(err, "out of memory");
+    }
+    return 0;
+}
+
+/* ---- snapshot sections ---- */
+
+typedef struct {
+    const char *key;
+    size_t offset;
+    bool is_64;
+    uint64_t min, max;
+} setting_desc_t;
+
+/* The typed table of settings (Redis-style, STYLE.md): key, field, range. */
+static const setting_desc_t settings_table[] = {
+    {"maxRequestBodyBytes", offsetof(gw_settings_t, max_request_body_bytes), true, 0, UINT64_MAX},
+    {"connectTimeoutMs", offsetof(gw_settings_t, connect_timeout_ms), false, 1, UINT32_MAX},
+    {"clientIdleTimeoutMs", offsetof(gw_settings_t, idle_timeout_ms), false, 1, UINT32_MAX},
+    {"requestHeaderTimeoutMs", offsetof(gw_settings_t, header_timeout_ms), false, 1, UINT32_MAX},
+    {"upstreamIdleTimeoutMs", offsetof(gw_settings_t, upstream_idle_ms), false, 1, UINT32_MAX},
+    {"upstreamMaxIdlePerOrigin", offsetof(gw_settings_t, upstream_max_idle), false, 0,
+     UINT32_MAX},
+};
+
+static int compile_settings(cfg_ctx_t *c, const json_t *root, gw_settings_t *s)
+{
+    *s = (gw_settings_t){
+        .max_request_body_bytes = 4ULL << 30,
+        .connect_timeout_ms = 5000,
+        .idle_timeout_ms = 75000,
+        .header_timeout_ms = 10000,
+        .upstream_idle_ms = 60000,
+        .upstream_max_idle = 256,
+    };
+    json_t *obj;
+    if (want_container(c, root, "settings", false, JSON_OBJECT, &obj) < 0) return -1;
+    if (!obj) return 0;
+    push_key(c, "settings");
+    for (size_t i = 0; i < sizeof settings_table / sizeof settings_table[0]; i++) {
+        const setting_desc_t *d = &settings_table[i];
+        char *field = (char *)s + d->offset;
+        uint64_t v;
+        if (d->is_64)
+            memcpy(&v, field, sizeof v);
+        else {
+            uint32_t v32;
+            memcpy(&v32, field, sizeof v32);
+            v = v32;
+        }
+        if (want_uint(c, obj, d->key, false, d->min, d->max, &v) < 0) return -1;
+        if (d->is_64) {
+            memcpy(field, &v, sizeof v);
+        } else {
+            uint32_t v32 = (uint32_t)v;
+            memcpy(field, &v32, sizeof v32);
+        }
+    }
+    pop(c);
+    return 0;
+}
+
+static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
+{
+    json_t *regions;
+    if (want_container(c, root, "regions", true, JSON_ARRAY, &regions) < 0) return -1;
+    push_key(c, "regions");
+    json_t *seen = json_object();
+    if (!seen) abort();
+    size_t i, primary_at = SIZE_MAX;
+    json_t *r;
+    int rc = -1;
+    json_array_foreach(regions, i, r) {
+        push_index(c, i);
+        const char *name;
+        bool is_primary = false;
+        size_t first;
+        if (!json_is_object(r)) {
+            fail(c, "a region must be an object, not %s", type_name(r));
+            goto done;
+        }
+        if (want_string(c, r, "name", true, true, &name) < 0 || want_bool(c, r, "primary", &is_primary) < 0)
+            goto done;
+        if (!set_add(seen, name, i, &first)) {
+            fail_key(c, "name", "region \"%s\" is listed twice (also regions[%zu])", name, first);
+            goto done;
+        }
+        if (is_primary && primary_at != SIZE_MAX) {
+            fail_key(c, "primary", "only one region is primary (regions[%zu] is too)",
+                     primary_at);
+            goto done;
+        }
+        if (is_primary) primary_at = i;
+        if (cfg->region && strcmp(cfg->region, name) == 0) cfg->region_known = true;
+        pop(c);
+    }
+    if (primary_at == SIZE_MAX) {
+        fail(c, "one region must have \"primary\": true");
+        goto done;
+    }
+    rc = 0;
+done:
+    json_decref(seen);
+    if (rc == 0) pop(c);
+    return rc;
+}
+
+/* Collects backends[] into `index` (id → position) after checking each URL. */
+static int compile_backends(cfg_ctx_t *c, const json_t *root, json_t *index)
+{
+    json_t *backends;
+    if (want_container(c, root, "backends", false, JSON_ARRAY, &backends) < 0) return -1;
+    if (!backends) return 0;
+    push_key(c, "backends");
+    size_t i, first;
+    json_t *b;
+    json_array_foreach(backends, i, b) {
+        push_index(c, i);
+        const char *id, *url, *why = NULL;
+        if (!json_is_object(b)) return fail(c, "a backend must be an object, not %s", type_name(b));
+        if (want_string(c, b, "id", true, true, &id) < 0) return -1;
+        if (want_string(c, b, "url", true, true, &url) < 0) return -1;
+        if (!set_add(index, id, i, &first))
+            return fail_key(c, "id", "backend id \"%s\" is used twice (also backends[%zu])", id,
+                            first);
+        gw_backend_url_t parsed;
+        if (gateway_backend_url_parse(url, &parsed, &why) < 0) return fail_key(c, "url", "%s", why);
+        gateway_backend_url_free(&parsed);
+        pop(c);
+    }
+    pop(c);
+    return 0;
+}
+
+/* apis[].path: spec §4.2 compares "/" + path on segment boundaries, so store it without
+ * leading or trailing '/' (snapshot.md allows them) and refuse what could never match. */
+static int compile_api_path(cfg_ctx_t *c, const json_t *api, char **out)
+{
+    const char *raw;
+    if (want_string(c, api, "path", true, false, &raw) < 0) return -1;
+    size_t n = strlen(raw);
+    if (n > API_PATH_MAX) return fail_key(c, "path", "longer than %d characters", API_PATH_MAX);
+    while (n && raw[0] == '/') raw++, n--;
+    while (n && raw[n - 1] == '/') n--;
+    if (!is_valid_path(raw, n))
+        return fail_key(c, "path", "character not allowed in a URL path (percent-encode it)");
+    for (size_t i = 0; i < n;) {
+        size_t len = strcspn(raw + i, "/");
+        if (len > n - i) len = n - i;
+        if (len == 0) return fail_key(c, "path", "empty segment (\"//\")");
+        if ((len == 1 && raw[i] == '.') || (len == 2 && raw[i] == '.' && raw[i + 1] == '.'))
+            return fail_key(c, "path", "\".\" and \"..\" segments are not allowed");
+        i += len + 1;
+    }
+    *out = strndup(raw, n);
+    if (!*out) abort();
+    return 0;
+}
+
+static int compile_hostnames(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api)
+{
+    json_t *arr;
+    if (want_container(c, api_json, "hostnames", false, JSON_ARRAY, &arr) < 0) return -1;
+    if (!arr) return 0;
+    push_key(c, "hostnames");
+    api->hostnames = xcalloc(json_array_size(arr), sizeof *api->hostnames);
+    size_t i;
+    json_t *h;
+    json_array_foreach(arr, i, h) {
+        push_index(c, i);
+        if (!json_is_string(h)) return fail(c, "must be a string, not %s", type_name(h));
+        const char *s = json_string_value(h);
+        size_t n = strlen(s);
+        if (n && s[n - 1] == '.') n--; /* absolute FQDN: "a.b." is "a.b" */
+        bool ok = n > 0 && n <= HOSTNAME_MAX &&
+                  (is_reg_name(s, n) ||
+                   (n > 2 && s[0] == '[' && s[n - 1] == ']' && is_ipv6_literal(s + 1, n - 2)));
+        if (!ok && memchr(s, ':', n) && s[0] != '[')
+            return fail(c, "a host name carries no port (the port is ignored when matching)");
+        if (!ok) return fail(c, "not a valid host name");
+        char *lower = strndup(s, n);
+        if (!lower) abort();
+        for (char *q = lower; *q; q++)
+            if (*q >= 'A' && *q <= 'Z') *q = (char)(*q | 0x20);
+        for (size_t k = 0; k < api->hostname_count; k++) {
+            if (strcmp(api->hostnames[k], lower) == 0) {
+                free(lower);
+                return fail(c, "host name listed twice (also hostnames[%zu])", k);
+            }
+        }
+        api->hostnames[api->hostname_count++] = lower;
+        pop(c);
+    }
+    pop(c);
+    return 0;
+}
+
+static int compile_protocols(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api)
+{
+    json_t *arr;
+    api->protocol_http = true; /* default ["http", "https"] */
+    if (want_container(c, api_json, "protocols", false, JSON_ARRAY, &arr) < 0) return -1;
+    if (!arr) return 0;
+    if (json_array_size(arr) == 0)
+        return fail_key(c, "protocols", "must list at least one of http, https, ws, wss");
+    push_key(c, "protocols");
+    api->protocol_http = false;
+    size_t i;
+    json_t *p;
+    json_array_foreach(arr, i, p) {
+        push_index(c, i);
+        const char *s = json_string_value(p);
+        if (!s || (strcmp(s, "http") && strcmp(s, "https") && strcmp(s, "ws") && strcmp(s, "wss")))
+            return fail(c, "must be one of \"http\", \"https\", \"ws\", \"wss\"");
+        if (strcmp(s, "http") == 0) api->protocol_http = true;
+        pop(c);
+    }
+    pop(c);
+    return 0;
+}
+
+/* RFC 9110 §5.6.2 tchar. */
+static bool is_tchar(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static http_method_t method_id_of(const char *m)
+{
+    static const struct {
+        const char *name;
+        http_method_t id;
+    } known[] = {
+        {"GET", HTTP_METHOD_GET},         {"HEAD", HTTP_METHOD_HEAD},
+        {"POST", HTTP_METHOD_POST},       {"PUT", HTTP_METHOD_PUT},
+        {"DELETE", HTTP_METHOD_DELETE},   {"PATCH", HTTP_METHOD_PATCH},
+        {"OPTIONS", HTTP_METHOD_OPTIONS}, {"TRACE", HTTP_METHOD_TRACE},
+        {"CONNECT", HTTP_METHOD_CONNECT},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(m, known[i].name) == 0) return known[i].id;
+    return HTTP_METHOD_OTHER;
+}
+
+static int compile_method(cfg_ctx_t *c, const json_t *op_json, gw_operation_t *op)
+{
+    const char *m;
+    if (want_string(c, op_json, "method", true, true, &m) < 0) return -1;
+    if (strcmp(m, "*") != 0) {
+        bool has_lower = false;
+        for (const char *p = m; *p; p++) {
+            if (!is_tchar(*p)) return fail_key(c, "method", "not an HTTP method token");
+            if (*p >= 'a' && *p <= 'z') has_lower = true;
+        }
+        /* RFC 9110 §9.1: methods are case-sensitive, so "get" would never match a GET. */
+        if (has_lower) {
+            char upper[64];
+            snprintf(upper, sizeof upper, "%s", m);
+            for (char *p = upper; *p; p++)
+                if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 32);
+            return fail_key(c, "method", "methods are case-sensitive: write \"%s\"", upper);
+        }
+    }
+    op->method = xstrdup(m);
+    op->method_id = method_id_of(m);
+    return 0;
+}
+
+static int compile_operation(cfg_ctx_t *c, const json_t *op_json, gw_api_t *api, json_t *ids)
+{
+    size_t j = api->operation_count, first;
+    gw_operation_t *op = &api->operations[j];
+    const char *id, *display, *tpl;
+    op->api = api;
+    api->operation_count++; /* counted now, so a failure frees what is set */
+    if (!json_is_object(op_json))
+        return fail(c, "an operation must be an object, not %s", type_name(op_json));
+    if (want_string(c, op_json, "id", true, true, &id) < 0) return -1;
+    if (!set_add(ids, id, j, &first))
+        return fail_key(c, "id", "operation id \"%s\" is used twice (also operations[%zu])", id,
+                        first);
+    op->id = xstrdup(id);
+    if (want_string(c, op_json, "displayName", false, false, &display) < 0) return -1;
+    op->display_name = xstrdup(display ? display : id);
+    if (compile_method(c, op_json, op) < 0) return -1;
+    /* The template itself is checked by route_table_build; its errors are located too. */
+    if (want_string(c, op_json, "urlTemplate", true, true, &tpl) < 0) return -1;
+    op->url_template = xstrdup(tpl);
+    uint64_t seconds = 300; /* spec §7 #1 */
+    if (want_uint(c, op_json, "timeoutSeconds", false, 1, TIMEOUT_SECONDS_MAX, &seconds) < 0)
+        return -1;
+    op->timeout_ms = (uint32_t)(seconds * 1000);
+    return 0;
+}
+
+static int compile_backend_ref(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api,
+                               const json_t *root, const json_t *backend_index)
+{
+    const char *service_url, *backend_id, *why = NULL;
+    if (want_string(c, api_json, "serviceUrl", false, true, &service_url) < 0) return -1;
+    if (want_string(c, api_json, "backendId", false, true, &backend_id) < 0) return -1;
+    /* snapshot.md: backendId wins over serviceUrl, but a bad serviceUrl is still an error. */
+    if (service_url && gateway_backend_url_parse(service_url, &api->backend, &why) < 0)
+        return fail_key(c, "serviceUrl", "%s", why);
+    if (backend_id) {
+        json_t *at = json_object_get(backend_index, backend_id);
+        if (!at)
+            return fail_key(c, "backendId", "no backends[] entry has id \"%s\"", backend_id);
+        json_t *b = json_array_get(json_object_get(root, "backends"),
+                                   (size_t)json_integer_value(at));
+        gateway_backend_url_free(&api->backend);
+        if (gateway_backend_url_parse(json_string_value(json_object_get(b, "url")),
+                                      &api->backend, &why) < 0)
+            abort(); /* checked by compile_backends */
+    }
+    if (!service_url && !backend_id)
+        return fail_key(c, "serviceUrl", "an API needs \"serviceUrl\" or \"backendId\"");
+    return 0;
+}
+
+static int compile_api(cfg_ctx_t *c, const json_t *api_json, gateway_config_t *cfg,
+                       const json_t *root, const json_t *backend_index, json_t *api_ids)
+{
+    size_t i = cfg->api_count, first;
+    gw_api_t *api = &cfg->apis[i];
+    const char *id, *display;
+    cfg->api_count++; /* counted now, so a failure frees what is set */
+    if (!json_is_object(api_json))
+        return fail(c, "an API must be an object, not %s", type_name(api_json));
+    if (want_string(c, api_json, "id", true, true, &id) < 0) return -1;
+    if (!set_add(api_ids, id, i, &first))
+        return fail_key(c, "id", "API id \"%s\" is used twice (also apis[%zu])", id, first);
+    api->id = xstrdup(id);
+    if (want_string(c, api_json, "displayName", false, false, &display) < 0) return -1;
+    api->display_name = xstrdup(display ? display : id);
+    if (compile_api_path(c, api_json, &api->path) < 0) return -1;
+    if (compile_hostnames(c, api_json, api) < 0) return -1;
+    if (compile_backend_ref(c, api_json, api, root, backend_index) < 0) return -1;
+    if (compile_protocols(c, api_json, api) < 0) return -1;
+    api->subscription_required = true;
+    if (want_bool(c, api_json, "subscriptionRequired", &api->subscription_required) < 0)
+        return -1;
+
+    /* Checked now, used from the subscriptions issue on (spec §4.3). */
+    json_t *names;
+    const char *unused;
+    if (want_container(c, api_json, "subscriptionKeyParameterNames", false, JSON_OBJECT,
+                       &names) < 0)
+        return -1;
+    if (names) {
+        push_key(c, "subscriptionKeyParameterNames");
+        if (want_string(c, names, "header", false, true, &unused) < 0 ||
+            want_string(c, names, "query", false, true, &unused) < 0)
+            return -1;
+        pop(c);
+    }
+
+    json_t *ops;
+    if (want_container(c, api_json, "operations", true, JSON_ARRAY, &ops) < 0) return -1;
+    api->operations = xcalloc(json_array_size(ops), sizeof *api->operations);
+    json_t *op_ids = json_object();
+    if (!op_ids) abort();
+    push_key(c, "operations");
+    size_t j;
+    json_t *op;
+    int rc = 0;
+    json_array_foreach(ops, j, op) {
+        push_index(c, j);
+        rc = compile_operation(c, op, api, op_ids);
+        if (rc < 0) break;
+        pop(c);
+    }
+    json_decref(op_ids);
+    if (rc < 0) return -1;
+    pop(c);
+    return 0;
+}
+
+static int compile_apis(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
+{
+    json_t *backend_index = json_object(), *api_ids = json_object(), *apis;
+    if (!backend_index || !api_ids) abort();
+    int rc = -1;
+    if (compile_backends(c, root, backend_index) < 0) goto done;
+    if (want_container(c, root, "apis", true, JSON_ARRAY, &apis) < 0) goto done;
+    cfg->apis = xcalloc(json_array_size(apis), sizeof *cfg->apis);
+    push_key(c, "apis");
+    size_t i;
+    json_t *api;
+    json_array_foreach(apis, i, api) {
+        push_index(c, i);
+        if (compile_api(c, api, cfg, root, backend_index, api_ids) < 0) goto done;
+        pop(c);
+    }
+    pop(c);
+    rc = 0;
+done:
+    json_decref(backend_index);
+    json_decref(api_ids);
+    return rc;
+}
+
+static int compile_root(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
+{
+    if (!json_is_object(root)) return fail(c, "the snapshot must be a JSON object");
+    uint64_t revision = 0;
+    if (want_uint(c, root, "revision", true, 0, INT64_MAX, &revision) < 0) return -1;
+    cfg->revision = revision;
+
+    json_t *service;
+    const char *name, *domain;
+    if (want_container(c, root, "service", true, JSON_OBJECT, &service) < 0) return -1;
+    push_key(c, "service");
+    if (want_string(c, service, "name", true, true, &name) < 0) return -1;
+    if (want_string(c, service, "domain", false, false, &domain) < 0) return -1;
+    pop(c);
+    cfg->service_name = xstrdup(name);
+
+    if (compile_regions(c, root, cfg) < 0) return -1;
+    if (compile_settings(c, root, &cfg->settings) < 0) return -1;
+    return compile_apis(c, root, cfg);
+}
+
+/* route_table_build names the place as "apis[i]...: message"; turn that into
+ * file:line:col like every other error. */
+static void report_route_error(cfg_ctx_t *c, const char *rerr)
+{
+    const char *sep = rerr ? strstr(rerr, ": ") : NULL;
+    if (sep) {
+        int n = json_locate_parse_path(rerr, (size_t)(sep - rerr), c->path, CFG_MAX_DEPTH);
+        if (n > 0) {
+            c->depth = (size_t)n;
+            report(c, sep + 2);
+            return;
+        }
+    }
+    if (asprintf(c->err, "%s: %s", c->source, rerr ? rerr : "cannot build the route table") < 0)
+        abort();
+}
+
+static void config_free(gateway_config_t *cfg)
+{
+    route_table_free(cfg->routes);
+    for (size_t i = 0; i < cfg->api_count; i++) {
+        gw_api_t *a = &cfg->apis[i];
+        for (size_t j = 0; j < a->operation_count; j++) {
+            gw_operation_t *op = &a->operations[j];
+            free(op->id);
+            free(op->display_name);
+            free(op->method);
+            free(op->url_template);
+        }
+        free(a->operations);
+        for (size_t k = 0; k < a->hostname_count; k++) free(a->hostnames[k]);
+        free(a->hostnames);
+        gateway_backend_url_free(&a->backend);
+        free(a->id);
+        free(a->display_name);
+        free(a->path);
+    }
+    free(cfg->apis);
+    free(cfg->service_name);
+    free(cfg->region);
+    json_decref(cfg->doc);
+    free(cfg);
+}
+
+gateway_config_t *gateway_config_compile(const char *json, size_t len, const char *source_name,
+                                         const char *region, char **err)
+{
+    *err = NULL;
+    if (!source_name) source_name = "<snapshot>";
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        /* jansson reports column 0 at the start of a line; we count from 1. */
+        if (asprintf(err, "%s:%d:%d: %s", source_name, jerr.line > 0 ? jerr.line : 1,
+                     jerr.column > 0 ? jerr.column : 1, jerr.text) < 0)
+            abort();
+        return NULL;
+    }
+    gateway_config_t *cfg = xcalloc(1, sizeof *cfg);
+    cfg->refcount = 1;
+    cfg->doc = root; /* our reference from json_loadb; released by config_free */
+    cfg->region = xstrdup(region ? region : "");
+    cfg_ctx_t c = {.text = json, .len = len, .source = source_name, .err = err};
+    char *rerr = NULL;
+
+    if (compile_root(&c, root, cfg) < 0) goto fail_compile;
+    cfg->routes = route_table_build(cfg->apis, cfg->api_count, &rerr);
+    if (!cfg->routes) goto fail_routes;
+    return cfg;
+
+fail_routes:
+    report_route_error(&c, rerr);
+    free(rerr);
+fail_compile:
+    config_free(cfg);
+    return NULL;
+}
+
+gateway_config_t *gateway_config_load_file(const char *path, const char *region, char **err)
+{
+    *err = NULL;
+    int saved_errno;
+    FILE *f = fopen(path, "rb");
+    if (!f) goto fail_open;
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    if (!text) abort();
+    for (;;) {
+        if (len == cap) {
+            cap *= 2;
+            text = realloc(text, cap);
+            if (!text) abort();
+        }
+        size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) break;
+    }
+    if (ferror(f)) goto fail_read;
+    fclose(f);
+    gateway_config_t *cfg = gateway_config_compile(text, len, path, region, err);
+    free(text);
+    return cfg;
+
+fail_read:
+    saved_errno = errno;
+    free(text);
+    fclose(f);
+    errno = saved_errno;
+fail_open:
+    if (asprintf(err, "%s: cannot read: %s", path, strerror(errno)) < 0) abort();
+    return NULL;
+}
+
+gateway_config_t *gateway_config_ref(gateway_config_t *c)
+{
+    c->refcount++;
+    return c;
+}
+
+void gateway_config_unref(gateway_config_t *c)
+{
+    if (c && --c->refcount == 0) config_free(c);
+}
