@@ -17,8 +17,8 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
-static const cli_option_t *find_option(const cli_option_t *options, size_t count,
-                                       const char *name, size_t name_len)
+static const cli_option_t *find_option(const cli_option_t *options, size_t count, const char *name,
+                                       size_t name_len)
 {
     for (size_t i = 0; i < count; i++)
         if (strlen(options[i].name) == name_len && memcmp(options[i].name, name, name_len) == 0)
@@ -90,15 +90,16 @@ bool cli_parse_seconds(const char *text, uint32_t max_seconds, uint32_t *out_ms)
     size_t int_len = dot ? (size_t)(dot - text) : strlen(text);
     if (int_len == 0 || int_len > 9 || strspn(text, "0123456789") != int_len) return false;
     uint64_t ms = 0;
-    for (size_t i = 0; i < int_len; i++) ms = ms * 10 + (uint64_t)(text[i] - '0');
+    for (size_t i = 0; i < int_len; i++)
+        ms = ms * 10 + (uint64_t)(text[i] - '0');
     ms *= 1000;
     if (dot) {
         const char *frac = dot + 1;
         size_t frac_len = strlen(frac);
-        if (frac_len == 0 || frac_len > 3 || strspn(frac, "0123456789") != frac_len)
-            return false;
+        if (frac_len == 0 || frac_len > 3 || strspn(frac, "0123456789") != frac_len) return false;
         uint64_t scale = 100;
-        for (size_t i = 0; i < frac_len; i++, scale /= 10) ms += (uint64_t)(frac[i] - '0') * scale;
+        for (size_t i = 0; i < frac_len; i++, scale /= 10)
+            ms += (uint64_t)(frac[i] - '0') * scale;
     }
     if (ms > (uint64_t)max_seconds * 1000) return false;
     *out_ms = (uint32_t)ms;

@@ -56,7 +56,7 @@ static const char gateway_help[] =
     "  --drain-timeout SECONDS on SIGTERM/SIGINT, longest wait for requests in flight\n"
     "                          (default: 30)\n"
     "\n"
-    "Signals: SIGHUP reloads the snapshot; SIGTERM or SIGINT stops accepting, drains and exits 0.\n";
+    "Signals: SIGHUP reloads the snapshot; SIGTERM or SIGINT drains and exits 0.\n";
 
 static const char demo_backend_help[] =
     "Usage: meridian demo-backend --listen HOST:PORT [--name NAME]\n"
@@ -84,15 +84,13 @@ static const char run_help[] =
     "\n"
     "Signals: SIGHUP reloads DIR/snapshot.json; SIGTERM or SIGINT stops everything.\n";
 
-static const char version_help[] =
-    "Usage: meridian version\n"
-    "\n"
-    "Prints \"meridian VERSION\".\n";
+static const char version_help[] = "Usage: meridian version\n"
+                                   "\n"
+                                   "Prints \"meridian VERSION\".\n";
 
-static const char help_help[] =
-    "Usage: meridian help [COMMAND]\n"
-    "\n"
-    "Prints the list of commands, or COMMAND's help.\n";
+static const char help_help[] = "Usage: meridian help [COMMAND]\n"
+                                "\n"
+                                "Prints the list of commands, or COMMAND's help.\n";
 
 static int print_help(const char *text)
 {
@@ -120,15 +118,21 @@ static int command_gateway(int argc, char **argv)
     const char *region = NULL, *snapshot = NULL, *listen = NULL, *admin = NULL;
     const char *units_text = NULL, *access_log = NULL, *drain_text = NULL;
     const cli_option_t options[] = {
-        {"--region", &region},         {"--snapshot", &snapshot},
-        {"--listen", &listen},         {"--admin", &admin},
-        {"--units", &units_text},      {"--access-log", &access_log},
+        {"--region", &region},
+        {"--snapshot", &snapshot},
+        {"--listen", &listen},
+        {"--admin", &admin},
+        {"--units", &units_text},
+        {"--access-log", &access_log},
         {"--drain-timeout", &drain_text},
     };
     switch (cli_parse_options("gateway", argc, argv, options, sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP: return print_help(gateway_help);
-    case CLI_PARSE_ERROR: return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK: break;
+    case CLI_PARSE_HELP:
+        return print_help(gateway_help);
+    case CLI_PARSE_ERROR:
+        return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
     }
     if (!region) return cli_usage_error("gateway", "--region is required");
     if (!snapshot) return cli_usage_error("gateway", "--snapshot is required");
@@ -136,7 +140,8 @@ static int command_gateway(int argc, char **argv)
 
     long units = 1;
     if (units_text && !cli_parse_int(units_text, 1, MAX_UNITS, &units))
-        return cli_usage_error("gateway", "--units must be a whole number from 1 to %d (got \"%s\")",
+        return cli_usage_error("gateway",
+                               "--units must be a whole number from 1 to %d (got \"%s\")",
                                MAX_UNITS, units_text);
     uint32_t drain_ms = DEFAULT_DRAIN_MS;
     if (drain_text && !cli_parse_seconds(drain_text, MAX_DRAIN_SECONDS, &drain_ms))
@@ -152,7 +157,9 @@ static int command_gateway(int argc, char **argv)
     if (admin) {
         if (!parse_address("gateway", "--admin", admin, &admin_hp)) return CLI_EXIT_USAGE;
         if (admin_hp.port != 0 && admin_hp.port + units - 1 > 65535)
-            return cli_usage_error("gateway", "--admin port %u + %ld units goes past 65535",
+            return cli_usage_error("gateway",
+                                   "--admin port %u is too high for %ld units "
+                                   "(unit k listens on port + k, at most 65535)",
                                    (unsigned)admin_hp.port, units);
         bool is_same_host = strcmp(admin_hp.host, listen_hp.host) == 0 ||
                             is_unspecified_host(&admin_hp) || is_unspecified_host(&listen_hp);
@@ -188,9 +195,12 @@ static int command_demo_backend(int argc, char **argv)
     const cli_option_t options[] = {{"--listen", &listen}, {"--name", &name}};
     switch (cli_parse_options("demo-backend", argc, argv, options,
                               sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP: return print_help(demo_backend_help);
-    case CLI_PARSE_ERROR: return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK: break;
+    case CLI_PARSE_HELP:
+        return print_help(demo_backend_help);
+    case CLI_PARSE_ERROR:
+        return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
     }
     if (!listen) return cli_usage_error("demo-backend", "--listen is required");
     host_port_t hp;
@@ -205,9 +215,12 @@ static int command_run(int argc, char **argv)
     const cli_option_t options[] = {
         {"--listen", &listen}, {"--admin", &admin}, {"--state-dir", &state_dir}};
     switch (cli_parse_options("run", argc, argv, options, sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP: return print_help(run_help);
-    case CLI_PARSE_ERROR: return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK: break;
+    case CLI_PARSE_HELP:
+        return print_help(run_help);
+    case CLI_PARSE_ERROR:
+        return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
     }
     host_port_t hp;
     if (listen) {
@@ -220,17 +233,20 @@ static int command_run(int argc, char **argv)
             return cli_usage_error("run", "--admin needs a fixed port from 1 to 65534 "
                                           "(unit 1 uses port + 1)");
     }
-    deploy_run_options_t opts = {.listen_addr = listen, .admin_addr = admin,
-                                 .state_dir = state_dir};
+    deploy_run_options_t opts = {
+        .listen_addr = listen, .admin_addr = admin, .state_dir = state_dir};
     return deploy_run(&opts);
 }
 
 static int command_version(int argc, char **argv)
 {
     switch (cli_parse_options("version", argc, argv, NULL, 0)) {
-    case CLI_PARSE_HELP: return print_help(version_help);
-    case CLI_PARSE_ERROR: return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK: break;
+    case CLI_PARSE_HELP:
+        return print_help(version_help);
+    case CLI_PARSE_ERROR:
+        return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
     }
     printf("meridian %s\n", MERIDIAN_VERSION);
     return CLI_EXIT_OK;
@@ -280,8 +296,9 @@ int main(int argc, char **argv)
     if (strcmp(name, "--version") == 0) return command_version(argc - 2, argv + 2);
     const command_t *cmd = find_command(name);
     if (!cmd) {
-        fprintf(stderr, "meridian: unknown command '%s'\nRun 'meridian help' for the list of "
-                        "commands.\n",
+        fprintf(stderr,
+                "meridian: unknown command '%s'\nRun 'meridian help' for the list of "
+                "commands.\n",
                 name);
         return CLI_EXIT_USAGE;
     }

@@ -42,12 +42,12 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t len)
         need = 2;
     } else if (c >= 0xe0 && c <= 0xef) {
         need = 3;
-        if (c == 0xe0) lo = 0xa0;      /* no overlong forms */
-        if (c == 0xed) hi = 0x9f;      /* no UTF-16 surrogates */
+        if (c == 0xe0) lo = 0xa0; /* no overlong forms */
+        if (c == 0xed) hi = 0x9f; /* no UTF-16 surrogates */
     } else if (c >= 0xf0 && c <= 0xf4) {
         need = 4;
-        if (c == 0xf0) lo = 0x90;      /* no overlong forms */
-        if (c == 0xf4) hi = 0x8f;      /* nothing above U+10FFFF */
+        if (c == 0xf0) lo = 0x90; /* no overlong forms */
+        if (c == 0xf4) hi = 0x8f; /* nothing above U+10FFFF */
     } else {
         return 0;
     }
@@ -75,8 +75,7 @@ static int append_json_string(buf_t *out, const char *s, size_t len)
         i++;
         run_start = i;
     }
-    if (buf_append_json_escaped(out, s + run_start, len - run_start) ||
-        buf_append(out, "\"", 1))
+    if (buf_append_json_escaped(out, s + run_start, len - run_start) || buf_append(out, "\"", 1))
         return -ENOMEM;
     return 0;
 }
@@ -123,11 +122,11 @@ int demo_backend_format_echo(buf_t *out, const char *name, const http_request_t 
 {
     const char *backend = name ? name : "demo";
     if (buf_append_cstr(out, "{\"backend\":") ||
-        append_json_string(out, backend, strlen(backend)) ||
-        buf_append_cstr(out, ",\"method\":") || append_json_slice(out, req->method) ||
-        buf_append_cstr(out, ",\"path\":") || append_json_slice(out, req->path) ||
-        buf_append_cstr(out, ",\"query\":") || append_json_slice(out, req->query) ||
-        buf_append_cstr(out, ",\"headers\":") || append_headers_object(out, req) ||
+        append_json_string(out, backend, strlen(backend)) || buf_append_cstr(out, ",\"method\":") ||
+        append_json_slice(out, req->method) || buf_append_cstr(out, ",\"path\":") ||
+        append_json_slice(out, req->path) || buf_append_cstr(out, ",\"query\":") ||
+        append_json_slice(out, req->query) || buf_append_cstr(out, ",\"headers\":") ||
+        append_headers_object(out, req) ||
         buf_printf(out, ",\"bodyBytes\":%llu}\n", (unsigned long long)body_bytes))
         return -ENOMEM;
     return 0;
@@ -220,6 +219,14 @@ static void on_stop_signal(uv_signal_t *handle, int signum)
     demo_backend_t *b = handle->data;
     if (b->is_stopping) return;
     b->is_stopping = true;
+    /* Ctrl-C reaches us twice: from the terminal and passed on by `meridian run`. Once the
+     * signal handles are closed the default action (terminate) would apply to the second
+     * one, so keep further stop signals blocked; they stay pending until we exit. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigprocmask(SIG_BLOCK, &stop_signals, NULL);
     log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
     http_server_stop_accepting(b->server);
     b->drain_deadline_ms = clock_mono_ms() + DEMO_DRAIN_MS;

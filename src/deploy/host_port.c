@@ -52,7 +52,8 @@ int host_port_parse(const char *text, host_port_t *out, const char **err)
         return -EINVAL;
     }
     unsigned long port = 0;
-    for (const char *p = digits; *p; p++) port = port * 10 + (unsigned long)(*p - '0');
+    for (const char *p = digits; *p; p++)
+        port = port * 10 + (unsigned long)(*p - '0');
     if (port > 65535) {
         *err = "the port must be a number from 0 to 65535";
         return -EINVAL;

@@ -45,10 +45,10 @@ static const struct {
 #define CHILD_COUNT (DEMO_BACKEND_COUNT + 1)
 
 typedef struct {
-    const char *label;     /* for messages: "gateway", "backend \"orders\"" */
-    int backend_index;     /* index in demo_backends, -1 for the gateway */
-    host_port_t addr;      /* where it accepts connections once ready */
-    pid_t pid;             /* 0 when not running */
+    const char *label; /* for messages: "gateway", "backend \"orders\"" */
+    int backend_index; /* index in demo_backends, -1 for the gateway */
+    host_port_t addr;  /* where it accepts connections once ready */
+    pid_t pid;         /* 0 when not running */
 } run_child_t;
 
 typedef struct {
@@ -88,8 +88,7 @@ static int make_directories(const char *path)
 
 /* Temp file → fsync → rename → fsync of the directory (the Redis habit): a reader, or a
  * unit re-reading on SIGHUP, sees the old file or the new one, never half of one. */
-static int write_file_atomically(const char *dir, const char *path, const char *data,
-                                 size_t len)
+static int write_file_atomically(const char *dir, const char *path, const char *data, size_t len)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof tmp)
@@ -199,8 +198,8 @@ static int parse_addresses(run_t *r, const deploy_run_options_t *opts)
     size_t n = 0;
     wanted[n++] = (wanted_port_t){&r->listen, r->listen.port, "the gateway"};
     for (int k = 0; k < DEPLOY_RUN_UNITS; k++)
-        wanted[n++] = (wanted_port_t){&r->admin, (uint16_t)(r->admin.port + k),
-                                          "the admin listeners"};
+        wanted[n++] =
+            (wanted_port_t){&r->admin, (uint16_t)(r->admin.port + k), "the admin listeners"};
     for (size_t b = 0; b < DEMO_BACKEND_COUNT; b++) {
         run_child_t *c = &r->children[b];
         if (host_port_parse(demo_backends[b].listen_addr, &c->addr, &err)) return -EINVAL;
@@ -278,7 +277,8 @@ static int start_child(run_t *r, run_child_t *c)
 static size_t live_child_count(const run_t *r)
 {
     size_t n = 0;
-    for (size_t i = 0; i < CHILD_COUNT; i++) n += r->children[i].pid > 0;
+    for (size_t i = 0; i < CHILD_COUNT; i++)
+        n += r->children[i].pid > 0;
     return n;
 }
 
@@ -369,8 +369,8 @@ static void print_banner(const run_t *r)
            DEPLOY_RUN_REGION, DEPLOY_RUN_UNITS, (int)r->parent_pid);
     printf("  gateway   http://%s\n", r->listen_text);
     printf("  status    http://%s/status-0123456789abcdef\n", r->listen_text);
-    printf("  metrics   http://%s/metrics (unit 0), http://%s/metrics (unit 1)\n",
-           r->admin_text, admin2);
+    printf("  metrics   http://%s/metrics (unit 0), http://%s/metrics (unit 1)\n", r->admin_text,
+           admin2);
     for (size_t b = 0; b < DEMO_BACKEND_COUNT; b++)
         printf("  backend   \"%s\" on %s\n", demo_backends[b].name, demo_backends[b].listen_addr);
     printf("  snapshot  %s (rewritten at every start; edit it, then `kill -HUP %d` to "
@@ -391,8 +391,7 @@ static void print_banner(const run_t *r)
 static bool children_are_accepting(const run_t *r)
 {
     for (size_t i = 0; i < CHILD_COUNT; i++)
-        if (!host_port_is_accepting(&r->children[i].addr, r->children[i].addr.port))
-            return false;
+        if (!host_port_is_accepting(&r->children[i].addr, r->children[i].addr.port)) return false;
     return true;
 }
 
@@ -473,9 +472,9 @@ int deploy_run(const deploy_run_options_t *opts)
     /* Compile the embedded snapshot exactly as a unit will, so a broken build fails here
      * with the place of the error instead of units answering 503. */
     char *err = NULL;
-    r.config = gateway_config_compile(demo_snapshot_json, demo_snapshot_json_len,
-                                      "examples/demo/snapshot.json (embedded)",
-                                      DEPLOY_RUN_REGION, &err);
+    r.config =
+        gateway_config_compile(demo_snapshot_json, demo_snapshot_json_len,
+                               "examples/demo/snapshot.json (embedded)", DEPLOY_RUN_REGION, &err);
     if (!r.config) {
         log_error("the embedded demo snapshot does not compile: %s", err ? err : "?");
         free(err);

@@ -48,9 +48,9 @@ typedef struct {
     unit_slot_t *slots;
     int unit_count;
     pid_t supervisor_pid;
-    sigset_t original_mask;  /* restored in children and when returning */
+    sigset_t original_mask; /* restored in children and when returning */
     bool is_stopping;
-    uint64_t kill_at_ms;     /* SIGKILL deadline while stopping */
+    uint64_t kill_at_ms; /* SIGKILL deadline while stopping */
     bool has_sent_kill;
     int exit_code;
 } supervisor_t;
@@ -98,18 +98,24 @@ static void describe_exit(int status, char *out, size_t size)
 static const char *signal_name(int sig)
 {
     switch (sig) {
-    case SIGHUP: return "SIGHUP";
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGKILL: return "SIGKILL";
-    default: return "signal";
+    case SIGHUP:
+        return "SIGHUP";
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGKILL:
+        return "SIGKILL";
+    default:
+        return "signal";
     }
 }
 
 static int live_unit_count(const supervisor_t *sv)
 {
     int n = 0;
-    for (int i = 0; i < sv->unit_count; i++) n += sv->slots[i].pid > 0;
+    for (int i = 0; i < sv->unit_count; i++)
+        n += sv->slots[i].pid > 0;
     return n;
 }
 
@@ -182,8 +188,7 @@ static void unit_start(supervisor_t *sv, unit_slot_t *slot)
     if (slot->start_count == 1)
         log_info("unit %d started (pid %d)", slot->index, (int)pid);
     else
-        log_info("unit %d restarted (pid %d, start %u)", slot->index, (int)pid,
-                 slot->start_count);
+        log_info("unit %d restarted (pid %d, start %u)", slot->index, (int)pid, slot->start_count);
 }
 
 static void begin_stop(supervisor_t *sv, int sig, const char *why)
@@ -194,7 +199,8 @@ static void begin_stop(supervisor_t *sv, int sig, const char *why)
     }
     sv->is_stopping = true;
     sv->kill_at_ms = clock_mono_ms() + sv->opts->drain_timeout_ms + KILL_GRACE_MS;
-    for (int i = 0; i < sv->unit_count; i++) sv->slots[i].restart_at_ms = 0;
+    for (int i = 0; i < sv->unit_count; i++)
+        sv->slots[i].restart_at_ms = 0;
     log_info("%s: stopping %d unit(s) with %s (drain timeout %u ms)", why, live_unit_count(sv),
              signal_name(sig), sv->opts->drain_timeout_ms);
     signal_all_units(sv, sig);
@@ -236,8 +242,8 @@ static void on_unit_exit(supervisor_t *sv, unit_slot_t *slot, int status)
     }
 
     if (now - slot->started_ms >= STABLE_RUN_MS) slot->backoff_ms = BACKOFF_INITIAL_MS;
-    log_error("unit %d (pid %d) %s unexpectedly; restarting in %u ms", slot->index, (int)pid,
-              how, slot->backoff_ms);
+    log_error("unit %d (pid %d) %s unexpectedly; restarting in %u ms", slot->index, (int)pid, how,
+              slot->backoff_ms);
     schedule_restart(slot, now);
 }
 
@@ -302,7 +308,8 @@ static int wait_signal(const sigset_t *set, int64_t timeout_ms)
 
 static int supervise_loop(supervisor_t *sv, const sigset_t *waited)
 {
-    for (int i = 0; i < sv->unit_count; i++) unit_start(sv, &sv->slots[i]);
+    for (int i = 0; i < sv->unit_count; i++)
+        unit_start(sv, &sv->slots[i]);
     for (;;) {
         reap_units(sv);
         if (sv->is_stopping && live_unit_count(sv) == 0) break;
