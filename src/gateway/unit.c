@@ -132,6 +132,12 @@ static void unit_close_all(unit_t *u)
     uv_close((uv_handle_t *)&u->sigterm, NULL);
     uv_close((uv_handle_t *)&u->sigint, NULL);
     uv_close((uv_handle_t *)&u->drain_timer, NULL);
+    /* Closing the watchers restores the default actions; a second stop signal (Ctrl-C
+     * reaches a unit both from the terminal and through the supervisor) must not kill a
+     * unit that is finishing its clean exit. */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
 }
 
 static void on_drain_tick(uv_timer_t *t)
