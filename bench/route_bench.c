@@ -42,8 +42,8 @@ static double now_ns(void)
 static void run(size_t n)
 {
     gw_api_t *apis = calloc(n, sizeof *apis);
-    char (*paths)[48] = calloc(n, sizeof *paths);
-    char (*hosts)[48] = calloc(n, sizeof *hosts);
+    char(*paths)[48] = calloc(n, sizeof *paths);
+    char(*hosts)[48] = calloc(n, sizeof *hosts);
     char **hostptr = calloc(n, sizeof *hostptr);
     for (size_t i = 0; i < n; i++) {
         snprintf(paths[i], sizeof paths[i], "svc%zu/v%zu", i / 10, i % 10);
@@ -80,7 +80,9 @@ static void run(size_t n)
         snprintf(q->host, sizeof q->host, i % 7 == 0 ? "Tenant%zu.example:8080" : "h%zu:80", i);
         q->method = "GET";
         switch (r % 4) {
-        case 0: snprintf(q->path, sizeof q->path, "/svc%zu/v%zu/items", i / 10, i % 10); break;
+        case 0:
+            snprintf(q->path, sizeof q->path, "/svc%zu/v%zu/items", i / 10, i % 10);
+            break;
         case 1:
             snprintf(q->path, sizeof q->path, "/svc%zu/v%zu/items/%zu/parts/x", i / 10, i % 10, r);
             break;
@@ -101,16 +103,17 @@ static void run(size_t n)
     t0 = now_ns();
     for (size_t k = 0; k < iterations; k++) {
         const request_t *q = &reqs[k % NREQ];
-        ok += route_table_match(t, slice_from_cstr(q->host), slice_from_cstr(q->method),
-                                slice_from_cstr(q->path), slice_from_cstr(q->query),
-                                &m) == ROUTE_OK;
+        ok +=
+            route_table_match(t, slice_from_cstr(q->host), slice_from_cstr(q->method),
+                              slice_from_cstr(q->path), slice_from_cstr(q->query), &m) == ROUTE_OK;
     }
     double ns = (now_ns() - t0) / (double)iterations;
-    printf("%6zu APIs: %6.1f ns/match (incl. strlen of inputs), build %.2f ms, %zu/%zu ok\n", n,
-           ns, build_ms, ok, iterations);
+    printf("%6zu APIs: %6.1f ns/match (incl. strlen of inputs), build %.2f ms, %zu/%zu ok\n", n, ns,
+           build_ms, ok, iterations);
 
     route_table_free(t);
-    for (size_t i = 0; i < n; i++) free(apis[i].operations);
+    for (size_t i = 0; i < n; i++)
+        free(apis[i].operations);
     free(apis);
     free(paths);
     free(hosts);
@@ -121,6 +124,7 @@ static void run(size_t n)
 int main(void)
 {
     size_t sizes[] = {10, 100, 1000, 10000};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) run(sizes[i]);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        run(sizes[i]);
     return 0;
 }

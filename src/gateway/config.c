@@ -21,8 +21,8 @@
 #include <strings.h>
 
 #define CFG_MAX_DEPTH 8
-#define API_PATH_MAX 400      /* snapshot.md: apis[].path is 0–400 characters */
-#define HOSTNAME_MAX 253      /* RFC 1035 §2.3.4, as text without the trailing dot */
+#define API_PATH_MAX 400 /* snapshot.md: apis[].path is 0–400 characters */
+#define HOSTNAME_MAX 253 /* RFC 1035 §2.3.4, as text without the trailing dot */
 #define TIMEOUT_SECONDS_MAX 86400
 
 /* ---- allocation (compile may abort on OOM, STYLE.md §4) ---- */
@@ -77,8 +77,7 @@ static void report(cfg_ctx_t *c, const char *msg)
     json_locate_format_path(c->path, c->depth, where, sizeof where);
     int rc;
     if (c->depth)
-        rc = asprintf(c->err, "%s:%u:%u: %s (at %s)", c->source, pos.line, pos.column, msg,
-                      where);
+        rc = asprintf(c->err, "%s:%u:%u: %s (at %s)", c->source, pos.line, pos.column, msg, where);
     else
         rc = asprintf(c->err, "%s:%u:%u: %s", c->source, pos.line, pos.column, msg);
     if (rc < 0) abort();
@@ -123,14 +122,20 @@ static int fail_key(cfg_ctx_t *c, const char *key, const char *fmt, ...)
 static const char *type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -157,20 +162,18 @@ static int want_bool(cfg_ctx_t *c, const json_t *obj, const char *key, bool *out
 {
     json_t *v = member(obj, key);
     if (!v) return 0;
-    if (!json_is_boolean(v))
-        return fail_key(c, key, "must be true or false, not %s", type_name(v));
+    if (!json_is_boolean(v)) return fail_key(c, key, "must be true or false, not %s", type_name(v));
     *out = json_is_true(v);
     return 0;
 }
 
 /* An integer in [min, max]; *out keeps its default when the field is absent. */
-static int want_uint(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
-                     uint64_t min, uint64_t max, uint64_t *out)
+static int want_uint(cfg_ctx_t *c, const json_t *obj, const char *key, bool required, uint64_t min,
+                     uint64_t max, uint64_t *out)
 {
     json_t *v = member(obj, key);
     if (!v) return required ? fail_key(c, key, "required field is missing") : 0;
-    if (!json_is_integer(v))
-        return fail_key(c, key, "must be an integer, not %s", type_name(v));
+    if (!json_is_integer(v)) return fail_key(c, key, "must be an integer, not %s", type_name(v));
     json_int_t n = json_integer_value(v);
     if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
         return fail_key(c, key, "must be between %llu and %llu", (unsigned long long)min,
@@ -186,8 +189,8 @@ static int want_container(cfg_ctx_t *c, const json_t *obj, const char *key, bool
     *out = NULL;
     if (!v) return required ? fail_key(c, key, "required field is missing") : 0;
     if (json_typeof(v) != type)
-        return fail_key(c, key, "must be %s, not %s",
-                        type == JSON_ARRAY ? "an array" : "an object", type_name(v));
+        return fail_key(c, key, "must be %s, not %s", type == JSON_ARRAY ? "an array" : "an object",
+                        type_name(v));
     *out = v;
     return 0;
 }
@@ -320,7 +323,8 @@ int gateway_backend_url_parse(const char *url, gw_backend_url_t *out, const char
     size_t path_len = strlen(path);
     if (!is_valid_path(path, path_len))
         return url_error(err, "character not allowed in the URL path (percent-encode it)");
-    while (path_len && path[path_len - 1] == '/') path_len--; /* spec §4.4: no "//" on join */
+    while (path_len && path[path_len - 1] == '/')
+        path_len--; /* spec §4.4: no "//" on join */
 
     char *lower = strndup(host, host_len);
     if (!lower) return url_error(err, "out of memory");
@@ -359,8 +363,7 @@ static const setting_desc_t settings_table[] = {
     {"clientIdleTimeoutMs", offsetof(gw_settings_t, idle_timeout_ms), false, 1, UINT32_MAX},
     {"requestHeaderTimeoutMs", offsetof(gw_settings_t, header_timeout_ms), false, 1, UINT32_MAX},
     {"upstreamIdleTimeoutMs", offsetof(gw_settings_t, upstream_idle_ms), false, 1, UINT32_MAX},
-    {"upstreamMaxIdlePerOrigin", offsetof(gw_settings_t, upstream_max_idle), false, 0,
-     UINT32_MAX},
+    {"upstreamMaxIdlePerOrigin", offsetof(gw_settings_t, upstream_max_idle), false, 0, UINT32_MAX},
 };
 
 static int compile_settings(cfg_ctx_t *c, const json_t *root, gw_settings_t *s)
@@ -410,7 +413,8 @@ static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *c
     size_t i, primary_at = SIZE_MAX;
     json_t *r;
     int rc = -1;
-    json_array_foreach(regions, i, r) {
+    json_array_foreach(regions, i, r)
+    {
         push_index(c, i);
         const char *name;
         bool is_primary = false;
@@ -419,15 +423,15 @@ static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *c
             fail(c, "a region must be an object, not %s", type_name(r));
             goto done;
         }
-        if (want_string(c, r, "name", true, true, &name) < 0 || want_bool(c, r, "primary", &is_primary) < 0)
+        if (want_string(c, r, "name", true, true, &name) < 0 ||
+            want_bool(c, r, "primary", &is_primary) < 0)
             goto done;
         if (!set_add(seen, name, i, &first)) {
             fail_key(c, "name", "region \"%s\" is listed twice (also regions[%zu])", name, first);
             goto done;
         }
         if (is_primary && primary_at != SIZE_MAX) {
-            fail_key(c, "primary", "only one region is primary (regions[%zu] is too)",
-                     primary_at);
+            fail_key(c, "primary", "only one region is primary (regions[%zu] is too)", primary_at);
             goto done;
         }
         if (is_primary) primary_at = i;
@@ -454,7 +458,8 @@ static int compile_backends(cfg_ctx_t *c, const json_t *root, json_t *index)
     push_key(c, "backends");
     size_t i, first;
     json_t *b;
-    json_array_foreach(backends, i, b) {
+    json_array_foreach(backends, i, b)
+    {
         push_index(c, i);
         const char *id, *url, *why = NULL;
         if (!json_is_object(b)) return fail(c, "a backend must be an object, not %s", type_name(b));
@@ -480,8 +485,10 @@ static int compile_api_path(cfg_ctx_t *c, const json_t *api, char **out)
     if (want_string(c, api, "path", true, false, &raw) < 0) return -1;
     size_t n = strlen(raw);
     if (n > API_PATH_MAX) return fail_key(c, "path", "longer than %d characters", API_PATH_MAX);
-    while (n && raw[0] == '/') raw++, n--;
-    while (n && raw[n - 1] == '/') n--;
+    while (n && raw[0] == '/')
+        raw++, n--;
+    while (n && raw[n - 1] == '/')
+        n--;
     if (!is_valid_path(raw, n))
         return fail_key(c, "path", "character not allowed in a URL path (percent-encode it)");
     for (size_t i = 0; i < n;) {
@@ -506,7 +513,8 @@ static int compile_hostnames(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api
     api->hostnames = xcalloc(json_array_size(arr), sizeof *api->hostnames);
     size_t i;
     json_t *h;
-    json_array_foreach(arr, i, h) {
+    json_array_foreach(arr, i, h)
+    {
         push_index(c, i);
         if (!json_is_string(h)) return fail(c, "must be a string, not %s", type_name(h));
         const char *s = json_string_value(h);
@@ -547,7 +555,8 @@ static int compile_protocols(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api
     api->protocol_http = false;
     size_t i;
     json_t *p;
-    json_array_foreach(arr, i, p) {
+    json_array_foreach(arr, i, p)
+    {
         push_index(c, i);
         const char *s = json_string_value(p);
         if (!s || (strcmp(s, "http") && strcmp(s, "https") && strcmp(s, "ws") && strcmp(s, "wss")))
@@ -645,13 +654,12 @@ static int compile_backend_ref(cfg_ctx_t *c, const json_t *api_json, gw_api_t *a
         return fail_key(c, "serviceUrl", "%s", why);
     if (backend_id) {
         json_t *at = json_object_get(backend_index, backend_id);
-        if (!at)
-            return fail_key(c, "backendId", "no backends[] entry has id \"%s\"", backend_id);
-        json_t *b = json_array_get(json_object_get(root, "backends"),
-                                   (size_t)json_integer_value(at));
+        if (!at) return fail_key(c, "backendId", "no backends[] entry has id \"%s\"", backend_id);
+        json_t *b =
+            json_array_get(json_object_get(root, "backends"), (size_t)json_integer_value(at));
         gateway_backend_url_free(&api->backend);
-        if (gateway_backend_url_parse(json_string_value(json_object_get(b, "url")),
-                                      &api->backend, &why) < 0)
+        if (gateway_backend_url_parse(json_string_value(json_object_get(b, "url")), &api->backend,
+                                      &why) < 0)
             abort(); /* checked by compile_backends */
     }
     if (!service_url && !backend_id)
@@ -679,14 +687,13 @@ static int compile_api(cfg_ctx_t *c, const json_t *api_json, gateway_config_t *c
     if (compile_backend_ref(c, api_json, api, root, backend_index) < 0) return -1;
     if (compile_protocols(c, api_json, api) < 0) return -1;
     api->subscription_required = true;
-    if (want_bool(c, api_json, "subscriptionRequired", &api->subscription_required) < 0)
-        return -1;
+    if (want_bool(c, api_json, "subscriptionRequired", &api->subscription_required) < 0) return -1;
 
     /* Checked now, used from the subscriptions issue on (spec §4.3). */
     json_t *names;
     const char *unused;
-    if (want_container(c, api_json, "subscriptionKeyParameterNames", false, JSON_OBJECT,
-                       &names) < 0)
+    if (want_container(c, api_json, "subscriptionKeyParameterNames", false, JSON_OBJECT, &names) <
+        0)
         return -1;
     if (names) {
         push_key(c, "subscriptionKeyParameterNames");
@@ -705,7 +712,8 @@ static int compile_api(cfg_ctx_t *c, const json_t *api_json, gateway_config_t *c
     size_t j;
     json_t *op;
     int rc = 0;
-    json_array_foreach(ops, j, op) {
+    json_array_foreach(ops, j, op)
+    {
         push_index(c, j);
         rc = compile_operation(c, op, api, op_ids);
         if (rc < 0) break;
@@ -728,7 +736,8 @@ static int compile_apis(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
     push_key(c, "apis");
     size_t i;
     json_t *api;
-    json_array_foreach(apis, i, api) {
+    json_array_foreach(apis, i, api)
+    {
         push_index(c, i);
         if (compile_api(c, api, cfg, root, backend_index, api_ids) < 0) goto done;
         pop(c);
@@ -792,7 +801,8 @@ static void config_free(gateway_config_t *cfg)
             free(op->url_template);
         }
         free(a->operations);
-        for (size_t k = 0; k < a->hostname_count; k++) free(a->hostnames[k]);
+        for (size_t k = 0; k < a->hostname_count; k++)
+            free(a->hostnames[k]);
         free(a->hostnames);
         gateway_backend_url_free(&a->backend);
         free(a->id);

@@ -8,7 +8,8 @@
 /* RFC 8259 §2: insignificant whitespace is exactly these four bytes. */
 static size_t skip_ws(const char *t, size_t len, size_t i)
 {
-    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) i++;
+    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
     return i;
 }
 
@@ -75,11 +76,21 @@ static int scan_string(const char *t, size_t len, size_t *i, const char *key, si
             char e = t[p + 1];
             p += 2;
             switch (e) {
-            case 'b': dec[0] = '\b'; break;
-            case 'f': dec[0] = '\f'; break;
-            case 'n': dec[0] = '\n'; break;
-            case 'r': dec[0] = '\r'; break;
-            case 't': dec[0] = '\t'; break;
+            case 'b':
+                dec[0] = '\b';
+                break;
+            case 'f':
+                dec[0] = '\f';
+                break;
+            case 'n':
+                dec[0] = '\n';
+                break;
+            case 'r':
+                dec[0] = '\r';
+                break;
+            case 't':
+                dec[0] = '\t';
+                break;
             case 'u': {
                 long cp = read_hex4(t, len, p);
                 if (cp < 0) return -1;
@@ -96,7 +107,9 @@ static int scan_string(const char *t, size_t len, size_t *i, const char *key, si
                 n = utf8_encode((uint32_t)cp, dec);
                 break;
             }
-            default: dec[0] = (unsigned char)e; break; /* \" \\ \/ */
+            default:
+                dec[0] = (unsigned char)e;
+                break; /* \" \\ \/ */
             }
         }
         if (equal) {
@@ -234,8 +247,7 @@ static void put(char *out, size_t size, size_t *used, const char *s, size_t n)
     *used += n;
 }
 
-size_t json_locate_format_path(const json_locate_step_t *path, size_t depth, char *out,
-                               size_t size)
+size_t json_locate_format_path(const json_locate_step_t *path, size_t depth, char *out, size_t size)
 {
     size_t used = 0;
     for (size_t d = 0; d < depth; d++) {
@@ -285,7 +297,8 @@ int json_locate_parse_path(const char *s, size_t len, json_locate_step_t *steps,
             return -1; /* a key after a key needs a dot */
         }
         size_t start = i;
-        while (i < len && s[i] != '.' && s[i] != '[') i++;
+        while (i < len && s[i] != '.' && s[i] != '[')
+            i++;
         if (!is_identifier(s + start, i - start)) return -1;
         steps[n++] = (json_locate_step_t){s + start, i - start, 0};
     }

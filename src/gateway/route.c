@@ -52,7 +52,7 @@ typedef struct route_node route_node_t;
 
 typedef struct {
     uint32_t hash;
-    slice_t seg; /* points into the API path */
+    slice_t seg;        /* points into the API path */
     route_node_t *node; /* NULL: empty slot */
 } route_child_t;
 
@@ -105,7 +105,8 @@ static int grow(void **array, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap) return 0;
     size_t n = *cap ? *cap * 2 : 16;
-    while (n < need) n *= 2;
+    while (n < need)
+        n *= 2;
     void *p = realloc(*array, n * elem);
     if (!p) return -1;
     *array = p;
@@ -150,7 +151,8 @@ static int node_insert_slot(route_child_t *slots, size_t capacity, route_child_t
 {
     size_t mask = capacity - 1;
     size_t i = c.hash & mask;
-    while (slots[i].node) i = (i + 1) & mask;
+    while (slots[i].node)
+        i = (i + 1) & mask;
     slots[i] = c;
     return 0;
 }
@@ -186,7 +188,8 @@ static const route_api_t *trie_longest(const route_node_t *root, slice_t path)
     size_t p = 1;                     /* path starts with '/' */
     while (p <= path.len) {
         size_t end = p;
-        while (end < path.len && path.ptr[end] != '/') end++;
+        while (end < path.len && path.ptr[end] != '/')
+            end++;
         slice_t seg = slice_make(path.ptr + p, end - p);
         n = node_child(n, seg, hash_nocase(seg));
         if (!n) break;
@@ -221,7 +224,8 @@ static route_node_t *host_root(route_table_t *t, slice_t host)
         for (size_t i = 0; i < t->host_capacity; i++) {
             if (!t->hosts[i].root) continue;
             size_t j = t->hosts[i].hash & (cap - 1);
-            while (hosts[j].root) j = (j + 1) & (cap - 1);
+            while (hosts[j].root)
+                j = (j + 1) & (cap - 1);
             hosts[j] = t->hosts[i];
         }
         free(t->hosts);
@@ -231,7 +235,8 @@ static route_node_t *host_root(route_table_t *t, slice_t host)
     route_node_t *root = node_new(t);
     if (!root) return NULL;
     size_t j = h & (t->host_capacity - 1);
-    while (t->hosts[j].root) j = (j + 1) & (t->host_capacity - 1);
+    while (t->hosts[j].root)
+        j = (j + 1) & (t->host_capacity - 1);
     t->hosts[j] = (route_host_t){h, host, root};
     t->host_count++;
     return root;
@@ -295,8 +300,8 @@ static const char *check_literal(slice_t s, bool in_query)
 
 static bool is_param_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == '$' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == '$' || c == '~';
 }
 
 /* "{name}" → name; returns an error or NULL. */
@@ -323,8 +328,8 @@ static bool param_seen(const slice_t *names, size_t n, slice_t name)
  *   template = "/" [ segment *( "/" segment ) ] [ "/" ] [ "?" name "={" param "}" *( "&" ... ) ]
  *   segment  = literal / "{" param "}" / "*" (last only)
  * Returns NULL or a message; `msg` holds messages that quote the template. */
-static const char *compile_template(route_table_t *t, route_op_t *ro, const char *tpl,
-                                    char *msg, size_t msg_size)
+static const char *compile_template(route_table_t *t, route_op_t *ro, const char *tpl, char *msg,
+                                    size_t msg_size)
 {
     if (!tpl || tpl[0] != '/') return "must start with '/'";
     const char *q = strchr(tpl, '?');
@@ -335,11 +340,13 @@ static const char *compile_template(route_table_t *t, route_op_t *ro, const char
     ro->seg_first = t->seg_count;
     ro->query_first = t->query_count;
     /* One trailing '/' is not a segment: "/orders/" is "/orders" (matching ignores it too). */
-    if (path.len > 1 && path.ptr[path.len - 1] == '/') path.len--;
+    if (path.len > 1 && path.ptr[path.len - 1] == '/' && path.ptr[path.len - 2] != '/')
+        path.len--;
     size_t p = 1;
     while (p < path.len) {
         size_t end = p;
-        while (end < path.len && path.ptr[end] != '/') end++;
+        while (end < path.len && path.ptr[end] != '/')
+            end++;
         slice_t s = slice_make(path.ptr + p, end - p);
         if (s.len == 0) return "empty segment (\"//\")";
         if (ro->has_wildcard) return "\"/*\" is only allowed as the last segment";
@@ -394,8 +401,7 @@ static const char *compile_template(route_table_t *t, route_op_t *ro, const char
         }
         if (param_count == ROUTE_MAX_PARAMS) return "more than 16 parameters";
         names[param_count++] = rq.param;
-        if (grow((void **)&t->queries, &t->query_cap, t->query_count + 1, sizeof *t->queries) <
-            0)
+        if (grow((void **)&t->queries, &t->query_cap, t->query_count + 1, sizeof *t->queries) < 0)
             return "out of memory";
         t->queries[t->query_count++] = rq;
         ro->query_count++;
@@ -507,7 +513,8 @@ route_table_t *route_table_build(const gw_api_t *apis, size_t api_count, char **
     route_table_t *t = calloc(1, sizeof *t);
     if (!t) goto fail_alloc;
     size_t op_total = 0;
-    for (size_t i = 0; i < api_count; i++) op_total += apis[i].operation_count;
+    for (size_t i = 0; i < api_count; i++)
+        op_total += apis[i].operation_count;
     t->api_count = api_count;
     t->apis = calloc(api_count ? api_count : 1, sizeof *t->apis);
     t->ops = calloc(op_total ? op_total : 1, sizeof *t->ops);
@@ -550,9 +557,11 @@ static bool query_find(slice_t query, slice_t name, slice_t *value)
     size_t p = 0;
     while (p < query.len) {
         size_t end = p;
-        while (end < query.len && query.ptr[end] != '&') end++;
+        while (end < query.len && query.ptr[end] != '&')
+            end++;
         size_t eq = p;
-        while (eq < end && query.ptr[eq] != '=') eq++;
+        while (eq < end && query.ptr[eq] != '=')
+            eq++;
         if (slice_eq(slice_make(query.ptr + p, eq - p), name)) {
             *value = eq < end ? slice_make(query.ptr + eq + 1, end - eq - 1)
                               : slice_make(query.ptr + end, 0);
@@ -625,7 +634,8 @@ int route_table_match(const route_table_t *t, slice_t host, slice_t method, slic
     if (rest.len && rest.ptr[rest.len - 1] == '/') rest.len--;
     for (size_t p = 1; p <= rest.len && rest.len;) {
         size_t end = p;
-        while (end < rest.len && rest.ptr[end] != '/') end++;
+        while (end < rest.len && rest.ptr[end] != '/')
+            end++;
         if (nseg < ROUTE_MAX_SEGMENTS) segs[nseg] = slice_make(rest.ptr + p, end - p);
         nseg++;
         p = end + 1;

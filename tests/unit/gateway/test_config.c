@@ -185,7 +185,8 @@ Test(config, unknown_region_is_not_an_error)
 Test(config, demo_snapshot_compiles)
 {
     char *err = NULL;
-    gateway_config_t *c = gateway_config_load_file("examples/demo/snapshot.json", "East Asia", &err);
+    gateway_config_t *c =
+        gateway_config_load_file("examples/demo/snapshot.json", "East Asia", &err);
     cr_assert_not_null(c, "%s", err);
     cr_assert(c->region_known);
     cr_assert_str_eq(c->service_name, "contoso");
@@ -261,8 +262,7 @@ Test(config, regions)
     expect_error("$" H "\"apis\": []}", "required field is missing", "regions");
     expect_error(H " \"regions\": $[{\"name\": \"a\"}], \"apis\": []}",
                  "one region must have \"primary\": true", "regions");
-    expect_error(H " \"regions\": [$7], \"apis\": []}", "a region must be an object",
-                 "regions[0]");
+    expect_error(H " \"regions\": [$7], \"apis\": []}", "a region must be an object", "regions[0]");
     expect_error(H " \"regions\": [{\"name\": \"a\", \"primary\": true}, ${}], \"apis\": []}",
                  "required field is missing", "regions[1].name");
     expect_error(H " \"regions\": [{\"name\": \"a\", \"primary\": true},\n"
@@ -309,8 +309,7 @@ Test(config, api_fields)
     expect_error("$" HEAD " \"x\": 0}", "required field is missing", "apis");
     expect_error(HEAD " \"apis\": [{\"id\": \"a\", \"path\": \"\", \"serviceUrl\": \"http://x\",\n"
                       "   \"operations\": []}, $3]}",
-                 "an API must be an object",
-                 "apis[1]");
+                 "an API must be an object", "apis[1]");
     expect_error(HEAD " \"apis\": [${\"path\": \"a\", \"serviceUrl\": \"http://x\", "
                       "\"operations\": []}]}",
                  "required field is missing", "apis[0].id");
@@ -322,9 +321,9 @@ Test(config, api_fields)
     expect_error(HEAD " \"apis\": [${\"id\": \"a\", \"serviceUrl\": \"http://x\", "
                       "\"operations\": []}]}",
                  "required field is missing", "apis[0].path");
-    expect_error(HEAD " \"apis\": [${\"id\": \"a\", \"path\": \"a\", \"serviceUrl\": \"http://x\"}]}",
-                 "required field is missing",
-                 "apis[0].operations");
+    expect_error(HEAD
+                 " \"apis\": [${\"id\": \"a\", \"path\": \"a\", \"serviceUrl\": \"http://x\"}]}",
+                 "required field is missing", "apis[0].operations");
     expect_error(API("\"serviceUrl\": \"http://x\", \"operations\": ${}"), "must be an array",
                  "apis[0].operations");
     expect_error(API("\"displayName\": $false, \"serviceUrl\": \"http://x\", \"operations\": []"),
@@ -339,17 +338,23 @@ Test(config, api_fields)
 
 Test(config, api_path)
 {
-#define P(path) HEAD " \"apis\": [{\"id\": \"a\", \"path\": " path ", \"serviceUrl\": " \
-                     "\"http://x\", \"operations\": []}]}"
+#define P(path)                                                                                    \
+    HEAD " \"apis\": [{\"id\": \"a\", \"path\": " path ", \"serviceUrl\": "                        \
+         "\"http://x\", \"operations\": []}]}"
     expect_error(P("$\"a//b\""), "empty segment", "apis[0].path");
     expect_error(P("$\"a b\""), "not allowed", "apis[0].path");
     expect_error(P("$\"a/../b\""), "\"..\" segments", "apis[0].path");
     expect_error(P("$\"a%zz\""), "not allowed", "apis[0].path");
     expect_error(P("$\"a?b\""), "not allowed", "apis[0].path");
-    expect_error(P("$\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    expect_error(P("$\""
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaa"
                    "a\""),
                  "longer than 400", "apis[0].path");
     expect_error(P("$null"), "required field is missing", "apis[0].path");
@@ -404,8 +409,8 @@ Test(config, protocols)
 Test(config, operations)
 {
     expect_error(OPS("$\"x\""), "an operation must be an object", "apis[0].operations[0]");
-    expect_error(OPS("${\"method\": \"GET\", \"urlTemplate\": \"/\"}"),
-                 "required field is missing", "apis[0].operations[0].id");
+    expect_error(OPS("${\"method\": \"GET\", \"urlTemplate\": \"/\"}"), "required field is missing",
+                 "apis[0].operations[0].id");
     expect_error(OPS("{\"id\": \"o\", \"method\": \"GET\", \"urlTemplate\": \"/\"},\n"
                      "   {\"id\": $\"o\", \"method\": \"GET\", \"urlTemplate\": \"/x\"}"),
                  "operation id \"o\" is used twice (also operations[0])",

@@ -137,7 +137,7 @@ Test(json_locate, empty_and_truncated_text)
     cr_assert_eq(locate("   \n ", NULL, 0, &pos), -1);
     cr_assert_eq(pos.line, 2);
 
-    const char *cut[] = {"{",        "{\"a",     "{\"a\"",         "{\"a\":",   "{\"a\": [1,",
+    const char *cut[] = {"{",           "{\"a",      "{\"a\"",          "{\"a\":",   "{\"a\": [1,",
                          "{\"a\": \"x", "{\"b\": {", "{\"b\": 1 \"a\"", "{\"a\\u12", "[1, 2"};
     json_locate_step_t path[] = {KEY("a"), IDX(3)};
     for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
@@ -153,8 +153,10 @@ Test(json_locate, deep_nesting_is_skipped_without_recursion)
     char *t = malloc(2 * depth + 32);
     size_t n = 0;
     n += (size_t)sprintf(t, "{\"a\": ");
-    for (size_t i = 0; i < depth; i++) t[n++] = '[';
-    for (size_t i = 0; i < depth; i++) t[n++] = ']';
+    for (size_t i = 0; i < depth; i++)
+        t[n++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        t[n++] = ']';
     n += (size_t)sprintf(t + n, ", \"b\": 7}");
     json_locate_step_t path[] = {KEY("b")};
     json_locate_pos_t pos;
@@ -213,7 +215,8 @@ Test(json_locate, parse_path_round_trip)
 
 Test(json_locate, parse_path_rejects_garbage)
 {
-    const char *bad[] = {"", ".a", "a..b", "a[", "a[x]", "a[1", "a b", "a[1]b", "1a", "out of memory"};
+    const char *bad[] = {"",    ".a",  "a..b",  "a[", "a[x]",
+                         "a[1", "a b", "a[1]b", "1a", "out of memory"};
     json_locate_step_t steps[8];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(json_locate_parse_path(bad[i], strlen(bad[i]), steps, 8), -1, "%s", bad[i]);

@@ -18,13 +18,14 @@ static size_t api_count;
 
 static void reset(void)
 {
-    for (size_t i = 0; i < api_count; i++) free(apis[i].operations);
+    for (size_t i = 0; i < api_count; i++)
+        free(apis[i].operations);
     memset(apis, 0, sizeof apis);
     api_count = 0;
 }
 
-static gw_api_t *add_api(const char *id, const char *path, const char *const *hosts,
-                         size_t nhosts, const op_spec_t *ops, size_t nops)
+static gw_api_t *add_api(const char *id, const char *path, const char *const *hosts, size_t nhosts,
+                         const op_spec_t *ops, size_t nops)
 {
     gw_api_t *a = &apis[api_count++];
     a->id = (char *)id;
@@ -311,7 +312,8 @@ Test(route, wildcard_matches_any_remainder)
 
     /* More segments than any template may have: only a wildcard can take them. */
     char deep[1024] = "/w/files";
-    for (int i = 0; i < 100; i++) strcat(deep, "/s");
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "/s");
     cr_assert_eq(match(t, "h", "GET", deep, "", &m), ROUTE_OK);
     cr_assert_eq(m.operation, &apis[0].operations[0]);
     route_table_free(t);
@@ -435,6 +437,8 @@ Test(route, bad_templates_are_refused)
         {"", "must start with '/'"},
         {"items", "must start with '/'"},
         {"/a//b", "empty segment"},
+        {"//", "empty segment"},
+        {"/a//", "empty segment"},
         {"/a/{}", "empty parameter name"},
         {"/a/{id", "whole segment"},
         {"/a/x{id}", "whole segment"},
@@ -461,8 +465,7 @@ Test(route, bad_templates_are_refused)
         add_api("a", "a", NULL, 0, ops, 2);
         char *err = build_error();
         const char *prefix = "apis[0].operations[1].urlTemplate: ";
-        cr_assert(strncmp(err, prefix, strlen(prefix)) == 0, "%s: %s",
-                  bad[i].tpl, err);
+        cr_assert(strncmp(err, prefix, strlen(prefix)) == 0, "%s: %s", bad[i].tpl, err);
         cr_assert(strstr(err, bad[i].why), "%s: %s", bad[i].tpl, err);
         free(err);
     }
@@ -471,7 +474,8 @@ Test(route, bad_templates_are_refused)
 Test(route, too_many_segments_refused)
 {
     char tpl[256] = "";
-    for (int i = 0; i < 65; i++) strcat(tpl, "/s");
+    for (int i = 0; i < 65; i++)
+        strcat(tpl, "/s");
     const op_spec_t ops[] = {{"GET", tpl}};
     add_api("a", "a", NULL, 0, ops, 1);
     char *err = build_error();
