@@ -6,11 +6,14 @@
  * 2. The start line is scanned byte by byte inside a window of max_request_line + 2 bytes
  *    (and of max_header_bytes): every byte is checked as it comes, so a garbage stream is
  *    refused at its first bad byte even before the head is complete.
- * 3. The field lines are only located (memchr for LF): a bare LF, too many lines or too
- *    many bytes end the scan here; an incomplete head stops here with
- *    HTTP_PARSE_INCOMPLETE, so a head arriving in pieces costs one memchr pass per call.
- * 4. Once the empty line has been seen, the field lines are validated and recorded in one
- *    pass, then the framing and connection rules are applied.
+ * 3. The field section is scanned once, 16 bytes at a time, for the bytes that cannot be
+ *    field content (CTLs but HTAB, DEL): in a valid head these are exactly the CRLFs, so
+ *    this finds the line ends and refuses a bare CR or LF, NUL or another CTL wherever it
+ *    is. Too many lines or too many bytes also end the scan here, and an incomplete head
+ *    stops here with HTTP_PARSE_INCOMPLETE: a head arriving in pieces costs one vector
+ *    scan per call.
+ * 4. Once the empty line has been seen, the field names are validated and the fields
+ *    recorded (values need no second look), then the framing and connection rules applied.
  * Every decision in steps 1-3 depends only on the bytes before the point where it is made
  * and every decision in step 4 on the complete head, so feeding a message in pieces gives
  * the same result as feeding it whole (the fuzz driver checks this).
@@ -45,6 +48,10 @@
 
 #include <limits.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 const http_limits_t http_default_limits = {
     .max_request_line = 8192,
@@ -116,21 +123,33 @@ static inline uint64_t has_below(uint64_t x, unsigned char n)
     return (x - ONES * n) & ~x & HIGHS;
 }
 
-/* Skips field-value bytes (RFC 9110 §5.5) from p; stops at the first other byte (the CR of
- * the line at the latest, which lies before limit). Eight bytes at a time while no byte of
- * the group is a CTL or DEL; HTAB takes the byte path. */
-static const char *skip_field_value(const char *p, const char *limit)
+/* Returns the first byte in [p, end) that cannot be part of a field line's content: a CTL
+ * other than HTAB, or DEL (RFC 9110 §5.5 field-vchar allows obs-text). In a valid head these
+ * are exactly the CR and LF of each line. 16 bytes at a time with SSE2, else 8. */
+static const char *find_line_break_or_ctl(const char *p, const char *end)
 {
-    while (limit - p >= 8) {
-        uint64_t x = load64(p);
-        if (!(has_below(x, 0x20) | has_byte(x, 0x7f))) {
-            p += 8;
-            continue;
-        }
-        for (int i = 0; i < 8; i++, p++)
-            if (!http__is(*p, HTTP_CC_VALUE)) return p;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20), htab = _mm_set1_epi8(0x09),
+                  del = _mm_set1_epi8(0x7f);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i allowed = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, space), x),
+                                       _mm_cmpeq_epi8(x, htab));
+        unsigned stop = (~(unsigned)_mm_movemask_epi8(allowed) & 0xffffu) |
+                        (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, del));
+        if (stop) return p + __builtin_ctz(stop);
+        p += 16;
     }
-    while (http__is(*p, HTTP_CC_VALUE)) p++;
+#else
+    while (end - p >= 8) {
+        uint64_t x = load64(p);
+        if (has_below(x, 0x20) | has_byte(x, 0x7f))
+            for (int i = 0; i < 8; i++)
+                if (!http__is(p[i], HTTP_CC_VALUE)) return p + i;
+        p += 8;
+    }
+#endif
+    while (p < end && http__is(*p, HTTP_CC_VALUE)) p++;
     return p;
 }
 
@@ -161,8 +180,9 @@ static const char *skip_ows(const char *p, const char *end)
     return p;
 }
 
-/* Compares a validated token with a lower-case literal of the same length. OR-ing 0x20
- * folds only letters here: no tchar other than 'A'..'Z' maps onto a letter or '-'. */
+/* Compares a validated token with a lower-case literal (letters and '-') of the same
+ * length. OR-ing 0x20 maps 'A'..'Z' onto 'a'..'z'; the only other byte it maps onto a letter
+ * or '-' is CR, which is no tchar. */
 static bool token_is(const char *tok, const char *lower, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -426,25 +446,39 @@ static int scan_status_line(const char *p, const char *end, http_response_t *res
 
 /* ---- field section ---- */
 
+/* Where the field lines are: filled by find_head_end(), read by parse_fields(). */
+typedef struct {
+    const char *line_end[HTTP_MAX_HEADERS]; /* the CR of each field line */
+    size_t count;
+    const char *head_end; /* just after the empty line */
+} field_lines_t;
+
 /* Locates the empty line that ends the field section starting at p (RFC 9112 §2.1), never
- * looking at or past wend. Returns LINE_DONE with *head_end after it, HTTP_PARSE_INCOMPLETE,
- * or an error: a bare LF (§2.2), more than max_fields field lines, or a window that is
- * full (wend is the max_header_bytes limit) without the empty line. */
+ * looking at or past wend, and checks every byte that is not field content on the way.
+ * Returns LINE_DONE, HTTP_PARSE_INCOMPLETE, or an error: a bare CR or LF (RFC 9112 §2.2),
+ * a NUL, other CTL or DEL (RFC 9110 §5.5), more than max_fields field lines, or a window
+ * that is full (wend is the max_header_bytes limit) without the empty line. */
 static int find_head_end(const char *p, const char *wend, bool window_full, size_t max_fields,
-                         const char **head_end)
+                         field_lines_t *lines)
 {
-    size_t fields = 0;
+    const int ran_out = window_full ? HTTP_ERR_HEADERS_TOO_LARGE : HTTP_PARSE_INCOMPLETE;
+    const char *line = p;
+    size_t n = 0;
     for (;;) {
-        const char *lf = memchr(p, '\n', (size_t)(wend - p));
-        if (!lf) return window_full ? HTTP_ERR_HEADERS_TOO_LARGE : HTTP_PARSE_INCOMPLETE;
-        /* RFC 9112 §2.2: lines end with CRLF; a bare LF is refused, not tolerated. */
-        if (lf == p || lf[-1] != '\r') return HTTP_ERR_BAD_REQUEST;
-        if (lf - 1 == p) {
-            *head_end = lf + 1;
+        const char *cr = find_line_break_or_ctl(p, wend);
+        if (cr == wend) return ran_out;
+        /* RFC 9112 §2.2: lines end with CRLF; a bare LF or CR is refused, not tolerated. */
+        if (*cr != '\r') return HTTP_ERR_BAD_REQUEST;
+        if (cr + 1 == wend) return ran_out;
+        if (cr[1] != '\n') return HTTP_ERR_BAD_REQUEST;
+        if (cr == line) {
+            lines->count = n;
+            lines->head_end = cr + 2;
             return LINE_DONE;
         }
-        if (++fields > max_fields) return HTTP_ERR_HEADERS_TOO_LARGE;
-        p = lf + 1;
+        if (n == max_fields) return HTTP_ERR_HEADERS_TOO_LARGE;
+        lines->line_end[n++] = cr;
+        line = p = cr + 2;
     }
 }
 
@@ -630,16 +664,16 @@ static void note_field(field_facts_t *f, const char *name, size_t len, slice_t v
     }
 }
 
-/* Validates and records the field lines in [p, last_crlf), where last_crlf is the CRLF of
- * the empty line: find_head_end() has checked that every LF before it follows a CR and
- * that there are at most max_fields lines. */
-static int parse_fields(const char *p, const char *last_crlf, http_header_t *headers,
-                        size_t max_fields, size_t *count, field_facts_t *f)
+/* Validates and records the field lines found by find_head_end(), the first starting at
+ * p. Their bytes are known to be field content, so only the names and colons are left to
+ * check (RFC 9112 §5). */
+static int parse_fields(const char *p, const field_lines_t *lines, http_header_t *headers,
+                        size_t *count, field_facts_t *f)
 {
-    size_t n = 0;
-    while (p < last_crlf) {
+    for (size_t i = 0; i < lines->count; i++) {
+        const char *eol = lines->line_end[i];
         const char *name = p;
-        /* The line's CR stops the scans below: they need no bound. */
+        /* The CR at eol stops the scans below: they need no bound. */
         while (http__is(*p, HTTP_CC_TCHAR)) p++;
         /* RFC 9112 §5.2: obs-fold (a line starting with SP/HTAB) is refused, and so is
          * whitespace before the first field (§2.2); a field-name is a token (RFC 9110 §5.1). */
@@ -648,22 +682,16 @@ static int parse_fields(const char *p, const char *last_crlf, http_header_t *hea
         if (*p != ':') return HTTP_ERR_BAD_REQUEST;
         size_t name_len = (size_t)(p - name);
         p++;
-        while (http__is_ows(*p)) p++;
-        const char *value = p;
-        p = skip_field_value(p, last_crlf + 2);
-        /* RFC 9112 §2.2: a bare CR, NUL or another CTL inside a field line is refused. */
-        if (p[0] != '\r' || p[1] != '\n') return HTTP_ERR_BAD_REQUEST;
-        const char *value_end = p;
         /* RFC 9112 §5: OWS around the field-value is not part of it. */
-        while (value_end > value && http__is_ows(value_end[-1])) value_end--;
-        if (n == max_fields) return HTTP_ERR_HEADERS_TOO_LARGE;
-        headers[n].name = slice_make(name, name_len);
-        headers[n].value = slice_make(value, (size_t)(value_end - value));
-        note_field(f, name, name_len, headers[n].value);
-        n++;
-        p += 2;
+        while (http__is_ows(*p)) p++;
+        const char *value_end = eol;
+        while (value_end > p && http__is_ows(value_end[-1])) value_end--;
+        headers[i].name = slice_make(name, name_len);
+        headers[i].value = slice_make(p, (size_t)(value_end - p));
+        note_field(f, name, name_len, headers[i].value);
+        p = eol + 2;
     }
-    *count = n;
+    *count = lines->count;
     return 0;
 }
 
@@ -737,12 +765,12 @@ int http_parse_request(const char *buf, size_t len, const http_limits_t *limits,
     rc = split_target(req, &authority);
     if (rc < 0) return rc;
 
-    const char *head_end = NULL;
-    rc = find_head_end(fields, w.wend, w.window_full, w.max_fields, &head_end);
+    field_lines_t lines;
+    rc = find_head_end(fields, w.wend, w.window_full, w.max_fields, &lines);
     if (rc != LINE_DONE) return rc;
 
     field_facts_t f = {0};
-    rc = parse_fields(fields, head_end - 2, req->headers, w.max_fields, &req->header_count, &f);
+    rc = parse_fields(fields, &lines, req->headers, &req->header_count, &f);
     if (rc < 0) return rc;
     bool is_http11 = req->minor_version == 1;
 
@@ -753,7 +781,8 @@ int http_parse_request(const char *buf, size_t len, const http_limits_t *limits,
          * request smuggling signature; refused rather than resolved. */
         if (f.cl_fields) return HTTP_ERR_BAD_FRAMING;
         if (f.te_invalid) return HTTP_ERR_BAD_REQUEST;
-        /* RFC 9112 §6.1: chunked must be final; we implement nothing else (§6.3 item 4: 501). */
+        /* RFC 9112 §6.1: a transfer coding the server does not implement is answered 501;
+         * chunked, applied once, is the only one implemented. */
         if (f.te_fields != 1 || !slice_eq_nocase(f.te_first, SLICE_LIT("chunked")))
             return HTTP_ERR_UNKNOWN_CODING;
         req->is_chunked = true;
@@ -782,7 +811,7 @@ int http_parse_request(const char *buf, size_t len, const http_limits_t *limits,
      * Upgrade. */
     req->expect_continue = is_http11 && f.expect_continue;
     req->has_upgrade = is_http11 && f.upgrade;
-    req->head_len = (size_t)(head_end - buf);
+    req->head_len = (size_t)(lines.head_end - buf);
     return (int)req->head_len;
 }
 
@@ -797,13 +826,12 @@ static int parse_response(const char *buf, size_t len, const http_limits_t *limi
     if (rc == LINE_SHORT) return short_line_result(&w);
     if (rc < 0) return rc;
 
-    const char *head_end = NULL;
-    rc = find_head_end(fields, w.wend, w.window_full, w.max_fields, &head_end);
+    field_lines_t lines;
+    rc = find_head_end(fields, w.wend, w.window_full, w.max_fields, &lines);
     if (rc != LINE_DONE) return rc;
 
     field_facts_t f = {0};
-    rc = parse_fields(fields, head_end - 2, resp->headers, w.max_fields, &resp->header_count,
-                      &f);
+    rc = parse_fields(fields, &lines, resp->headers, &resp->header_count, &f);
     if (rc < 0) return rc;
     bool is_http11 = resp->minor_version == 1;
     if (f.conn_invalid) return HTTP_ERR_BAD_RESPONSE;
@@ -833,7 +861,7 @@ static int parse_response(const char *buf, size_t len, const http_limits_t *limi
         /* RFC 9112 §6.3 item 8: no framing → close-delimited. */
         resp->keep_alive = false;
     }
-    resp->head_len = (size_t)(head_end - buf);
+    resp->head_len = (size_t)(lines.head_end - buf);
     return (int)resp->head_len;
 }
 
