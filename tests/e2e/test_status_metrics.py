@@ -1,0 +1,194 @@
+"""The status endpoint (spec §4.1), the admin /metrics listener (Prometheus text format)
+and the JSON access log."""
+
+import os
+import threading
+import time
+
+import rawhttp
+from harness import STATUS_PATH, TIME_SCALE, metric_values, parse_prometheus, wait_until
+from snapshots import REGION, api, echo_snapshot, snapshot
+
+FAMILIES = ["meridian_requests_total", "meridian_request_duration_seconds", "meridian_upstream_connections",
+            "meridian_config_revision", "meridian_config_loaded", "meridian_connections_active"]
+
+
+def test_status_200_with_config(gateway):
+    r = gateway.request("GET", STATUS_PATH)
+    assert r.status == 200
+    with gateway.conn() as c:  # keep-alive works on the status endpoint too
+        for _ in range(3):
+            assert c.request("GET", STATUS_PATH).status == 200
+
+
+def test_status_503_without_config_then_200_after_sighup(gateways, backends):
+    a = backends.echo("A")
+    gw = gateways(None, wait="port")
+    assert not os.path.exists(gw.snapshot_path)
+    assert gw.request("GET", STATUS_PATH).status == 503
+    assert gw.metric("meridian_config_loaded") == [0]
+    r = gw.request("GET", "/x")
+    rawhttp.assert_error_body(r, 503, activity_id=None)
+    gw.reload(snapshot([api("svc", "", a.url())], revision=5))
+    wait_until(lambda: gw.status_code() == 200, 10 * TIME_SCALE, message="status 200 after SIGHUP")
+    assert gw.metric("meridian_config_loaded") == [1]
+    assert gw.metric("meridian_config_revision") == [5]
+    assert gw.request("GET", "/x").json()["backend"] == "A"
+
+
+def test_metrics_exposition_format(gateway):
+    gateway.request("GET", "/warm")
+    r = rawhttp.request(gateway.admin_port, "GET", "/metrics")
+    assert r.status == 200
+    assert (r.header("Content-Type") or "").startswith("text/plain"), r.headers
+    text = r.body.decode()
+    samples = parse_prometheus(text)  # every sample line is well-formed
+    names = {n for n, _, _ in samples}
+    for family in FAMILIES:
+        assert "# TYPE %s " % family in text, family
+    assert "meridian_request_duration_seconds_bucket" in names
+    assert "meridian_request_duration_seconds_sum" in names
+    assert "meridian_request_duration_seconds_count" in names
+
+
+def test_config_metrics(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(echo_snapshot(echo, revision=42))
+    assert gw.metric("meridian_config_revision") == [42]
+    assert gw.metric("meridian_config_loaded") == [1]
+
+
+def test_requests_total_by_api_and_status(gateway):
+    for i in range(5):
+        assert gateway.request("GET", "/ok/%d" % i).status == 200
+    for i in range(3):
+        assert gateway.request("GET", "/nf/%d?_status=404" % i).status == 404
+
+    def counted():
+        ok = sum(gateway.metric("meridian_requests_total", api="echo", status="200"))
+        nf = sum(gateway.metric("meridian_requests_total", api="echo", status="404"))
+        return ok >= 5 and nf >= 3 and (ok, nf)
+    ok, nf = wait_until(counted, 5 * TIME_SCALE, message="requests_total counts")
+    assert ok == 5 and nf == 3, (ok, nf)
+
+
+def test_duration_histogram_is_consistent(gateway):
+    for i in range(7):
+        gateway.request("GET", "/h/%d" % i)
+    time.sleep(0.2)
+    samples = gateway.metrics()
+    series = {}
+    for name, labels, value in samples:
+        if name == "meridian_request_duration_seconds_bucket":
+            key = tuple(sorted((k, v) for k, v in labels.items() if k != "le"))
+            le = float("inf") if labels["le"] == "+Inf" else float(labels["le"])
+            series.setdefault(key, []).append((le, value))
+    assert series, "no histogram buckets"
+    total = 0
+    for key, buckets in series.items():
+        buckets.sort()
+        values = [v for _, v in buckets]
+        assert values == sorted(values), "buckets must be cumulative: %r" % buckets
+        assert buckets[-1][0] == float("inf"), buckets
+        count = metric_values(samples, "meridian_request_duration_seconds_count", **dict(key))
+        assert count and count[0] == buckets[-1][1], (key, count, buckets[-1])
+        s = metric_values(samples, "meridian_request_duration_seconds_sum", **dict(key))
+        assert s and s[0] >= 0
+        total += count[0]
+    assert total >= 7
+
+
+def test_upstream_connection_gauges(gateway):
+    origin = gateway.echo.origin()
+    assert gateway.request("GET", "/u").status == 200
+    wait_until(lambda: sum(gateway.metric("meridian_upstream_connections", origin=origin, state="idle")) >= 1,
+               5 * TIME_SCALE, message="an idle pooled connection to %s" % origin)
+    done = threading.Event()
+    t = threading.Thread(target=lambda: (gateway.request("GET", "/u?_delay=1.5", timeout=30 * TIME_SCALE), done.set()))
+    t.start()
+    try:
+        wait_until(lambda: sum(gateway.metric("meridian_upstream_connections", origin=origin, state="active")) >= 1,
+                   5 * TIME_SCALE, message="an active upstream connection during a slow request")
+    finally:
+        t.join(30 * TIME_SCALE)
+    assert done.is_set()
+
+
+def test_connections_active_gauge(gateway):
+    base = sum(gateway.metric("meridian_connections_active"))
+    conns = [gateway.conn() for _ in range(3)]
+    try:
+        for c in conns:
+            assert c.request("GET", "/hold").status == 200
+        wait_until(lambda: sum(gateway.metric("meridian_connections_active")) >= base + 3, 5 * TIME_SCALE,
+                   message="connections_active counting 3 open connections")
+    finally:
+        for c in conns:
+            c.close()
+    wait_until(lambda: sum(gateway.metric("meridian_connections_active")) <= base, 5 * TIME_SCALE,
+               message="connections_active back down after closing them")
+
+
+FIELDS = ["time", "region", "unit", "api", "operation", "method", "path", "status", "bytesIn", "bytesOut",
+          "backendMs", "totalMs"]
+
+
+def test_access_log_line(gateway):
+    body = b"x" * 1234
+    r = gateway.request("POST", "/log/me?_status=201", body=body)
+    assert r.status == 201
+    entries = gateway.wait_access_log(lambda e: str(e.get("path", "")).startswith("/log/me"))
+    time.sleep(0.3)
+    entries = [e for e in gateway.access_log() if str(e.get("path", "")).startswith("/log/me")]
+    assert len(entries) == 1, entries
+    e = entries[0]
+    for f in FIELDS:
+        assert f in e, (f, e)
+    assert isinstance(e["time"], str) and e["time"]
+    assert e["region"] == REGION
+    assert str(e["unit"]) == "0"
+    assert e["api"] == "echo"
+    assert e["operation"] == "any"
+    assert e["method"] == "POST"
+    assert e["status"] == 201
+    assert isinstance(e["bytesIn"], int) and e["bytesIn"] >= len(body)
+    assert isinstance(e["bytesOut"], int) and e["bytesOut"] >= len(r.body)
+    for f in ("backendMs", "totalMs"):
+        assert isinstance(e[f], (int, float)) and e[f] >= 0, e
+    assert e["totalMs"] + 1 >= e["backendMs"], e
+
+
+def test_access_log_has_one_line_per_request(gateway):
+    with gateway.conn() as c:
+        for i in range(10):
+            assert c.request("GET", "/many/%d" % i).status == 200
+    entries = gateway.wait_access_log(lambda e: str(e.get("path", "")).startswith("/many/"), count=10)
+    time.sleep(0.3)
+    entries = [e for e in gateway.access_log() if str(e.get("path", "")).startswith("/many/")]
+    assert sorted(e["path"] for e in entries) == sorted("/many/%d" % i for i in range(10))
+
+
+def test_access_log_records_no_route(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(snapshot([api("only", "only", echo.url())]))
+    assert gw.request("GET", "/nowhere").status == 404
+    e = gw.wait_access_log(lambda e: e.get("path") == "/nowhere")[0]
+    assert e["status"] == 404
+
+
+def test_access_log_to_file(gateways, backends, tmp_path):
+    echo = backends.echo()
+    path = str(tmp_path / "access.log")
+    gw = gateways(echo_snapshot(echo), access_log=path)
+    assert gw.request("GET", "/to-file").status == 200
+    gw.wait_access_log(lambda e: e.get("path") == "/to-file", path=path)
+    assert not [e for e in gw.access_log() if e.get("path") == "/to-file"], "also logged on stdout"
+
+
+def test_access_log_off(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(echo_snapshot(echo), access_log="off")
+    for i in range(3):
+        assert gw.request("GET", "/quiet/%d" % i).status == 200
+    time.sleep(0.5)
+    assert not [e for e in gw.access_log() if "path" in e], gw.stdout()[:500]

@@ -1,0 +1,137 @@
+"""--units N: N unit processes share the listen port with SO_REUSEPORT under a supervisor
+that restarts a dead unit, forwards SIGHUP and drains on SIGTERM (unit.h)."""
+
+import os
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+import rawhttp
+from backends import barrier_handler, never_answer_handler
+from harness import STATUS_PATH, TIME_SCALE, children, wait_until
+from snapshots import api, echo_snapshot, op, snapshot
+
+UNITS = 3
+
+
+@pytest.fixture
+def multi(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(echo_snapshot(echo), units=UNITS)
+    gw.echo = echo
+    wait_until(lambda: len(children(gw.pid)) == UNITS, 10 * TIME_SCALE, message="%d unit processes" % UNITS)
+    return gw
+
+
+def test_units_are_child_processes_with_their_own_admin_port(multi):
+    kids = children(multi.pid)
+    assert len(kids) == UNITS, kids
+    for k in range(UNITS):
+        text = multi.metrics_text(k)
+        assert text and "meridian_config_revision" in text, (k, text)
+
+
+def test_units_share_the_listen_port(multi):
+    for i in range(60):
+        assert multi.request("GET", "/spread/%d" % i).status == 200
+    entries = multi.wait_access_log(lambda e: str(e.get("path", "")).startswith("/spread/"), count=60)
+    units = {str(e.get("unit")) for e in entries}
+    assert len(units) >= 2, "60 connections all went to one unit: %s" % units
+    busy = 0
+    for k in range(UNITS):
+        busy += sum(multi.metric("meridian_requests_total", unit=k)) > 0
+    assert busy >= 2
+
+
+def test_units_serve_concurrently(gateways, backends):
+    parties = 6
+    be = backends.raw(barrier_handler(parties, timeout=10 * TIME_SCALE))
+    gw = gateways(echo_snapshot(be), units=UNITS)
+    results = [None] * parties
+
+    def one(i):
+        try:
+            results[i] = gw.request("GET", "/together/%d" % i, timeout=30 * TIME_SCALE)
+        except Exception as e:
+            results[i] = e
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(parties)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(40 * TIME_SCALE)
+    for r in results:
+        assert isinstance(r, rawhttp.Response) and r.status == 200 and r.body == b"met", r
+
+
+def test_killed_unit_is_restarted(multi):
+    before = children(multi.pid)
+    victim = before[1]
+    os.kill(victim, signal.SIGKILL)
+    after = wait_until(lambda: (lambda k: k if len(k) == UNITS and victim not in k else None)(children(multi.pid)),
+                       15 * TIME_SCALE, message="supervisor restarting the killed unit")
+    assert set(before) - {victim} <= set(after), (before, after)
+    multi.wait_ready()
+    for i in range(30):
+        r = multi.request("GET", "/after-kill/%d" % i)
+        assert r.status == 200, r
+    assert multi.running()
+
+
+def test_sighup_reaches_every_unit(multi, backends):
+    other = backends.echo("other")
+    multi.reload(echo_snapshot(other, revision=2), revision=2)
+    for i in range(20):
+        assert multi.request("GET", "/r/%d" % i).json()["backend"] == "other"
+
+
+def test_sigterm_drains_in_flight_requests(multi):
+    result = {}
+
+    def slow():
+        try:
+            result["r"] = multi.request("GET", "/drain?_delay=2", timeout=30 * TIME_SCALE)
+        except Exception as e:
+            result["e"] = e
+
+    t = threading.Thread(target=slow)
+    t.start()
+    wait_until(lambda: multi.echo.requests, 10 * TIME_SCALE, message="slow request at the backend")
+    multi.send_signal(signal.SIGTERM)
+    # While draining the gateway must not report itself healthy.
+    time.sleep(0.3)
+    try:
+        probe = rawhttp.request(multi.port, "GET", STATUS_PATH, timeout=5 * TIME_SCALE)
+        assert probe.status != 200, "status 200 while draining"
+    except (OSError, rawhttp.IncompleteResponse):
+        pass  # no longer accepting: also fine
+    t.join(30 * TIME_SCALE)
+    assert "e" not in result, result
+    r = result["r"]
+    assert r.status == 200 and r.json()["path"] == "/drain", r
+    code = multi.stop(timeout=30 * TIME_SCALE)
+    assert code == 0, multi.stderr()[-3000:]
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", multi.port), timeout=2).close()
+
+
+def test_drain_timeout_bounds_shutdown(gateways, backends):
+    be = backends.raw(never_answer_handler())
+    gw = gateways(snapshot([api("hang", "", be.url(), operations=[op("any", timeout=300)])]),
+                  units=2, drain_timeout=1)
+    c = gw.conn()
+    c.send(rawhttp.build_request("GET", "/forever"))
+    wait_until(lambda: be.get("held") >= 1, 10 * TIME_SCALE, message="request held by the backend")
+    start = time.monotonic()
+    gw.send_signal(signal.SIGTERM)
+    try:
+        gw.proc.wait(20 * TIME_SCALE)
+    except Exception:
+        raise AssertionError("gateway still running %ss after SIGTERM with --drain-timeout 1"
+                             % (20 * TIME_SCALE))
+    assert time.monotonic() - start >= 0.5
+    assert c.wait_closed(5)
+    c.close()

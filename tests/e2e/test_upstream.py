@@ -1,0 +1,216 @@
+"""The upstream side: connection pool, stale-connection retry, timeouts, backend failures
+(spec §4.6: refused, reset, timeout → 500 "Internal server error" with an activityId) and
+misbehaving backends."""
+
+import time
+
+import rawhttp
+from backends import (close_mid_response_handler, closed_port, closes_idle_handler, garbage_handler,
+                      never_answer_handler, reset_handler, scripted_handler, slow_handler)
+from harness import TIME_SCALE, wait_until
+from snapshots import api, echo_snapshot, op, snapshot
+
+
+def assert_backend_error(r):
+    rawhttp.assert_error_body(r, 500, "Internal server error", activity_id=True)
+
+
+def test_keep_alive_pool_reuses_connections(gateway):
+    n = 20
+    for i in range(n):  # a new client connection each time: reuse is the gateway's doing
+        assert gateway.request("GET", "/pool/%d" % i).status == 200
+    with gateway.conn() as c:
+        for i in range(n):
+            assert c.request("GET", "/pool/ka/%d" % i).status == 200
+    assert gateway.echo.connections < 2 * n
+    assert gateway.echo.connections <= 3, \
+        "sequential requests should share pooled upstream connections, backend saw %d" % gateway.echo.connections
+
+
+def test_backend_closing_after_each_response(gateways, backends):
+    be = backends.raw(closes_idle_handler("after_response"))
+    gw = gateways(echo_snapshot(be))
+    for i in range(10):
+        r = gw.request("GET", "/c/%d" % i)
+        assert r.status == 200, (i, r)
+        assert r.json()["path"] == "/c/%d" % i
+        time.sleep(0.05)
+
+
+def test_stale_pooled_connection_is_retried_for_idempotent_methods(gateways, backends):
+    """The backend silently drops a kept-alive connection when the next request arrives;
+    an idempotent request must be retried once on a fresh connection (RFC 9110 §9.2.2;
+    upstream.h: only requests without a body, which can be replayed)."""
+    be = backends.raw(closes_idle_handler("on_next_request"))
+    gw = gateways(echo_snapshot(be))
+    for i, method in enumerate(["GET", "GET", "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "GET"]):
+        r = gw.request(method, "/stale/%d" % i)
+        assert r.status == 200, (method, r)
+        if method != "HEAD":
+            assert r.json()["path"] == "/stale/%d" % i
+    assert be.get("dropped") >= 1, "the gateway never reused a pooled connection"
+
+
+def test_stale_pooled_connection_not_retried_for_post(gateways, backends):
+    be = backends.raw(closes_idle_handler("on_next_request"))
+    gw = gateways(echo_snapshot(be))
+    assert gw.request("GET", "/warm").status == 200  # leaves a pooled connection
+    time.sleep(0.1)
+    r = gw.request("POST", "/once", body=b"payload")
+    posts = [q for q in be.requests if q.method == "POST"]
+    assert len(posts) == 1, "a non-idempotent request was sent %d times" % len(posts)
+    if r.status != 200:
+        assert_backend_error(r)
+
+
+def test_connection_refused(gateways):
+    gw = gateways(snapshot([api("dead", "", "http://127.0.0.1:%d" % closed_port())]))
+    r = gw.request("GET", "/x")
+    assert_backend_error(r)
+    r2 = gw.request("GET", "/x")
+    assert_backend_error(r2)
+    assert r.json()["activityId"] != r2.json()["activityId"]
+
+
+def test_connection_reset(gateways, backends):
+    be = backends.raw(reset_handler())
+    gw = gateways(echo_snapshot(be))
+    assert_backend_error(gw.request("GET", "/reset"))
+    assert gw.status_code() == 200
+
+
+def test_response_timeout(gateways, backends):
+    be = backends.raw(never_answer_handler())
+    gw = gateways(echo_snapshot(be, operations=[op("any", timeout=1)]))
+    start = time.monotonic()
+    r = gw.request("GET", "/hang", timeout=30 * TIME_SCALE)
+    elapsed = time.monotonic() - start
+    assert_backend_error(r)
+    assert 0.8 <= elapsed <= 15 * TIME_SCALE, elapsed
+
+
+def test_response_timeout_is_per_operation(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(echo_snapshot(echo, operations=[
+        op("short", "GET", "/short", timeout=1),
+        op("any", "*", "/*", timeout=30),
+    ]))
+    assert_backend_error(gw.request("GET", "/short?_delay=2.5", timeout=30 * TIME_SCALE))
+    r = gw.request("GET", "/long?_delay=2", timeout=30 * TIME_SCALE)
+    assert r.status == 200, r
+
+
+def test_connect_timeout(gateways, backends):
+    bh = backends.blackhole()
+    assert bh.connect_hangs(), "test precondition: the blackhole listener must not accept"
+    gw = gateways(snapshot([api("bh", "", bh.url())], settings={"connectTimeoutMs": 1000}))
+    start = time.monotonic()
+    r = gw.request("GET", "/x", timeout=30 * TIME_SCALE)
+    elapsed = time.monotonic() - start
+    assert_backend_error(r)
+    assert 0.8 <= elapsed <= 15 * TIME_SCALE, elapsed
+
+
+def test_backend_dies_mid_response_content_length(gateways, backends):
+    be = backends.raw(close_mid_response_handler(chunked=False))
+    gw = gateways(echo_snapshot(be))
+    with gw.conn() as c:
+        c.send(rawhttp.build_request("GET", "/die"))
+        try:
+            r = c.read_response(allow_incomplete=True)
+        except rawhttp.IncompleteResponse:
+            r = None  # closed before a head: acceptable
+        if r is not None and r.status == 200:
+            assert not r.complete, "a truncated backend response was delivered as complete"
+            assert len(r.body) < 1000000
+        elif r is not None:
+            assert_backend_error(r)
+        assert c.wait_closed(5)
+    assert gw.status_code() == 200
+
+
+def test_backend_dies_mid_response_chunked(gateways, backends):
+    be = backends.raw(close_mid_response_handler(chunked=True))
+    gw = gateways(echo_snapshot(be))
+    with gw.conn() as c:
+        c.send(rawhttp.build_request("GET", "/die"))
+        try:
+            r = c.read_response(allow_incomplete=True)
+        except rawhttp.IncompleteResponse:
+            r = None
+        if r is not None and r.status == 200:
+            assert not r.complete, "the client got a terminating chunk for a truncated response"
+        elif r is not None:
+            assert_backend_error(r)
+        assert c.wait_closed(5)
+
+
+def test_garbage_from_backend(gateways, backends):
+    be = backends.raw(garbage_handler())
+    gw = gateways(echo_snapshot(be))
+    r = gw.request("GET", "/garbage")
+    assert r.status in (500, 502), r
+    rawhttp.assert_error_body(r, r.status, activity_id=True)
+
+
+def test_backend_interim_100_is_not_the_final_response(gateways, backends):
+    be = backends.raw(scripted_handler(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal"))
+    gw = gateways(echo_snapshot(be))
+    with gw.conn() as c:
+        r = c.request("POST", "/x", body=b"abc")
+        assert r.status == 200 and r.body == b"final"
+        r = c.request("POST", "/y", body=b"abc")
+        assert r.status == 200 and r.body == b"final"
+
+
+def test_backend_cl_and_te_response_uses_chunked(gateways, backends):
+    """RFC 9112 §6.3: Transfer-Encoding wins over Content-Length in a response."""
+    be = backends.raw(scripted_handler(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        keep_alive=False))
+    gw = gateways(echo_snapshot(be))
+    r = gw.request("GET", "/x")
+    assert r.status == 200 and r.body == b"hello", r
+
+
+def test_slow_backend(gateway):
+    r = gateway.request("GET", "/slow?_delay=2", timeout=30 * TIME_SCALE)
+    assert r.status == 200 and r.json()["path"] == "/slow"
+
+
+def test_slow_backend_body_trickle(gateways, backends):
+    pieces = [bytes([65 + i]) * 100 for i in range(10)]
+    be = backends.raw(slow_handler(delay=0.2, pieces=pieces, interval=0.2))
+    gw = gateways(echo_snapshot(be))
+    r = gw.request("GET", "/trickle", timeout=30 * TIME_SCALE)
+    assert r.status == 200 and r.body == b"".join(pieces)
+
+
+def test_client_disconnect_while_waiting_for_backend(gateway):
+    """ClientConnectionFailure (spec §4.6): nothing to send, the gateway goes on."""
+    for _ in range(3):
+        c = gateway.conn()
+        c.send(rawhttp.build_request("GET", "/gone?_delay=1"))
+        c.close()
+    time.sleep(1.5)
+    with gateway.conn() as c:
+        for i in range(3):
+            assert c.request("GET", "/still/%d" % i).status == 200
+    assert gateway.status_code() == 200
+
+
+def test_upstream_idle_connections_expire(gateways, backends):
+    """settings.upstreamIdleTimeoutMs: a pooled connection idle that long is closed."""
+    def handler(conn, backend):
+        while True:
+            req = conn.read_request()
+            if req is None:
+                backend.add("peer_closed")
+                return
+            conn.respond(200, b"ok")
+    be = backends.raw(handler)
+    gw = gateways(echo_snapshot(be, settings={"upstreamIdleTimeoutMs": 500}))
+    assert gw.request("GET", "/x").status == 200
+    wait_until(lambda: be.get("peer_closed") == 1, 10 * TIME_SCALE, message="pooled connection closed")
+    assert gw.request("GET", "/y").status == 200
+    assert be.connections == 2
