@@ -193,7 +193,7 @@ Test(config, demo_snapshot_compiles)
     cr_assert_eq(c->api_count, 2);
     route_match_t m;
     cr_assert_eq(route_table_match(c->routes, SLICE_LIT("127.0.0.1:8080"), SLICE_LIT("GET"),
-                                   SLICE_LIT("/orders/orders/17"), SLICE_NULL, &m),
+                                   SLICE_LIT("/orders/17"), SLICE_NULL, &m),
                  ROUTE_OK);
     cr_assert_str_eq(m.operation->id, "get-order");
     cr_assert_str_eq(m.api->backend.origin_key, "127.0.0.1:19082");
