@@ -222,6 +222,9 @@ class _Recorder:
 class _EchoHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "EchoBackend"
+    # Head and body are separate writes: without TCP_NODELAY every response waits ~40 ms
+    # for a delayed ACK (Nagle).
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -378,6 +381,7 @@ class RawBackend(_Recorder):
                 sock, _ = self.listener.accept()
             except OSError:
                 return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.new_connection()
             with self.lock:
                 self._socks.append(sock)

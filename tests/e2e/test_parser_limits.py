@@ -322,3 +322,52 @@ def test_idle_keep_alive_timeout_closes(gateways, backends):
     # the 10 s header timeout at the latest).
     with gw.conn() as c:
         assert c.wait_closed(15 * TIME_SCALE)
+
+
+def test_stalled_request_body_is_closed(gateways, backends):
+    """server.h: no progress while reading a body for the idle timeout closes the
+    connection; the backend never sees a complete request."""
+    echo = backends.echo()
+    gw = gateways(echo_snapshot(echo, settings={"clientIdleTimeoutMs": 1000}))
+    with gw.conn() as c:
+        c.send(b"POST /stall HTTP/1.1\r\n" + H + b"Content-Length: 100\r\n\r\n" + b"x" * 10)
+        assert c.wait_closed(10 * TIME_SCALE), "a stalled upload was kept open"
+    time.sleep(0.3)
+    assert not [r for r in echo.requests if r["bodyLength"] == 100]
+
+
+ACCEPTED = [
+    ("te-case-insensitive", b"POST /ok HTTP/1.1\r\n" + H + b"Transfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 3),
+    ("cl-leading-zeros", b"POST /ok HTTP/1.1\r\n" + H + b"Content-Length: 003\r\n\r\nabc", 3),
+    ("lower-case-names", b"POST /ok HTTP/1.1\r\nhost: gateway.test\r\ncontent-length: 3\r\n\r\nabc", 3),
+    ("no-space-after-colon", b"POST /ok HTTP/1.1\r\nHost:gateway.test\r\nContent-Length:3\r\n\r\nabc", 3),
+    ("trailing-value-whitespace", b"POST /ok HTTP/1.1\r\n" + H + b"Content-Length: 3 \t\r\n\r\nabc", 3),
+    ("http10-without-host", b"POST /ok HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc", 3),
+]
+
+
+@pytest.mark.parametrize("data,length", [pytest.param(d, n, id=i) for i, d, n in ACCEPTED])
+def test_valid_variants_are_accepted(gw, data, length):
+    with gw.conn() as c:
+        c.send(data)
+        r = c.read_response("POST")
+    assert r.status == 200, r
+    assert r.json()["bodyLength"] == length
+
+
+def test_many_pipelined_requests(gw):
+    n = 200
+    with gw.conn(timeout=30 * TIME_SCALE) as c:
+        c.send(b"".join(rawhttp.build_request("GET", "/pipe/%d" % i) for i in range(n)))
+        for i in range(n):
+            r = c.read_response()
+            assert r.status == 200 and r.json()["path"] == "/pipe/%d" % i, (i, r)
+
+
+def test_asterisk_form_options_does_not_break_anything(gw):
+    with gw.conn() as c:
+        c.send(b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n")
+        r = c.read_response("OPTIONS", allow_incomplete=True)
+        assert r.status is not None and r.complete, r
+        assert r.status != 500, r
+    assert gw.status_code() == 200

@@ -3,10 +3,14 @@ Connection: close, Upgrade, forwarded headers and hop-by-hop stripping (RFC 9110
 
 import hashlib
 import os
+import socket
+import threading
+import time
 
 import rawhttp
+from harness import SAN, vm_kib
 from backends import chunked_handler, scripted_handler
-from snapshots import echo_snapshot
+from snapshots import api, echo_snapshot, snapshot
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
               "transfer-encoding"}
@@ -334,3 +338,119 @@ def test_query_and_encoding_preserved(gateway):
     r = gateway.request("GET", "/enc/a%20b/%2F?a=1&b=%20x&c&d=%C3%A9")
     doc = r.json()
     assert doc["target"] == "/enc/a%20b/%2F?a=1&b=%20x&c&d=%C3%A9", doc["target"]
+
+
+def test_http10_client_gets_no_chunked_encoding(gateways, backends):
+    """An HTTP/1.0 client cannot parse chunked: a chunked backend response is sent
+    close-delimited (or with a length) instead (RFC 9112 §7.1)."""
+    pieces = [b"one-", b"two-", b"three"]
+    be = backends.raw(chunked_handler(pieces))
+    gw = gateways(echo_snapshot(be))
+    with gw.conn() as c:
+        c.send(rawhttp.build_request("GET", "/old", version="HTTP/1.0"))
+        r = c.read_response_head()
+        assert r.status == 200
+        assert not r.header_all("Transfer-Encoding"), r.headers
+        body = b"".join(c.iter_body(r))
+        assert body == b"".join(pieces)
+        assert c.wait_closed(5) or r.header("Content-Length")
+
+
+def test_requests_after_connection_close_are_not_processed(gateway):
+    with gateway.conn() as c:
+        c.send(rawhttp.build_request("GET", "/first", {"Connection": "close"})
+               + rawhttp.build_request("GET", "/second"))
+        r = c.read_response()
+        assert r.json()["path"] == "/first"
+        assert c.wait_closed(5)
+        assert b"HTTP/1.1" not in bytes(c.buf)
+    assert "/second" not in gateway.echo.paths()
+
+
+def test_empty_header_value_is_forwarded(gateway):
+    r = gateway.request("GET", "/empty-header", headers=[("X-Empty", "")])
+    assert r.status == 200
+    assert header_map(r.json()).get("x-empty") == [""]
+
+
+def test_gateway_generated_responses_are_well_formed(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(snapshot([api("only", "only", echo.url())]))
+    r = gw.request("GET", "/nope")
+    assert r.status == 404
+    assert r.header("Date"), "RFC 9110 §6.6.1: generated responses carry Date"
+    assert r.header("Content-Length") == str(len(r.body))
+
+
+def test_backend_answering_before_reading_the_upload(gateways, backends):
+    """The backend refuses an upload from its head alone (413 + close) while the client is
+    still sending: the client must get that response, not a hang."""
+    import threading
+
+    def handler(conn, backend):
+        if conn.read_request(read_body=False) is None:
+            return
+        conn.respond(413, b"too big for me", reason="Payload Too Large", close=True)
+        time.sleep(0.2)
+        conn.sock.shutdown(socket.SHUT_RDWR)
+    be = backends.raw(handler)
+    gw = gateways(echo_snapshot(be))
+    size = 8 << 20
+    with gw.conn() as c:
+        c.send(rawhttp.build_request("POST", "/upload", {"Content-Length": str(size)}))
+
+        def pump():
+            try:
+                for _ in range(size // 65536):
+                    c.sock.sendall(b"z" * 65536)
+            except OSError:
+                pass
+        t = threading.Thread(target=pump, daemon=True)
+        t.start()
+        r = c.read_response("POST", allow_incomplete=True)
+        assert r.status == 413 and r.body == b"too big for me", r
+        assert c.wait_closed(10), "the request body was not read to its end: the connection must close"
+        t.join(10)
+    assert gw.status_code() == 200
+
+
+def test_many_concurrent_clients(gateway):
+    errors = []
+
+    def client(k):
+        try:
+            with gateway.conn() as c:
+                for i in range(10):
+                    r = c.request("GET", "/conc/%d/%d" % (k, i))
+                    if r.status != 200 or r.json()["path"] != "/conc/%d/%d" % (k, i):
+                        errors.append((k, i, r))
+        except Exception as e:
+            errors.append((k, repr(e)))
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [], errors[:5]
+    assert len(gateway.echo.requests) == 400
+
+
+def test_memory_is_stable_over_many_requests(gateways, backends):
+    """Per-request memory is freed with the request (STYLE.md habit 3): RSS does not grow
+    with the number of requests."""
+    echo = backends.echo()
+    env = {"ASAN_OPTIONS": (os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=8").lstrip(":")} if SAN else {}
+    gw = gateways(echo_snapshot(echo), env=env)
+
+    def burst(n):
+        with gw.conn() as c:
+            for i in range(n):
+                assert c.request("POST", "/mem/%d" % i, body=b"m" * 2000).status == 200
+    burst(300)
+    before = max(vm_kib(p, "VmRSS") for p in gw.unit_pids())
+    for _ in range(8):
+        burst(1000)
+    after = max(vm_kib(p, "VmRSS") for p in gw.unit_pids())
+    limit = 16 * 1024 if not SAN else 48 * 1024
+    assert after - before < limit, "RSS grew by %d KiB over 8000 requests" % (after - before)

@@ -9,6 +9,8 @@ import re
 import threading
 import time
 
+import pytest
+
 from harness import TIME_SCALE, wait_until
 from snapshots import api, op, snapshot
 
@@ -73,6 +75,18 @@ def test_invalid_snapshot_on_sighup_names_the_place(gateways, backends):
     assert gw.metric("meridian_config_revision") == [3]
 
 
+def test_missing_file_on_sighup_keeps_config(gateways, backends):
+    a = backends.echo("A")
+    gw = gateways(snapshot([api("svc", "", a.url())], revision=9))
+    os.unlink(gw.snapshot_path)
+    gw.sighup()
+    time.sleep(0.5)
+    assert gw.request("GET", "/x").json()["backend"] == "A"
+    assert gw.metric("meridian_config_revision") == [9]
+    assert gw.status_code() == 200
+    assert os.path.basename(gw.snapshot_path) in gw.stderr()
+
+
 def test_in_flight_request_finishes_on_its_config(gateways, backends):
     """Revision 1 allows 30 s for /slow; revision 2 routes elsewhere with a 1 s timeout. A
     request started under revision 1 must complete against revision 1's backend."""
@@ -100,10 +114,11 @@ def test_in_flight_request_finishes_on_its_config(gateways, backends):
     assert r.json()["backend"] == "A"
 
 
-def test_reload_under_load_has_no_errors(gateways, backends):
+@pytest.mark.parametrize("units", [None, 2], ids=["in-process", "units-2"])
+def test_reload_under_load_has_no_errors(gateways, backends, units):
     a, b = backends.echo("A"), backends.echo("B")
     rev1, rev2 = two_revisions(a, b)
-    gw = gateways(rev1)
+    gw = gateways(rev1, units=units)
     stop = threading.Event()
     lock = threading.Lock()
     seen = {"A": 0, "B": 0}

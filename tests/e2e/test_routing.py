@@ -177,3 +177,46 @@ def test_backend_id_wins_over_service_url(gateways, backends):
     assert r.json()["backend"] == "B"
     assert r.json()["target"] == "/viaid/thing"
     assert a.requests == []
+
+
+@pytest.fixture
+def templates(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(snapshot([
+        api("t", "t", echo.url(), operations=[
+            op("root", "GET", "/"),
+            op("get-item", "GET", "/items/{id}"),
+            op("reviews", "GET", "/items/{id}/reviews"),
+            op("search-q", "GET", "/search?q={q}"),
+            op("search-all", "GET", "/search"),
+        ]),
+        api("slashy", "/slashy/", echo.url()),
+    ]))
+    gw.echo = echo
+    return gw
+
+
+@pytest.mark.parametrize("target,operation", [
+    ("/t", "root"),                         # "/" matches the empty suffix...
+    ("/t/", "root"),                        # ...and "/"
+    ("/t/ITEMS/42", "get-item"),            # literals compare case-insensitively
+    ("/t/items/42/", "get-item"),           # one trailing "/" is ignored
+    ("/t/items/a%2Fb", "get-item"),         # an encoded slash stays inside one segment
+    ("/t/search?q=1", "search-q"),          # binding more query parameters wins
+    ("/t/search?q=", "search-q"),
+    ("/t/search?x=1&q", "search-q"),
+    ("/t/search", "search-all"),
+    ("/t/search?Q=1", "search-all"),        # query names compare exactly
+    ("/slashy/x", "any"),                   # API path "/slashy/" is "slashy"
+])
+def test_template_details(templates, target, operation):
+    r = templates.request("GET", target)
+    assert r.status == 200, r
+    path = target.split("?")[0]
+    entries = templates.wait_access_log(lambda e: str(e.get("path", "")).split("?")[0] == path)
+    assert entries[-1].get("operation") == operation, entries[-1]
+
+
+@pytest.mark.parametrize("target", ["/t/items//reviews", "/t/items/", "/t/items/1/2/reviews"])
+def test_template_non_matches(templates, target):
+    rawhttp.assert_error_body(templates.request("GET", target), 404, "Resource not found", activity_id=False)

@@ -192,3 +192,27 @@ def test_access_log_off(gateways, backends):
         assert gw.request("GET", "/quiet/%d" % i).status == 200
     time.sleep(0.5)
     assert not [e for e in gw.access_log() if "path" in e], gw.stdout()[:500]
+
+
+def test_access_log_backend_time(gateway):
+    r = gateway.request("GET", "/timed?_delay=0.5")
+    assert r.status == 200
+    e = gateway.wait_access_log(lambda e: e.get("path") == "/timed")[0]
+    assert e["backendMs"] >= 400, e
+    assert e["totalMs"] >= e["backendMs"], e
+    assert e["totalMs"] < 60000, e
+
+
+def test_escaping_in_metrics_and_access_log(gateways, backends):
+    """An API id with a quote and a backslash must not break either output format."""
+    echo = backends.echo()
+    weird = 'we"ird\\api'
+    gw = gateways(snapshot([api(weird, "", echo.url())]))
+    assert gw.request("GET", "/esc").status == 200
+    e = gw.wait_access_log(lambda e: e.get("path") == "/esc")[0]
+    assert e["api"] == weird
+    text = wait_until(lambda: (lambda t: t if "meridian_requests_total{" in t else None)(gw.metrics_text()),
+                      5 * TIME_SCALE, message="requests_total")
+    samples = parse_prometheus(text)
+    labels = [l.get("api") for n, l, _ in samples if n == "meridian_requests_total"]
+    assert 'we\\"ird\\\\api' in labels, labels

@@ -10,6 +10,7 @@ whole body still exceeds the bound.
 
 import hashlib
 import os
+import socket
 import threading
 import time
 
@@ -247,3 +248,37 @@ def test_slow_client_chunked_body(gateway):
         r = c.read_response("POST")
     assert r.status == 200
     assert r.json()["bodySha256"] == hashlib.sha256(b"".join(pieces)).hexdigest()
+
+
+@pytest.mark.timeout_s(300)
+def test_download_through_units_bounded_per_child(gateways, backends):
+    """With --units the units are child processes of the supervisor; their RSS counts."""
+    be = backends.big()
+    env = {}
+    if SAN:
+        env["ASAN_OPTIONS"] = (os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=16").lstrip(":")
+    gw = gateways(echo_snapshot(be), units=2, env=env)
+    assert len(gw.unit_pids()) == 2 and gw.pid not in gw.unit_pids()
+    sampler = RssSampler(gw)
+    for _ in range(2):
+        download(gw, BIG // 4)
+        upload(gw, BIG // 4)
+    assert_memory_bounded(gw, sampler)
+
+
+def test_reader_making_no_progress_is_dropped(gateways, backends):
+    """server.h: no progress while writing a response for the idle timeout closes the
+    connection, so a client that stops reading cannot pin gateway resources forever."""
+    be = backends.big()
+    gw = gateways(echo_snapshot(be, settings={"clientIdleTimeoutMs": 1000}))
+    size = 256 * MIB
+    with gw.conn(timeout=30 * TIME_SCALE) as c:
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        c.send(rawhttp.build_request("GET", "/big?size=%d" % size))
+        time.sleep(4)
+        got = 0
+        r = c.read_response_head()
+        for piece in c.iter_body(r):
+            got += len(piece)
+        assert not r.complete and got < size, "the stalled response was kept open (%d bytes)" % got
+    assert_memory_bounded(gw)

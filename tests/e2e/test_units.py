@@ -135,3 +135,94 @@ def test_drain_timeout_bounds_shutdown(gateways, backends):
     assert time.monotonic() - start >= 0.5
     assert c.wait_closed(5)
     c.close()
+
+
+def test_drained_response_says_connection_close(multi):
+    """server.h: busy connections get "Connection: close" on their current response."""
+    result = {}
+    c = multi.conn(timeout=30 * TIME_SCALE)
+
+    def slow():
+        try:
+            result["r"] = c.request("GET", "/drain2?_delay=1.5")
+        except Exception as e:
+            result["e"] = e
+    t = threading.Thread(target=slow)
+    t.start()
+    wait_until(lambda: multi.echo.requests, 10 * TIME_SCALE, message="slow request at the backend")
+    multi.send_signal(signal.SIGTERM)
+    t.join(30 * TIME_SCALE)
+    assert "e" not in result, result
+    assert result["r"].status == 200
+    assert "close" in result["r"].connection_tokens(), result["r"].headers
+    assert c.wait_closed(10)
+    c.close()
+    assert multi.stop() == 0
+
+
+@pytest.mark.parametrize("units", [None, 2], ids=["in-process", "units-2"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_idle_connections_do_not_delay_shutdown(gateways, backends, units, sig):
+    """Idle keep-alive connections are closed at once on SIGTERM/SIGINT: with nothing in
+    flight the process exits long before --drain-timeout (30 s here), with code 0."""
+    echo = backends.echo()
+    gw = gateways(echo_snapshot(echo), units=units, drain_timeout=30)
+    idle = [gw.conn() for _ in range(4)]
+    for c in idle:
+        assert c.request("GET", "/idle").status == 200
+    start = time.monotonic()
+    gw.send_signal(sig)
+    code = gw.stop(timeout=40 * TIME_SCALE)
+    elapsed = time.monotonic() - start
+    assert code == 0, gw.stderr()[-2000:]
+    assert elapsed < 15 * TIME_SCALE, "shutdown took %.1fs with only idle connections" % elapsed
+    for c in idle:
+        assert c.wait_closed(2)
+        c.close()
+
+
+def test_in_process_unit_drains_in_flight(gateway):
+    result = {}
+
+    def slow():
+        try:
+            result["r"] = gateway.request("GET", "/drain?_delay=1.5", timeout=30 * TIME_SCALE)
+        except Exception as e:
+            result["e"] = e
+    t = threading.Thread(target=slow)
+    t.start()
+    wait_until(lambda: gateway.echo.requests, 10 * TIME_SCALE, message="slow request at the backend")
+    gateway.send_signal(signal.SIGTERM)
+    t.join(30 * TIME_SCALE)
+    assert "e" not in result, result
+    assert result["r"].status == 200
+    assert gateway.stop() == 0
+
+
+@pytest.mark.parametrize("destination", ["stdout", "file"])
+def test_access_log_lines_from_units_never_interleave(gateways, backends, tmp_path, destination):
+    echo = backends.echo()
+    path = str(tmp_path / "units-access.log") if destination == "file" else None
+    gw = gateways(echo_snapshot(echo), units=UNITS, access_log=path)
+    errors = []
+
+    def client(k):
+        try:
+            for i in range(30):
+                r = gw.request("GET", "/line/%d/%d/%s" % (k, i, "p" * 300))
+                if r.status != 200:
+                    errors.append(r)
+        except Exception as e:
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60 * TIME_SCALE)
+    assert errors == [], errors[:3]
+    entries = gw.wait_access_log(lambda e: str(e.get("path", "")).startswith("/line/"), count=300, path=path)
+    assert len(entries) == 300
+    text = open(path).read() if path else gw.stdout()
+    broken = [line for line in text.splitlines() if "/line/" in line and not line.startswith("{")]
+    assert broken == [], broken[:3]

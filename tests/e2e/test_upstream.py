@@ -214,3 +214,64 @@ def test_upstream_idle_connections_expire(gateways, backends):
     wait_until(lambda: be.get("peer_closed") == 1, 10 * TIME_SCALE, message="pooled connection closed")
     assert gw.request("GET", "/y").status == 200
     assert be.connections == 2
+
+
+def test_extra_bytes_after_a_response_never_reach_another_request(gateways, backends):
+    """A backend that sends more than it framed (here: a second, unsolicited response)
+    must not desynchronise the pool: that connection is not reused for the next request."""
+    def handler(conn, backend):
+        first = True
+        while True:
+            req = conn.read_request()
+            if req is None:
+                return
+            if first:
+                conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                          b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")
+                first = False
+            else:
+                conn.respond(200, b"good")
+    be = backends.raw(handler)
+    gw = gateways(echo_snapshot(be))
+    r = gw.request("GET", "/1")
+    assert r.status == 200 and r.body == b"ok"
+    time.sleep(0.1)
+    for i in range(3):
+        r = gw.request("GET", "/n/%d" % i)
+        assert r.body != b"evil", "an unsolicited backend response was served to another request"
+        assert r.status in (200, 500), r
+
+
+def test_abandoned_request_does_not_desynchronise_the_pool(gateway):
+    """The client leaves while the backend is still working; the late response must not be
+    handed to the next request."""
+    c = gateway.conn()
+    c.send(rawhttp.build_request("GET", "/abandoned?_delay=1"))
+    time.sleep(0.2)
+    c.close()
+    for i in range(5):
+        r = gateway.request("GET", "/next/%d" % i, timeout=30 * TIME_SCALE)
+        assert r.status == 200 and r.json()["path"] == "/next/%d" % i, r
+    time.sleep(1.2)
+    for i in range(5):
+        r = gateway.request("GET", "/later/%d" % i)
+        assert r.status == 200 and r.json()["path"] == "/later/%d" % i, r
+
+
+def test_backend_error_keeps_the_client_connection(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(snapshot([api("dead", "dead", "http://127.0.0.1:%d" % closed_port()),
+                            api("live", "live", echo.url())]))
+    with gw.conn() as c:
+        assert_backend_error(c.request("GET", "/dead/x"))
+        r = c.request("GET", "/live/y")
+        assert r.status == 200 and r.json()["path"] == "/y"
+
+
+def test_pooling_can_be_disabled(gateways, backends):
+    """settings.upstreamMaxIdlePerOrigin = 0 disables pooling."""
+    echo = backends.echo()
+    gw = gateways(echo_snapshot(echo, settings={"upstreamMaxIdlePerOrigin": 0}))
+    for i in range(5):
+        assert gw.request("GET", "/np/%d" % i).status == 200
+    assert echo.connections == 5
