@@ -268,7 +268,7 @@ class Gateway:
     def wait_revision(self, revision, timeout=None):
         timeout = timeout or 10 * TIME_SCALE
         for k in range(self.unit_count):
-            self._wait(lambda: revision in self.metric("meridian_config_revision", unit=k), timeout,
+            self._wait(lambda: revision in self.metric("meridian_config_revision", at_unit=k), timeout,
                        "unit %d at revision %s" % (k, revision))
 
     def stop(self, sig=signal.SIGTERM, timeout=None):
@@ -383,8 +383,9 @@ class Gateway:
     def metrics(self, unit=0):
         return parse_prometheus(self.metrics_text(unit) or "")
 
-    def metric(self, name, unit=0, **labels):
-        return metric_values(self.metrics(unit), name, **labels)
+    def metric(self, name, at_unit=0, **labels):
+        """Values of the samples of `name` whose labels match, from unit `at_unit`."""
+        return metric_values(self.metrics(at_unit), name, **labels)
 
     def unit_pids(self):
         """The unit processes: the supervisor's descendants (the supervisor itself when it

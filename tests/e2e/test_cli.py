@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 
 import pytest
@@ -69,33 +70,110 @@ BAD_OPTION_CHANGES = [
     ("admin-bad", {"admin": "nonsense"}),
     ("drain-timeout-text", {"drain_timeout": "soon"}),
     ("drain-timeout-negative", {"drain_timeout": "-5"}),
+    ("drain-timeout-too-big", {"drain_timeout": "3601"}),
+    ("drain-timeout-4-decimals", {"drain_timeout": "0.0001"}),
+    ("units-too-many", {"units": "257"}),
+    ("listen-hostname", {"listen": "localhost:8080"}),
+    ("listen-port-zero-with-units", {"listen": "127.0.0.1:0", "units": "2"}),
+    ("admin-equals-listen", {"listen": "127.0.0.1:45123", "admin": "127.0.0.1:45123"}),
+    ("admin-range-contains-listen", {"listen": "127.0.0.1:45124", "admin": "127.0.0.1:45123", "units": "3"}),
+    ("admin-range-past-65535", {"admin": "127.0.0.1:65535", "units": "2"}),
+    ("region-empty", {"region": ""}),
+    ("snapshot-empty", {"snapshot": ""}),
 ]
+
+
+def assert_usage_error(code, out, err, command="gateway"):
+    """docs/cli.md: exit 2; two lines on stderr (the problem, then where to find usage),
+    nothing on stdout."""
+    assert code == 2, (code, err)
+    assert out == "", out
+    lines = err.strip("\n").split("\n")
+    assert len(lines) == 2, err
+    assert lines[0].startswith("meridian %s: " % command) if command else lines[0].startswith("meridian"), err
+    assert lines[1] == "Run 'meridian %s --help' for usage." % command if command else True, err
 
 
 @pytest.mark.parametrize("changes", [pytest.param(c, id=n) for n, c in BAD_OPTION_CHANGES])
 def test_bad_option_exits_2(meridian_bin, valid_args, changes):
-    code, _, err = run_cli(meridian_bin, build(valid_args, **changes))
-    assert code == 2, (code, err)
-    assert err.strip(), "no message on stderr"
+    code, out, err = run_cli(meridian_bin, build(valid_args, **changes))
+    assert_usage_error(code, out, err)
 
 
 def test_unknown_option_is_named(meridian_bin, valid_args):
-    code, _, err = run_cli(meridian_bin, build(valid_args) + ["--frobnicate", "1"])
-    assert code == 2
+    code, out, err = run_cli(meridian_bin, build(valid_args) + ["--frobnicate", "1"])
+    assert_usage_error(code, out, err)
     assert "frobnicate" in err, err
 
 
 def test_option_without_value(meridian_bin, valid_args):
-    code, _, err = run_cli(meridian_bin, build(valid_args, listen=None) + ["--listen"])
-    assert code == 2 and err.strip()
+    code, out, err = run_cli(meridian_bin, build(valid_args, listen=None) + ["--listen"])
+    assert_usage_error(code, out, err)
 
 
-@pytest.mark.parametrize("args", [[], ["no-such-command"], ["gateway", "extra-positional"]],
-                         ids=["no-args", "unknown-command", "stray-positional"])
+def test_option_given_twice(meridian_bin, valid_args):
+    code, out, err = run_cli(meridian_bin, build(valid_args) + ["--units", "2", "--units", "3"])
+    assert_usage_error(code, out, err)
+
+
+def test_stray_positional(meridian_bin, valid_args):
+    code, out, err = run_cli(meridian_bin, build(valid_args) + ["extra"])
+    assert_usage_error(code, out, err)
+
+
+@pytest.mark.parametrize("args", [[], ["no-such-command"], ["help", "no-such-command"]],
+                         ids=["no-args", "unknown-command", "help-unknown-command"])
 def test_bad_command_exits_2(meridian_bin, args):
-    code, _, err = run_cli(meridian_bin, args)
+    code, out, err = run_cli(meridian_bin, args)
     assert code == 2, (code, err)
-    assert err.strip()
+    assert out == "" and err.strip()
+
+
+@pytest.mark.parametrize("args", [["help"], ["--help"], ["-h"], ["gateway", "--help"],
+                                  ["gateway", "--units", "0", "-h"], ["help", "gateway"]])
+def test_help_exits_0_on_stdout(meridian_bin, args):
+    code, out, err = run_cli(meridian_bin, args)
+    assert code == 0, (code, err)
+    assert out.strip(), "help goes to stdout"
+    if "gateway" in args:
+        assert "--snapshot" in out
+
+
+@pytest.mark.parametrize("args", [["version"], ["--version"]])
+def test_version(meridian_bin, args):
+    code, out, _ = run_cli(meridian_bin, args)
+    assert code == 0
+    assert re.match(r"^meridian \S+\n?$", out), out
+
+
+def test_equals_form_and_fractional_drain_timeout(gateways, backends, tmp_path):
+    """--opt=value works (docs/cli.md), and --drain-timeout takes decimals."""
+    echo = backends.echo()
+    gw = gateways(snapshot([api("a", "", echo.url())]), start=False, drain_timeout=None,
+                  extra_args=["--drain-timeout=0.5", "--access-log=-"])
+    gw.start()
+    assert gw.request("GET", "/eq").status == 200
+
+
+@pytest.mark.parametrize("units", [None, 2], ids=["in-process", "units-2"])
+def test_listen_address_in_use_exits_1(meridian_bin, tmp_path, units):
+    """docs/cli.md: exit 1 with the reason on stderr when the unit cannot start; with
+    --units, a failing first start is reported, not restarted forever."""
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    port = blocker.getsockname()[1]
+    snap = tmp_path / "snapshot.json"
+    snap.write_text(json.dumps(snapshot([])))
+    args = ["gateway", "--region", REGION, "--snapshot", str(snap), "--listen", "127.0.0.1:%d" % port]
+    if units:
+        args += ["--units", str(units)]
+    try:
+        code, _, err = run_cli(meridian_bin, args, timeout=20 * TIME_SCALE)
+    finally:
+        blocker.close()
+    assert code == 1, (code, err)
+    assert str(port) in err, err
 
 
 # ---- snapshots that do not compile, at start-up ----

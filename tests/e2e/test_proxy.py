@@ -138,6 +138,8 @@ def test_expect_100_continue(gateway):
         assert r.status == 200, r
         assert r.json()["bodyLength"] == 5
         assert r.json()["bodySha256"] == hashlib.sha256(b"hello").hexdigest()
+        # docs/http.md: answered by the gateway itself, not forwarded.
+        assert "expect" not in header_map(r.json()), r.json()["headers"]
         # The connection is still usable.
         assert c.request("GET", "/after").status == 200
 
@@ -218,6 +220,35 @@ def test_x_forwarded_for_is_appended(gateway):
     seen = header_map(r.json())
     values = [p.strip() for v in seen["x-forwarded-for"] for p in v.split(",")]
     assert values == ["203.0.113.7", "10.0.0.1", "127.0.0.1"], seen["x-forwarded-for"]
+
+
+def test_repeated_x_forwarded_for_fields_are_joined(gateway):
+    r = gateway.request("GET", "/fwd", headers=[("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-For", "10.0.0.1")])
+    seen = header_map(r.json())
+    assert seen["x-forwarded-for"] == ["203.0.113.7, 10.0.0.1, 127.0.0.1"], seen["x-forwarded-for"]
+
+
+def test_forwarded_proto_and_host_are_set_not_passed_through(gateway):
+    """docs/http.md: X-Forwarded-Proto and X-Forwarded-Host are set by the gateway; a client
+    cannot claim https or another host."""
+    r = gateway.request("GET", "/fwd", host="real.example", headers=[("X-Forwarded-Proto", "https"),
+                                                                      ("X-Forwarded-Host", "spoofed.example")])
+    seen = header_map(r.json())
+    assert seen["x-forwarded-proto"] == ["http"], seen
+    assert seen["x-forwarded-host"] == ["real.example"], seen
+
+
+def test_expect_100_continue_on_a_refused_request(gateways, backends):
+    """docs/http.md: a request refused before its body is read gets its final answer
+    without 100 Continue, and the connection is closed."""
+    echo = backends.echo()
+    gw = gateways(snapshot([api("only", "only", echo.url())]))
+    with gw.conn() as c:
+        c.send(rawhttp.build_request("POST", "/elsewhere", {"Expect": "100-continue", "Content-Length": "5"}))
+        r = c.read_response("POST", allow_incomplete=True)
+        assert 100 not in r.interim
+        rawhttp.assert_error_body(r, 404, "Resource not found", activity_id=False)
+        assert c.wait_closed(5)
 
 
 def test_host_is_the_backend_host(gateway):
@@ -310,13 +341,18 @@ def test_no_body_statuses(gateway):
 
 
 def test_close_delimited_backend_response(gateways, backends):
+    """A response of unknown length goes chunked to an HTTP/1.1 client, whose connection
+    stays usable (docs/http.md)."""
     body = b"until-eof " * 1000
     be = backends.raw(scripted_handler(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body,
                                        keep_alive=False))
     gw = gateways(echo_snapshot(be))
-    r = gw.request("GET", "/eof")
-    assert r.status == 200
-    assert r.body == body
+    with gw.conn() as c:
+        for _ in range(2):
+            r = c.request("GET", "/eof")
+            assert r.status == 200
+            assert r.body == body
+            assert (r.header("Transfer-Encoding") or "").lower() == "chunked", r.headers
 
 
 def test_large_response_header(gateways, backends):

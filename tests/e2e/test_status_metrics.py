@@ -2,6 +2,7 @@
 and the JSON access log."""
 
 import os
+import re
 import threading
 import time
 
@@ -10,12 +11,17 @@ from harness import STATUS_PATH, TIME_SCALE, metric_values, parse_prometheus, wa
 from snapshots import REGION, api, echo_snapshot, snapshot
 
 FAMILIES = ["meridian_requests_total", "meridian_request_duration_seconds", "meridian_upstream_connections",
-            "meridian_config_revision", "meridian_config_loaded", "meridian_connections_active"]
+            "meridian_config_revision", "meridian_config_loaded", "meridian_connections_active",
+            "meridian_config_reloads_total", "meridian_requests_in_flight", "meridian_draining",
+            "meridian_access_log_dropped_total", "meridian_unit_info"]
 
 
 def test_status_200_with_config(gateway):
     r = gateway.request("GET", STATUS_PATH)
     assert r.status == 200
+    assert r.body == b"", "docs/operations.md: 200 with an empty body"
+    assert gateway.request("GET", "/internal-status-0123456789abcdef").status == 200
+    assert rawhttp.request(gateway.admin_port, "GET", STATUS_PATH).status == 200, "status on the admin listener"
     with gateway.conn() as c:  # keep-alive works on the status endpoint too
         for _ in range(3):
             assert c.request("GET", STATUS_PATH).status == 200
@@ -26,6 +32,8 @@ def test_status_503_without_config_then_200_after_sighup(gateways, backends):
     gw = gateways(None, wait="port")
     assert not os.path.exists(gw.snapshot_path)
     assert gw.request("GET", STATUS_PATH).status == 503
+    assert gw.request("GET", "/internal-status-0123456789abcdef").status == 503
+    assert rawhttp.request(gw.admin_port, "GET", STATUS_PATH).status == 503
     assert gw.metric("meridian_config_loaded") == [0]
     r = gw.request("GET", "/x")
     rawhttp.assert_error_body(r, 503, activity_id=None)
@@ -56,6 +64,30 @@ def test_config_metrics(gateways, backends):
     gw = gateways(echo_snapshot(echo, revision=42))
     assert gw.metric("meridian_config_revision") == [42]
     assert gw.metric("meridian_config_loaded") == [1]
+    assert gw.metric("meridian_draining") == [0]
+    assert gw.metric("meridian_unit_info", region=REGION, unit="0") == [1]
+    ok0 = sum(gw.metric("meridian_config_reloads_total", result="ok"))
+    failed0 = sum(gw.metric("meridian_config_reloads_total", result="failed"))
+    gw.reload(echo_snapshot(echo, revision=43), revision=43)
+    wait_until(lambda: sum(gw.metric("meridian_config_reloads_total", result="ok")) == ok0 + 1, 5 * TIME_SCALE,
+               message="reloads_total{result=ok} + 1")
+    gw.write_snapshot("{ not json")
+    gw.sighup()
+    wait_until(lambda: sum(gw.metric("meridian_config_reloads_total", result="failed")) == failed0 + 1,
+               5 * TIME_SCALE, message="reloads_total{result=failed} + 1")
+    assert gw.metric("meridian_config_revision") == [43]
+
+
+def test_requests_in_flight_gauge(gateway):
+    t = threading.Thread(target=lambda: gateway.request("GET", "/busy?_delay=1.5", timeout=30 * TIME_SCALE))
+    t.start()
+    try:
+        wait_until(lambda: sum(gateway.metric("meridian_requests_in_flight")) >= 1, 5 * TIME_SCALE,
+                   message="requests_in_flight >= 1")
+    finally:
+        t.join(30 * TIME_SCALE)
+    wait_until(lambda: sum(gateway.metric("meridian_requests_in_flight")) == 0, 5 * TIME_SCALE,
+               message="requests_in_flight back to 0")
 
 
 def test_requests_total_by_api_and_status(gateway):
@@ -137,22 +169,27 @@ def test_access_log_line(gateway):
     body = b"x" * 1234
     r = gateway.request("POST", "/log/me?_status=201", body=body)
     assert r.status == 201
-    entries = gateway.wait_access_log(lambda e: str(e.get("path", "")).startswith("/log/me"))
-    time.sleep(0.3)
+    gateway.wait_access_log(lambda e: str(e.get("path", "")).startswith("/log/me"))
+    time.sleep(0.5)
     entries = [e for e in gateway.access_log() if str(e.get("path", "")).startswith("/log/me")]
     assert len(entries) == 1, entries
+    assert entries[0]["path"] == "/log/me", "docs/operations.md: path without the query string"
     e = entries[0]
     for f in FIELDS:
         assert f in e, (f, e)
-    assert isinstance(e["time"], str) and e["time"]
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$", e["time"]), e["time"]
     assert e["region"] == REGION
+    assert e.get("clientIp") == "127.0.0.1", e
+    assert "error" not in e, e
     assert str(e["unit"]) == "0"
     assert e["api"] == "echo"
     assert e["operation"] == "any"
     assert e["method"] == "POST"
     assert e["status"] == 201
-    assert isinstance(e["bytesIn"], int) and e["bytesIn"] >= len(body)
-    assert isinstance(e["bytesOut"], int) and e["bytesOut"] >= len(r.body)
+    head_len = len("%s %d %s\r\n\r\n" % (r.version, r.status, r.reason)) + sum(len(k) + len(v) + 4 for k, v in r.headers)
+    assert isinstance(e["bytesOut"], int) and e["bytesOut"] == head_len + len(r.body), (e, head_len, len(r.body))
+    request_len = len(rawhttp.build_request("POST", "/log/me?_status=201", body=body))
+    assert e["bytesIn"] == request_len, "bytesIn %d, the request was %d bytes (head + body)" % (e["bytesIn"], request_len)
     for f in ("backendMs", "totalMs"):
         assert isinstance(e[f], (int, float)) and e[f] >= 0, e
     assert e["totalMs"] + 1 >= e["backendMs"], e
@@ -174,6 +211,35 @@ def test_access_log_records_no_route(gateways, backends):
     assert gw.request("GET", "/nowhere").status == 404
     e = gw.wait_access_log(lambda e: e.get("path") == "/nowhere")[0]
     assert e["status"] == 404
+    assert e["api"] == "" and e["operation"] == "", e
+    assert e["backendMs"] is None, "no backend call: backendMs is null (%r)" % e
+    assert e.get("error") == "OperationNotFound", e
+
+
+def test_access_log_error_field(gateways, backends):
+    from backends import closed_port, never_answer_handler
+    from snapshots import op
+    hang = backends.raw(never_answer_handler())
+    gw = gateways(snapshot([
+        api("dead", "dead", "http://127.0.0.1:%d" % closed_port()),
+        api("hang", "hang", hang.url(), operations=[op("any", timeout=1)]),
+    ]))
+    assert gw.request("GET", "/dead/x").status == 500
+    assert gw.request("GET", "/hang/x", timeout=30 * TIME_SCALE).status == 500
+    e = gw.wait_access_log(lambda e: e.get("path") == "/dead/x")[0]
+    assert e.get("error") == "BackendConnectionFailure" and e["status"] == 500, e
+    e = gw.wait_access_log(lambda e: e.get("path") == "/hang/x")[0]
+    assert e.get("error") == "Timeout" and e["status"] == 500, e
+
+
+def test_access_log_client_left(gateway):
+    c = gateway.conn()
+    c.send(rawhttp.build_request("GET", "/left?_delay=1"))
+    time.sleep(0.3)
+    c.close()
+    e = gateway.wait_access_log(lambda e: e.get("path") == "/left", timeout=10 * TIME_SCALE)[0]
+    assert e["status"] == 0, "docs/operations.md: status 0 when the client left before any response (%r)" % e
+    assert e.get("error") == "ClientConnectionFailure", e
 
 
 def test_access_log_to_file(gateways, backends, tmp_path):

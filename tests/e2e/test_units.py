@@ -42,7 +42,7 @@ def test_units_share_the_listen_port(multi):
     assert len(units) >= 2, "60 connections all went to one unit: %s" % units
     busy = 0
     for k in range(UNITS):
-        busy += sum(multi.metric("meridian_requests_total", unit=k)) > 0
+        busy += sum(multi.metric("meridian_requests_total", at_unit=k)) > 0
     assert busy >= 2
 
 
@@ -108,6 +108,15 @@ def test_sigterm_drains_in_flight_requests(multi):
         assert probe.status != 200, "status 200 while draining"
     except (OSError, rawhttp.IncompleteResponse):
         pass  # no longer accepting: also fine
+    # docs/operations.md: the status path is served on the admin listener too, 503 while
+    # draining, and meridian_draining is 1. Some unit holds the slow request.
+    statuses = []
+    for k in range(UNITS):
+        try:
+            statuses.append(rawhttp.request(multi.admin_port + k, "GET", STATUS_PATH, timeout=5 * TIME_SCALE).status)
+        except (OSError, rawhttp.IncompleteResponse):
+            pass  # an idle unit may already have exited
+    assert 503 in statuses and 200 not in statuses, statuses
     t.join(30 * TIME_SCALE)
     assert "e" not in result, result
     r = result["r"]
@@ -133,8 +142,30 @@ def test_drain_timeout_bounds_shutdown(gateways, backends):
         raise AssertionError("gateway still running %ss after SIGTERM with --drain-timeout 1"
                              % (20 * TIME_SCALE))
     assert time.monotonic() - start >= 0.5
+    assert gw.proc.returncode == 0, "docs/operations.md: exit 0 after the drain timeout too"
     assert c.wait_closed(5)
     c.close()
+
+
+def test_units_stop_when_the_supervisor_is_killed(multi):
+    """docs/cli.md: PR_SET_PDEATHSIG: units get SIGTERM when the supervisor dies."""
+    kids = children(multi.pid)
+    os.kill(multi.pid, signal.SIGKILL)
+    multi.proc.wait(10)
+
+    def gone():
+        alive = []
+        for pid in kids:
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        alive.append(pid)
+            except OSError:
+                pass
+        return not alive
+    wait_until(gone, (multi.drain_timeout or 30) + 10 * TIME_SCALE, message="units exiting after the supervisor died")
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", multi.port), timeout=2).close()
 
 
 def test_drained_response_says_connection_close(multi):
@@ -193,6 +224,8 @@ def test_in_process_unit_drains_in_flight(gateway):
     t.start()
     wait_until(lambda: gateway.echo.requests, 10 * TIME_SCALE, message="slow request at the backend")
     gateway.send_signal(signal.SIGTERM)
+    wait_until(lambda: gateway.metric("meridian_draining") == [1], 5 * TIME_SCALE, message="meridian_draining 1")
+    assert rawhttp.request(gateway.admin_port, "GET", STATUS_PATH).status == 503
     t.join(30 * TIME_SCALE)
     assert "e" not in result, result
     assert result["r"].status == 200
