@@ -49,7 +49,10 @@
 #include <limits.h>
 #include <string.h>
 
-#if defined(__SSE2__)
+/* MERIDIAN_HTTP_NO_SIMD selects the portable word-at-a-time path on x86 too, so that the
+ * tests can cover it. */
+#if defined(__SSE2__) && !defined(MERIDIAN_HTTP_NO_SIMD)
+#define HTTP_PARSER_SSE2 1
 #include <emmintrin.h>
 #endif
 
@@ -128,7 +131,7 @@ static inline uint64_t has_below(uint64_t x, unsigned char n)
  * are exactly the CR and LF of each line. 16 bytes at a time with SSE2, else 8. */
 static const char *find_line_break_or_ctl(const char *p, const char *end)
 {
-#if defined(__SSE2__)
+#if defined(HTTP_PARSER_SSE2)
     const __m128i space = _mm_set1_epi8(0x20), htab = _mm_set1_epi8(0x09),
                   del = _mm_set1_epi8(0x7f);
     while (end - p >= 16) {

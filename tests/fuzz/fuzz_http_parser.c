@@ -9,7 +9,10 @@
  * - chunked decoding of the input in two pieces (cut the same way), and byte by byte for
  *   short inputs, gives the same body bytes, result and consumed count as in one piece;
  *   data spans lie inside the bytes handed in;
- * - http_chunk_size_line() output decodes back to the size. */
+ * - http_chunk_size_line() output decodes back to the size;
+ * - http_find_header() finds every parsed field by its name (any case), the first of that
+ *   name; every result has a status and a message; http_response_has_body() and
+ *   http_method_is_idempotent() agree with their RFC tables. */
 #include "http/parser.h"
 
 #include <stdint.h>
@@ -80,11 +83,38 @@ static void check_head_end(const char *buf, size_t len, int rc, const http_limit
     CHECK(rc >= 4 && memcmp(buf + rc - 4, "\r\n\r\n", 4) == 0);
 }
 
+/* http_find_header() returns the first field with the name of headers[i], in any case. */
+static void check_find_header(const http_header_t *h, size_t count)
+{
+    char name[256];
+    for (size_t i = 0; i < count; i++) {
+        if (h[i].name.len >= sizeof name) continue;
+        for (size_t k = 0; k < h[i].name.len; k++) {
+            char c = h[i].name.ptr[k];
+            name[k] = (char)((k & 1) && c >= 'a' && c <= 'z' ? c - 32 : c);
+        }
+        name[h[i].name.len] = '\0';
+        const http_header_t *found = http_find_header(h, count, name);
+        CHECK(found && found <= &h[i] && slice_eq_nocase(found->name, h[i].name));
+    }
+}
+
+static void check_error(int rc)
+{
+    if (rc >= 0) return;
+    int status = http_error_status(rc);
+    CHECK(status == 400 || status == 414 || status == 431 || status == 501 || status == 505 ||
+          status == 502);
+    const char *msg = http_error_message(rc);
+    CHECK(msg && msg[0]);
+}
+
 static int parse_request_checked(const char *buf, size_t len, const http_limits_t *lim,
                                  http_request_t *r)
 {
     int rc = http_parse_request(buf, len, lim, r);
     CHECK(rc >= HTTP_ERR_BAD_FRAMING);
+    check_error(rc);
     if (rc <= 0) return rc;
     check_head_end(buf, len, rc, lim);
     size_t head = (size_t)rc;
@@ -104,6 +134,11 @@ static int parse_request_checked(const char *buf, size_t len, const http_limits_
     CHECK(!(r->is_chunked && r->content_length >= 0));
     CHECK(!r->is_chunked || r->minor_version == 1);
     CHECK(r->method_id != HTTP_METHOD_CONNECT);
+    CHECK(http_method_is_idempotent(r->method_id) ==
+          (r->method_id == HTTP_METHOD_GET || r->method_id == HTTP_METHOD_HEAD ||
+           r->method_id == HTTP_METHOD_PUT || r->method_id == HTTP_METHOD_DELETE ||
+           r->method_id == HTTP_METHOD_OPTIONS || r->method_id == HTTP_METHOD_TRACE));
+    check_find_header(r->headers, r->header_count);
     return rc;
 }
 
@@ -112,6 +147,7 @@ static int parse_response_checked(const char *buf, size_t len, const http_limits
 {
     int rc = http_parse_response(buf, len, lim, r);
     CHECK(rc >= 0 || rc == HTTP_ERR_BAD_RESPONSE);
+    check_error(rc);
     if (rc <= 0) return rc;
     check_head_end(buf, len, rc, lim);
     size_t head = (size_t)rc;
@@ -123,6 +159,10 @@ static int parse_response_checked(const char *buf, size_t len, const http_limits
     check_fields(r->headers, r->header_count, buf, head);
     CHECK(r->content_length >= -1);
     CHECK(!(r->is_chunked && r->content_length >= 0));
+    bool no_body = r->status < 200 || r->status == 204 || r->status == 304;
+    CHECK(http_response_has_body(HTTP_METHOD_GET, r->status) == !no_body);
+    CHECK(!http_response_has_body(HTTP_METHOD_HEAD, r->status));
+    check_find_header(r->headers, r->header_count);
     return rc;
 }
 
@@ -210,6 +250,8 @@ static decoded_t decode(const uint8_t *data, size_t len, size_t piece)
                 break;
             }
             CHECK(rc == HTTP_CHUNK_DONE || rc == HTTP_ERR_BAD_CHUNK);
+            /* The decoder stays done or failed: it consumes nothing more. */
+            CHECK(http_chunked_decode(&d, copy, n, &used, &span, &span_len) == rc && used == 0);
             r.result = rc;
             r.consumed = pos + off;
             free(copy);
