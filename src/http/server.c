@@ -579,10 +579,11 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
     }
     if (nread < 0) {
         if (nread == UV_EOF) {
+            /* Without an exchange: the client is done. With one: the client left before
+             * its answer (the vendor's ClientConnectionFailure, spec §4.6); as nginx does
+             * (499), stop working for it rather than guess a half-close. */
             c->peer_eof = true;
-            conn_update_reading(c);
-            if (!c->ex) conn_close(c);
-            else if (c->ex->body_requested && !c->ex->body_done) conn_close(c); /* body cut short */
+            conn_close(c);
             return;
         }
         conn_close(c);
@@ -591,7 +592,6 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
     if (nread == 0) return;
     c->in.len += (size_t)nread;
     c->last_progress_ms = clock_mono_ms();
-    if (c->ex) c->ex->bytes_in += (uint64_t)nread;
     conn_process(c);
 }
 
@@ -622,6 +622,7 @@ static void exchange_deliver_body(http_exchange_t *ex)
     conn_t *c = ex->c;
     http_server_t *s = c->srv;
     while (!c->closing && c->ex == ex && !ex->body_done && !ex->body_paused && c->pos < c->in.len) {
+        size_t pos_before = c->pos;
         const char *p = c->in.data + c->pos;
         size_t avail = c->in.len - c->pos;
         const char *data = NULL;
@@ -646,6 +647,7 @@ static void exchange_deliver_body(http_exchange_t *ex)
             if (r == HTTP_CHUNK_DONE) ex->body_done = true;
             if (r != HTTP_CHUNK_DATA) data_len = 0;
         }
+        ex->bytes_in += c->pos - pos_before; /* raw body bytes, chunk framing included */
         if (data_len) {
             ex->body_total += data_len;
             if (s->opts.max_body_bytes && ex->body_total > s->opts.max_body_bytes) {
