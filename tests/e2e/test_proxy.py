@@ -490,3 +490,32 @@ def test_memory_is_stable_over_many_requests(gateways, backends):
     after = max(vm_kib(p, "VmRSS") for p in gw.unit_pids())
     limit = 16 * 1024 if not SAN else 48 * 1024
     assert after - before < limit, "RSS grew by %d KiB over 8000 requests" % (after - before)
+
+
+def test_head_on_gateway_generated_responses(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(snapshot([api("only", "only", echo.url())]))
+    with gw.conn() as c:
+        r = c.request("HEAD", "/nope")
+        assert r.status == 404 and r.body == b""
+        r = c.request("HEAD", "/status-0123456789abcdef")
+        assert r.status == 200 and r.body == b""
+        r = c.request("GET", "/only/x")
+        assert r.status == 200 and r.json()["path"] == "/x"
+
+
+def test_crowd_of_slow_clients_does_not_block_others(gateway):
+    """200 connections each holding half a request head must not stop a normal client."""
+    crowd = []
+    try:
+        for i in range(200):
+            c = gateway.conn()
+            c.send(b"GET /slowloris/%d HTTP/1.1\r\nHost: gate" % i)
+            crowd.append(c)
+        start = time.monotonic()
+        for i in range(5):
+            assert gateway.request("GET", "/normal/%d" % i).status == 200
+        assert time.monotonic() - start < 5, "normal requests were held up by slow clients"
+    finally:
+        for c in crowd:
+            c.close()

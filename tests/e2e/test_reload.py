@@ -164,3 +164,19 @@ def test_reload_under_load_has_no_errors(gateways, backends, units):
     assert seen["A"] > 0 and seen["B"] > 0, seen
     assert sum(counts) > 50, counts
     gw.wait_revision(1)
+
+
+def test_reloaded_settings_apply_to_new_requests(gateways, backends):
+    """maxRequestBodyBytes and clientIdleTimeoutMs come from the snapshot: a reload changes
+    them for requests parsed afterwards."""
+    a = backends.echo("A")
+    gw = gateways(snapshot([api("svc", "", a.url())], revision=1))
+    assert gw.request("POST", "/big", body=b"x" * 1000).status == 200
+    gw.reload(snapshot([api("svc", "", a.url())], revision=2,
+                       settings={"maxRequestBodyBytes": 100, "clientIdleTimeoutMs": 1000}), revision=2)
+    r = gw.request("POST", "/big", body=b"x" * 1000)
+    assert r.status == 413, r
+    assert gw.request("POST", "/small", body=b"x" * 100).status == 200
+    with gw.conn() as c:
+        assert c.request("GET", "/idle").status == 200
+        assert c.wait_closed(10 * TIME_SCALE), "the reloaded idle timeout was not applied"

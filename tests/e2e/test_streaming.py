@@ -282,3 +282,27 @@ def test_reader_making_no_progress_is_dropped(gateways, backends):
             got += len(piece)
         assert not r.complete and got < size, "the stalled response was kept open (%d bytes)" % got
     assert_memory_bounded(gw)
+
+
+@pytest.mark.timeout_s(200)
+def test_pipelined_requests_with_unread_responses_are_bounded(big):
+    """A client pipelines 200 requests for 1 MiB each and reads nothing: the gateway must
+    stop working ahead (responses are not queued without bound), then serve them all."""
+    n, size = 200, MIB
+    with big.conn(timeout=60 * TIME_SCALE) as c:
+        sender = threading.Thread(target=lambda: c.send(b"".join(
+            rawhttp.build_request("GET", "/big?size=%d" % size) for _ in range(n))), daemon=True)
+        sender.start()
+        time.sleep(3)
+        sent = big.big.get("sent")
+        assert sent < IN_FLIGHT_LIMIT, "backend sent %d MiB for a client that reads nothing" % (sent // MIB)
+        expected = pattern_sha256(size)
+        for i in range(n):
+            r = c.read_response_head()
+            assert r.status == 200, (i, r)
+            h = hashlib.sha256()
+            for piece in c.iter_body(r):
+                h.update(piece)
+            assert r.complete and h.hexdigest() == expected, i
+        sender.join(10)
+    assert_memory_bounded(big)

@@ -4,6 +4,8 @@ misbehaving backends."""
 
 import time
 
+import pytest
+
 import rawhttp
 from backends import (close_mid_response_handler, closed_port, closes_idle_handler, garbage_handler,
                       never_answer_handler, reset_handler, scripted_handler, slow_handler)
@@ -275,3 +277,47 @@ def test_pooling_can_be_disabled(gateways, backends):
     for i in range(5):
         assert gw.request("GET", "/np/%d" % i).status == 200
     assert echo.connections == 5
+
+
+BAD_RESPONSES = [
+    ("status-4-digits", b"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok"),
+    ("no-status", b"HTTP/1.1\r\nContent-Length: 2\r\n\r\nok"),
+    ("obs-fold", b"HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 2\r\n\r\nok"),
+    ("space-before-colon", b"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok"),
+    ("bad-content-length", b"HTTP/1.1 200 OK\r\nContent-Length: 2x\r\n\r\nok"),
+    ("differing-content-lengths", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"),
+    ("nul-in-header", b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
+    ("head-too-large", b"HTTP/1.1 200 OK\r\n" + b"X-Big: " + b"v" * 40000 + b"\r\nContent-Length: 2\r\n\r\nok"),
+    ("http2-version", b"HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+]
+
+
+@pytest.mark.parametrize("response", [pytest.param(r, id=n) for n, r in BAD_RESPONSES])
+def test_malformed_backend_response_is_502(gateways, backends, response):
+    be = backends.raw(garbage_handler(response))
+    gw = gateways(echo_snapshot(be))
+    with gw.conn() as c:
+        rawhttp.assert_error_body(c.request("GET", "/bad"), 502, "Bad gateway", activity_id=True)
+        # The client connection is still fine.
+        rawhttp.assert_error_body(c.request("GET", "/bad"), 502, "Bad gateway", activity_id=True)
+
+
+def test_304_with_content_length_has_no_body(gateways, backends):
+    """RFC 9110 §8.6: Content-Length on a 304 describes the selected representation; no body
+    follows, so the gateway must not wait for one."""
+    be = backends.raw(scripted_handler(b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 100\r\n\r\n"))
+    gw = gateways(echo_snapshot(be))
+    with gw.conn(timeout=5 * TIME_SCALE) as c:
+        for _ in range(3):
+            r = c.request("GET", "/cached", headers={"If-None-Match": '"v1"'})
+            assert r.status == 304 and r.body == b"" and r.header("ETag") == '"v1"', r
+
+
+def test_backend_103_early_hints_then_final(gateways, backends):
+    be = backends.raw(scripted_handler(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+                                       b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal"))
+    gw = gateways(echo_snapshot(be))
+    with gw.conn() as c:
+        for _ in range(2):
+            r = c.request("GET", "/hints")
+            assert r.status == 200 and r.body == b"final", r
