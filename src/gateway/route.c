@@ -540,7 +540,8 @@ fail_api:
 static slice_t host_name_of(slice_t h)
 {
     size_t n = h.len;
-    if (n && h.ptr[0] == '[') {
+    if (n == 0) return h; /* HTTP/1.0 without Host: the no-hostname APIs */
+    if (h.ptr[0] == '[') {
         const char *close = memchr(h.ptr, ']', n);
         if (close) n = (size_t)(close - h.ptr) + 1;
     } else {
