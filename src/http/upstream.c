@@ -332,6 +332,21 @@ static void conn_close(upconn_t *c)
     uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
 }
 
+/* Tells the request its body may flow again once the write queue fell under half the
+ * high-water mark. Called after every flush: a flush that empties the queue at once
+ * (uv_try_write took it all) gets no write callback. */
+static void conn_check_drain(upconn_t *c)
+{
+    upstream_request_t *r = c->req;
+    if (!r || !r->want_drain || http_outq_size(&c->out) > c->pool->opts.write_high_water / 2) return;
+    r->want_drain = false;
+    if (!r->cb.on_drain) return;
+    r->busy++;
+    r->cb.on_drain(r, r->ud);
+    r->busy--;
+    if (r->cancelled && !r->busy) request_free(r);
+}
+
 static void on_written(http_outq_t *q, int status)
 {
     upconn_t *c = q->owner;
@@ -346,15 +361,7 @@ static void on_written(http_outq_t *q, int status)
         conn_close(c);
         return;
     }
-    if (r && r->want_drain && http_outq_size(&c->out) <= c->pool->opts.write_high_water / 2) {
-        r->want_drain = false;
-        if (r->cb.on_drain) {
-            r->busy++;
-            r->cb.on_drain(r, r->ud);
-            r->busy--;
-            if (r->cancelled && !r->busy) request_free(r);
-        }
-    }
+    conn_check_drain(c);
 }
 
 static upconn_t *conn_new(upstream_pool_t *p, origin_t *o)
@@ -599,6 +606,7 @@ static void on_connect(uv_connect_t *req, int status)
         return;
     }
     conn_set_reading(c, true);
+    conn_check_drain(c);
 }
 
 static void conn_connect_addr(upconn_t *c)
@@ -675,6 +683,7 @@ static void on_start_timer(uv_timer_t *t)
             return;
         }
         conn_process(c);
+        if (!c->closing) conn_check_drain(c);
         return;
     }
     conn_start_connect(c);
