@@ -99,12 +99,13 @@ run: bootstrap
 FUZZ         ?= fuzz_http_parser
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-fuzz:
+fuzz: $(BUILD)/gen/demo_snapshot.c
 	@mkdir -p $(FUZZ_BUILD)/work/$(FUZZ)
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	  -o $(FUZZ_BUILD)/$(FUZZ) tests/fuzz/$(FUZZ).c $(LIB_SRC) $(LDLIBS)
+	  -fno-sanitize-recover=undefined \
+	  -o $(FUZZ_BUILD)/$(FUZZ) tests/fuzz/$(FUZZ).c $(LIB_SRC) $(BUILD)/gen/demo_snapshot.c $(LDLIBS)
 	$(FUZZ_BUILD)/$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
-	  $(FUZZ_BUILD)/work/$(FUZZ) tests/fuzz/corpus/$(FUZZ)
+	  -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/work/$(FUZZ) tests/fuzz/corpus/$(FUZZ)
 
 bench: all
 	bench/proxy
