@@ -19,6 +19,9 @@ SAN = os.environ.get("MERIDIAN_SAN", "0") == "1"
 TIME_SCALE = 4 if SAN else 1
 STATUS_PATH = "/status-0123456789abcdef"
 SANITIZER_MARKERS = ("AddressSanitizer", "runtime error:", "LeakSanitizer")
+# How the supervisor (src/gateway/supervise.c) logs a unit that died on its own, or that
+# did not exit cleanly while stopping: a crash the restart would otherwise hide.
+UNIT_DEATH_MARKERS = (" unexpectedly; restarting", " while stopping")
 
 
 def wait_until(predicate, timeout, interval=0.05, message="condition"):
@@ -186,6 +189,8 @@ class Gateway:
         self.stderr_path = os.path.join(self.workdir, "%s.stderr" % name)
         self.proc = None
         self.terminated_by_harness = False
+        self.stop_requested = False       # the test signalled it to stop (or killed it)
+        self.expect_unit_deaths = False   # the test kills units on purpose
         if snapshot is not None:
             self.write_snapshot(snapshot)
 
@@ -252,6 +257,8 @@ class Gateway:
         return self.proc is not None and self.proc.poll() is None
 
     def send_signal(self, sig):
+        if sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
+            self.stop_requested = True
         self.proc.send_signal(sig)
 
     def sighup(self):
@@ -274,6 +281,7 @@ class Gateway:
     def stop(self, sig=signal.SIGTERM, timeout=None):
         """Signals and waits; returns the exit code (raises if it does not exit)."""
         timeout = timeout or (self.drain_timeout or 30) + 15 * TIME_SCALE
+        self.stop_requested = True
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
@@ -288,6 +296,8 @@ class Gateway:
         problems = []
         if self.proc is None:
             return problems
+        if self.proc.poll() is not None and not self.stop_requested:
+            problems.append("%s: exited on its own with code %s" % (self.name, self.proc.returncode))
         if self.proc.poll() is None:
             self.terminated_by_harness = True
             timeout = (self.drain_timeout or 30) + 15 * TIME_SCALE
@@ -312,6 +322,10 @@ class Gateway:
         reports = self.sanitizer_reports()
         if reports:
             problems.append("%s: sanitizer report in stderr:\n%s" % (self.name, reports))
+        if not self.expect_unit_deaths:
+            deaths = [line for line in self.stderr().splitlines() if any(m in line for m in UNIT_DEATH_MARKERS)]
+            if deaths:
+                problems.append("%s: units died:\n%s" % (self.name, "\n".join(deaths[:10])))
         return problems
 
     def _kill_group(self):

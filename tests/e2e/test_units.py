@@ -68,6 +68,7 @@ def test_units_serve_concurrently(gateways, backends):
 
 
 def test_killed_unit_is_restarted(multi):
+    multi.expect_unit_deaths = True
     before = children(multi.pid)
     victim = before[1]
     os.kill(victim, signal.SIGKILL)
@@ -150,7 +151,7 @@ def test_drain_timeout_bounds_shutdown(gateways, backends):
 def test_units_stop_when_the_supervisor_is_killed(multi):
     """docs/cli.md: PR_SET_PDEATHSIG: units get SIGTERM when the supervisor dies."""
     kids = children(multi.pid)
-    os.kill(multi.pid, signal.SIGKILL)
+    multi.send_signal(signal.SIGKILL)
     multi.proc.wait(10)
 
     def gone():
