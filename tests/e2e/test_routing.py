@@ -220,3 +220,18 @@ def test_template_details(templates, target, operation):
 @pytest.mark.parametrize("target", ["/t/items//reviews", "/t/items/", "/t/items/1/2/reviews"])
 def test_template_non_matches(templates, target):
     rawhttp.assert_error_body(templates.request("GET", target), 404, "Resource not found", activity_id=False)
+
+
+def test_absolute_form_target_host(routed):
+    """RFC 9112 §3.2.2: with an absolute-form target the authority is the request's host.
+    parser.c refuses a Host field naming another host (400) rather than ignoring it."""
+    assert backend_of(routed.request("GET", "http://api.contoso.com/h/x", host="api.contoso.com")) == "D"
+    assert backend_of(routed.request("GET", "http://API.Contoso.com/h/x", host="api.contoso.com")) == "D"
+    r, closed = rawhttp.raw_exchange(routed.port, b"GET http://api.contoso.com/h/x HTTP/1.1\r\nHost: other.example\r\n\r\n")
+    rawhttp.assert_error_body(r, 400, activity_id=False)
+
+
+def test_absolute_form_authority_selects_api_without_host_field(routed):
+    """HTTP/1.0 needs no Host field; the absolute-form authority names the host."""
+    r = routed.request("GET", "http://api.contoso.com/h/x", host=None, version="HTTP/1.0")
+    assert backend_of(r) == "D"
