@@ -152,7 +152,7 @@ static int build_upstream_head(buf_t *b, const http_request_t *req, const route_
     }
     /* The listener is plain HTTP until TLS termination lands. */
     buf_append_cstr(b, "X-Forwarded-Proto: http\r\n");
-    if (req->has_host) append_header(b, SLICE_LIT("X-Forwarded-Host"), req->host);
+    if (req->host.len) append_header(b, SLICE_LIT("X-Forwarded-Host"), req->host);
     if (req->is_chunked) buf_append_cstr(b, "Transfer-Encoding: chunked\r\n");
     else if (req->content_length >= 0)
         buf_printf(b, "Content-Length: %lld\r\n", (long long)req->content_length);

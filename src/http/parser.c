@@ -33,7 +33,8 @@
  * - Host must be a valid uri-host [":" port] (RFC 9110 §7.2, RFC 3986 §3.2.2): no
  *   userinfo, no '/', no spaces, not empty. With an absolute-form target the authority
  *   must equal the Host field (case-insensitively) when there is one, so `host` and the
- *   target can never name two different hosts (RFC 9112 §3.2.2).
+ *   target can never name two different hosts (RFC 9112 §3.2.2); without a Host field,
+ *   `host` is the target's authority.
  * - Responses: Content-Length may repeat (as a list or in several fields) only with
  *   identical values (RFC 9110 §8.6); chunked applied twice, chunked with parameters and
  *   Transfer-Encoding in an HTTP/1.0 response are refused; a missing reason-phrase and
@@ -805,6 +806,10 @@ int http_parse_request(const char *buf, size_t len, const http_limits_t *limits,
         if (authority.ptr && !slice_eq_nocase(authority, f.host)) return HTTP_ERR_BAD_REQUEST;
         req->host = f.host;
         req->has_host = true;
+    } else if (authority.ptr) {
+        /* RFC 9112 §3.2.2: an HTTP/1.0 absolute-form request without Host is addressed to
+         * the target's authority (has_host stays false: no field was sent). */
+        req->host = authority;
     }
 
     if (f.conn_invalid) return HTTP_ERR_BAD_REQUEST;

@@ -92,7 +92,8 @@ typedef struct {
     http_header_t headers[HTTP_MAX_HEADERS];
 
     /* Semantics derived from the headers (RFC 9112 §6, §9.3): */
-    slice_t host;             /* Host field value; empty if absent */
+    slice_t host;             /* Host field value, else an absolute-form target's
+                                 authority; empty if neither */
     bool has_host;
     int64_t content_length;   /* -1 when absent */
     bool is_chunked;          /* Transfer-Encoding: chunked */

@@ -313,9 +313,11 @@ Test(request, absolute_form)
     assert_slice(req.path, "/");
     assert_slice(req.query, "q=1");
 
-    /* HTTP/1.0 without Host is fine. */
-    cr_assert_gt(parse_req("GET http://h/x HTTP/1.0\r\n\r\n"), 0);
+    /* HTTP/1.0 without Host is fine: the target's authority is the host (RFC 9112 §3.2.2). */
+    cr_assert_gt(parse_req("GET http://h:81/x HTTP/1.0\r\n\r\n"), 0);
     assert_slice(req.path, "/x");
+    assert_slice(req.host, "h:81");
+    cr_assert_not(req.has_host);
 
     cr_assert_eq(parse_req("GET http://a/ HTTP/1.1\r\nHost: b\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
     cr_assert_eq(parse_req("GET http://u@a/ HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
