@@ -10,6 +10,9 @@
 
 #define ORIGIN_BUCKETS 256
 #define READ_CHUNK (64 * 1024)
+/* Request body bytes kept (as sent, framing included) so that a request that fails on a
+ * stale pooled connection can be replayed on a new one. Bigger bodies are not retried. */
+#define REPLAY_MAX (64 * 1024)
 
 typedef struct upconn upconn_t;
 
@@ -49,6 +52,8 @@ struct upstream_request {
     bool has_body;
     bool chunked_body;
     bool body_ended;
+    bool replayable;   /* every body byte sent so far is in `replay` */
+    buf_t replay;
     bool retried;
     bool on_reused_conn;
     bool want_drain;
@@ -211,6 +216,7 @@ static void idle_remove(upconn_t *c)
 
 static void request_free(upstream_request_t *r)
 {
+    buf_free(&r->replay);
     free(r->head);
     free(r);
 }
@@ -407,10 +413,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *out)
 static bool retryable(const upstream_request_t *r)
 {
     /* RFC 9112 §9.3.1: a request on a reused connection that failed before any response
-     * byte may be retried automatically only if idempotent (and here: bodiless, so
-     * nothing has to be replayed). */
-    return r->on_reused_conn && !r->retried && !r->has_body && !r->head_received &&
-           http_method_is_idempotent(r->method);
+     * byte may be retried automatically only if idempotent, and here only if its body so
+     * far is small enough to have been kept for replay. */
+    return r->on_reused_conn && !r->retried && (!r->has_body || r->replayable) &&
+           !r->head_received && http_method_is_idempotent(r->method);
 }
 
 static void request_attach(upstream_request_t *r, upconn_t *c);
@@ -428,6 +434,10 @@ static void request_retry(upstream_request_t *r)
         return;
     }
     request_attach(r, c);
+    if (r->replay.len && http_outq_append(&c->out, r->replay.data, r->replay.len) < 0) {
+        request_fail(r, UPSTREAM_ERR_NOMEM);
+        return;
+    }
     conn_start_connect(c);
 }
 
@@ -710,6 +720,7 @@ upstream_request_t *upstream_request_start(upstream_pool_t *p, const upstream_re
     r->method = spec->method;
     r->has_body = spec->has_body;
     r->chunked_body = spec->chunked_body;
+    r->replayable = http_method_is_idempotent(spec->method);
     r->response_timeout_ms = spec->response_timeout_ms;
     r->start_ms = clock_mono_ms();
 
@@ -730,6 +741,20 @@ upstream_request_t *upstream_request_start(upstream_pool_t *p, const upstream_re
     return r;
 }
 
+/* Queues body bytes as they go on the wire, keeping a replay copy while it is small. */
+static int request_queue_body(upstream_request_t *r, const char *data, size_t len)
+{
+    if (r->replayable) {
+        if (r->replay.len + len > REPLAY_MAX) {
+            r->replayable = false;
+            buf_free(&r->replay);
+        } else if (buf_append(&r->replay, data, len) < 0) {
+            r->replayable = false;
+        }
+    }
+    return http_outq_append(&r->conn->out, data, len);
+}
+
 int upstream_request_send_body(upstream_request_t *r, const char *data, size_t len)
 {
     upconn_t *c = r->conn;
@@ -738,11 +763,11 @@ int upstream_request_send_body(upstream_request_t *r, const char *data, size_t l
     if (r->chunked_body) {
         char line[24];
         size_t n = http_chunk_size_line(line, len);
-        rc |= http_outq_append(&c->out, line, n);
-        rc |= http_outq_append(&c->out, data, len);
-        rc |= http_outq_append(&c->out, "\r\n", 2);
+        rc |= request_queue_body(r, line, n);
+        rc |= request_queue_body(r, data, len);
+        rc |= request_queue_body(r, "\r\n", 2);
     } else {
-        rc = http_outq_append(&c->out, data, len);
+        rc = request_queue_body(r, data, len);
     }
     if (rc < 0) return UPSTREAM_ERR_NOMEM;
     if (c->connected && http_outq_flush(&c->out) < 0) return UPSTREAM_ERR_CLOSED;
@@ -755,7 +780,7 @@ int upstream_request_end_body(upstream_request_t *r)
     upconn_t *c = r->conn;
     r->body_ended = true;
     if (!c) return 0;
-    if (r->chunked_body && http_outq_append(&c->out, "0\r\n\r\n", 5) < 0) return UPSTREAM_ERR_NOMEM;
+    if (r->chunked_body && request_queue_body(r, "0\r\n\r\n", 5) < 0) return UPSTREAM_ERR_NOMEM;
     if (c->connected && http_outq_flush(&c->out) < 0) return UPSTREAM_ERR_CLOSED;
     return 0;
 }

@@ -5,7 +5,8 @@
  *   it (noticed while idle by a pending read).
  * - A request taken by a pooled connection that the backend had already closed (the
  *   connection fails before any response byte) is retried once on a fresh connection when
- *   the request is idempotent and has no body (RFC 9112 §9.3.1).
+ *   the request is idempotent and its body (if any) is at most 64 KiB so far: those bytes
+ *   are kept until the response starts and replayed (RFC 9112 §9.3.1).
  * - Host names are resolved on libuv's thread pool (uv_getaddrinfo) and cached for a few
  *   seconds per origin; IP literals are never resolved.
  * - Connect timeout and response timeout per request; the response timeout runs from the

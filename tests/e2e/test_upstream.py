@@ -53,6 +53,33 @@ def test_stale_pooled_connection_is_retried_for_idempotent_methods(gateways, bac
     assert be.get("dropped") >= 1, "the gateway never reused a pooled connection"
 
 
+def test_stale_pooled_connection_replays_a_small_idempotent_body(gateways, backends):
+    """A PUT with a body of at most 64 KiB is kept while it is sent and replayed on a
+    fresh connection when the pooled one turns out stale (docs/http.md)."""
+    be = backends.raw(closes_idle_handler("on_next_request"))
+    gw = gateways(echo_snapshot(be))
+    for i in range(3):
+        assert gw.request("GET", "/warm/%d" % i).status == 200
+        time.sleep(0.05)
+        r = gw.request("PUT", "/put/%d" % i, body=b"p" * 20000)
+        assert r.status == 200, r
+        assert r.json()["path"] == "/put/%d" % i
+        time.sleep(0.05)
+    assert be.get("dropped_PUT") >= 1, "the PUT never met a stale pooled connection"
+
+
+def test_stale_pooled_connection_not_retried_for_a_large_body(gateways, backends):
+    be = backends.raw(closes_idle_handler("on_next_request"))
+    gw = gateways(echo_snapshot(be))
+    assert gw.request("GET", "/warm").status == 200
+    time.sleep(0.1)
+    r = gw.request("PUT", "/big", body=b"b" * (100 << 10))
+    if be.get("dropped_PUT"):
+        assert_backend_error(r)
+    else:
+        assert r.status == 200, r
+
+
 def test_stale_pooled_connection_not_retried_for_post(gateways, backends):
     be = backends.raw(closes_idle_handler("on_next_request"))
     gw = gateways(echo_snapshot(be))
