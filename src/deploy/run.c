@@ -5,6 +5,7 @@
 #include "deploy/run.h"
 
 #include "base/clock.h"
+#include "base/signals.h"
 #include "base/log.h"
 #include "deploy/demo.h"
 #include "deploy/demo_backend.h"
@@ -395,15 +396,6 @@ static bool children_are_accepting(const run_t *r)
     return true;
 }
 
-static int wait_signal(const sigset_t *set, int64_t timeout_ms)
-{
-    siginfo_t info;
-    if (timeout_ms < 0) return sigwaitinfo(set, &info);
-    struct timespec ts = {.tv_sec = (time_t)(timeout_ms / 1000),
-                          .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
-    return sigtimedwait(set, &info, &ts);
-}
-
 static int run_loop(run_t *r, const sigset_t *waited)
 {
     bool is_ready = false;
@@ -433,7 +425,7 @@ static int run_loop(run_t *r, const sigset_t *waited)
             }
         }
 
-        int sig = wait_signal(waited, timeout_ms);
+        int sig = signals_wait(waited, timeout_ms);
         if (sig < 0) {
             if (errno == EAGAIN || errno == EINTR) continue;
             log_error("sigtimedwait: %s", strerror(errno));

@@ -9,6 +9,7 @@
 #include "gateway/unit.h"
 
 #include "base/clock.h"
+#include "base/signals.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -297,15 +298,6 @@ static void run_due_actions(supervisor_t *sv, uint64_t now)
     }
 }
 
-static int wait_signal(const sigset_t *set, int64_t timeout_ms)
-{
-    siginfo_t info;
-    if (timeout_ms < 0) return sigwaitinfo(set, &info);
-    struct timespec ts = {.tv_sec = (time_t)(timeout_ms / 1000),
-                          .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
-    return sigtimedwait(set, &info, &ts);
-}
-
 static int supervise_loop(supervisor_t *sv, const sigset_t *waited)
 {
     for (int i = 0; i < sv->unit_count; i++)
@@ -316,7 +308,7 @@ static int supervise_loop(supervisor_t *sv, const sigset_t *waited)
         uint64_t now = clock_mono_ms();
         run_due_actions(sv, now);
 
-        int sig = wait_signal(waited, next_timeout_ms(sv, clock_mono_ms()));
+        int sig = signals_wait(waited, next_timeout_ms(sv, clock_mono_ms()));
         if (sig < 0) {
             if (errno == EAGAIN || errno == EINTR) continue;
             log_error("sigtimedwait: %s", strerror(errno));
