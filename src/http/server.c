@@ -138,7 +138,7 @@ static void conn_flush(conn_t *c)
         conn_close(c);
         return;
     }
-    c->last_progress_ms = clock_mono_ms();
+    c->last_progress_ms = uv_now(c->srv->loop);
 }
 
 static size_t conn_pending(const conn_t *c)
@@ -164,7 +164,7 @@ static void on_written(http_outq_t *q, int status)
         conn_close(c);
         return;
     }
-    c->last_progress_ms = clock_mono_ms();
+    c->last_progress_ms = uv_now(c->srv->loop);
     if (c->lingering) return;
     schedule(c);
 }
@@ -591,7 +591,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
     }
     if (nread == 0) return;
     c->in.len += (size_t)nread;
-    c->last_progress_ms = clock_mono_ms();
+    c->last_progress_ms = uv_now(c->srv->loop);
     conn_process(c);
 }
 
@@ -728,7 +728,7 @@ static void conn_process(conn_t *c)
         return;
     }
     if (c->pos > 0) conn_compact(c);
-    if (!c->head_started_ms) c->head_started_ms = clock_mono_ms();
+    if (!c->head_started_ms) c->head_started_ms = uv_now(s->loop);
     http_request_t req;
     int r = http_parse_request(c->in.data, c->in.len, &s->opts.limits, &req);
     if (r == HTTP_PARSE_INCOMPLETE) {
@@ -752,7 +752,7 @@ static void on_timer(uv_timer_t *t)
 {
     conn_t *c = t->data;
     http_server_t *s = c->srv;
-    uint64_t now = clock_mono_ms();
+    uint64_t now = uv_now(s->loop); /* the loop's cached time: no clock read per event */
     if (c->closing || c->lingering) return;
     if (!c->ex) {
         if (c->head_started_ms && now - c->head_started_ms >= s->opts.header_timeout_ms) {
@@ -835,7 +835,7 @@ static void on_connection(uv_stream_t *listener, int status)
     if (s->conns) s->conns->prev = c;
     s->conns = c;
     s->conn_count++;
-    c->last_progress_ms = clock_mono_ms();
+    c->last_progress_ms = uv_now(c->srv->loop);
     uv_timer_start(&c->timer, on_timer, 1000, 0);
     conn_update_reading(c);
 }

@@ -511,7 +511,7 @@ static void conn_process(upconn_t *c)
             continue;
         }
         r->head_received = true;
-        r->head_ms = clock_mono_ms() - r->start_ms;
+        r->head_ms = uv_now(r->pool->loop) - r->start_ms;
         r->response_keep_alive = resp.keep_alive;
         if (!http_response_has_body(r->method, resp.status)) {
             r->resp_kind = RESP_NONE;
@@ -680,23 +680,20 @@ static void conn_start_connect(upconn_t *c)
     }
 }
 
-/* Defers the first step so no callback runs inside upstream_request_start(). */
+/* Defers connecting so no callback runs inside upstream_request_start(). */
 static void on_start_timer(uv_timer_t *t)
 {
     upconn_t *c = t->data;
     if (c->closing) return;
-    if (c->connected) {
-        upstream_request_t *r = c->req;
-        uv_timer_start(&c->timer, on_conn_timer, r->response_timeout_ms, 0);
-        if (http_outq_flush(&c->out) < 0) {
-            conn_on_eof_or_error(c, false);
-            return;
-        }
-        conn_process(c);
-        if (!c->closing) conn_check_drain(c);
-        return;
-    }
     conn_start_connect(c);
+}
+
+/* Writing the head on a pooled connection failed inside upstream_request_start(). */
+static void on_start_failed(uv_timer_t *t)
+{
+    upconn_t *c = t->data;
+    if (c->closing) return;
+    conn_on_eof_or_error(c, false);
 }
 
 upstream_request_t *upstream_request_start(upstream_pool_t *p, const upstream_request_spec_t *spec,
@@ -722,7 +719,7 @@ upstream_request_t *upstream_request_start(upstream_pool_t *p, const upstream_re
     r->chunked_body = spec->chunked_body;
     r->replayable = http_method_is_idempotent(spec->method);
     r->response_timeout_ms = spec->response_timeout_ms;
-    r->start_ms = clock_mono_ms();
+    r->start_ms = uv_now(p->loop);
 
     upconn_t *c = o->idle;
     if (c) {
@@ -737,6 +734,13 @@ upstream_request_t *upstream_request_start(upstream_pool_t *p, const upstream_re
         }
     }
     request_attach(r, c);
+    if (r->on_reused_conn) {
+        /* Hot path: the head leaves now, in this loop iteration. A failure is reported
+         * from the timer so that no callback runs inside this call. */
+        uv_timer_start(&c->timer, on_conn_timer, r->response_timeout_ms, 0);
+        if (http_outq_flush(&c->out) < 0) uv_timer_start(&c->timer, on_start_failed, 0, 0);
+        return r;
+    }
     uv_timer_start(&c->timer, on_start_timer, 0, 0);
     return r;
 }
