@@ -581,7 +581,8 @@ static bool op_matches(const route_table_t *t, const route_op_t *ro, slice_t met
     if (!ro->has_wildcard && nseg != ro->seg_count) return false;
     if (ro->has_wildcard && nseg < ro->seg_count - 1) return false;
     size_t pc = 0;
-    const route_seg_t *ts = &t->segs[ro->seg_first];
+    /* No template segment at all: t->segs may never have been allocated. */
+    const route_seg_t *ts = ro->seg_count ? &t->segs[ro->seg_first] : NULL;
     for (size_t i = 0; i < ro->seg_count; i++) {
         if (ts[i].kind == SEG_WILDCARD) break; /* the rest, even nothing, spec §4.2 */
         if (ts[i].kind == SEG_LITERAL) {
