@@ -80,6 +80,10 @@ static size_t line_content_start(const policy_rawxml_lines_t *lines, size_t inde
 policy_rawxml_pos_t policy_rawxml_lines_position(const policy_rawxml_lines_t *lines, size_t offset)
 {
     if (offset > lines->len) offset = lines->len;
+    /* the LF of a CRLF is the same line break as its CR */
+    if (offset > 0 && offset < lines->len && lines->src[offset] == '\n' &&
+        lines->src[offset - 1] == '\r')
+        offset--;
     size_t lo = 0, hi = lines->line_count;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -232,8 +236,10 @@ static long add_mark(pass_t *p, policy_rawxml_mark_kind_t kind, size_t offset)
         p->marks = m;
         p->mark_cap = cap;
     }
-    p->marks[p->mark_count] = (policy_rawxml_mark_t){
-        .kind = kind, .offset = (uint32_t)offset, .value_offset = (uint32_t)offset};
+    p->marks[p->mark_count] = (policy_rawxml_mark_t){.kind = kind,
+                                                     .offset = (uint32_t)offset,
+                                                     .value_offset = (uint32_t)offset,
+                                                     .value_end = (uint32_t)offset};
     return (long)p->mark_count++;
 }
 

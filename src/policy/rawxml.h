@@ -66,7 +66,8 @@ typedef struct {
 /* 0 or -ENOMEM. */
 int policy_rawxml_lines_init(policy_rawxml_lines_t *lines, const char *src, size_t len);
 void policy_rawxml_lines_free(policy_rawxml_lines_t *lines);
-/* Position of byte `offset` (clamped to len; len itself is just past the last character). */
+/* Position of byte `offset` (clamped to len; len itself is just past the last character;
+ * the LF of a CRLF is where its CR is). */
 policy_rawxml_pos_t policy_rawxml_lines_position(const policy_rawxml_lines_t *lines, size_t offset);
 /* Number of characters on line `line` (1-based), line break excluded; 0 for a line that
  * does not exist. A position is inside the text when its col <= this + 1. */
@@ -86,8 +87,10 @@ typedef struct {
     bool continues_cdata;  /* CDATA section right after another one (XML parsers join them) */
     uint32_t offset;       /* element: its '<'; attribute: its name; text, CDATA: value_offset */
     uint32_t name_len;     /* element: name at offset + 1; attribute: name at offset */
-    uint32_t value_offset; /* attribute: after the opening quote; text, CDATA: first byte */
-    uint32_t value_end;    /* attribute: the closing quote; text: the next '<'; CDATA: "]]>" */
+    uint32_t value_offset; /* attribute: after the opening quote; text, CDATA: first byte;
+                              element: = offset */
+    uint32_t value_end;    /* attribute: the closing quote; text: the next '<'; CDATA: "]]>";
+                              element: = offset */
 } policy_rawxml_mark_t;
 
 typedef struct policy_rawxml_anchor policy_rawxml_anchor_t;

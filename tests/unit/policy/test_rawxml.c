@@ -362,6 +362,8 @@ Test(rawxml, line_index)
     cr_assert(p.line == 1 && p.col == 1);
     p = policy_rawxml_lines_position(&lines, 5); /* '\r' */
     cr_assert(p.line == 1 && p.col == 3);
+    p = policy_rawxml_lines_position(&lines, 6); /* its '\n': the same line break */
+    cr_assert(p.line == 1 && p.col == 3);
     p = policy_rawxml_lines_position(&lines, 7); /* 'c' */
     cr_assert(p.line == 2 && p.col == 1);
     p = policy_rawxml_lines_position(&lines, 12); /* '\n' after é */
