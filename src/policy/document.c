@@ -66,7 +66,7 @@ static void walk_unit(const char *src, size_t i, size_t to, walk_kind_t kind, si
 {
     uint32_t cp;
     size_t e;
-    if (kind == WALK_CDATA && to - i > sizeof cdata_joint - 1 &&
+    if (kind == WALK_CDATA && to - i >= sizeof cdata_joint - 1 &&
         memcmp(src + i, cdata_joint, sizeof cdata_joint - 1) == 0) {
         *src_len = sizeof cdata_joint - 1;
         *out_len = 0;
@@ -488,6 +488,15 @@ int policy_doc_load(const char *text, size_t len, policy_doc_type_t type, const 
     int rc;
     if (!doc->scope || !doc->src || policy_rawxml_lines_init(&doc->lines, doc->src, len)) {
         rc = out_of_memory(err, scope);
+        goto fail_copy;
+    }
+    /* XML 1.0 §2.2 forbids U+0000, and libxml2 would take one for the end of the text */
+    const char *nul = memchr(doc->src, '\0', len);
+    if (nul) {
+        policy_doc_errorf(err, scope,
+                          policy_rawxml_lines_position(&doc->lines, (size_t)(nul - doc->src)),
+                          "a NUL character is not allowed in XML");
+        rc = -EINVAL;
         goto fail_copy;
     }
     policy_rawxml_error_t rxerr;

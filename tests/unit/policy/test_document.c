@@ -277,6 +277,11 @@ Test(document, cdata_comments_and_processing_instructions)
     cr_assert(p.line == 3 && p.col == 59, "%u:%u", p.line, p.col);
     cr_assert(policy_doc_is_element(policy_doc_next_element(body, NULL), "base"));
     policy_doc_free(doc);
+    /* an empty section joined at the end (found by fuzz_policy_loader) */
+    doc = load("<policies><![CDATA[x]]><![CDATA[]]></policies>");
+    cr_assert_str_eq(policy_doc_root(doc)->text, "x");
+    cr_assert_eq(policy_doc_root(doc)->child_count, 1);
+    policy_doc_free(doc);
 }
 
 Test(document, mixed_content_and_whitespace_rules)
@@ -492,6 +497,12 @@ Test(document, bom_crlf_and_character_columns)
     cr_assert_str_eq(x->attrs[0].value, "@(\"ü\")");
     policy_doc_free(doc);
     expect_error("<policies>\n <a>é^\xff</a></policies>", -EINVAL, "not well-formed");
+    /* a NUL would end the text for libxml2: refused where it is */
+    const char nul[] = "<policies/>\n\0<x>";
+    policy_doc_error_t err;
+    cr_assert_eq(policy_doc_load(nul, sizeof nul - 1, POLICY_DOC_POLICY, SCOPE, &doc, &err),
+                 -EINVAL);
+    cr_assert_str_eq(err.message, SCOPE ":2:1: a NUL character is not allowed in XML");
 }
 
 Test(document, error_helper)
