@@ -56,11 +56,14 @@ static const policy_descriptor_t cache_remove_value = {
 };
 
 /* Semantic caches: embeddings come from a configured backend, an external endpoint.
- * cache-id is not in the vendor's attribute table but public documents use it: accepted. */
+ * cache-id and embeddings-backend-auth="managed-identity" are not in the vendor's table but
+ * public documents use them: accepted. */
 #define SEMANTIC_LOOKUP                                                                            \
     .sections = POLICY_IN, .scopes = POLICY_ALL_SCOPES, .flags = POLICY_NEEDS_EXTERNAL,            \
     .element = {ATTRS(A_NUM("score-threshold", R, NULL), A_STR("embeddings-backend-id", R),        \
-                      A_ENUM("embeddings-backend-auth", 0, NULL, "system-assigned"),               \
+                      A_ENUM("embeddings-backend-auth", 0, NULL, "system-assigned",     \
+                             "managed-identity"),                                                  \
+                                  \
                       A_BOOL("ignore-system-messages", 0, "false"),                                \
                       A_INT("max-message-count", 0, NULL, 1, 2147483647L), A_STR("cache-id", 0)),  \
                 CHILDREN(TEXT_CHILD("vary-by", 0, 0))}

@@ -3,6 +3,7 @@
  * content safety, token metrics), which need an external endpoint. */
 #include "policy/registry_tables.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -68,6 +69,23 @@ static const policy_descriptor_t log_to_eventhub = {
     .check = check_log_to_eventhub,
 };
 
+/* <message> or, in the older form public documents still use, the message as text. */
+static int check_trace(const policy_check_ctx_t *ctx, const policy_doc_node_t *element,
+                       policy_doc_error_t *err)
+{
+    bool has_message = policy_doc_first_element(element, "message") != NULL;
+    bool has_text = false;
+    for (size_t i = 0; i < element->child_count; i++)
+        if (element->children[i].kind != POLICY_DOC_NODE_ELEMENT)
+            for (size_t k = 0; k < element->children[i].text_len; k++)
+                has_text |= !isspace((unsigned char)element->children[i].text[k]);
+    if (has_message != has_text) return 0;
+    policy_doc_errorf(err, ctx->scope, element->pos,
+                      has_text ? "<trace> has both text and a <message>"
+                               : "<trace> needs a <message>");
+    return -EINVAL;
+}
+
 static const policy_descriptor_t trace = {
     .name = "trace",
     .family = "integration",
@@ -75,8 +93,10 @@ static const policy_descriptor_t trace = {
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_STR("source", R | LIT),
                       A_ENUM("severity", 0, "verbose", "verbose", "information", "error")),
-                CHILDREN(TEXT_CHILD("message", 1, 1),
-                         CHILD("metadata", 0, 0, ATTRS(A_STR("name", R), A_STR("value", R))))},
+                CHILDREN(TEXT_CHILD("message", 0, 1),
+                         CHILD("metadata", 0, 0, ATTRS(A_STR("name", R), A_STR("value", R)))),
+                .accepts_text = true},
+    .check = check_trace,
 };
 
 #define DIMENSIONS(lo) CHILD("dimension", lo, 10, ATTRS(A_STR("name", R), A_STR("value", 0)))

@@ -50,9 +50,11 @@ static int check_quota(const policy_check_ctx_t *ctx, const policy_doc_node_t *e
     return policy_check_at_least_one(ctx, element, CALLS_OR_BANDWIDTH, err);
 }
 
-#define QUOTA_COUNTS                                                                               \
-    A_INT("calls", LIT, NULL, 1, 2147483647L), A_INT("bandwidth", LIT, NULL, 1, 2147483647L),      \
-        A_DUR("renewal-period", R | LIT, NULL, 0)
+#define QUOTA_LIMITS                                                                               \
+    A_INT("calls", LIT, NULL, 1, 2147483647L), A_INT("bandwidth", LIT, NULL, 1, 2147483647L)
+#define QUOTA_COUNTS QUOTA_LIMITS, A_DUR("renewal-period", R | LIT, NULL, 0)
+/* <api>/<operation> inside quota: the period defaults to the policy's. */
+#define QUOTA_CHILD_COUNTS QUOTA_LIMITS, A_DUR("renewal-period", LIT, NULL, 0)
 
 /* Spec §7 decision 4: product scope is documented; other scopes are accepted. */
 static const policy_descriptor_t quota = {
@@ -62,10 +64,11 @@ static const policy_descriptor_t quota = {
     .scopes = POLICY_ALL_SCOPES,
     .flags = POLICY_ONCE_PER_DOCUMENT,
     .element = {ATTRS(QUOTA_COUNTS),
-                CHILDREN(CHILD("api", 0, 0, ATTRS(A_STR("name", LIT), A_STR("id", LIT), QUOTA_COUNTS),
+                CHILDREN(CHILD("api", 0, 0,
+                               ATTRS(A_STR("name", LIT), A_STR("id", LIT), QUOTA_CHILD_COUNTS),
                                CHILDREN(CHILD("operation", 0, 0,
                                               ATTRS(A_STR("name", LIT), A_STR("id", LIT),
-                                                    QUOTA_COUNTS)))))},
+                                                    QUOTA_CHILD_COUNTS)))))},
     .check = check_quota,
 };
 

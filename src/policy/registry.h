@@ -106,6 +106,8 @@ struct policy_element_spec {
     /* POLICY_CONTENT_STATEMENTS: NULL-terminated names of the only policies allowed
      * (wait: send-request, cache-lookup-value, choose); NULL = any. */
     const char *const *only_policies;
+    /* POLICY_CONTENT_ELEMENTS: text may stand beside the children (trace's older form). */
+    bool accepts_text;
 };
 
 /* Descriptor flags. */
