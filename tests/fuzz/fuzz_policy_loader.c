@@ -13,8 +13,9 @@
  *   disagree about the markup) or -ENOMEM; an error message starts with "SCOPE:LINE:COL: "
  *   at a place inside the input (only a size error is "SCOPE: " at 0:0);
  * - a loaded tree has the type's root, depth ≤ POLICY_DOC_MAX_DEPTH, consistent parents and
- *   lengths, and every element, attribute, value and text position (also those computed
- *   for every offset inside values) lies inside the input, in order inside each value;
+ *   lengths, navigation (first/next element, count) that visits the element children in
+ *   order, and every element, attribute, value and text position (also those computed for
+ *   offsets inside values) lies inside the input, in order inside each value;
  * - a document loads as exactly one type, the other one refusing its root;
  * - the escaped text, loaded in turn, gives the same tree (raw and escaped forms agree).
  * Leak-free by construction: every result is freed, so LeakSanitizer checks error paths. */
@@ -154,13 +155,22 @@ static size_t check_node(const policy_doc_t *doc, const policy_rawxml_lines_t *l
         CHECK(policy_doc_attr(n, a->name) == a); /* XML refuses repeated attributes */
         check_value_positions(doc, lines, a, NULL);
     }
-    size_t total = 1, text = 0;
+    size_t total = 1, text = 0, elements = 0;
+    const policy_doc_node_t *next = policy_doc_first_element(n, NULL);
     for (size_t i = 0; i < n->child_count; i++) {
         const policy_doc_node_t *c = &n->children[i];
         CHECK(pos_le(n->pos, c->pos));
-        if (c->kind != POLICY_DOC_NODE_ELEMENT) text += c->text_len;
+        if (c->kind != POLICY_DOC_NODE_ELEMENT) {
+            text += c->text_len;
+        } else { /* navigation visits the element children in order */
+            CHECK(next == c && policy_doc_is_element(c, c->name));
+            CHECK(policy_doc_first_element(n, c->name) <= c);
+            next = policy_doc_next_element(c, NULL);
+            elements++;
+        }
         total += check_node(doc, lines, c, n, depth + 1);
     }
+    CHECK(next == NULL && policy_doc_element_count(n, NULL) == elements);
     CHECK(text == n->text_len);
     if (n->text_len) check_value_positions(doc, lines, NULL, n);
     return total;
@@ -214,6 +224,9 @@ static int check_load(const char *src, size_t size, policy_doc_type_t type, poli
     CHECK(policy_rawxml_lines_init(&lines, src, size) == 0);
     check_node(*out, &lines, root, NULL, 1);
     policy_rawxml_lines_free(&lines);
+    size_t len;
+    CHECK(policy_doc_source(*out, &len) && len == size);
+    CHECK(strcmp(policy_doc_scope(*out), SCOPE) == 0 && policy_doc_type(*out) == type);
     return 0;
 }
 
