@@ -3,6 +3,7 @@
  * keep the two in step. */
 #include "base/log.h"
 #include "cli/args.h"
+#include "cli/policy_cmd.h"
 #include "deploy/demo_backend.h"
 #include "deploy/host_port.h"
 #include "deploy/run.h"
@@ -30,6 +31,7 @@ static const char general_help[] =
     "  run            start the demo service: 2 gateway units and 2 demo backends on loopback\n"
     "  gateway        run a gateway of one region from a snapshot file\n"
     "  demo-backend   run an HTTP server that echoes every request as JSON\n"
+    "  policy check   compile policy documents and print their errors as FILE:LINE:COL\n"
     "  version        print the version\n"
     "  help [COMMAND] print this help, or a command's help\n"
     "\n"
@@ -263,6 +265,7 @@ static const command_t commands[] = {
     {"gateway", command_gateway, gateway_help},
     {"demo-backend", command_demo_backend, demo_backend_help},
     {"version", command_version, version_help},
+    {"policy", command_policy, policy_help},
 };
 
 static const command_t *find_command(const char *name)
