@@ -750,6 +750,30 @@ done:
     return rc;
 }
 
+/* Policy documents are compiled by src/policy but not yet executed by the unit. Serving
+ * a snapshot while silently skipping its policies (a validate-jwt or ip-filter, say) would
+ * open what the publisher closed, so a snapshot that carries any is refused, naming the
+ * first one, until the executor lands. */
+static int refuse_unenforced_policies(cfg_ctx_t *c, const json_t *root)
+{
+    json_t *policies;
+    if (want_container(c, root, "policies", false, JSON_OBJECT, &policies) < 0) return -1;
+    if (!policies) return 0;
+    push_key(c, "policies");
+    const char *key;
+    json_t *value;
+    json_object_foreach(policies, key, value)
+    {
+        bool present = json_is_string(value) || (json_is_object(value) && json_object_size(value)) ||
+                       (json_is_array(value) && json_array_size(value));
+        if (present)
+            return fail_key(c, key, "policy documents are not executed by this gateway version; "
+                                    "refusing the snapshot rather than serving without them");
+    }
+    pop(c);
+    return 0;
+}
+
 static int compile_root(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
     if (!json_is_object(root)) return fail(c, "the snapshot must be a JSON object");
@@ -768,6 +792,7 @@ static int compile_root(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 
     if (compile_regions(c, root, cfg) < 0) return -1;
     if (compile_settings(c, root, &cfg->settings) < 0) return -1;
+    if (refuse_unenforced_policies(c, root) < 0) return -1;
     return compile_apis(c, root, cfg);
 }
 

@@ -539,3 +539,20 @@ Test(config, truncated_snapshots_fail_cleanly)
         free(err);
     }
 }
+
+/* Policies are not executed yet: a snapshot carrying any is refused, never served without
+ * them; empty policy maps (what a management plane sends with no policy) are fine. */
+Test(config, snapshot_with_policy_documents_is_refused)
+{
+    expect_error(HEAD " \"policies\": {\"global\": null, \"apis\": ${\"echo\": \"<policies/>\"}},\n"
+                      " \"apis\": []}",
+                 "policy documents are not executed", "policies.apis");
+    expect_error(HEAD " \"policies\": {\"global\": $\"<policies/>\"},\n \"apis\": []}",
+                 "refusing the snapshot", "policies.global");
+    char *err = NULL;
+    gateway_config_t *c = compile(HEAD " \"policies\": {\"global\": null, \"products\": {},"
+                                       " \"apis\": {}, \"operations\": {}},\n \"apis\": []}",
+                                  &err);
+    cr_assert_not_null(c, "%s", err);
+    gateway_config_unref(c);
+}
