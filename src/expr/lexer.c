@@ -247,7 +247,8 @@ static int skip_trivia(expr_lexer_t *lx, expr_error_t *err)
             }
         } else if (c >= 0x80) {
             uint32_t cp;
-            size_t n = utf8_decode((const unsigned char *)lx->src + lx->pos, lx->len - lx->pos, &cp);
+            size_t n =
+                utf8_decode((const unsigned char *)lx->src + lx->pos, lx->len - lx->pos, &cp);
             if (n == 0) return fail(lx, err, EXPR_ERR_SYNTAX, "invalid UTF-8%s", "");
             if (!is_unicode_space(cp)) return 0;
             advance(lx, n);
@@ -527,8 +528,7 @@ static int lex_number(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *err)
             }
         }
         if ((has_u || has_l) && is_real)
-            return expr_error_set(err, EXPR_ERR_SYNTAX, start,
-                                  "integer suffix on a real literal");
+            return expr_error_set(err, EXPR_ERR_SYNTAX, start, "integer suffix on a real literal");
     }
     long trailing = ident_char_len(lx, lx->pos, false);
     if (trailing != 0)
@@ -635,30 +635,54 @@ static const struct {
     expr_tok_t kind;
 } punct_table[] = {
     /* longest first where one is a prefix of another */
-    {"<<=", EXPR_TOK_SHL_ASSIGN},  {"?\?=", EXPR_TOK_QUESTION_QUESTION_ASSIGN},
-    {"??", EXPR_TOK_QUESTION_QUESTION}, {"::", EXPR_TOK_COLON_COLON},
-    {"++", EXPR_TOK_PLUS_PLUS},    {"--", EXPR_TOK_MINUS_MINUS},
-    {"&&", EXPR_TOK_AMP_AMP},      {"||", EXPR_TOK_PIPE_PIPE},
-    {"==", EXPR_TOK_EQ},           {"!=", EXPR_TOK_NE},
-    {"<=", EXPR_TOK_LE},           {">=", EXPR_TOK_GE},
-    {"<<", EXPR_TOK_SHL},          {"=>", EXPR_TOK_ARROW},
-    {"->", EXPR_TOK_PTR_ARROW},    {"+=", EXPR_TOK_PLUS_ASSIGN},
-    {"-=", EXPR_TOK_MINUS_ASSIGN}, {"*=", EXPR_TOK_STAR_ASSIGN},
-    {"/=", EXPR_TOK_SLASH_ASSIGN}, {"%=", EXPR_TOK_PERCENT_ASSIGN},
-    {"&=", EXPR_TOK_AMP_ASSIGN},   {"|=", EXPR_TOK_PIPE_ASSIGN},
-    {"^=", EXPR_TOK_CARET_ASSIGN}, {"?[", EXPR_TOK_QUESTION_BRACKET},
-    {"{", EXPR_TOK_LBRACE},        {"}", EXPR_TOK_RBRACE},
-    {"(", EXPR_TOK_LPAREN},        {")", EXPR_TOK_RPAREN},
-    {"[", EXPR_TOK_LBRACKET},      {"]", EXPR_TOK_RBRACKET},
-    {".", EXPR_TOK_DOT},           {",", EXPR_TOK_COMMA},
-    {":", EXPR_TOK_COLON},         {";", EXPR_TOK_SEMICOLON},
-    {"+", EXPR_TOK_PLUS},          {"-", EXPR_TOK_MINUS},
-    {"*", EXPR_TOK_STAR},          {"/", EXPR_TOK_SLASH},
-    {"%", EXPR_TOK_PERCENT},       {"&", EXPR_TOK_AMP},
-    {"|", EXPR_TOK_PIPE},          {"^", EXPR_TOK_CARET},
-    {"!", EXPR_TOK_BANG},          {"~", EXPR_TOK_TILDE},
-    {"=", EXPR_TOK_ASSIGN},        {"<", EXPR_TOK_LT},
-    {">", EXPR_TOK_GT},            {"?", EXPR_TOK_QUESTION},
+    {"<<=", EXPR_TOK_SHL_ASSIGN},
+    {"?\?=", EXPR_TOK_QUESTION_QUESTION_ASSIGN},
+    {"??", EXPR_TOK_QUESTION_QUESTION},
+    {"::", EXPR_TOK_COLON_COLON},
+    {"++", EXPR_TOK_PLUS_PLUS},
+    {"--", EXPR_TOK_MINUS_MINUS},
+    {"&&", EXPR_TOK_AMP_AMP},
+    {"||", EXPR_TOK_PIPE_PIPE},
+    {"==", EXPR_TOK_EQ},
+    {"!=", EXPR_TOK_NE},
+    {"<=", EXPR_TOK_LE},
+    {">=", EXPR_TOK_GE},
+    {"<<", EXPR_TOK_SHL},
+    {"=>", EXPR_TOK_ARROW},
+    {"->", EXPR_TOK_PTR_ARROW},
+    {"+=", EXPR_TOK_PLUS_ASSIGN},
+    {"-=", EXPR_TOK_MINUS_ASSIGN},
+    {"*=", EXPR_TOK_STAR_ASSIGN},
+    {"/=", EXPR_TOK_SLASH_ASSIGN},
+    {"%=", EXPR_TOK_PERCENT_ASSIGN},
+    {"&=", EXPR_TOK_AMP_ASSIGN},
+    {"|=", EXPR_TOK_PIPE_ASSIGN},
+    {"^=", EXPR_TOK_CARET_ASSIGN},
+    {"?[", EXPR_TOK_QUESTION_BRACKET},
+    {"{", EXPR_TOK_LBRACE},
+    {"}", EXPR_TOK_RBRACE},
+    {"(", EXPR_TOK_LPAREN},
+    {")", EXPR_TOK_RPAREN},
+    {"[", EXPR_TOK_LBRACKET},
+    {"]", EXPR_TOK_RBRACKET},
+    {".", EXPR_TOK_DOT},
+    {",", EXPR_TOK_COMMA},
+    {":", EXPR_TOK_COLON},
+    {";", EXPR_TOK_SEMICOLON},
+    {"+", EXPR_TOK_PLUS},
+    {"-", EXPR_TOK_MINUS},
+    {"*", EXPR_TOK_STAR},
+    {"/", EXPR_TOK_SLASH},
+    {"%", EXPR_TOK_PERCENT},
+    {"&", EXPR_TOK_AMP},
+    {"|", EXPR_TOK_PIPE},
+    {"^", EXPR_TOK_CARET},
+    {"!", EXPR_TOK_BANG},
+    {"~", EXPR_TOK_TILDE},
+    {"=", EXPR_TOK_ASSIGN},
+    {"<", EXPR_TOK_LT},
+    {">", EXPR_TOK_GT},
+    {"?", EXPR_TOK_QUESTION},
 };
 
 static int lex_punct(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *err)
@@ -681,8 +705,8 @@ static int lex_punct(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *err)
     }
     int c = peek(lx);
     if (c == '#')
-        return fail(lx, err, EXPR_ERR_UNSUPPORTED,
-                    "preprocessor directives are not supported%s", "");
+        return fail(lx, err, EXPR_ERR_UNSUPPORTED, "preprocessor directives are not supported%s",
+                    "");
     if (c >= 0x21 && c < 0x7F) {
         char shown[2] = {(char)c, 0};
         return fail(lx, err, EXPR_ERR_SYNTAX, "unexpected character '%s'", shown);
@@ -762,8 +786,8 @@ static int lex_interp_format(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *
     if (p >= lx->len || lx->src[p] != '}')
         return expr_error_set(err, EXPR_ERR_SYNTAX, colon,
                               "format specifier of an interpolation must end with '}'");
-    int rc = decode_text(lx, err, verbatim ? TEXT_VERBATIM : TEXT_REGULAR, p - lx->pos,
-                         &tok->v.text);
+    int rc =
+        decode_text(lx, err, verbatim ? TEXT_VERBATIM : TEXT_REGULAR, p - lx->pos, &tok->v.text);
     if (rc) return rc;
     tok->kind = EXPR_TOK_INTERP_FORMAT;
     finish(lx, tok);
@@ -808,7 +832,8 @@ int expr_lex_next(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *err)
         advance(lx, 1);
         return lex_string(lx, tok, err, true);
     }
-    bool interp_verbatim = (c == '$' && c1 == '@' && c2 == '"') || (c == '@' && c1 == '$' && c2 == '"');
+    bool interp_verbatim =
+        (c == '$' && c1 == '@' && c2 == '"') || (c == '@' && c1 == '$' && c2 == '"');
     if ((c == '$' && c1 == '"') || interp_verbatim) {
         advance(lx, interp_verbatim ? 3 : 2);
         tok->kind = EXPR_TOK_INTERP_START;
@@ -818,10 +843,11 @@ int expr_lex_next(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *err)
     }
     if (c == '@') {
         if (ident_char_len(lx, lx->pos + 1, true) > 0) return lex_ident(lx, tok, err, true);
-        return fail(lx, err, EXPR_ERR_SYNTAX,
-                    "'@' must start a verbatim identifier or string%s", "");
+        return fail(lx, err, EXPR_ERR_SYNTAX, "'@' must start a verbatim identifier or string%s",
+                    "");
     }
-    if (c == '$') return fail(lx, err, EXPR_ERR_SYNTAX, "'$' must start an interpolated string%s", "");
+    if (c == '$')
+        return fail(lx, err, EXPR_ERR_SYNTAX, "'$' must start an interpolated string%s", "");
     long n = ident_char_len(lx, lx->pos, true);
     if (n < 0) return fail(lx, err, EXPR_ERR_SYNTAX, "invalid UTF-8%s", "");
     if (n > 0) return lex_ident(lx, tok, err, false);

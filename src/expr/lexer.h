@@ -70,8 +70,8 @@ typedef struct {
 } expr_origin_t;
 
 typedef struct {
-    int code;        /* EXPR_ERR_* */
-    expr_pos_t pos;  /* where the offending token or construct starts */
+    int code;          /* EXPR_ERR_* */
+    expr_pos_t pos;    /* where the offending token or construct starts */
     char message[200]; /* without the position, e.g. "'using' statement is not supported" */
 } expr_error_t;
 
@@ -80,6 +80,7 @@ int expr_error_set(expr_error_t *err, int code, expr_pos_t pos, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 
 /* Punctuators and operators: name, spelling. */
+/* clang-format off */
 #define EXPR_PUNCTUATORS(X)                                                                    \
     X(LBRACE, "{") X(RBRACE, "}") X(LPAREN, "(") X(RPAREN, ")") X(LBRACKET, "[")              \
     X(RBRACKET, "]") X(DOT, ".") X(COMMA, ",") X(COLON, ":") X(SEMICOLON, ";")                \
@@ -116,14 +117,15 @@ int expr_error_set(expr_error_t *err, int code, expr_pos_t pos, const char *fmt,
     X(UINT, "uint") X(ULONG, "ulong") X(UNCHECKED, "unchecked") X(UNSAFE, "unsafe")           \
     X(USHORT, "ushort") X(USING, "using") X(VIRTUAL, "virtual") X(VOID, "void")               \
     X(VOLATILE, "volatile") X(WHILE, "while")
+/* clang-format on */
 
 typedef enum {
     EXPR_TOK_EOF = 0,
-    EXPR_TOK_IDENT,  /* text: the name, without a verbatim '@' */
-    EXPR_TOK_INT,    /* integer, num_type */
-    EXPR_TOK_REAL,   /* real, num_type */
-    EXPR_TOK_CHAR,   /* ch */
-    EXPR_TOK_STRING, /* text (decoded); EXPR_TOKF_VERBATIM for @"..." */
+    EXPR_TOK_IDENT,             /* text: the name, without a verbatim '@' */
+    EXPR_TOK_INT,               /* integer, num_type */
+    EXPR_TOK_REAL,              /* real, num_type */
+    EXPR_TOK_CHAR,              /* ch */
+    EXPR_TOK_STRING,            /* text (decoded); EXPR_TOKF_VERBATIM for @"..." */
     EXPR_TOK_INTERP_START,      /* $" or $@"; EXPR_TOKF_VERBATIM for the verbatim forms */
     EXPR_TOK_INTERP_TEXT,       /* text (decoded) */
     EXPR_TOK_INTERP_HOLE_START, /* the '{' opening a hole */
@@ -135,7 +137,7 @@ typedef enum {
     EXPR_PUNCTUATORS(EXPR_X_TOK) EXPR_KEYWORDS(EXPR_X_KW)
 #undef EXPR_X_TOK
 #undef EXPR_X_KW
-    EXPR_TOK_COUNT
+        EXPR_TOK_COUNT
 } expr_tok_t;
 
 #define EXPR_TOK_FIRST_KEYWORD EXPR_TOK_KW_ABSTRACT
@@ -157,14 +159,14 @@ typedef enum {
 #define EXPR_TOKF_RADIX 0x8    /* INT: written in hexadecimal (0x) or binary (0b) */
 
 typedef struct {
-    uint16_t kind;     /* expr_tok_t */
-    uint8_t num_type;  /* expr_num_type_t, for INT and REAL */
-    uint8_t flags;     /* EXPR_TOKF_* */
-    expr_pos_t pos;    /* the token's whole spelling */
+    uint16_t kind;    /* expr_tok_t */
+    uint8_t num_type; /* expr_num_type_t, for INT and REAL */
+    uint8_t flags;    /* EXPR_TOKF_* */
+    expr_pos_t pos;   /* the token's whole spelling */
     union {
-        slice_t text;       /* IDENT, STRING, INTERP_TEXT, INTERP_FORMAT (arena, NUL-terminated) */
-        uint64_t integer;   /* INT */
-        uint32_t ch;        /* CHAR: one UTF-16 code unit */
+        slice_t text;     /* IDENT, STRING, INTERP_TEXT, INTERP_FORMAT (arena, NUL-terminated) */
+        uint64_t integer; /* INT */
+        uint32_t ch;      /* CHAR: one UTF-16 code unit */
         struct {
             double value;   /* REAL; for float, the float's value */
             slice_t digits; /* REAL: the literal without '_' and suffix (decimal keeps it) */
@@ -179,17 +181,17 @@ typedef struct {
 typedef struct {
     const char *src;
     size_t len;
-    size_t pos;            /* next byte to read */
-    uint32_t line, col;    /* of src[pos] */
+    size_t pos;         /* next byte to read */
+    uint32_t line, col; /* of src[pos] */
     uint32_t base_offset;
     arena_t *arena;
     bool at_eof;
-    unsigned mode_count;   /* interpolation stack: 0 = plain code */
+    unsigned mode_count; /* interpolation stack: 0 = plain code */
     struct {
-        uint8_t in_hole;   /* 0: inside the string's text, 1: inside a hole */
+        uint8_t in_hole; /* 0: inside the string's text, 1: inside a hole */
         uint8_t verbatim;
-        uint32_t depth;    /* open ( [ { inside the hole */
-        expr_pos_t start;  /* of the $" token, for "unterminated" errors */
+        uint32_t depth;   /* open ( [ { inside the hole */
+        expr_pos_t start; /* of the $" token, for "unterminated" errors */
     } modes[EXPR_LEX_MAX_NESTING];
 } expr_lexer_t;
 

@@ -61,10 +61,10 @@ static void assert_kinds(const char *text, const expr_tok_t *kinds, size_t n)
                      expr_tok_describe(toks[k].kind), expr_tok_describe(kinds[k]));
 }
 
-#define KINDS(text, ...)                                                                       \
-    do {                                                                                       \
-        const expr_tok_t k_[] = {__VA_ARGS__};                                                 \
-        assert_kinds(text, k_, sizeof k_ / sizeof k_[0]);                                      \
+#define KINDS(text, ...)                                                                           \
+    do {                                                                                           \
+        const expr_tok_t k_[] = {__VA_ARGS__};                                                     \
+        assert_kinds(text, k_, sizeof k_ / sizeof k_[0]);                                          \
     } while (0)
 
 static void assert_error(const char *text, int code, unsigned line, unsigned col,
@@ -83,8 +83,7 @@ static void assert_error(const char *text, int code, unsigned line, unsigned col
 
 static void assert_text(size_t k, const char *expected, size_t len)
 {
-    cr_assert_eq(toks[k].v.text.len, len, "text length %zu, expected %zu", toks[k].v.text.len,
-                 len);
+    cr_assert_eq(toks[k].v.text.len, len, "text length %zu, expected %zu", toks[k].v.text.len, len);
     cr_assert(memcmp(toks[k].v.text.ptr, expected, len) == 0, "text '%.*s'",
               (int)toks[k].v.text.len, toks[k].v.text.ptr);
     cr_assert_eq(toks[k].v.text.ptr[len], '\0', "decoded text is NUL-terminated");
@@ -95,8 +94,8 @@ static void assert_text(size_t k, const char *expected, size_t len)
 Test(lexer, keyword_table_is_sorted_and_complete)
 {
     for (int k = EXPR_TOK_FIRST_KEYWORD + 1; k < EXPR_TOK_COUNT; k++)
-        cr_assert_lt(strcmp(expr_tok_spelling(k - 1), expr_tok_spelling(k)), 0,
-                     "'%s' before '%s'", expr_tok_spelling(k - 1), expr_tok_spelling(k));
+        cr_assert_lt(strcmp(expr_tok_spelling(k - 1), expr_tok_spelling(k)), 0, "'%s' before '%s'",
+                     expr_tok_spelling(k - 1), expr_tok_spelling(k));
     for (int k = EXPR_TOK_FIRST_KEYWORD; k < EXPR_TOK_COUNT; k++) {
         const char *s = expr_tok_spelling(k);
         cr_assert_eq(expr_tok_keyword(s, strlen(s)), k, "%s", s);
@@ -250,8 +249,8 @@ Test(lexer, real_literals)
     assert_real("0.1f", (double)0.1f, EXPR_NUM_FLOAT, "0.1");
     assert_real("3F", 3, EXPR_NUM_FLOAT, "3");
     assert_real("1_000.000_1m", 1000.0001, EXPR_NUM_DECIMAL, "1000.0001");
-    assert_real("79228162514264337593543950334M", 79228162514264337593543950334.0,
-                EXPR_NUM_DECIMAL, "79228162514264337593543950334");
+    assert_real("79228162514264337593543950334M", 79228162514264337593543950334.0, EXPR_NUM_DECIMAL,
+                "79228162514264337593543950334");
     assert_real("1e-400", 0, EXPR_NUM_DOUBLE, "1e-400");
     /* 1.ToString(): a '.' not followed by a digit ends the integer. */
     KINDS("1.ToString()", EXPR_TOK_INT, EXPR_TOK_DOT, EXPR_TOK_IDENT, EXPR_TOK_LPAREN,
@@ -326,14 +325,21 @@ Test(lexer, regular_strings_decode_escapes)
     cr_assert_eq(toks[0].kind, EXPR_TOK_STRING);
     assert_text(0, "a\tb\"c\\d\0e", 9);
     lex_ok("\"\\u00e9\\x41\\U0001F600\"");
-    assert_text(0, "\xc3\xa9" "A" "\xf0\x9f\x98\x80", 7);
+    assert_text(0,
+                "\xc3\xa9"
+                "A"
+                "\xf0\x9f\x98\x80",
+                7);
     lex_ok("\"\\uD83D\\uDE00|\\uD83D\\xDE00\"");
     assert_text(0, "\xf0\x9f\x98\x80|\xf0\x9f\x98\x80", 9);
     /* a lone surrogate keeps its 3-byte form */
     lex_ok("\"\\uD800x\"");
     assert_text(0, "\xed\xa0\x80x", 4);
     lex_ok("\"\\uD800\\u0041\"");
-    assert_text(0, "\xed\xa0\x80" "A", 4);
+    assert_text(0,
+                "\xed\xa0\x80"
+                "A",
+                4);
     lex_ok("\"caf\xc3\xa9 \"");
     assert_text(0, "caf\xc3\xa9 ", 6);
     lex_ok("\"\"");
@@ -384,13 +390,12 @@ Test(lexer, interpolated_string_parts)
 Test(lexer, interpolation_holes_nest)
 {
     /* A ':' or '}' inside brackets, strings or chars does not end the hole. */
-    KINDS("$\"{f(a ? b : c)}{d[\"}:\"]}{':'}\"", EXPR_TOK_INTERP_START,
-          EXPR_TOK_INTERP_HOLE_START, EXPR_TOK_IDENT, EXPR_TOK_LPAREN, EXPR_TOK_IDENT,
-          EXPR_TOK_QUESTION, EXPR_TOK_IDENT, EXPR_TOK_COLON, EXPR_TOK_IDENT, EXPR_TOK_RPAREN,
-          EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_HOLE_START, EXPR_TOK_IDENT,
-          EXPR_TOK_LBRACKET, EXPR_TOK_STRING, EXPR_TOK_RBRACKET, EXPR_TOK_INTERP_HOLE_END,
-          EXPR_TOK_INTERP_HOLE_START, EXPR_TOK_CHAR, EXPR_TOK_INTERP_HOLE_END,
-          EXPR_TOK_INTERP_END);
+    KINDS("$\"{f(a ? b : c)}{d[\"}:\"]}{':'}\"", EXPR_TOK_INTERP_START, EXPR_TOK_INTERP_HOLE_START,
+          EXPR_TOK_IDENT, EXPR_TOK_LPAREN, EXPR_TOK_IDENT, EXPR_TOK_QUESTION, EXPR_TOK_IDENT,
+          EXPR_TOK_COLON, EXPR_TOK_IDENT, EXPR_TOK_RPAREN, EXPR_TOK_INTERP_HOLE_END,
+          EXPR_TOK_INTERP_HOLE_START, EXPR_TOK_IDENT, EXPR_TOK_LBRACKET, EXPR_TOK_STRING,
+          EXPR_TOK_RBRACKET, EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_HOLE_START, EXPR_TOK_CHAR,
+          EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_END);
     /* an interpolated string inside a hole, and a lambda body's braces */
     KINDS("$\"<{$\"[{x}]\"}>{xs.Select(v => { return v; })}\"", EXPR_TOK_INTERP_START,
           EXPR_TOK_INTERP_TEXT, EXPR_TOK_INTERP_HOLE_START, EXPR_TOK_INTERP_START,
@@ -398,13 +403,12 @@ Test(lexer, interpolation_holes_nest)
           EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_TEXT, EXPR_TOK_INTERP_END,
           EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_TEXT, EXPR_TOK_INTERP_HOLE_START,
           EXPR_TOK_IDENT, EXPR_TOK_DOT, EXPR_TOK_IDENT, EXPR_TOK_LPAREN, EXPR_TOK_IDENT,
-          EXPR_TOK_ARROW, EXPR_TOK_LBRACE, EXPR_TOK_KW_RETURN, EXPR_TOK_IDENT,
-          EXPR_TOK_SEMICOLON, EXPR_TOK_RBRACE, EXPR_TOK_RPAREN, EXPR_TOK_INTERP_HOLE_END,
-          EXPR_TOK_INTERP_END);
+          EXPR_TOK_ARROW, EXPR_TOK_LBRACE, EXPR_TOK_KW_RETURN, EXPR_TOK_IDENT, EXPR_TOK_SEMICOLON,
+          EXPR_TOK_RBRACE, EXPR_TOK_RPAREN, EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_END);
     /* the conditional operator needs parentheses: its ':' starts the format */
-    KINDS("$\"{a ? b : c}\"", EXPR_TOK_INTERP_START, EXPR_TOK_INTERP_HOLE_START,
-          EXPR_TOK_IDENT, EXPR_TOK_QUESTION, EXPR_TOK_IDENT, EXPR_TOK_INTERP_FORMAT,
-          EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_END);
+    KINDS("$\"{a ? b : c}\"", EXPR_TOK_INTERP_START, EXPR_TOK_INTERP_HOLE_START, EXPR_TOK_IDENT,
+          EXPR_TOK_QUESTION, EXPR_TOK_IDENT, EXPR_TOK_INTERP_FORMAT, EXPR_TOK_INTERP_HOLE_END,
+          EXPR_TOK_INTERP_END);
     assert_text(5, " c", 2);
 }
 
@@ -416,8 +420,8 @@ Test(lexer, verbatim_interpolated_strings)
     cr_assert(toks[0].flags & EXPR_TOKF_VERBATIM);
     assert_text(1, "a\\", 2);
     assert_text(5, "\"\n", 2);
-    KINDS("@$\"{x:yyyy\\MM}\"", EXPR_TOK_INTERP_START, EXPR_TOK_INTERP_HOLE_START,
-          EXPR_TOK_IDENT, EXPR_TOK_INTERP_FORMAT, EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_END);
+    KINDS("@$\"{x:yyyy\\MM}\"", EXPR_TOK_INTERP_START, EXPR_TOK_INTERP_HOLE_START, EXPR_TOK_IDENT,
+          EXPR_TOK_INTERP_FORMAT, EXPR_TOK_INTERP_HOLE_END, EXPR_TOK_INTERP_END);
     cr_assert(toks[0].flags & EXPR_TOKF_VERBATIM);
     assert_text(3, "yyyy\\MM", 7);
     /* in a regular string the format's escapes are decoded */
@@ -466,7 +470,9 @@ Test(lexer, comments_are_skipped)
 
 Test(lexer, positions_count_lines_and_code_points)
 {
-    lex_ok("a\n  b\r\n\tc\rd \xc3\xa9\xc3\xa9 e\xe2\x80\x83" "f\xef\xbb\xbf" "g");
+    lex_ok("a\n  b\r\n\tc\rd \xc3\xa9\xc3\xa9 e\xe2\x80\x83"
+           "f\xef\xbb\xbf"
+           "g");
     cr_assert_eq(toks[0].pos.line, 1);
     cr_assert_eq(toks[0].pos.col, 1);
     cr_assert_eq(toks[1].pos.line, 2);
