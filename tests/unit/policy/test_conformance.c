@@ -3,6 +3,8 @@
  * failure, never a skip (STYLE.md §10). */
 #include "policy/document.h"
 
+#include "../conformance_files.h"
+
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -11,53 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONFORMANCE "../shared/conformance"
-#define EXPECTED_DOCUMENTS 118
 
-static const char *const dirs[] = {CONFORMANCE "/policy-snippets", CONFORMANCE "/policy-toolkit"};
-
-typedef struct {
-    char **paths;
-    size_t count, cap;
-} list_t;
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void collect(list_t *l, const char *dir)
-{
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d, "%s: %s (tests run from the repository root)", dir, strerror(errno));
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t n = strlen(e->d_name);
-        if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0) continue;
-        if (l->count == l->cap) {
-            l->cap = l->cap ? l->cap * 2 : 128;
-            l->paths = realloc(l->paths, l->cap * sizeof *l->paths);
-        }
-        size_t len = strlen(dir) + 1 + n + 1;
-        l->paths[l->count] = malloc(len);
-        snprintf(l->paths[l->count++], len, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc((size_t)n + 1);
-    cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    data[n] = '\0';
-    *len = (size_t)n;
-    return data;
-}
 
 static void check_pos(const policy_rawxml_lines_t *lines, policy_doc_pos_t p, const char *path)
 {
@@ -94,13 +50,7 @@ static int try_load(const char *text, size_t len, policy_doc_type_t type, const 
 
 Test(conformance, every_public_document_loads)
 {
-    list_t l = {0};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-        collect(&l, dirs[i]);
-    cr_assert_geq(l.count, EXPECTED_DOCUMENTS,
-                  "found %zu documents under " CONFORMANCE ", expected %d", l.count,
-                  EXPECTED_DOCUMENTS);
-    qsort(l.paths, l.count, sizeof *l.paths, by_name);
+    list_t l = conformance_list();
 
     size_t loaded = 0, policies = 0, fragments = 0, not_well_formed = 0, elements = 0;
     for (size_t i = 0; i < l.count; i++) {
@@ -142,9 +92,8 @@ Test(conformance, every_public_document_loads)
             cr_expect(strstr(other, "the root element is"), "%s: %s", path, other);
         }
         free(text);
-        free(l.paths[i]);
     }
-    free(l.paths);
+    conformance_list_free(&l);
     printf("conformance: %zu/%zu documents load (%zu policies, %zu fragments; %zu elements; "
            "%zu are not well-formed XML without the pre-pass)\n",
            loaded, l.count, policies, fragments, elements, not_well_formed);

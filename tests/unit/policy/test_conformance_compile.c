@@ -5,6 +5,8 @@
  * fails for using one. Read in place; a missing directory is a failure (STYLE.md §10). */
 #include "policy/compose.h"
 
+#include "../conformance_files.h"
+
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -13,11 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define CONFORMANCE "../shared/conformance"
-#define EXPECTED_DOCUMENTS 118
 #define REQUIRED_COMPILING 107 /* 90% of 118, rounded up */
-
-static const char *const dirs[] = {CONFORMANCE "/policy-snippets", CONFORMANCE "/policy-toolkit"};
 
 static const char global_text[] = "<policies><inbound><base/></inbound>"
                                   "<backend><forward-request/></backend>"
@@ -26,48 +24,6 @@ static const char global_text[] = "<policies><inbound><base/></inbound>"
 static const char include_text[] = "<policies><inbound><include-fragment fragment-id=\"under-test\"/>"
                                    "</inbound></policies>";
 
-typedef struct {
-    char **paths;
-    size_t count, cap;
-} list_t;
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void collect(list_t *l, const char *dir)
-{
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d, "%s: %s (tests run from the repository root)", dir, strerror(errno));
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t n = strlen(e->d_name);
-        if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0) continue;
-        if (l->count == l->cap) {
-            l->cap = l->cap ? l->cap * 2 : 128;
-            l->paths = realloc(l->paths, l->cap * sizeof *l->paths);
-        }
-        size_t len = strlen(dir) + 1 + n + 1;
-        l->paths[l->count] = malloc(len);
-        snprintf(l->paths[l->count++], len, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc((size_t)n + 1);
-    cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    data[n] = '\0';
-    *len = (size_t)n;
-    return data;
-}
 
 /* Placeholders shaped like what the name suggests: URLs for url/host names, else a number
  * (which every string, integer and duration attribute accepts). */
@@ -121,11 +77,7 @@ static policy_doc_t *load(const char *text, size_t len, policy_doc_type_t type, 
 
 Test(conformance_compile, public_documents_compose)
 {
-    list_t l = {0};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) collect(&l, dirs[i]);
-    cr_assert_geq(l.count, EXPECTED_DOCUMENTS, "found %zu documents under " CONFORMANCE
-                  ", expected %d", l.count, EXPECTED_DOCUMENTS);
-    qsort(l.paths, l.count, sizeof *l.paths, by_name);
+    list_t l = conformance_list();
 
     policy_doc_t *global = load(global_text, sizeof global_text - 1, POLICY_DOC_POLICY,
                                 "global policy");
@@ -166,11 +118,11 @@ Test(conformance_compile, public_documents_compose)
         policy_doc_free(doc);
         free(text);
     }
-    for (size_t i = 0; i < l.count; i++) free(l.paths[i]);
     printf("conformance: %zu/%zu compile\n", compiled, l.count);
     fflush(stdout);
     policy_doc_free(global);
-    free(l.paths);
+    size_t total = l.count;
+    conformance_list_free(&l);
     cr_assert_geq(compiled, REQUIRED_COMPILING, "%zu/%zu compile, expected at least %d", compiled,
-                  l.count, REQUIRED_COMPILING);
+                  total, REQUIRED_COMPILING);
 }
