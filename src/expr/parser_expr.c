@@ -76,6 +76,10 @@ bool pp_parse_args(expr_parser_t *p, expr_tok_t close, expr_list_t *out)
                 if (!d) break;
                 d->u.typed.type = pp_parse_type(p, PP_TYPE_LOCAL);
                 if (!d->u.typed.type) break;
+                if (!pp_at(p, EXPR_TOK_IDENT)) {
+                    pp_fail_expected(p, "a variable name");
+                    break;
+                }
                 d->u.typed.name = pp_copy_name(p, pp_tok(p));
                 p->i++;
                 arg->u.arg.value = pp_done(p, d);

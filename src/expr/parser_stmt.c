@@ -357,8 +357,10 @@ static expr_node_t *parse_local_function(expr_parser_t *p)
 {
     expr_node_t *n = pp_node(p, EXPR_STMT_FUNCTION, p->i);
     if (!n || !(n->u.function.type = pp_parse_type(p, PP_TYPE_PLAIN))) return NULL;
+    if (!pp_at(p, EXPR_TOK_IDENT)) return pp_fail_expected(p, "the name of the local function");
     n->u.function.name = pp_copy_name(p, pp_tok(p));
-    p->i += 2; /* name ( */
+    p->i++;
+    if (!pp_expect(p, EXPR_TOK_LPAREN, NULL)) return NULL;
     uint32_t mark = pp_list_mark(p);
     if (!pp_at(p, EXPR_TOK_RPAREN)) {
         do
