@@ -11,70 +11,13 @@
  *
  * Prints the number of expressions and every failure as document:line:col: message, so
  * that unsupported constructs are visible in the test output. */
+#include "../conformance_files.h"
 #include "expr/parser.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#define CONFORMANCE_DIR "../shared/conformance"
-#define MIN_DOCUMENTS 118
-#define MAX_FILES 512
-
-/* ---- finding the documents ---- */
-
-static char *files[MAX_FILES];
-static size_t file_count;
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void collect(const char *dir)
-{
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d,
-                       "conformance directory %s is missing (run the tests from the "
-                       "repository root, next to ../shared)",
-                       dir);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) != 0) continue;
-        if (S_ISDIR(st.st_mode)) {
-            collect(path);
-        } else {
-            size_t n = strlen(e->d_name);
-            if (n > 4 && strcmp(e->d_name + n - 4, ".xml") == 0) {
-                cr_assert_lt(file_count, MAX_FILES);
-                files[file_count++] = strdup(path);
-            }
-        }
-    }
-    closedir(d);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc((size_t)n + 1);
-    cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    data[n] = '\0';
-    *len = (size_t)n;
-    return data;
-}
 
 /* ---- the C#-aware scan ---- */
 
@@ -372,16 +315,12 @@ static bool round_trips(arena_t *a, const expr_node_t *root, char *why, size_t w
 
 Test(conformance_expressions, every_expression_of_the_public_documents_parses)
 {
-    collect(CONFORMANCE_DIR "/policy-snippets");
-    collect(CONFORMANCE_DIR "/policy-toolkit");
-    cr_assert_geq(file_count, MIN_DOCUMENTS, "expected at least %d documents under %s, found %zu",
-                  MIN_DOCUMENTS, CONFORMANCE_DIR, file_count);
-    qsort(files, file_count, sizeof *files, by_name);
-    char **texts = calloc(file_count, sizeof *texts);
-    for (size_t f = 0; f < file_count; f++) {
+    list_t files = conformance_list();
+    char **texts = calloc(files.count, sizeof *texts);
+    for (size_t f = 0; f < files.count; f++) {
         size_t len;
-        texts[f] = read_file(files[f], &len);
-        extract(files[f], texts[f], len);
+        texts[f] = read_file(files.paths[f], &len);
+        extract(files.paths[f], texts[f], len);
     }
     cr_assert_gt(expr_count, 0, "no expressions found");
 
@@ -401,15 +340,15 @@ Test(conformance_expressions, every_expression_of_the_public_documents_parses)
                       e->col, why);
         } else {
             unsupported += rc == EXPR_ERR_UNSUPPORTED;
-            printf("  %s:%u:%u: %s%s\n", e->doc + strlen(CONFORMANCE_DIR) + 1, err.pos.line,
+            printf("  %s:%u:%u: %s%s\n", e->doc + strlen(CONFORMANCE) + 1, err.pos.line,
                    err.pos.col, rc == EXPR_ERR_UNSUPPORTED ? "unsupported: " : "", err.message);
         }
         arena_free(&a);
     }
     printf("conformance expressions: %zu documents, %zu expressions, %zu parse (%.1f%%), "
            "%zu refused as unsupported, %zu syntax errors\n",
-           file_count, expr_count, parsed, 100.0 * (double)parsed / (double)expr_count, unsupported,
-           expr_count - parsed - unsupported);
+           files.count, expr_count, parsed, 100.0 * (double)parsed / (double)expr_count,
+           unsupported, expr_count - parsed - unsupported);
     fflush(stdout);
     cr_expect_geq(parsed * 100, expr_count * 95, "only %zu of %zu expressions parse", parsed,
                   expr_count);
@@ -417,9 +356,8 @@ Test(conformance_expressions, every_expression_of_the_public_documents_parses)
     for (size_t k = 0; k < expr_count; k++)
         free(exprs[k].text);
     free(exprs);
-    for (size_t f = 0; f < file_count; f++) {
+    for (size_t f = 0; f < files.count; f++)
         free(texts[f]);
-        free(files[f]);
-    }
     free(texts);
+    conformance_list_free(&files);
 }
