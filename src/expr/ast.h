@@ -198,11 +198,15 @@ typedef enum {
 } expr_init_kind_t;
 
 /* flags */
-#define EXPR_F_CONDITIONAL 0x01 /* ?. or ?[ */
-#define EXPR_F_VERBATIM 0x02    /* @"..." / $@"..." */
-#define EXPR_F_UNCHECKED 0x04   /* unchecked(...) / unchecked { } (checked otherwise) */
-#define EXPR_F_CONST 0x08       /* const local */
-#define EXPR_F_HAS_PARENS 0x10  /* new T(...) written with an argument list */
+/* ?. or ?[ (C# 7 §7.6.4.1): when the target is null, the rest of the postfix chain is
+ * skipped and the chain is null: in a?.b.c(d)[e], a null `a` makes the whole
+ * EXPR_INDEX null without evaluating d or e. The chain ends at the first enclosing node
+ * that is not an EXPR_MEMBER, EXPR_INVOKE or EXPR_INDEX whose target is the chain. */
+#define EXPR_F_CONDITIONAL 0x01
+#define EXPR_F_VERBATIM 0x02   /* @"..." / $@"..." */
+#define EXPR_F_UNCHECKED 0x04  /* unchecked(...) / unchecked { } (checked otherwise) */
+#define EXPR_F_CONST 0x08      /* const local */
+#define EXPR_F_HAS_PARENS 0x10 /* new T(...) written with an argument list */
 
 struct expr_node {
     uint8_t kind;    /* expr_kind_t */
