@@ -55,7 +55,7 @@ typedef enum {
     EXPR_BOOL,         /* u.boolean */
     EXPR_INT,          /* u.integer, op = expr_num_type_t (INT, UINT, LONG, ULONG). The
                         * value is non-negative, except that -2147483648 and
-                        * -9223372036854775808 (C# 7 §7.7.2: a decimal literal right after
+                        * -9223372036854775808 (C# §2.4.4.2: a decimal literal right after
                         * a unary minus) are folded into one INT or LONG literal holding
                         * the negative value as (int64_t)u.integer. */
     EXPR_REAL,         /* u.real, op = DOUBLE, FLOAT or DECIMAL; u.real.digits is the
@@ -177,7 +177,7 @@ typedef enum {
     EXPR_OP_COUNT
 } expr_op_t;
 
-/* Predefined types (op of EXPR_TYPE_PREDEFINED), C# 7 §4.1.4. */
+/* Predefined types (op of EXPR_TYPE_PREDEFINED), C# §4.1.4. */
 typedef enum {
     EXPR_PREDEF_BOOL, EXPR_PREDEF_BYTE, EXPR_PREDEF_SBYTE, EXPR_PREDEF_CHAR,
     EXPR_PREDEF_DECIMAL, EXPR_PREDEF_DOUBLE, EXPR_PREDEF_FLOAT, EXPR_PREDEF_INT,
@@ -198,10 +198,10 @@ typedef enum {
 } expr_init_kind_t;
 
 /* flags */
-/* ?. or ?[ (C# 7 §7.6.4.1): when the target is null, the rest of the postfix chain is
- * skipped and the chain is null: in a?.b.c(d)[e], a null `a` makes the whole
- * EXPR_INDEX null without evaluating d or e. The chain ends at the first enclosing node
- * that is not an EXPR_MEMBER, EXPR_INVOKE or EXPR_INDEX whose target is the chain. */
+/* ?. or ?[ (the C# 6 null-conditional operator): when the target is null, the rest of the postfix
+ * chain is skipped and the chain is null: in a?.b.c(d)[e], a null `a` makes the whole EXPR_INDEX
+ * null without evaluating d or e. The chain ends at the first enclosing node that is not an
+ * EXPR_MEMBER, EXPR_INVOKE or EXPR_INDEX whose target is the chain. */
 #define EXPR_F_CONDITIONAL 0x01
 #define EXPR_F_VERBATIM 0x02   /* @"..." / $@"..." */
 #define EXPR_F_UNCHECKED 0x04  /* unchecked(...) / unchecked { } (checked otherwise) */

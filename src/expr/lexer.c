@@ -717,7 +717,7 @@ static int lex_punct(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *err)
     return fail(lx, err, EXPR_ERR_SYNTAX, "unexpected character %s", shown);
 }
 
-/* ---- interpolated strings (§2.4.4.5 interpolated-string-literal, C# 6+) ---- */
+/* ---- interpolated strings (C# 6) ---- */
 
 static int push_mode(expr_lexer_t *lx, expr_error_t *err, bool in_hole, bool verbatim,
                      expr_pos_t start)
@@ -770,8 +770,8 @@ static int lex_interp_text(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *er
     return 0;
 }
 
-/* The format specifier after a hole's top-level ':' runs to the hole's '}' (C# 7 spec
- * §2.4.4.5 regular/verbatim-interpolation-format); escapes count in regular strings. */
+/* The format specifier after a hole's top-level ':' runs to the hole's '}'; escapes
+ * count in a regular string, not in a verbatim one. */
 static int lex_interp_format(expr_lexer_t *lx, expr_token_t *tok, expr_error_t *err)
 {
     bool verbatim = lx->modes[lx->mode_count - 1].verbatim;

@@ -9,7 +9,7 @@
  * - Whitespace and comments (// to the end of the line, block comments) are skipped.
  *   Preprocessor directives (#if...) are refused.
  * - Literals come out decoded: integers as a uint64 plus the C# type the value and suffix
- *   give it (C# 7 spec §2.4.4.2), reals as a double (and their digits for decimal),
+ *   give it (C# spec §2.4.4.2), reals as a double (and their digits for decimal),
  *   chars as a UTF-16 code unit, strings as UTF-8 bytes. Escapes are decoded (\' \" \\ \0
  *   \a \b \f \n \r \t \v \xH..HHHH \uHHHH \UHHHHHHHH); a surrogate pair written as two \u
  *   escapes becomes one code point, a lone surrogate is kept as its 3-byte (WTF-8) form.
@@ -94,7 +94,7 @@ int expr_error_set(expr_error_t *err, int code, expr_pos_t pos, const char *fmt,
     X(AMP_ASSIGN, "&=") X(PIPE_ASSIGN, "|=") X(CARET_ASSIGN, "^=") X(SHL_ASSIGN, "<<=")        \
     X(QUESTION_QUESTION_ASSIGN, "?\?=")
 
-/* C# reserved keywords (C# 7 spec §2.4.3), in byte order: the lexer binary-searches them.
+/* C# reserved keywords (C# spec §2.4.3), in byte order: the lexer binary-searches them.
  * Their tokens are EXPR_TOK_KW_<NAME> (EXPR_TOK_KW_IF...).
  * Contextual keywords (var, nameof, when, yield, await...) are identifiers. */
 #define EXPR_KEYWORDS(X)                                                                       \

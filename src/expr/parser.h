@@ -3,7 +3,7 @@
  *
  * Contract
  * - Recursive descent over the C# 7 grammar: full operator precedence and associativity
- *   (C# 7 spec §7.3.1), the cast and generic-argument disambiguations (§7.7.6, §7.6.5.2),
+ *   (C# spec §7.3.1), the cast and generic-argument disambiguations (§7.7.6, §7.6.4.2),
  *   lambdas, object and array creation, and the statements of @{ } blocks. What is valid
  *   C# but refused (using, lock, goto, yield, local functions, tuples, LINQ query syntax,
  *   anonymous methods, pointers, async/await...) gives EXPR_ERR_UNSUPPORTED with a message
@@ -22,6 +22,10 @@
  *   expression is expected is reported as an unsubstituted named value.
  * - On success the tree is in `arena` (see ast.h); on failure nothing useful is, but what
  *   was allocated stays in the arena until it is reset. No other memory outlives the call.
+ *
+ * Section numbers (§) in this module refer to the C# Language Specification 5.0; what
+ * C# 6 and 7 added (interpolated strings, ?., out variables, patterns, local functions,
+ * throw expressions) is cited by name.
  */
 #ifndef MERIDIAN_EXPR_PARSER_H
 #define MERIDIAN_EXPR_PARSER_H

@@ -1,4 +1,4 @@
-/* Expressions (C# 7 spec §7): precedence climbing over the binary operators of §7.3.1,
+/* Expressions (C# spec §7): precedence climbing over the binary operators of §7.3.1,
  * unary operators and casts (§7.7), primary expressions and their postfix chains (§7.6),
  * lambdas (§7.15), interpolated strings. Object creation is in parser_new.c. */
 #include "expr/parser_internal.h"
@@ -101,7 +101,7 @@ bool pp_parse_args(expr_parser_t *p, expr_tok_t close, expr_list_t *out)
 /* ---- names ---- */
 
 /* Type arguments after a name in an expression: only when the tokens form a type-argument
- * list and the token after '>' is one that C# 7 §7.6.5.2 lets keep it one, so that
+ * list and the token after '>' is one that C# §7.6.4.2 lets keep it one, so that
  * a < b > c stays two comparisons and F<int>(x) is a generic call. */
 static bool maybe_type_args(expr_parser_t *p, expr_list_t *out)
 {
@@ -463,7 +463,7 @@ static bool at_cast(const expr_parser_t *p)
     }
 }
 
-/* C# 7 §7.7.2: -2147483648 is an int and -9223372036854775808 a long, though the
+/* C# §2.4.4.2: -2147483648 is an int and -9223372036854775808 a long, though the
  * literals after the minus do not fit those types alone. */
 static expr_node_t *fold_negative_literal(expr_parser_t *p, uint32_t minus, expr_node_t *operand)
 {
@@ -662,7 +662,7 @@ static expr_node_t *parse_is_as(expr_parser_t *p, expr_node_t *left)
             p->i++;
         }
     } else {
-        /* A constant pattern is a shift-expression (C# 7 §7.10.10). */
+        /* A C# 7 constant pattern is a shift-expression. */
         n->u.is.constant = parse_binary(p, PREC_SHIFT);
         if (!n->u.is.constant) return NULL;
     }

@@ -115,7 +115,7 @@ typedef enum {
 uint32_t pp_scan_type(const expr_parser_t *p, uint32_t at, unsigned *flags);
 /* Speculative: a type-argument list starting at the '<' at `at`; index after '>' or 0. */
 uint32_t pp_scan_type_args(const expr_parser_t *p, uint32_t at);
-/* C# 7 §7.6.5.2: after a possible type-argument list, these tokens keep it one. */
+/* C# §7.6.4.2: after a possible type-argument list, these tokens keep it one. */
 bool pp_type_args_may_follow(expr_tok_t kind);
 
 expr_node_t *pp_parse_type(expr_parser_t *p, pp_type_ctx_t ctx);

@@ -1,4 +1,4 @@
-/* Object and array creation (C# 7 spec §7.6.10): new T(args) [initializer], new T { ... },
+/* Object and array creation (C# spec §7.6.10): new T(args) [initializer], new T { ... },
  * new T[n] / new T[] { ... } / new[] { ... }, anonymous objects new { a = 1, x.y }, and
  * the initializers (§7.6.10.2 object, §7.6.10.3 collection, §12.6 array). */
 #include "expr/parser_internal.h"
@@ -81,7 +81,7 @@ static expr_node_t *parse_member_initializer(expr_parser_t *p)
 }
 
 /* The { ... } after new T(...): an object initializer when it starts with Name = or
- * [index] =, a collection initializer otherwise (C# 7 §7.6.10.2-3). */
+ * [index] =, a collection initializer otherwise (C# §7.6.10.2-3). */
 static expr_node_t *parse_object_or_collection(expr_parser_t *p)
 {
     if (!pp_enter(p)) return NULL;

@@ -1,4 +1,4 @@
-/* Statements of @{ } blocks (C# 7 spec §8): blocks, local declarations, expression
+/* Statements of @{ } blocks (C# spec §8): blocks, local declarations, expression
  * statements, if, switch, while, do, for, foreach, break, continue, return, throw, try,
  * checked/unchecked. Statements C# has but policies do not get are refused by name. */
 #include "expr/parser_internal.h"
@@ -13,7 +13,8 @@ static expr_node_t *simple(expr_parser_t *p, expr_kind_t kind)
     return pp_done(p, n);
 }
 
-/* The body of if/else/while/do/for/foreach: any statement but a declaration (§8.1). */
+/* The body of if/else/while/do/for/foreach: any statement but a declaration (§8,
+ * embedded-statement). */
 static expr_node_t *parse_embedded(expr_parser_t *p, const char *owner)
 {
     expr_node_t *s = parse_statement(p);
@@ -333,7 +334,7 @@ static expr_node_t *parse_try(expr_parser_t *p)
     return pp_done(p, n);
 }
 
-/* ---- local functions (C# 7 §8.5.4 in the C# 7 additions) ---- */
+/* ---- local functions (C# 7) ---- */
 
 static expr_node_t *parse_function_param(expr_parser_t *p)
 {

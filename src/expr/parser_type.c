@@ -1,6 +1,6 @@
-/* Types (C# 7 spec §4, §9.4.1 qualified names, §4.4 type arguments) and the speculative
+/* Types (C# spec §4, §3.8 namespace and type names, §4.4 type arguments) and the speculative
  * scans the expression grammar needs to tell types from expressions: casts (§7.7.6),
- * generic names (§7.6.5.2), declarations (§8.5.1). */
+ * generic names (§7.6.4.2), declarations (§8.5.1). */
 #include "expr/parser_internal.h"
 
 static bool predefined(expr_tok_t k, expr_predef_t *out)

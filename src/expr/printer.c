@@ -1,7 +1,7 @@
 /* expr_ast_print: the canonical text of a tree (see ast.h). Every choice here serves one
  * property: the output parses back into the same tree. Hence the parentheses around
  * every operator, a generic name used as a value in parentheses (so that the token after
- * '>' cannot turn it back into comparisons, C# 7 §7.6.5.2), '@' before names that are
+ * '>' cannot turn it back into comparisons, C# §7.6.4.2), '@' before names that are
  * keywords or would read as contextual ones (var, await...), escapes for surrogates and
  * control characters, and a real literal that always has a '.' or an exponent. */
 #include "expr/ast.h"
