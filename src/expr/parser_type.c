@@ -113,7 +113,7 @@ static uint32_t scan_type(const expr_parser_t *p, uint32_t at, unsigned *flags, 
     if (!j) return 0;
     for (;;) {
         expr_tok_t k = pp_kind_at(p, j);
-        if (k == EXPR_TOK_QUESTION) {
+        if (k == EXPR_TOK_QUESTION && pp_kind_at(p, j - 1) != EXPR_TOK_QUESTION) {
             *flags |= PP_SCAN_MUST_BE_TYPE;
             j++;
             continue;
@@ -336,7 +336,8 @@ expr_node_t *pp_parse_type(expr_parser_t *p, pp_type_ctx_t ctx)
     if (!pp_enter(p)) return NULL;
     expr_node_t *t = pp_parse_non_array_type(p, ctx);
     while (t) {
-        if (at_nullable_question(p, false)) {
+        /* T?? is no type: a '?' after a nullable is the conditional operator's. */
+        if (t->kind != EXPR_TYPE_NULLABLE && at_nullable_question(p, false)) {
             if (ctx == PP_TYPE_IS_AS && pp_at(p, EXPR_TOK_QUESTION) &&
                 starts_expression(pp_peek(p, 1)))
                 break; /* x is T ? a : b */

@@ -462,6 +462,9 @@ Test(parser, type_tests_and_type_operators)
     expect_expr("x is (a)", "(x is (a))");
     expect_expr("x is int? ", "(x is int?)");
     expect_expr("x is int ? 1 : 2", "((x is int) ? 1 : 2)");
+    expect_expr("x is int? ? 1 : 2", "((x is int?) ? 1 : 2)");
+    /* T?? is no type (found by fuzz_expr_parser: it printed as "int???") */
+    expect_error("x is int? ? ?", EXPR_ERR_SYNTAX, 1, 13, "expected an expression, found '?'");
     expect_expr("x as int?", "(x as int?)");
     expect_expr("x as string ?? \"\"", "((x as string) ?? \"\")");
     expect_expr("x as JObject[]", "(x as JObject[])");
