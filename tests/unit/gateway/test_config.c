@@ -1,6 +1,8 @@
 #include "gateway/config.h"
 #include "gateway/route.h"
 
+#include "../marked_text.h"
+
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -18,21 +20,9 @@ static gateway_config_t *compile(const char *text, char **err)
  * are computed here, by counting, independently of json_locate. */
 static void expect_error(const char *marked, const char *message, const char *path)
 {
-    const char *dollar = strchr(marked, '$');
-    cr_assert_not_null(dollar, "test case lacks a '$' marker");
-    size_t off = (size_t)(dollar - marked);
-    char *text = malloc(strlen(marked));
-    memcpy(text, marked, off);
-    strcpy(text + off, dollar + 1);
-    unsigned line = 1, col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (marked[i] == '\n') {
-            line++;
-            col = 1;
-        } else if (((unsigned char)marked[i] & 0xC0) != 0x80) {
-            col++;
-        }
-    }
+    marked_text_t m = marked_text(marked, '$');
+    char *text = m.text;
+    unsigned line = m.line, col = m.col;
     char *err = NULL;
     gateway_config_t *c = compile(text, &err);
     cr_assert_null(c, "compiled, expected: %s", message);

@@ -1,6 +1,8 @@
 /* Policy documents: pre-pass + libxml2 + tree (src/policy/document.h, spec §0, §1.1). */
 #include "policy/document.h"
 
+#include "../marked_text.h"
+
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -44,21 +46,9 @@ static policy_doc_t *load(const char *text)
 /* `marked` has one '^' where the error must point (removed before loading). */
 static void expect_error(const char *marked, int want_rc, const char *message)
 {
-    const char *caret = strchr(marked, '^');
-    cr_assert_not_null(caret);
-    size_t off = (size_t)(caret - marked);
-    char *text = malloc(strlen(marked));
-    memcpy(text, marked, off);
-    strcpy(text + off, caret + 1);
-    unsigned line = 1, col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (marked[i] == '\n') {
-            line++;
-            col = 1;
-        } else if (((unsigned char)marked[i] & 0xC0) != 0x80) {
-            col++;
-        }
-    }
+    marked_text_t m = marked_text(marked, '^');
+    char *text = m.text;
+    unsigned line = m.line, col = m.col;
     policy_doc_t *doc = NULL;
     policy_doc_error_t err;
     int rc = policy_doc_load(text, strlen(text), POLICY_DOC_POLICY, SCOPE, &doc, &err);

@@ -1,6 +1,8 @@
 /* The raw-XML pre-pass (src/policy/rawxml.h, spec/apim-gateway.md §0). */
 #include "policy/rawxml.h"
 
+#include "../marked_text.h"
+
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -48,21 +50,10 @@ static void expect_escaped(const char *src, const char *want)
 /* `marked` holds one '^' where the error must point; the message must contain `message`. */
 static void expect_error(const char *marked, const char *message)
 {
-    const char *dollar = strchr(marked, '^');
-    cr_assert_not_null(dollar);
-    size_t off = (size_t)(dollar - marked);
-    char *src = malloc(strlen(marked));
-    memcpy(src, marked, off);
-    strcpy(src + off, dollar + 1);
-    unsigned line = 1, col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (marked[i] == '\n') {
-            line++;
-            col = 1;
-        } else if (((unsigned char)marked[i] & 0xC0) != 0x80) {
-            col++;
-        }
-    }
+    marked_text_t m = marked_text(marked, '^');
+    char *src = m.text;
+    unsigned line = m.line, col = m.col;
+    size_t off = (size_t)(strchr(marked, '^') - marked);
     policy_rawxml_t *rx = NULL;
     policy_rawxml_error_t err;
     int rc = policy_rawxml_escape(src, strlen(src), 64, &rx, &err);
