@@ -50,6 +50,9 @@ static const char gateway_help[] =
     "                          units share it with SO_REUSEPORT\n"
     "  --admin HOST:PORT       admin listener with /metrics; unit k listens on PORT + k\n"
     "                          (default: none)\n"
+    "  --connect-to HOST:PORT=HOST:PORT[,...]\n"
+    "                          connect to the second address whenever a backend URL names\n"
+    "                          the first (Host stays as written; port 0 on the left = any)\n"
     "  --units N               run N unit processes (1-256) under a supervisor that restarts\n"
     "                          a unit that dies; without --units, one unit runs in this\n"
     "                          process, unsupervised\n"
@@ -119,8 +122,10 @@ static int command_gateway(int argc, char **argv)
 {
     const char *region = NULL, *snapshot = NULL, *listen = NULL, *admin = NULL;
     const char *units_text = NULL, *access_log = NULL, *drain_text = NULL;
+    const char *connect_to_text = NULL;
     const cli_option_t options[] = {
         {"--region", &region},
+        {"--connect-to", &connect_to_text},
         {"--snapshot", &snapshot},
         {"--listen", &listen},
         {"--admin", &admin},
@@ -171,7 +176,15 @@ static int command_gateway(int argc, char **argv)
                                    (unsigned)listen_hp.port);
     }
 
+    static gateway_connect_to_t connect_to; /* lives as long as the process */
+    if (connect_to_text) {
+        char why[256];
+        if (gateway_connect_to_parse(connect_to_text, &connect_to, why, sizeof why) < 0)
+            return cli_usage_error("gateway", "--connect-to: %s", why);
+    }
+
     gateway_unit_options_t opts = {
+        .connect_to = connect_to_text ? &connect_to : NULL,
         .region = region,
         .snapshot_path = snapshot,
         .listen_addr = listen,

@@ -286,10 +286,13 @@ static void on_request(http_exchange_t *ex, void *ud)
         return;
     }
     bool has_body = req->is_chunked || req->content_length > 0;
+    const gw_backend_url_t *be = &m.api->backend;
+    const gateway_connect_to_rule_t *redirect =
+        gw->connect_to ? gateway_connect_to_find(gw->connect_to, be->host, be->port) : NULL;
     upstream_request_spec_t spec = {
-        .host = m.api->backend.host,
-        .port = m.api->backend.port,
-        .origin_key = m.api->backend.origin_key,
+        .host = redirect ? redirect->to_host : be->host,
+        .port = redirect ? redirect->to_port : be->port,
+        .origin_key = redirect ? redirect->to_origin_key : be->origin_key,
         .head = head.data,
         .head_len = head.len,
         .method = req->method_id,

@@ -8,6 +8,7 @@
 
 #include "gateway/access_log.h"
 #include "gateway/config.h"
+#include "gateway/connect_to.h"
 #include "gateway/metrics.h"
 #include "http/server.h"
 #include "http/upstream.h"
@@ -25,6 +26,7 @@ typedef struct {
     upstream_pool_t *pool;
     gateway_metrics_t *metrics;
     gateway_access_log_t *access_log;
+    const gateway_connect_to_t *connect_to; /* may be NULL */
 } gateway_t;
 
 /* The handler for the client listener; its ud is the gateway_t. */

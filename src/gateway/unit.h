@@ -7,6 +7,7 @@
 #ifndef MERIDIAN_GATEWAY_UNIT_H
 #define MERIDIAN_GATEWAY_UNIT_H
 
+#include "gateway/connect_to.h"
 #include <stdint.h>
 
 typedef struct {
@@ -17,6 +18,7 @@ typedef struct {
     int unit_index;              /* 0-based, appears in logs and metrics */
     const char *access_log_path; /* NULL or "-" = stdout, "off" = none, else a file (append) */
     uint32_t drain_timeout_ms;   /* SIGTERM: longest wait for in-flight requests, default 30 s */
+    const gateway_connect_to_t *connect_to; /* --connect-to overrides, or NULL */
 } gateway_unit_options_t;
 
 /* Runs a unit until SIGTERM/SIGINT has drained it. Returns the process exit code:
