@@ -1,5 +1,6 @@
 /* Transformation policies (spec/apim-gateway.md §2.3): headers, query, URL, method, status,
  * body and format conversions. */
+#include "policy/exec_policies.h"
 #include "policy/registry_tables.h"
 
 #define EXISTS_ACTION A_ENUM("exists-action", 0, "override", "override", "skip", "append", "delete")
@@ -10,6 +11,8 @@ static const policy_descriptor_t set_header = {
     .sections = POLICY_ALL_SECTIONS,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_STR("name", R), EXISTS_ACTION), CHILDREN(TEXT_CHILD("value", 0, 0))},
+    .compile = policy_set_header_compile,
+    .run = policy_set_header_run,
 };
 
 static const policy_descriptor_t set_query_parameter = {
@@ -18,6 +21,8 @@ static const policy_descriptor_t set_query_parameter = {
     .sections = POLICY_IN | POLICY_BACK,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_STR("name", R), EXISTS_ACTION), CHILDREN(TEXT_CHILD("value", 0, 0))},
+    .compile = policy_set_query_parameter_compile,
+    .run = policy_set_query_parameter_run,
 };
 
 static const policy_descriptor_t rewrite_uri = {
@@ -26,6 +31,8 @@ static const policy_descriptor_t rewrite_uri = {
     .sections = POLICY_IN,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_STR("template", R), A_BOOL("copy-unmatched-params", 0, "true"))},
+    .compile = policy_rewrite_uri_compile,
+    .run = policy_rewrite_uri_run,
 };
 
 static const policy_descriptor_t set_method = {
@@ -34,6 +41,8 @@ static const policy_descriptor_t set_method = {
     .sections = POLICY_IN | POLICY_ERR,
     .scopes = POLICY_ALL_SCOPES,
     .element = {TEXT},
+    .compile = policy_set_method_compile,
+    .run = policy_set_method_run,
 };
 
 /* reason is marked required in §2.3; public documents omit it and the vendor accepts that
@@ -44,6 +53,8 @@ static const policy_descriptor_t set_status = {
     .sections = POLICY_ALL_SECTIONS,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_INT("code", R, NULL, 100, 599), A_STR("reason", 0))},
+    .compile = policy_set_status_compile,
+    .run = policy_set_status_run,
 };
 
 static const policy_descriptor_t set_body = {

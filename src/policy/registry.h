@@ -131,8 +131,9 @@ struct policy_check_ctx {
 typedef int (*policy_check_fn)(const policy_check_ctx_t *ctx, const policy_doc_node_t *element,
                                policy_doc_error_t *err);
 
-struct policy_compiled;
+struct policy_compile_ctx;
 struct policy_exec;
+struct policy_step;
 
 typedef struct policy_descriptor {
     const char *name;    /* element name, e.g. "set-header" */
@@ -142,10 +143,17 @@ typedef struct policy_descriptor {
     unsigned flags;      /* POLICY_ONCE_PER_SECTION | ... */
     policy_element_spec_t element;
     policy_check_fn check; /* NULL = the tables say everything */
-    /* Filled by the executor issue (issue 3, point 3): compile turns a checked statement into
-     * a step, run executes it per request. NULL here: composition only checks. */
-    int (*compile)(const void *statement, struct policy_compiled **out, policy_doc_error_t *err);
-    int (*run)(struct policy_exec *exec, const struct policy_compiled *step);
+    /* The executor's side (exec.h). compile turns a checked element (a statement, or a child
+     * element compiled as this policy: send-request's <set-header>) into the immutable data
+     * of one step: *data (in cc->arena; may stay NULL), 0, or -EINVAL with *err naming the
+     * place. run executes the step per request and returns POLICY_RUN_* or a negative code
+     * after policy_exec_raise. compile NULL: the policy needs no data; run NULL: the policy
+     * is not executable yet, and a configuration using it is refused with a message naming
+     * it. Policies with nested statements (choose, retry, wait) are compiled by the executor
+     * itself. */
+    int (*compile)(struct policy_compile_ctx *cc, const policy_doc_node_t *element,
+                   const void **data, policy_doc_error_t *err);
+    int (*run)(struct policy_exec *exec, const struct policy_step *step);
 } policy_descriptor_t;
 
 /* The descriptor named `name` (exact, as XML), or NULL. */

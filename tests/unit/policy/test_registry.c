@@ -67,8 +67,8 @@ Test(registry, tables_are_consistent_and_sorted)
         cr_assert_neq(d->sections, 0, "%s", d->name);
         cr_assert_neq(d->scopes, 0, "%s", d->name);
         cr_assert_not_null(d->family);
-        cr_assert_null(d->compile, "the executor issue fills %s", d->name);
-        cr_assert_null(d->run);
+        /* compile without run would build a step nothing can execute */
+        cr_assert(!d->compile || d->run, "%s has compile but no run", d->name);
         check_element(d->name, &d->element);
     }
 }

@@ -1,0 +1,470 @@
+/* policy_exec: the policy executor — a composed program (compose.h) compiled once into
+ * immutable steps, then run per request against a mutable request/response model
+ * (spec/apim-gateway.md §1.3–§1.6, §2.1–§2.3, §4.4–§4.6).
+ *
+ * Compile (configuration time, STYLE.md habit 6): policy_exec_compile turns each section's
+ * statements into an array of steps. A step is a run function + the data its policy's
+ * `compile` built from the attributes; every attribute and text that holds an expression is
+ * compiled there (policy_compile_attr / policy_compile_text) and an error names
+ * "SCOPE:LINE:COL". choose/when/otherwise, retry and wait compile to conditional jumps inside
+ * the section's array. Nothing is parsed or looked up by name when a request runs.
+ *
+ * Run (per request): policy_exec_new allocates a policy_exec_t in the request's arena; the
+ * host fills the request message and the info fields, then calls policy_exec_start. The
+ * executor runs inbound → backend → outbound; an error jumps to on-error (§1.4); a step that
+ * needs the host (forward the request, send a side request, wait a while) asks for it through
+ * the host vtable and the executor returns; the host later calls the matching *_done
+ * function, which resumes the run. When the final response is decided the executor calls
+ * host->done exactly once; the host then writes exec->response to the client.
+ *
+ * Callbacks: a host function never calls back into the executor (a *_done function) from
+ * inside the call that asked for it (the libuv habit, STYLE.md); a synchronous host queues
+ * the completion and calls *_done after policy_exec_start / the previous *_done returned.
+ *
+ * Memory: everything per request lives in the request's arena (messages, variables,
+ * expression values); nothing is freed one by one. The compiled program is immutable and
+ * shared by any number of requests on any number of threads. */
+#ifndef MERIDIAN_POLICY_EXEC_H
+#define MERIDIAN_POLICY_EXEC_H
+
+#include "base/arena.h"
+#include "expr/compile.h"
+#include "expr/value.h"
+#include "policy/compose.h"
+#include "policy/document.h"
+#include "policy/registry.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct policy_exec policy_exec_t;
+typedef struct policy_step policy_step_t;
+typedef struct policy_exec_program policy_exec_program_t;
+typedef struct policy_compile_ctx policy_compile_ctx_t;
+
+/* ======================================================================================
+ * Messages
+ * ====================================================================================== */
+
+/* One name/value pair: a header line or a query parameter. Strings are NUL-terminated. */
+typedef struct {
+    const char *name;
+    const char *value;
+    uint32_t name_len, value_len;
+} policy_field_t;
+
+/* An ordered, mutable list of pairs in the request's arena. Several pairs with one name are
+ * the several values of that header/parameter, in order. Header names compare
+ * case-insensitively (RFC 9110 §5.1); query names case-sensitively unless is_case_insensitive. */
+typedef struct {
+    policy_field_t *items;
+    uint32_t count, cap;
+    bool is_case_insensitive;
+} policy_fields_t;
+
+/* Number of values named `name`. */
+size_t policy_fields_count(const policy_fields_t *f, const char *name, size_t len);
+/* Index of the first pair named `name` at or after *from, or -1; use to walk all values. */
+long policy_fields_find(const policy_fields_t *f, const char *name, size_t len, size_t from);
+/* Appends a pair (copies both strings into `arena`). 0 or -ENOMEM. */
+int policy_fields_add(policy_fields_t *f, arena_t *arena, const char *name, size_t name_len,
+                      const char *value, size_t value_len);
+/* Removes every pair named `name`; returns how many. */
+size_t policy_fields_remove(policy_fields_t *f, const char *name, size_t len);
+/* Values of `name` joined with "," (the GetValueOrDefault form, §3.5) in the arena; NULL when
+ * absent or out of memory. */
+const char *policy_fields_join(const policy_fields_t *f, arena_t *arena, const char *name,
+                               size_t len, size_t *out_len);
+
+/* A message body. STREAM: not read by the gateway; it will be piped from the client (request)
+ * or the backend (response). BYTES: buffered; `consumed` once an expression read it without
+ * preserveContent (§2.3 set-body: later reads fail). */
+typedef enum {
+    POLICY_BODY_NONE = 0, /* no body (GET, 204, a new empty response) */
+    POLICY_BODY_STREAM,
+    POLICY_BODY_BYTES,
+} policy_body_kind_t;
+
+typedef struct {
+    policy_body_kind_t kind;
+    const char *bytes; /* BYTES: arena or the host's memory that outlives the request */
+    size_t len;
+    bool is_consumed;
+} policy_body_t;
+
+/* A URL split the way the gateway composes backend URLs (§4.4): scheme://host:port + base_path
+ * + path + ?query. For the backend-bound URL, base_path is the path of the backend base URL
+ * (api serviceUrl or set-backend-service) and path the operation suffix (the request path
+ * after the API path, or what rewrite-uri made of it). For the original URL base_path is ""
+ * and path is the whole path. Query pairs hold the text as written in the URL (still
+ * percent-encoded); policies that add values encode them. Strings NUL-terminated. */
+typedef struct {
+    const char *scheme; /* "http" / "https" */
+    const char *host;
+    int port; /* always set: 80/443 when the URL had none */
+    const char *base_path;
+    const char *path;
+    policy_fields_t query;
+} policy_url_t;
+
+/* Parses an absolute http(s) URL into *url (strings copied into the arena; path goes to
+ * base_path when `as_base`, else to path). 0, -EINVAL (not an absolute http(s) URL) or
+ * -ENOMEM. */
+int policy_url_parse(arena_t *arena, const char *text, size_t len, bool as_base, policy_url_t *url);
+/* The URL as text ("https://host[:port]/base/path?query"), default ports omitted, "//" at the
+ * join of base_path and path avoided (§4.4). NULL when out of memory. */
+char *policy_url_format(arena_t *arena, const policy_url_t *url, size_t *len);
+/* base_path joined with path (IUrl.Path), at least "/". */
+char *policy_url_path(arena_t *arena, const policy_url_t *url);
+
+typedef struct {
+    const char *method; /* upper case as received or as set-method wrote it */
+    policy_url_t url;   /* backend-bound: context.Request.Url */
+    policy_fields_t headers;
+    policy_body_t body;
+} policy_request_t;
+
+typedef struct {
+    int status;         /* 0 = not set yet */
+    const char *reason; /* NULL: the standard phrase of `status` */
+    policy_fields_t headers;
+    policy_body_t body;
+} policy_response_t;
+
+/* The standard reason phrase of an HTTP status ("OK", "Not Found"), or "Unknown". */
+const char *policy_status_reason(int status);
+
+/* ======================================================================================
+ * Per-request state
+ * ====================================================================================== */
+
+/* context.LastError (§1.5). All strings NUL-terminated, in the arena or static. */
+typedef struct {
+    const char *source;  /* policy name or built-in step ("configuration", "forward-request") */
+    const char *reason;  /* machine code ("HeaderNotFound"), may be NULL */
+    const char *message; /* human text, always set */
+    const char *scope;   /* "global" | "product" | "api" | "operation" (NULL for built-in steps) */
+    const char *section; /* "inbound" | "backend" | "outbound" | "on-error" */
+    const char *path;    /* "choose[1]/when[2]/set-header[1]" */
+    const char *policy_id; /* the failing element's id attribute, or NULL */
+    /* Not in the context model: what the caller gets when on-error does not decide (§4.6). */
+    int status;                /* 500 unless the raiser said otherwise */
+    const char *public_message; /* body message of the default error response */
+} policy_last_error_t;
+
+typedef struct policy_variable {
+    const char *name;
+    uint32_t name_len;
+    expr_value_t value;
+    struct policy_variable *next;
+} policy_variable_t;
+
+/* What the gateway knows about the request before policies run, for the context model
+ * (§3.4). Plain fields: the host fills what it has; NULL/0 = unknown (the context model
+ * then answers null or empty). */
+typedef struct {
+    const char *region;       /* context.Deployment.Region ("West US") */
+    const char *service_name; /* context.Deployment.ServiceName */
+    const char *gateway_id;   /* context.Deployment.GatewayId ("managed") */
+    const char *api_id, *api_name, *api_path, *api_service_url, *api_version, *api_revision;
+    const char *operation_id, *operation_name, *operation_method, *operation_url_template;
+    const char *product_id, *product_name;           /* NULL: not in product context */
+    const char *subscription_id, *subscription_name; /* NULL: anonymous */
+    const char *subscription_key;
+    const char *user_id;
+    policy_fields_t matched_parameters; /* context.Request.MatchedParameters (decoded) */
+    const char *client_ip;              /* context.Request.IpAddress */
+    policy_url_t original_url;          /* context.Request.OriginalUrl */
+    const char *original_method;
+    uint8_t request_id[16]; /* context.RequestId (Guid byte order of expr_value_t) */
+    int64_t timestamp_ticks; /* context.Timestamp (DateTime ticks, UTC) */
+    bool is_tracing;         /* context.Tracing */
+} policy_request_info_t;
+
+/* Where the run is (exec->state). */
+typedef enum {
+    POLICY_EXEC_NEW = 0,
+    POLICY_EXEC_RUNNING, /* inside policy_exec_start or a *_done */
+    POLICY_EXEC_WAITING, /* a host operation is outstanding */
+    POLICY_EXEC_DONE,    /* host->done has been called */
+} policy_exec_state_t;
+
+typedef struct policy_host policy_host_t;
+
+/* Continuation of a step that asked the host for something (policy_exec_suspend): called by
+ * the executor when the host reports completion. `status` is 0 or a negative POLICY_E_* code;
+ * `result` is the operation's result (send: policy_response_t *; others NULL). Returns like a
+ * run function (POLICY_RUN_*, or a negative code after policy_exec_raise). */
+typedef int (*policy_resume_fn)(policy_exec_t *exec, const policy_step_t *step, int status,
+                                void *result);
+
+/* Objects the context model (policy/context.h, context.c) defines and this module uses:
+ * - `policy_context_class`: the class of `context` in expressions (rt.host is the exec);
+ * - `policy_response_class`: IResponse (§3.4), obj.ptr a policy_response_t *: send-request
+ *   stores one in its response variable, return-response reads one back. */
+struct policy_exec {
+    arena_t *arena;
+    const policy_exec_program_t *program;
+    const policy_host_t *host;
+    void *host_data; /* the host's per-request object */
+
+    policy_request_info_t info;
+    policy_request_t request;
+    policy_response_t response;
+    /* Set by set-backend-service backend-id: the caller's handle for the Backend resource
+     * (credentials, pool), from policy_backend_lookup_fn; NULL otherwise. */
+    const void *backend;
+    policy_variable_t *variables; /* context.Variables, newest first */
+    policy_last_error_t *last_error; /* context.LastError: NULL until an error */
+    expr_rt_t rt;                    /* expressions run here; rt.host = this exec */
+
+    /* ---- executor-private below: read-only for hosts and policies ---- */
+    policy_exec_state_t state;
+    policy_section_t section;
+    uint32_t pc;          /* index of the next step in the section */
+    bool is_backend_called;
+    bool is_in_on_error;
+    bool is_response_final; /* return-response / mock-response / error response decided */
+    const policy_step_t *pending_step;
+    policy_resume_fn pending_resume;
+    int64_t *slots; /* per-request state of control steps (retry counters...) */
+};
+
+/* context.Variables: the value named `name`, or NULL. */
+const expr_value_t *policy_exec_var_get(const policy_exec_t *exec, const char *name, size_t len);
+/* Sets (adds or replaces) a variable; the name is copied. 0 or -ENOMEM. */
+int policy_exec_var_set(policy_exec_t *exec, const char *name, size_t len, expr_value_t value);
+
+/* ======================================================================================
+ * Host interface
+ * ====================================================================================== */
+
+/* forward-request's options (§2.2), evaluated. */
+typedef struct {
+    uint64_t timeout_ms; /* status line + headers within this (timeout / timeout-ms) */
+    uint64_t continue_timeout_ms; /* 0 = none */
+    int http_version;             /* 1, 2 = "2", 21 = "2or1" */
+    bool follow_redirects;
+    bool buffer_request_body;
+    bool buffer_response; /* false: stream chunks as they come (SSE) */
+    bool fail_on_error_status_code;
+} policy_forward_t;
+
+/* A side request (send-request / send-one-way-request), evaluated. */
+typedef struct {
+    bool is_one_way;  /* send-one-way-request: no response is awaited or stored */
+    const char *url;  /* absolute */
+    const char *method;
+    policy_fields_t headers;
+    policy_body_t body;
+    uint64_t timeout_ms;
+    const char *proxy_url, *proxy_username, *proxy_password; /* NULL: none */
+} policy_send_t;
+
+typedef enum {
+    POLICY_TRACE_VERBOSE,
+    POLICY_TRACE_INFORMATION,
+    POLICY_TRACE_ERROR,
+} policy_trace_severity_t;
+
+typedef struct {
+    const char *source;
+    policy_trace_severity_t severity;
+    const char *message;
+    const policy_fields_t *metadata;
+} policy_trace_t;
+
+typedef struct {
+    const char *name;
+    const char *namespace_; /* NULL: "API Management" */
+    double value;
+    const policy_fields_t *dimensions;
+} policy_metric_t;
+
+/* Error codes the host passes to *_done and the executor maps to LastError (§1.5, §4.6). */
+#define POLICY_E_TIMEOUT (-1001)            /* Reason "Timeout", 500 */
+#define POLICY_E_BACKEND_CONNECTION (-1002) /* Reason "BackendConnectionFailure", 500 */
+#define POLICY_E_CLIENT_CONNECTION (-1003)  /* Reason "ClientConnectionFailure": nothing sent */
+
+struct policy_host {
+    /* Send exec->request to the backend-bound URL (policy_exec_backend_url) with `opts`; later
+     * call policy_exec_forward_done having filled exec->response (status, reason, headers; the
+     * body as BYTES when opts->buffer_response and the program needs the response body,
+     * else STREAM). Returns 0 (started) or a negative POLICY_E_* (treated as if forward_done
+     * had reported it). Required when a program forwards. */
+    int (*forward)(policy_exec_t *exec, const policy_forward_t *opts);
+    /* Send a side request; later call policy_exec_send_done with a response allocated in
+     * exec->arena (body BYTES), or an error. One-way: call policy_exec_send_done(exec, 0, NULL)
+     * once the request is handed over. */
+    int (*send)(policy_exec_t *exec, const policy_send_t *req);
+    /* Call policy_exec_timer_done after `ms` milliseconds (retry intervals). */
+    int (*timer)(policy_exec_t *exec, uint64_t ms);
+    /* The final response is exec->response (a STREAM body pipes the backend's body). Called
+     * exactly once per run; the executor does not touch exec afterwards. */
+    void (*done)(policy_exec_t *exec);
+    /* Optional, synchronous: the trace policy, context.Trace (§4.7); emit-metric. */
+    void (*trace)(policy_exec_t *exec, const policy_trace_t *trace);
+    void (*metric)(policy_exec_t *exec, const policy_metric_t *metric);
+};
+
+/* ======================================================================================
+ * Compile
+ * ====================================================================================== */
+
+/* The backend resource `backend_id` (set-backend-service backend-id): 0 with its base URL in
+ * *base_url and the caller's handle (exec->backend) in *handle, or -ENOENT. Called at compile
+ * time for literal ids (an unknown one fails the configuration) and per request for ids
+ * computed by an expression; must be thread-safe then. */
+typedef int (*policy_backend_lookup_fn)(void *ctx, const char *backend_id, const char **base_url,
+                                        const void **handle);
+
+typedef struct {
+    /* The class of `context` in expressions; NULL = policy_context_class (context.h). */
+    const expr_class_t *context_class;
+    policy_backend_lookup_fn backend_lookup; /* NULL: every backend-id is unknown */
+    void *backend_ctx;                       /* must outlive the compiled program */
+} policy_exec_options_t;
+
+/* Program flags: what the host must do before it starts a request. */
+#define POLICY_NEEDS_REQUEST_BODY 1u  /* buffer the client's body (BYTES) before start */
+#define POLICY_NEEDS_RESPONSE_BODY 2u /* forward must buffer the backend body (BYTES) */
+#define POLICY_CALLS_BACKEND 4u       /* some path forwards the request */
+
+/* Compiles `program` (borrowed: it and its documents must outlive the result). Returns 0 with
+ * *out, or -EINVAL with *err ("SCOPE:LINE:COL: message"; expression errors point inside the
+ * value) or -ENOMEM. */
+int policy_exec_compile(const policy_program_t *program, const policy_exec_options_t *opts,
+                        policy_exec_program_t **out, policy_doc_error_t *err);
+void policy_exec_program_free(policy_exec_program_t *program);
+unsigned policy_exec_program_flags(const policy_exec_program_t *program);
+/* Steps in a section (for tests and `policy run` dumps). */
+size_t policy_exec_program_steps(const policy_exec_program_t *program, policy_section_t section);
+
+/* What a policy's compile function gets (registry.h `compile`). */
+struct policy_compile_ctx {
+    arena_t *arena; /* the compiled program's: step data lives here */
+    const policy_program_t *program;
+    const policy_doc_t *doc;          /* the document holding the statement */
+    const char *scope_name;           /* for errors: policy_doc_scope(doc) */
+    const policy_statement_t *statement; /* NULL when compiling a child element as a policy
+                                            (send-request's <set-header>) */
+    const policy_element_spec_t *spec; /* spec of the element being compiled (defaults) */
+    const policy_exec_options_t *opts;
+    const expr_class_t *context_class;
+    unsigned *flags; /* POLICY_NEEDS_* of the program: OR into it */
+};
+
+/* A compiled attribute or text: a literal (already converted to the wanted type) or an
+ * expression program. */
+typedef enum {
+    POLICY_VALUE_STRING,
+    POLICY_VALUE_BOOL,
+    POLICY_VALUE_INT,
+    POLICY_VALUE_ANY, /* set-variable: the expression's own value; a literal is a string */
+} policy_value_type_t;
+
+typedef struct {
+    bool is_present;                /* false: the attribute was absent and had no default */
+    const expr_program_t *program;  /* NULL: literal */
+    const char *text;               /* literal text, NUL-terminated */
+    size_t len;
+    int64_t number;                 /* literal BOOL (0/1) and INT */
+} policy_value_t;
+
+/* Compiles attribute `name` of `element` (after named-value substitution; the default of
+ * cc->spec when absent). A literal BOOL/INT is converted now (a malformed one is an error);
+ * an expression is compiled with `context` and the expected type. Expressions that read a
+ * body set POLICY_NEEDS_*_BODY. 0, or -EINVAL with *err naming the value's position. */
+int policy_compile_attr(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                        const char *name, policy_value_type_t type, policy_value_t *out,
+                        policy_doc_error_t *err);
+/* Same for the text of `element` (set-method, <value>, set-body). */
+int policy_compile_text(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                        policy_value_type_t type, policy_value_t *out, policy_doc_error_t *err);
+/* Compiles `element` (a child like <set-header> of send-request) with the compile function
+ * of the registered policy `policy`; *data as that policy's compile returns it. */
+int policy_compile_as(policy_compile_ctx_t *cc, const policy_descriptor_t *policy,
+                      const policy_doc_node_t *element, const void **data,
+                      policy_doc_error_t *err);
+
+/* ======================================================================================
+ * Run
+ * ====================================================================================== */
+
+/* Returns of a run function (registry.h `run`) and of a policy_resume_fn. A negative return
+ * is an error: the run function has called policy_exec_raise (if it did not, the executor
+ * raises a generic 500 error for it). */
+#define POLICY_RUN_NEXT 0    /* go on with the next step (or the one policy_exec_jump chose) */
+#define POLICY_RUN_PENDING 1 /* the step called policy_exec_suspend: wait for the host */
+#define POLICY_RUN_END 2     /* exec->response is final: skip everything, call host->done */
+
+struct policy_step {
+    int (*run)(policy_exec_t *exec, const policy_step_t *step);
+    const void *data;                  /* what the policy's compile made */
+    const policy_descriptor_t *policy; /* NULL for executor-internal control steps */
+    uint32_t jump;                     /* control steps: a target index in the section */
+    uint32_t slot;                     /* control steps: index into exec->slots */
+    /* For LastError (§1.5), computed at compile time. */
+    const char *path;      /* "choose[1]/when[2]/set-header[1]" */
+    const char *policy_id; /* the element's id attribute, or NULL */
+    const policy_doc_node_t *node;
+    policy_scope_t scope;
+    policy_section_t section;
+};
+
+/* A new run of `program` for one request, allocated in `arena` (which must outlive it).
+ * The caller then fills exec->info and exec->request (method, url, headers, body) and calls
+ * policy_exec_start. NULL when out of memory. */
+policy_exec_t *policy_exec_new(arena_t *arena, const policy_exec_program_t *program,
+                               const policy_host_t *host, void *host_data);
+/* Runs until the response is decided (host->done called) or a host operation is pending.
+ * Returns 0, or -EINVAL when called twice. */
+int policy_exec_start(policy_exec_t *exec);
+
+/* Host completions (each resumes the run; never call one from inside the host call that
+ * started the operation). `error` is 0 or a POLICY_E_* code. */
+void policy_exec_forward_done(policy_exec_t *exec, int error);
+void policy_exec_send_done(policy_exec_t *exec, int error, policy_response_t *response);
+void policy_exec_timer_done(policy_exec_t *exec);
+/* For hosts services other policies use (cache, counters...): completes the pending
+ * operation with `status` and `result` passed to the step's resume function. */
+void policy_exec_resume(policy_exec_t *exec, int status, void *result);
+
+/* ---- for run functions ---- */
+
+/* Records that the current step waits for the host: `resume` runs when the host completes.
+ * Returns POLICY_RUN_PENDING, for `return policy_exec_suspend(...)` after asking the host. */
+int policy_exec_suspend(policy_exec_t *exec, const policy_step_t *step, policy_resume_fn resume);
+/* The next step to run is `index` in the current section (control steps). */
+void policy_exec_jump(policy_exec_t *exec, uint32_t index);
+/* Raises an error for `step` (§1.5): fills LastError (Source = the step's policy name unless
+ * `source` is given, Scope, Section, Path, PolicyId), sets the status and public message of
+ * the default error response (§4.6: status 0 = 500, "Internal server error"), and returns a
+ * negative code for `return policy_exec_raise(...)`. */
+int policy_exec_raise(policy_exec_t *exec, const policy_step_t *step, const char *source,
+                      int status, const char *reason, const char *public_message,
+                      const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Raises ExpressionValueEvaluationFailure from the exception pending in exec->rt. */
+int policy_exec_raise_expr(policy_exec_t *exec, const policy_step_t *step);
+/* Raises the out-of-memory failure of this request (503, STYLE.md habit 4). */
+int policy_exec_raise_oom(policy_exec_t *exec, const policy_step_t *step);
+
+/* Evaluate a compiled value for this request. Strings are NUL-terminated (arena or the
+ * program). An exception raises ExpressionValueEvaluationFailure and returns negative. */
+int policy_value_string(policy_exec_t *exec, const policy_step_t *step, const policy_value_t *v,
+                        const char **out, size_t *len);
+int policy_value_bool(policy_exec_t *exec, const policy_step_t *step, const policy_value_t *v,
+                      bool *out);
+int policy_value_long(policy_exec_t *exec, const policy_step_t *step, const policy_value_t *v,
+                      int64_t *out);
+int policy_value_eval(policy_exec_t *exec, const policy_step_t *step, const policy_value_t *v,
+                      expr_value_t *out);
+
+/* The message a policy edits in the current section: the request in inbound/backend, the
+ * response in outbound/on-error (§2.3 set-header). */
+bool policy_exec_is_request_phase(const policy_exec_t *exec);
+/* The backend-bound URL as text (§4.4). NULL when out of memory. */
+char *policy_exec_backend_url(policy_exec_t *exec, size_t *len);
+
+#endif
