@@ -1,8 +1,10 @@
-/* exec_policies: the compile and run functions of the message-editing policies the executor
- * itself needs (return-response and send-request carry <set-status>, <set-header>,
- * <set-body> children compiled as those policies): set-header, set-query-parameter,
- * set-status, set-method, rewrite-uri (spec/apim-gateway.md §2.3). Their descriptors live
- * with the other transformation policies in policies_transform.c, which points at these. */
+/* exec_policies: compile and run functions the executor owns for policies whose descriptors
+ * live in other families' files (issue 3 split): the message-editing policies return-response
+ * and send-request reuse for their <set-status>/<set-header> children — set-header,
+ * set-query-parameter, set-status, set-method, rewrite-uri (spec/apim-gateway.md §2.3,
+ * descriptors in policies_transform.c) — and the host-facing ones — send-request,
+ * send-one-way-request, trace, emit-metric (§2.7, descriptors in policies_integration.c).
+ * Those descriptor tables point at these functions. */
 #ifndef MERIDIAN_POLICY_EXEC_POLICIES_H
 #define MERIDIAN_POLICY_EXEC_POLICIES_H
 
@@ -23,5 +25,18 @@ int policy_set_method_run(policy_exec_t *exec, const policy_step_t *step);
 int policy_rewrite_uri_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
                                const void **data, policy_doc_error_t *err);
 int policy_rewrite_uri_run(policy_exec_t *exec, const policy_step_t *step);
+int policy_send_request_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                                const void **data, policy_doc_error_t *err);
+int policy_send_request_run(policy_exec_t *exec, const policy_step_t *step);
+int policy_send_one_way_request_compile(policy_compile_ctx_t *cc,
+                                        const policy_doc_node_t *element, const void **data,
+                                        policy_doc_error_t *err);
+int policy_send_one_way_request_run(policy_exec_t *exec, const policy_step_t *step);
+int policy_trace_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                         const void **data, policy_doc_error_t *err);
+int policy_trace_run(policy_exec_t *exec, const policy_step_t *step);
+int policy_emit_metric_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                               const void **data, policy_doc_error_t *err);
+int policy_emit_metric_run(policy_exec_t *exec, const policy_step_t *step);
 
 #endif

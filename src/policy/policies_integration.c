@@ -1,6 +1,7 @@
 /* Integration and logging policies (spec/apim-gateway.md §2.7): outgoing requests, traces,
  * metrics, and the policies that talk to Azure services (Event Hubs, Service Bus, Dapr,
  * content safety, token metrics), which need an external endpoint. */
+#include "policy/exec_policies.h"
 #include "policy/registry_tables.h"
 
 #include <ctype.h>
@@ -37,6 +38,8 @@ static const policy_descriptor_t send_request = {
                       A_INT("timeout", 0, "60", 0, 2147483L), A_BOOL("ignore-error", 0, "false")),
                 REQUEST_CHILDREN},
     .check = check_request,
+    .compile = policy_send_request_compile,
+    .run = policy_send_request_run,
 };
 
 static const policy_descriptor_t send_one_way_request = {
@@ -48,6 +51,8 @@ static const policy_descriptor_t send_one_way_request = {
                       A_INT("timeout", 0, "60", 0, 2147483L)),
                 REQUEST_CHILDREN},
     .check = check_request,
+    .compile = policy_send_one_way_request_compile,
+    .run = policy_send_one_way_request_run,
 };
 
 static int check_log_to_eventhub(const policy_check_ctx_t *ctx, const policy_doc_node_t *element,
@@ -97,6 +102,8 @@ static const policy_descriptor_t trace = {
                          CHILD("metadata", 0, 0, ATTRS(A_STR("name", R), A_STR("value", R)))),
                 .accepts_text = true},
     .check = check_trace,
+    .compile = policy_trace_compile,
+    .run = policy_trace_run,
 };
 
 #define DIMENSIONS(lo) CHILD("dimension", lo, 10, ATTRS(A_STR("name", R), A_STR("value", 0)))
@@ -109,6 +116,8 @@ static const policy_descriptor_t emit_metric = {
     .element = {ATTRS(A_STR("name", R | LIT), A_STRD("namespace", LIT, "API Management"),
                       A_NUM("value", 0, "1")),
                 CHILDREN(DIMENSIONS(1))},
+    .compile = policy_emit_metric_compile,
+    .run = policy_emit_metric_run,
 };
 
 #define TOKEN_METRIC                                                                               \
