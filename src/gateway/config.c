@@ -8,6 +8,8 @@
  * while serving. */
 #include "gateway/config.h"
 
+#include "gateway/config_internal.h"
+#include "gateway/config_policy.h"
 #include "gateway/json_locate.h"
 #include "gateway/route.h"
 
@@ -20,7 +22,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define CFG_MAX_DEPTH 8
 #define API_PATH_MAX 400 /* snapshot.md: apis[].path is 0–400 characters */
 #define HOSTNAME_MAX 253 /* RFC 1035 §2.3.4, as text without the trailing dot */
 #define TIMEOUT_SECONDS_MAX 86400
@@ -43,26 +44,18 @@ static char *xstrdup(const char *s)
 
 /* ---- compile context: the JSON path being checked, for error positions ---- */
 
-typedef struct {
-    const char *text;
-    size_t len;
-    const char *source;
-    json_locate_step_t path[CFG_MAX_DEPTH];
-    size_t depth;
-    char **err;
-} cfg_ctx_t;
 
-static void push_key(cfg_ctx_t *c, const char *key)
+void cfg_push_key(cfg_ctx_t *c, const char *key)
 {
     c->path[c->depth++] = (json_locate_step_t){key, strlen(key), 0};
 }
 
-static void push_index(cfg_ctx_t *c, size_t index)
+void cfg_push_index(cfg_ctx_t *c, size_t index)
 {
     c->path[c->depth++] = (json_locate_step_t){NULL, 0, index};
 }
 
-static void pop(cfg_ctx_t *c)
+void cfg_pop(cfg_ctx_t *c)
 {
     c->depth--;
 }
@@ -87,16 +80,15 @@ static int vfail(cfg_ctx_t *c, const char *key, const char *fmt, va_list ap)
 {
     char *msg;
     if (vasprintf(&msg, fmt, ap) < 0) abort();
-    if (key) push_key(c, key);
+    if (key) cfg_push_key(c, key);
     report(c, msg);
-    if (key) pop(c);
+    if (key) cfg_pop(c);
     free(msg);
     return -1;
 }
 
 /* Fails at the current path. */
-static int fail(cfg_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(cfg_ctx_t *c, const char *fmt, ...)
+int cfg_fail(cfg_ctx_t *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -106,9 +98,7 @@ static int fail(cfg_ctx_t *c, const char *fmt, ...)
 }
 
 /* Fails at member `key` of the current object. */
-static int fail_key(cfg_ctx_t *c, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail_key(cfg_ctx_t *c, const char *key, const char *fmt, ...)
+int cfg_fail_key(cfg_ctx_t *c, const char *key, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -119,7 +109,7 @@ static int fail_key(cfg_ctx_t *c, const char *key, const char *fmt, ...)
 
 /* ---- typed field access ---- */
 
-static const char *type_name(const json_t *v)
+const char *cfg_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT:
@@ -140,29 +130,29 @@ static const char *type_name(const json_t *v)
 }
 
 /* A member, or NULL when absent or null: optional fields may be written as null. */
-static json_t *member(const json_t *obj, const char *key)
+json_t *cfg_member(const json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
     return json_is_null(v) ? NULL : v;
 }
 
-static int want_string(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
+int cfg_want_string(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
                        bool non_empty, const char **out)
 {
-    json_t *v = member(obj, key);
+    json_t *v = cfg_member(obj, key);
     *out = NULL;
-    if (!v) return required ? fail_key(c, key, "required field is missing") : 0;
-    if (!json_is_string(v)) return fail_key(c, key, "must be a string, not %s", type_name(v));
-    if (non_empty && json_string_length(v) == 0) return fail_key(c, key, "must not be empty");
+    if (!v) return required ? cfg_fail_key(c, key, "required field is missing") : 0;
+    if (!json_is_string(v)) return cfg_fail_key(c, key, "must be a string, not %s", cfg_type_name(v));
+    if (non_empty && json_string_length(v) == 0) return cfg_fail_key(c, key, "must not be empty");
     *out = json_string_value(v);
     return 0;
 }
 
-static int want_bool(cfg_ctx_t *c, const json_t *obj, const char *key, bool *out)
+int cfg_want_bool(cfg_ctx_t *c, const json_t *obj, const char *key, bool *out)
 {
-    json_t *v = member(obj, key);
+    json_t *v = cfg_member(obj, key);
     if (!v) return 0;
-    if (!json_is_boolean(v)) return fail_key(c, key, "must be true or false, not %s", type_name(v));
+    if (!json_is_boolean(v)) return cfg_fail_key(c, key, "must be true or false, not %s", cfg_type_name(v));
     *out = json_is_true(v);
     return 0;
 }
@@ -171,26 +161,26 @@ static int want_bool(cfg_ctx_t *c, const json_t *obj, const char *key, bool *out
 static int want_uint(cfg_ctx_t *c, const json_t *obj, const char *key, bool required, uint64_t min,
                      uint64_t max, uint64_t *out)
 {
-    json_t *v = member(obj, key);
-    if (!v) return required ? fail_key(c, key, "required field is missing") : 0;
-    if (!json_is_integer(v)) return fail_key(c, key, "must be an integer, not %s", type_name(v));
+    json_t *v = cfg_member(obj, key);
+    if (!v) return required ? cfg_fail_key(c, key, "required field is missing") : 0;
+    if (!json_is_integer(v)) return cfg_fail_key(c, key, "must be an integer, not %s", cfg_type_name(v));
     json_int_t n = json_integer_value(v);
     if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
-        return fail_key(c, key, "must be between %llu and %llu", (unsigned long long)min,
+        return cfg_fail_key(c, key, "must be between %llu and %llu", (unsigned long long)min,
                         (unsigned long long)max);
     *out = (uint64_t)n;
     return 0;
 }
 
-static int want_container(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
+int cfg_want_container(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
                           json_type type, json_t **out)
 {
-    json_t *v = member(obj, key);
+    json_t *v = cfg_member(obj, key);
     *out = NULL;
-    if (!v) return required ? fail_key(c, key, "required field is missing") : 0;
+    if (!v) return required ? cfg_fail_key(c, key, "required field is missing") : 0;
     if (json_typeof(v) != type)
-        return fail_key(c, key, "must be %s, not %s", type == JSON_ARRAY ? "an array" : "an object",
-                        type_name(v));
+        return cfg_fail_key(c, key, "must be %s, not %s", type == JSON_ARRAY ? "an array" : "an object",
+                        cfg_type_name(v));
     *out = v;
     return 0;
 }
@@ -377,9 +367,9 @@ static int compile_settings(cfg_ctx_t *c, const json_t *root, gw_settings_t *s)
         .upstream_max_idle = 256,
     };
     json_t *obj;
-    if (want_container(c, root, "settings", false, JSON_OBJECT, &obj) < 0) return -1;
+    if (cfg_want_container(c, root, "settings", false, JSON_OBJECT, &obj) < 0) return -1;
     if (!obj) return 0;
-    push_key(c, "settings");
+    cfg_push_key(c, "settings");
     for (size_t i = 0; i < sizeof settings_table / sizeof settings_table[0]; i++) {
         const setting_desc_t *d = &settings_table[i];
         char *field = (char *)s + d->offset;
@@ -399,15 +389,15 @@ static int compile_settings(cfg_ctx_t *c, const json_t *root, gw_settings_t *s)
             memcpy(field, &v32, sizeof v32);
         }
     }
-    pop(c);
+    cfg_pop(c);
     return 0;
 }
 
 static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
     json_t *regions;
-    if (want_container(c, root, "regions", true, JSON_ARRAY, &regions) < 0) return -1;
-    push_key(c, "regions");
+    if (cfg_want_container(c, root, "regions", true, JSON_ARRAY, &regions) < 0) return -1;
+    cfg_push_key(c, "regions");
     json_t *seen = json_object();
     if (!seen) abort();
     size_t i, primary_at = SIZE_MAX;
@@ -415,37 +405,37 @@ static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *c
     int rc = -1;
     json_array_foreach(regions, i, r)
     {
-        push_index(c, i);
+        cfg_push_index(c, i);
         const char *name;
         bool is_primary = false;
         size_t first;
         if (!json_is_object(r)) {
-            fail(c, "a region must be an object, not %s", type_name(r));
+            cfg_fail(c, "a region must be an object, not %s", cfg_type_name(r));
             goto done;
         }
-        if (want_string(c, r, "name", true, true, &name) < 0 ||
-            want_bool(c, r, "primary", &is_primary) < 0)
+        if (cfg_want_string(c, r, "name", true, true, &name) < 0 ||
+            cfg_want_bool(c, r, "primary", &is_primary) < 0)
             goto done;
         if (!set_add(seen, name, i, &first)) {
-            fail_key(c, "name", "region \"%s\" is listed twice (also regions[%zu])", name, first);
+            cfg_fail_key(c, "name", "region \"%s\" is listed twice (also regions[%zu])", name, first);
             goto done;
         }
         if (is_primary && primary_at != SIZE_MAX) {
-            fail_key(c, "primary", "only one region is primary (regions[%zu] is too)", primary_at);
+            cfg_fail_key(c, "primary", "only one region is primary (regions[%zu] is too)", primary_at);
             goto done;
         }
         if (is_primary) primary_at = i;
         if (cfg->region && strcmp(cfg->region, name) == 0) cfg->region_known = true;
-        pop(c);
+        cfg_pop(c);
     }
     if (primary_at == SIZE_MAX) {
-        fail(c, "one region must have \"primary\": true");
+        cfg_fail(c, "one region must have \"primary\": true");
         goto done;
     }
     rc = 0;
 done:
     json_decref(seen);
-    if (rc == 0) pop(c);
+    if (rc == 0) cfg_pop(c);
     return rc;
 }
 
@@ -453,27 +443,27 @@ done:
 static int compile_backends(cfg_ctx_t *c, const json_t *root, json_t *index)
 {
     json_t *backends;
-    if (want_container(c, root, "backends", false, JSON_ARRAY, &backends) < 0) return -1;
+    if (cfg_want_container(c, root, "backends", false, JSON_ARRAY, &backends) < 0) return -1;
     if (!backends) return 0;
-    push_key(c, "backends");
+    cfg_push_key(c, "backends");
     size_t i, first;
     json_t *b;
     json_array_foreach(backends, i, b)
     {
-        push_index(c, i);
+        cfg_push_index(c, i);
         const char *id, *url, *why = NULL;
-        if (!json_is_object(b)) return fail(c, "a backend must be an object, not %s", type_name(b));
-        if (want_string(c, b, "id", true, true, &id) < 0) return -1;
-        if (want_string(c, b, "url", true, true, &url) < 0) return -1;
+        if (!json_is_object(b)) return cfg_fail(c, "a backend must be an object, not %s", cfg_type_name(b));
+        if (cfg_want_string(c, b, "id", true, true, &id) < 0) return -1;
+        if (cfg_want_string(c, b, "url", true, true, &url) < 0) return -1;
         if (!set_add(index, id, i, &first))
-            return fail_key(c, "id", "backend id \"%s\" is used twice (also backends[%zu])", id,
+            return cfg_fail_key(c, "id", "backend id \"%s\" is used twice (also backends[%zu])", id,
                             first);
         gw_backend_url_t parsed;
-        if (gateway_backend_url_parse(url, &parsed, &why) < 0) return fail_key(c, "url", "%s", why);
+        if (gateway_backend_url_parse(url, &parsed, &why) < 0) return cfg_fail_key(c, "url", "%s", why);
         gateway_backend_url_free(&parsed);
-        pop(c);
+        cfg_pop(c);
     }
-    pop(c);
+    cfg_pop(c);
     return 0;
 }
 
@@ -482,21 +472,21 @@ static int compile_backends(cfg_ctx_t *c, const json_t *root, json_t *index)
 static int compile_api_path(cfg_ctx_t *c, const json_t *api, char **out)
 {
     const char *raw;
-    if (want_string(c, api, "path", true, false, &raw) < 0) return -1;
+    if (cfg_want_string(c, api, "path", true, false, &raw) < 0) return -1;
     size_t n = strlen(raw);
-    if (n > API_PATH_MAX) return fail_key(c, "path", "longer than %d characters", API_PATH_MAX);
+    if (n > API_PATH_MAX) return cfg_fail_key(c, "path", "longer than %d characters", API_PATH_MAX);
     while (n && raw[0] == '/')
         raw++, n--;
     while (n && raw[n - 1] == '/')
         n--;
     if (!is_valid_path(raw, n))
-        return fail_key(c, "path", "character not allowed in a URL path (percent-encode it)");
+        return cfg_fail_key(c, "path", "character not allowed in a URL path (percent-encode it)");
     for (size_t i = 0; i < n;) {
         size_t len = strcspn(raw + i, "/");
         if (len > n - i) len = n - i;
-        if (len == 0) return fail_key(c, "path", "empty segment (\"//\")");
+        if (len == 0) return cfg_fail_key(c, "path", "empty segment (\"//\")");
         if ((len == 1 && raw[i] == '.') || (len == 2 && raw[i] == '.' && raw[i + 1] == '.'))
-            return fail_key(c, "path", "\".\" and \"..\" segments are not allowed");
+            return cfg_fail_key(c, "path", "\".\" and \"..\" segments are not allowed");
         i += len + 1;
     }
     *out = strndup(raw, n);
@@ -507,16 +497,16 @@ static int compile_api_path(cfg_ctx_t *c, const json_t *api, char **out)
 static int compile_hostnames(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api)
 {
     json_t *arr;
-    if (want_container(c, api_json, "hostnames", false, JSON_ARRAY, &arr) < 0) return -1;
+    if (cfg_want_container(c, api_json, "hostnames", false, JSON_ARRAY, &arr) < 0) return -1;
     if (!arr) return 0;
-    push_key(c, "hostnames");
+    cfg_push_key(c, "hostnames");
     api->hostnames = xcalloc(json_array_size(arr), sizeof *api->hostnames);
     size_t i;
     json_t *h;
     json_array_foreach(arr, i, h)
     {
-        push_index(c, i);
-        if (!json_is_string(h)) return fail(c, "must be a string, not %s", type_name(h));
+        cfg_push_index(c, i);
+        if (!json_is_string(h)) return cfg_fail(c, "must be a string, not %s", cfg_type_name(h));
         const char *s = json_string_value(h);
         size_t n = strlen(s);
         if (n && s[n - 1] == '.') n--; /* absolute FQDN: "a.b." is "a.b" */
@@ -524,8 +514,8 @@ static int compile_hostnames(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api
                   (is_reg_name(s, n) ||
                    (n > 2 && s[0] == '[' && s[n - 1] == ']' && is_ipv6_literal(s + 1, n - 2)));
         if (!ok && memchr(s, ':', n) && s[0] != '[')
-            return fail(c, "a host name carries no port (the port is ignored when matching)");
-        if (!ok) return fail(c, "not a valid host name");
+            return cfg_fail(c, "a host name carries no port (the port is ignored when matching)");
+        if (!ok) return cfg_fail(c, "not a valid host name");
         char *lower = strndup(s, n);
         if (!lower) abort();
         for (char *q = lower; *q; q++)
@@ -533,13 +523,13 @@ static int compile_hostnames(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api
         for (size_t k = 0; k < api->hostname_count; k++) {
             if (strcmp(api->hostnames[k], lower) == 0) {
                 free(lower);
-                return fail(c, "host name listed twice (also hostnames[%zu])", k);
+                return cfg_fail(c, "host name listed twice (also hostnames[%zu])", k);
             }
         }
         api->hostnames[api->hostname_count++] = lower;
-        pop(c);
+        cfg_pop(c);
     }
-    pop(c);
+    cfg_pop(c);
     return 0;
 }
 
@@ -547,24 +537,24 @@ static int compile_protocols(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api
 {
     json_t *arr;
     api->protocol_http = true; /* default ["http", "https"] */
-    if (want_container(c, api_json, "protocols", false, JSON_ARRAY, &arr) < 0) return -1;
+    if (cfg_want_container(c, api_json, "protocols", false, JSON_ARRAY, &arr) < 0) return -1;
     if (!arr) return 0;
     if (json_array_size(arr) == 0)
-        return fail_key(c, "protocols", "must list at least one of http, https, ws, wss");
-    push_key(c, "protocols");
+        return cfg_fail_key(c, "protocols", "must list at least one of http, https, ws, wss");
+    cfg_push_key(c, "protocols");
     api->protocol_http = false;
     size_t i;
     json_t *p;
     json_array_foreach(arr, i, p)
     {
-        push_index(c, i);
+        cfg_push_index(c, i);
         const char *s = json_string_value(p);
         if (!s || (strcmp(s, "http") && strcmp(s, "https") && strcmp(s, "ws") && strcmp(s, "wss")))
-            return fail(c, "must be one of \"http\", \"https\", \"ws\", \"wss\"");
+            return cfg_fail(c, "must be one of \"http\", \"https\", \"ws\", \"wss\"");
         if (strcmp(s, "http") == 0) api->protocol_http = true;
-        pop(c);
+        cfg_pop(c);
     }
-    pop(c);
+    cfg_pop(c);
     return 0;
 }
 
@@ -595,11 +585,11 @@ static http_method_t method_id_of(const char *m)
 static int compile_method(cfg_ctx_t *c, const json_t *op_json, gw_operation_t *op)
 {
     const char *m;
-    if (want_string(c, op_json, "method", true, true, &m) < 0) return -1;
+    if (cfg_want_string(c, op_json, "method", true, true, &m) < 0) return -1;
     if (strcmp(m, "*") != 0) {
         bool has_lower = false;
         for (const char *p = m; *p; p++) {
-            if (!is_tchar(*p)) return fail_key(c, "method", "not an HTTP method token");
+            if (!is_tchar(*p)) return cfg_fail_key(c, "method", "not an HTTP method token");
             if (*p >= 'a' && *p <= 'z') has_lower = true;
         }
         /* RFC 9110 §9.1: methods are case-sensitive, so "get" would never match a GET. */
@@ -608,7 +598,7 @@ static int compile_method(cfg_ctx_t *c, const json_t *op_json, gw_operation_t *o
             snprintf(upper, sizeof upper, "%s", m);
             for (char *p = upper; *p; p++)
                 if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 32);
-            return fail_key(c, "method", "methods are case-sensitive: write \"%s\"", upper);
+            return cfg_fail_key(c, "method", "methods are case-sensitive: write \"%s\"", upper);
         }
     }
     op->method = xstrdup(m);
@@ -624,17 +614,17 @@ static int compile_operation(cfg_ctx_t *c, const json_t *op_json, gw_api_t *api,
     op->api = api;
     api->operation_count++; /* counted now, so a failure frees what is set */
     if (!json_is_object(op_json))
-        return fail(c, "an operation must be an object, not %s", type_name(op_json));
-    if (want_string(c, op_json, "id", true, true, &id) < 0) return -1;
+        return cfg_fail(c, "an operation must be an object, not %s", cfg_type_name(op_json));
+    if (cfg_want_string(c, op_json, "id", true, true, &id) < 0) return -1;
     if (!set_add(ids, id, j, &first))
-        return fail_key(c, "id", "operation id \"%s\" is used twice (also operations[%zu])", id,
+        return cfg_fail_key(c, "id", "operation id \"%s\" is used twice (also operations[%zu])", id,
                         first);
     op->id = xstrdup(id);
-    if (want_string(c, op_json, "displayName", false, false, &display) < 0) return -1;
+    if (cfg_want_string(c, op_json, "displayName", false, false, &display) < 0) return -1;
     op->display_name = xstrdup(display ? display : id);
     if (compile_method(c, op_json, op) < 0) return -1;
     /* The template itself is checked by route_table_build; its errors are located too. */
-    if (want_string(c, op_json, "urlTemplate", true, true, &tpl) < 0) return -1;
+    if (cfg_want_string(c, op_json, "urlTemplate", true, true, &tpl) < 0) return -1;
     op->url_template = xstrdup(tpl);
     uint64_t seconds = 300; /* spec §7 #1 */
     if (want_uint(c, op_json, "timeoutSeconds", false, 1, TIMEOUT_SECONDS_MAX, &seconds) < 0)
@@ -647,14 +637,14 @@ static int compile_backend_ref(cfg_ctx_t *c, const json_t *api_json, gw_api_t *a
                                const json_t *root, const json_t *backend_index)
 {
     const char *service_url, *backend_id, *why = NULL;
-    if (want_string(c, api_json, "serviceUrl", false, true, &service_url) < 0) return -1;
-    if (want_string(c, api_json, "backendId", false, true, &backend_id) < 0) return -1;
+    if (cfg_want_string(c, api_json, "serviceUrl", false, true, &service_url) < 0) return -1;
+    if (cfg_want_string(c, api_json, "backendId", false, true, &backend_id) < 0) return -1;
     /* snapshot.md: backendId wins over serviceUrl, but a bad serviceUrl is still an error. */
     if (service_url && gateway_backend_url_parse(service_url, &api->backend, &why) < 0)
-        return fail_key(c, "serviceUrl", "%s", why);
+        return cfg_fail_key(c, "serviceUrl", "%s", why);
     if (backend_id) {
         json_t *at = json_object_get(backend_index, backend_id);
-        if (!at) return fail_key(c, "backendId", "no backends[] entry has id \"%s\"", backend_id);
+        if (!at) return cfg_fail_key(c, "backendId", "no backends[] entry has id \"%s\"", backend_id);
         json_t *b =
             json_array_get(json_object_get(root, "backends"), (size_t)json_integer_value(at));
         gateway_backend_url_free(&api->backend);
@@ -663,7 +653,7 @@ static int compile_backend_ref(cfg_ctx_t *c, const json_t *api_json, gw_api_t *a
             abort(); /* checked by compile_backends */
     }
     if (!service_url && !backend_id)
-        return fail_key(c, "serviceUrl", "an API needs \"serviceUrl\" or \"backendId\"");
+        return cfg_fail_key(c, "serviceUrl", "an API needs \"serviceUrl\" or \"backendId\"");
     return 0;
 }
 
@@ -675,53 +665,53 @@ static int compile_api(cfg_ctx_t *c, const json_t *api_json, gateway_config_t *c
     const char *id, *display;
     cfg->api_count++; /* counted now, so a failure frees what is set */
     if (!json_is_object(api_json))
-        return fail(c, "an API must be an object, not %s", type_name(api_json));
-    if (want_string(c, api_json, "id", true, true, &id) < 0) return -1;
+        return cfg_fail(c, "an API must be an object, not %s", cfg_type_name(api_json));
+    if (cfg_want_string(c, api_json, "id", true, true, &id) < 0) return -1;
     if (!set_add(api_ids, id, i, &first))
-        return fail_key(c, "id", "API id \"%s\" is used twice (also apis[%zu])", id, first);
+        return cfg_fail_key(c, "id", "API id \"%s\" is used twice (also apis[%zu])", id, first);
     api->id = xstrdup(id);
-    if (want_string(c, api_json, "displayName", false, false, &display) < 0) return -1;
+    if (cfg_want_string(c, api_json, "displayName", false, false, &display) < 0) return -1;
     api->display_name = xstrdup(display ? display : id);
     if (compile_api_path(c, api_json, &api->path) < 0) return -1;
     if (compile_hostnames(c, api_json, api) < 0) return -1;
     if (compile_backend_ref(c, api_json, api, root, backend_index) < 0) return -1;
     if (compile_protocols(c, api_json, api) < 0) return -1;
     api->subscription_required = true;
-    if (want_bool(c, api_json, "subscriptionRequired", &api->subscription_required) < 0) return -1;
+    if (cfg_want_bool(c, api_json, "subscriptionRequired", &api->subscription_required) < 0) return -1;
 
     /* Checked now, used from the subscriptions issue on (spec §4.3). */
     json_t *names;
     const char *unused;
-    if (want_container(c, api_json, "subscriptionKeyParameterNames", false, JSON_OBJECT, &names) <
+    if (cfg_want_container(c, api_json, "subscriptionKeyParameterNames", false, JSON_OBJECT, &names) <
         0)
         return -1;
     if (names) {
-        push_key(c, "subscriptionKeyParameterNames");
-        if (want_string(c, names, "header", false, true, &unused) < 0 ||
-            want_string(c, names, "query", false, true, &unused) < 0)
+        cfg_push_key(c, "subscriptionKeyParameterNames");
+        if (cfg_want_string(c, names, "header", false, true, &unused) < 0 ||
+            cfg_want_string(c, names, "query", false, true, &unused) < 0)
             return -1;
-        pop(c);
+        cfg_pop(c);
     }
 
     json_t *ops;
-    if (want_container(c, api_json, "operations", true, JSON_ARRAY, &ops) < 0) return -1;
+    if (cfg_want_container(c, api_json, "operations", true, JSON_ARRAY, &ops) < 0) return -1;
     api->operations = xcalloc(json_array_size(ops), sizeof *api->operations);
     json_t *op_ids = json_object();
     if (!op_ids) abort();
-    push_key(c, "operations");
+    cfg_push_key(c, "operations");
     size_t j;
     json_t *op;
     int rc = 0;
     json_array_foreach(ops, j, op)
     {
-        push_index(c, j);
+        cfg_push_index(c, j);
         rc = compile_operation(c, op, api, op_ids);
         if (rc < 0) break;
-        pop(c);
+        cfg_pop(c);
     }
     json_decref(op_ids);
     if (rc < 0) return -1;
-    pop(c);
+    cfg_pop(c);
     return 0;
 }
 
@@ -731,18 +721,18 @@ static int compile_apis(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
     if (!backend_index || !api_ids) abort();
     int rc = -1;
     if (compile_backends(c, root, backend_index) < 0) goto done;
-    if (want_container(c, root, "apis", true, JSON_ARRAY, &apis) < 0) goto done;
+    if (cfg_want_container(c, root, "apis", true, JSON_ARRAY, &apis) < 0) goto done;
     cfg->apis = xcalloc(json_array_size(apis), sizeof *cfg->apis);
-    push_key(c, "apis");
+    cfg_push_key(c, "apis");
     size_t i;
     json_t *api;
     json_array_foreach(apis, i, api)
     {
-        push_index(c, i);
+        cfg_push_index(c, i);
         if (compile_api(c, api, cfg, root, backend_index, api_ids) < 0) goto done;
-        pop(c);
+        cfg_pop(c);
     }
-    pop(c);
+    cfg_pop(c);
     rc = 0;
 done:
     json_decref(backend_index);
@@ -750,50 +740,26 @@ done:
     return rc;
 }
 
-/* Policy documents are compiled by src/policy but not yet executed by the unit. Serving
- * a snapshot while silently skipping its policies (a validate-jwt or ip-filter, say) would
- * open what the publisher closed, so a snapshot that carries any is refused, naming the
- * first one, until the executor lands. */
-static int refuse_unenforced_policies(cfg_ctx_t *c, const json_t *root)
-{
-    json_t *policies;
-    if (want_container(c, root, "policies", false, JSON_OBJECT, &policies) < 0) return -1;
-    if (!policies) return 0;
-    push_key(c, "policies");
-    const char *key;
-    json_t *value;
-    json_object_foreach(policies, key, value)
-    {
-        bool present = json_is_string(value) || (json_is_object(value) && json_object_size(value)) ||
-                       (json_is_array(value) && json_array_size(value));
-        if (present)
-            return fail_key(c, key, "policy documents are not executed by this gateway version; "
-                                    "refusing the snapshot rather than serving without them");
-    }
-    pop(c);
-    return 0;
-}
-
 static int compile_root(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
-    if (!json_is_object(root)) return fail(c, "the snapshot must be a JSON object");
+    if (!json_is_object(root)) return cfg_fail(c, "the snapshot must be a JSON object");
     uint64_t revision = 0;
     if (want_uint(c, root, "revision", true, 0, INT64_MAX, &revision) < 0) return -1;
     cfg->revision = revision;
 
     json_t *service;
     const char *name, *domain;
-    if (want_container(c, root, "service", true, JSON_OBJECT, &service) < 0) return -1;
-    push_key(c, "service");
-    if (want_string(c, service, "name", true, true, &name) < 0) return -1;
-    if (want_string(c, service, "domain", false, false, &domain) < 0) return -1;
-    pop(c);
+    if (cfg_want_container(c, root, "service", true, JSON_OBJECT, &service) < 0) return -1;
+    cfg_push_key(c, "service");
+    if (cfg_want_string(c, service, "name", true, true, &name) < 0) return -1;
+    if (cfg_want_string(c, service, "domain", false, false, &domain) < 0) return -1;
+    cfg_pop(c);
     cfg->service_name = xstrdup(name);
 
     if (compile_regions(c, root, cfg) < 0) return -1;
     if (compile_settings(c, root, &cfg->settings) < 0) return -1;
-    if (refuse_unenforced_policies(c, root) < 0) return -1;
-    return compile_apis(c, root, cfg);
+    if (compile_apis(c, root, cfg) < 0) return -1;
+    return gateway_policies_compile(c, root, cfg);
 }
 
 /* route_table_build names the place as "apis[i]...: message"; turn that into
@@ -816,6 +782,7 @@ static void report_route_error(cfg_ctx_t *c, const char *rerr)
 static void config_free(gateway_config_t *cfg)
 {
     route_table_free(cfg->routes);
+    gateway_policies_free(cfg->policies);
     for (size_t i = 0; i < cfg->api_count; i++) {
         gw_api_t *a = &cfg->apis[i];
         for (size_t j = 0; j < a->operation_count; j++) {

@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 typedef struct route_table route_table_t;
+typedef struct gw_policies gw_policies_t;
+struct policy_exec_program;
 
 /* An http:// origin, parsed once. */
 typedef struct {
@@ -41,6 +43,10 @@ typedef struct {
     char *url_template;     /* e.g. "/items/{id}", or a last segment "*" (wildcard) */
     uint32_t timeout_ms;    /* response timeout; default 300 s (spec §7 #1) */
     const gw_api_t *api;    /* owning API */
+    /* The composed policy program (global → API → operation, spec §1.3), or NULL when no
+     * document applies: the request is then proxied without the executor. */
+    const struct policy_exec_program *policy;
+    unsigned policy_flags;  /* POLICY_NEEDS_* (policy/exec.h) */
 } gw_operation_t;
 
 struct gw_api {
@@ -75,6 +81,7 @@ typedef struct gateway_config {
     gw_api_t *apis;
     size_t api_count;
     route_table_t *routes;
+    gw_policies_t *policies; /* documents and programs (config_policy.c) */
     void *doc;               /* the parsed snapshot (json_t *), kept for later stages */
 } gateway_config_t;
 

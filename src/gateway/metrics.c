@@ -14,7 +14,16 @@ typedef struct {
     uint64_t count;
 } request_counter_t;
 
+typedef struct {
+    char *labels; /* rendered, escaped: metric="x",namespace="y",dim="v" */
+    double sum;
+    uint64_t count;
+} custom_series_t;
+
 struct gateway_metrics {
+    custom_series_t *custom;
+    size_t custom_count;
+    uint64_t custom_dropped;
     char *region;
     int unit_index;
     request_counter_t *counters; /* open addressing */
@@ -48,6 +57,8 @@ void gateway_metrics_free(gateway_metrics_t *m)
 {
     if (!m) return;
     for (size_t i = 0; i < m->counter_cap && m->counters; i++) free(m->counters[i].api);
+    for (size_t i = 0; i < m->custom_count; i++) free(m->custom[i].labels);
+    free(m->custom);
     free(m->counters);
     free(m->region);
     free(m);
@@ -131,6 +142,58 @@ static int label_value(buf_t *out, const char *v)
     return 0;
 }
 
+void gateway_metrics_custom(gateway_metrics_t *m, const char *ns, const char *name, double value,
+                            const char *const *dims, size_t dim_count)
+{
+    buf_t labels;
+    buf_init(&labels);
+    int rc = buf_append_cstr(&labels, "metric=\"");
+    rc |= label_value(&labels, name ? name : "");
+    rc |= buf_append_cstr(&labels, "\",namespace=\"");
+    rc |= label_value(&labels, ns ? ns : "API Management");
+    rc |= buf_append_cstr(&labels, "\"");
+    for (size_t i = 0; i < dim_count; i++) {
+        /* Prometheus label names are [a-zA-Z_][a-zA-Z0-9_]*: other characters become '_'. */
+        rc |= buf_append_cstr(&labels, ",dim_");
+        for (const char *p = dims[2 * i]; *p; p++) {
+            char ch = *p;
+            bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+            rc |= buf_append(&labels, ok ? &ch : "_", 1);
+        }
+        rc |= buf_append_cstr(&labels, "=\"");
+        rc |= label_value(&labels, dims[2 * i + 1] ? dims[2 * i + 1] : "");
+        rc |= buf_append_cstr(&labels, "\"");
+    }
+    rc |= buf_append(&labels, "", 1);
+    if (rc < 0) {
+        buf_free(&labels);
+        return;
+    }
+    for (size_t i = 0; i < m->custom_count; i++)
+        if (strcmp(m->custom[i].labels, labels.data) == 0) {
+            m->custom[i].sum += value;
+            m->custom[i].count++;
+            buf_free(&labels);
+            return;
+        }
+    if (m->custom_count >= GATEWAY_METRICS_MAX_CUSTOM) {
+        m->custom_dropped++;
+        buf_free(&labels);
+        return;
+    }
+    custom_series_t *grown = realloc(m->custom, (m->custom_count + 1) * sizeof *grown);
+    char *copy = strdup(labels.data);
+    buf_free(&labels);
+    if (!grown || !copy) {
+        if (grown) m->custom = grown;
+        free(copy);
+        m->custom_dropped++;
+        return;
+    }
+    m->custom = grown;
+    m->custom[m->custom_count++] = (custom_series_t){copy, value, 1};
+}
+
 typedef struct {
     buf_t *out;
     int rc;
@@ -179,6 +242,16 @@ int gateway_metrics_render(const gateway_metrics_t *m, const gateway_metrics_liv
     rc |= buf_printf(out, "meridian_request_duration_seconds_count %llu\n",
                      (unsigned long long)m->latency_count);
 
+    rc |= buf_append_cstr(out, "# HELP meridian_policy_metric Values emitted by emit-metric policies.\n"
+                               "# TYPE meridian_policy_metric summary\n");
+    for (size_t i = 0; i < m->custom_count; i++)
+        rc |= buf_printf(out, "meridian_policy_metric_sum{%s} %.17g\nmeridian_policy_metric_count{%s} %llu\n",
+                         m->custom[i].labels, m->custom[i].sum, m->custom[i].labels,
+                         (unsigned long long)m->custom[i].count);
+    rc |= buf_printf(out, "# HELP meridian_policy_metric_dropped_total emit-metric values dropped: too many series.\n"
+                          "# TYPE meridian_policy_metric_dropped_total counter\n"
+                          "meridian_policy_metric_dropped_total %llu\n",
+                     (unsigned long long)m->custom_dropped);
     rc |= buf_append_cstr(out, "# HELP meridian_upstream_connections Backend connections by origin and state.\n"
                                "# TYPE meridian_upstream_connections gauge\n");
     if (live->pool) {

@@ -20,6 +20,15 @@ void gateway_metrics_request(gateway_metrics_t *m, const char *api, int status, 
 void gateway_metrics_set_config(gateway_metrics_t *m, bool loaded, uint64_t revision);
 void gateway_metrics_reload(gateway_metrics_t *m, bool ok);
 
+/* emit-metric (spec §2.7): adds `value` to the series meridian_policy_metric with the
+ * labels metric=`name`, namespace=`ns` and the dimension pairs dims[0..2*dim_count) (name,
+ * value, name, value...). Exported as _sum and _count. Series beyond
+ * GATEWAY_METRICS_MAX_CUSTOM are dropped and counted (meridian_policy_metric_dropped_total),
+ * so a dimension with unbounded values cannot grow the unit without limit. */
+#define GATEWAY_METRICS_MAX_CUSTOM 1000
+void gateway_metrics_custom(gateway_metrics_t *m, const char *ns, const char *name, double value,
+                            const char *const *dims, size_t dim_count);
+
 typedef struct {
     size_t connections_active;
     size_t exchanges_active;

@@ -1,5 +1,6 @@
 /* The request pipeline: see proxy.h. */
 #include "gateway/proxy.h"
+#include "gateway/proxy_internal.h"
 
 #include "base/buf.h"
 #include "base/clock.h"
@@ -8,28 +9,9 @@
 
 #include <string.h>
 
-#define MAX_CONNECTION_TOKENS 16
-
-typedef struct {
-    gateway_t *gw;
-    http_exchange_t *ex;
-    gateway_config_t *config;
-    const gw_api_t *api;
-    const gw_operation_t *op;
-    upstream_request_t *up;
-    uint64_t backend_start_ns;
-    double backend_ms;
-    const char *error;
-} proxy_ctx_t;
-
-typedef struct {
-    slice_t tokens[MAX_CONNECTION_TOKENS];
-    size_t count;
-} connection_tokens_t;
-
 /* Collects the field names listed in Connection (RFC 9110 §7.6.1): they are hop-by-hop
  * for this message and must not be forwarded. */
-static void collect_connection_tokens(const http_header_t *h, size_t n, connection_tokens_t *out)
+void proxy_collect_connection_tokens(const http_header_t *h, size_t n, connection_tokens_t *out)
 {
     out->count = 0;
     for (size_t i = 0; i < n; i++) {
@@ -46,7 +28,7 @@ static void collect_connection_tokens(const http_header_t *h, size_t n, connecti
 }
 
 /* RFC 9110 §7.6.1 hop-by-hop fields, plus the framing fields the proxy rewrites. */
-static bool is_hop_by_hop(slice_t name, const connection_tokens_t *listed)
+bool proxy_is_hop_by_hop(slice_t name, const connection_tokens_t *listed)
 {
     switch (name.len) {
     case 2:
@@ -90,7 +72,7 @@ static int build_upstream_head(buf_t *b, const http_request_t *req, const route_
 {
     const gw_backend_url_t *be = &m->api->backend;
     connection_tokens_t listed;
-    collect_connection_tokens(req->headers, req->header_count, &listed);
+    proxy_collect_connection_tokens(req->headers, req->header_count, &listed);
 
     b->len = 0;
     buf_append(b, req->method.ptr, req->method.len);
@@ -109,7 +91,7 @@ static int build_upstream_head(buf_t *b, const http_request_t *req, const route_
     bool xff_seen = false;
     for (size_t i = 0; i < req->header_count; i++) {
         const http_header_t *h = &req->headers[i];
-        if (is_hop_by_hop(h->name, &listed)) continue;
+        if (proxy_is_hop_by_hop(h->name, &listed)) continue;
         switch (h->name.len) {
         case 4:
             if (slice_eq_nocase_cstr(h->name, "host")) continue;
@@ -167,11 +149,11 @@ static void up_on_head(upstream_request_t *r, const http_response_t *resp, void 
     proxy_ctx_t *ctx = ud;
     ctx->backend_ms = (double)(clock_mono_ns() - ctx->backend_start_ns) / 1e6;
     connection_tokens_t listed;
-    collect_connection_tokens(resp->headers, resp->header_count, &listed);
+    proxy_collect_connection_tokens(resp->headers, resp->header_count, &listed);
     http_header_t headers[HTTP_MAX_HEADERS];
     size_t n = 0;
     for (size_t i = 0; i < resp->header_count; i++)
-        if (!is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
+        if (!proxy_is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
     http_response_head_t head = {
         .status = resp->status,
         .reason = NULL,
@@ -279,6 +261,10 @@ static void on_request(http_exchange_t *ex, void *ud)
     }
     ctx->api = m.api;
     ctx->op = m.operation;
+    if (m.operation->policy) {
+        proxy_policy_start(ctx, &m);
+        return;
+    }
 
     static buf_t head; /* one unit = one thread: reused for every request's head */
     if (build_upstream_head(&head, req, &m, http_exchange_peer_ip(ex)) < 0) {
@@ -313,6 +299,10 @@ static void on_body(http_exchange_t *ex, const char *data, size_t len, void *ud)
 {
     (void)ud;
     proxy_ctx_t *ctx = http_exchange_userdata(ex);
+    if (ctx && ctx->is_policy) {
+        proxy_policy_on_body(ctx, data, len);
+        return;
+    }
     if (!ctx || !ctx->up) return; /* answered already: the body is dropped */
     if (upstream_request_send_body(ctx->up, data, len) < 0) return;
     if (upstream_request_over_high_water(ctx->up)) http_exchange_pause_body(ex);
@@ -322,6 +312,10 @@ static void on_body_end(http_exchange_t *ex, void *ud)
 {
     (void)ud;
     proxy_ctx_t *ctx = http_exchange_userdata(ex);
+    if (ctx && ctx->is_policy) {
+        proxy_policy_on_body_end(ctx);
+        return;
+    }
     if (ctx && ctx->up) upstream_request_end_body(ctx->up);
 }
 
@@ -329,6 +323,10 @@ static void on_drain(http_exchange_t *ex, void *ud)
 {
     (void)ud;
     proxy_ctx_t *ctx = http_exchange_userdata(ex);
+    if (ctx && ctx->is_policy) {
+        proxy_policy_on_drain(ctx);
+        return;
+    }
     if (ctx && ctx->up) upstream_request_resume_response(ctx->up);
 }
 
@@ -339,6 +337,7 @@ static void on_complete(http_exchange_t *ex, bool ok, void *ud)
     const http_request_t *req = http_exchange_request(ex);
     double total_ms = (double)(clock_mono_ns() - http_exchange_start_ns(ex)) / 1e6;
     int status = http_exchange_status(ex);
+    if (ctx && ctx->is_policy) proxy_policy_complete(ctx);
     if (ctx && ctx->up) {
         upstream_request_cancel(ctx->up); /* the client went away (ClientConnectionFailure) */
         ctx->up = NULL;

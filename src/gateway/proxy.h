@@ -19,6 +19,7 @@
 #define GATEWAY_INTERNAL_STATUS_PATH "/internal-status-0123456789abcdef"
 
 typedef struct {
+    uv_loop_t *loop;
     const char *region;
     int unit_index;
     gateway_config_t *config;      /* current; NULL until one loads */

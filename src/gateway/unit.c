@@ -216,6 +216,7 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
     u->gw.region = opts->region;
     u->gw.unit_index = opts->unit_index;
     u->gw.connect_to = opts->connect_to;
+    u->gw.loop = &u->loop;
     u->gw.metrics = gateway_metrics_new(opts->region, opts->unit_index);
     upstream_options_t uo;
     upstream_options_default(&uo);

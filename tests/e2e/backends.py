@@ -288,6 +288,10 @@ class _EchoHandler(BaseHTTPRequestHandler):
         if delay:
             be.stopping.wait(delay)
         status = int(q.get("_status", ["200"])[0])
+        with be.lock:
+            if be.fail_remaining > 0:
+                be.fail_remaining -= 1
+                status = be.fail_status
         payload = json.dumps(rec).encode()
         self.send_response(status)
         self.send_header("X-Backend", be.name)
@@ -320,12 +324,15 @@ class _EchoServer(ThreadingHTTPServer):
 class EchoBackend(_Recorder):
     """Answers every request with JSON: backend, method, target, path, query, headers
     ([[name, value]] in order), bodyLength, bodySha256, connection (1-based TCP connection
-    number). Query parameters _status=N, _delay=SECONDS and _close=1 shape the answer."""
+    number). Query parameters _status=N, _delay=SECONDS and _close=1 shape the answer;
+    fail_next(n, status) makes the next n answers `status` (a backend that recovers)."""
 
     def __init__(self, name="echo"):
         super().__init__(name)
         self._socks = []
         self.handler_errors = 0
+        self.fail_remaining = 0
+        self.fail_status = 503
         self.server = _EchoServer(("127.0.0.1", 0), _EchoHandler)
         self.server.backend = self
         self.port = self.server.server_address[1]
@@ -336,6 +343,12 @@ class EchoBackend(_Recorder):
     def track(self, sock):
         with self.lock:
             self._socks.append(sock)
+
+    def fail_next(self, count, status=503):
+        """The next `count` requests are answered with `status` (then normal answers)."""
+        with self.lock:
+            self.fail_remaining = count
+            self.fail_status = status
 
     def stop(self):
         self.stopping.set()

@@ -530,15 +530,29 @@ Test(config, truncated_snapshots_fail_cleanly)
     }
 }
 
-/* Policies are not executed yet: a snapshot carrying any is refused, never served without
- * them; empty policy maps (what a management plane sends with no policy) are fine. */
-Test(config, snapshot_with_policy_documents_is_refused)
+/* Policy documents (docs/snapshot.md): each is loaded and compiled with the snapshot, and
+ * an error names both the place in the snapshot and the place in the document. */
+Test(config, policy_documents_are_checked_where_they_are)
 {
-    expect_error(HEAD " \"policies\": {\"global\": null, \"apis\": ${\"echo\": \"<policies/>\"}},\n"
+    expect_error(HEAD " \"policies\": {\"apis\": {\"nope\": $\"<policies/>\"}},\n"
                       " \"apis\": []}",
-                 "policy documents are not executed", "policies.apis");
-    expect_error(HEAD " \"policies\": {\"global\": $\"<policies/>\"},\n \"apis\": []}",
-                 "refusing the snapshot", "policies.global");
+                 "no API has the id \"nope\"", "policies.apis.nope");
+    expect_error(HEAD " \"policies\": {\"global\": $42},\n \"apis\": []}",
+                 "a policy document must be a string of XML, not a number", "policies.global");
+    expect_error(HEAD " \"policies\": {\"global\": $\"<policies><inbound>\\n<set-header>\"},\n"
+                      " \"apis\": []}",
+                 "global policy:2:", "policies.global");
+    expect_error(HEAD " \"policies\": {\"operations\": {\"echo\": $\"<policies/>\"}},\n"
+                      " \"apis\": []}",
+                 "an operation policy is keyed \"apiId/operationId\"", "policies.operations.echo");
+    expect_error(HEAD " \"policyFragments\": {\"f\": $\"<policies/>\"},\n \"apis\": []}",
+                 "fragment 'f'", "policyFragments.f");
+    expect_error(HEAD " \"namedValues\": [{\"name\": \"a\", \"value\": \"1\"},"
+                      " {\"name\": $\"a\", \"value\": \"2\"}],\n \"apis\": []}",
+                 "named value \"a\" is defined twice", "namedValues[1].name");
+    expect_error(HEAD " \"namedValues\": [{\"name\": $\"a b\", \"value\": \"1\"}],\n"
+                      " \"apis\": []}",
+                 "may hold only letters, digits", "namedValues[0].name");
     char *err = NULL;
     gateway_config_t *c = compile(HEAD " \"policies\": {\"global\": null, \"products\": {},"
                                        " \"apis\": {}, \"operations\": {}},\n \"apis\": []}",
