@@ -58,6 +58,9 @@ struct gw_api {
     gw_backend_url_t backend; /* from serviceUrl or the backend named by backendId */
     bool protocol_http;     /* "http" in protocols (the listener is plain HTTP for now) */
     bool subscription_required;
+    /* The open product (subscriptionRequired false) holding this API, or NULL: anonymous
+     * requests run in its context (spec §1.2). Borrowed from the snapshot document. */
+    const char *open_product_id, *open_product_name;
     gw_operation_t *operations;
     size_t operation_count;
 };

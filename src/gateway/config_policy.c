@@ -125,6 +125,67 @@ static int load_named_values(cfg_ctx_t *c, const json_t *root, gw_policies_t *p)
     return 0;
 }
 
+/* products: [{"id", "displayName", "subscriptionRequired", "state", "apis": [apiId...]}].
+ * An anonymous request to an API of an *open* product (subscriptionRequired false) runs in
+ * that product's context (spec §1.2, §4.3), so the product's document applies; an API
+ * belongs to at most one open product. Product context from subscription keys comes with
+ * subscriptions. */
+static int load_products(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
+{
+    json_t *products;
+    if (cfg_want_container(c, root, "products", false, JSON_ARRAY, &products) < 0) return -1;
+    if (!products) return 0;
+    cfg_push_key(c, "products");
+    size_t i;
+    json_t *pr;
+    json_array_foreach(products, i, pr)
+    {
+        cfg_push_index(c, i);
+        if (!json_is_object(pr))
+            return cfg_fail(c, "a product must be an object, not %s", cfg_type_name(pr));
+        const char *id, *name;
+        bool required = true;
+        json_t *apis;
+        if (cfg_want_string(c, pr, "id", true, true, &id) < 0) return -1;
+        if (cfg_want_string(c, pr, "displayName", false, false, &name) < 0) return -1;
+        if (cfg_want_bool(c, pr, "subscriptionRequired", &required) < 0) return -1;
+        if (cfg_want_container(c, pr, "apis", false, JSON_ARRAY, &apis) < 0) return -1;
+        for (size_t k = 0; k < i; k++) {
+            const char *other = json_string_value(json_object_get(json_array_get(products, k), "id"));
+            if (other && strcmp(other, id) == 0)
+                return cfg_fail_key(c, "id", "product id \"%s\" is used twice (also products[%zu])",
+                                    id, k);
+        }
+        if (apis) {
+            cfg_push_key(c, "apis");
+            size_t j;
+            json_t *a;
+            json_array_foreach(apis, j, a)
+            {
+                cfg_push_index(c, j);
+                if (!json_is_string(a))
+                    return cfg_fail(c, "an API id must be a string, not %s", cfg_type_name(a));
+                gw_api_t *api = (gw_api_t *)find_api(cfg, json_string_value(a), json_string_length(a));
+                if (!api) return cfg_fail(c, "no API has the id \"%s\"", json_string_value(a));
+                if (!required) {
+                    if (api->open_product_id)
+                        return cfg_fail(c, "API \"%s\" is already in the open product \"%s\": an "
+                                           "API belongs to at most one product that needs no "
+                                           "subscription (spec §1.2)",
+                                        api->id, api->open_product_id);
+                    api->open_product_id = id;
+                    api->open_product_name = name ? name : id;
+                }
+                cfg_pop(c);
+            }
+            cfg_pop(c);
+        }
+        cfg_pop(c);
+    }
+    cfg_pop(c);
+    return 0;
+}
+
 /* set-backend-service backend-id (§2.2): the snapshot's backends[] by id. Thread-safe: it
  * only reads the immutable snapshot. */
 static int lookup_backend(void *ctx, const char *backend_id, const char **base_url,
@@ -212,7 +273,9 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
     cfg->policies = p;
     json_t *backends = cfg_member(root, "backends");
     p->backends = json_is_array(backends) ? backends : empty_array();
-    if (load_fragments(c, root, p) < 0 || load_named_values(c, root, p) < 0) return -1;
+    if (load_fragments(c, root, p) < 0 || load_named_values(c, root, p) < 0 ||
+        load_products(c, root, cfg) < 0)
+        return -1;
 
     json_t *policies, *apis = NULL, *operations = NULL, *products = NULL;
     if (cfg_want_container(c, root, "policies", false, JSON_OBJECT, &policies) < 0) return -1;
@@ -239,8 +302,10 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
     const char *key;
     json_t *v;
 
-    /* Product documents: checked on their own until requests carry a product context
-     * (subscriptions, a later issue); composing them needs that context. */
+    /* Product documents: each is checked on its own here, and composed into the programs of
+     * the APIs its product holds when that product is open (load_products). */
+    json_t *product_docs = json_object(); /* product id → index into p->docs */
+    if (!product_docs) abort();
     if (products) {
         cfg_push_key(c, "policies");
         cfg_push_key(c, "products");
@@ -250,7 +315,20 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
             snprintf(scope, sizeof scope, "product '%s' policy", key);
             const policy_doc_t *doc;
             cfg_push_key(c, key);
-            if (load_doc(c, p, v, POLICY_DOC_POLICY, scope, &doc) < 0) return -1;
+            bool known = false;
+            size_t pi;
+            json_t *pr;
+            json_array_foreach(cfg_member(root, "products"), pi, pr)
+            {
+                const char *pid = json_string_value(json_object_get(pr, "id"));
+                if (pid && strcmp(pid, key) == 0) known = true;
+            }
+            if (!known) {
+                cfg_fail(c, "no product has the id \"%s\"", key);
+                goto fail_products;
+            }
+            if (load_doc(c, p, v, POLICY_DOC_POLICY, scope, &doc) < 0) goto fail_products;
+            if (doc) json_object_set_new(product_docs, key, json_integer((json_int_t)p->doc_count - 1));
             if (doc) {
                 policy_compose_input_t check = in;
                 check.docs[POLICY_SCOPE_PRODUCT] = doc;
@@ -259,14 +337,20 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
                 policy_doc_error_t err;
                 int rc = policy_compose(&check, &program, &err);
                 if (rc == -ENOMEM) abort();
-                if (rc != 0) return cfg_fail(c, "%s", err.message);
+                if (rc != 0) {
+                    cfg_fail(c, "%s", err.message);
+                    goto fail_products;
+                }
                 policy_exec_options_t opts = {.backend_lookup = lookup_backend, .backend_ctx = p};
                 policy_exec_program_t *exec_program;
                 rc = policy_exec_compile(program, &opts, &exec_program, &err);
                 if (rc == -ENOMEM) abort();
                 if (rc == 0) policy_exec_program_free(exec_program);
                 policy_program_free(program);
-                if (rc != 0) return cfg_fail(c, "%s", err.message);
+                if (rc != 0) {
+                    cfg_fail(c, "%s", err.message);
+                    goto fail_products;
+                }
             }
             cfg_pop(c);
         }
@@ -274,6 +358,11 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
         cfg_pop(c);
     }
 
+    if (0) {
+    fail_products:
+        json_decref(product_docs);
+        return -1;
+    }
     /* Every key of apis / operations must name an API / operation of the snapshot. */
     const policy_doc_t **api_docs = calloc(cfg->api_count + 1, sizeof *api_docs);
     if (!api_docs) abort();
@@ -348,17 +437,26 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
             op_in.docs[POLICY_SCOPE_GLOBAL] = global;
             op_in.docs[POLICY_SCOPE_API] = api_docs[i];
             op_in.docs[POLICY_SCOPE_OPERATION] = op_docs[k];
-            if (!global && !api_docs[i] && !op_docs[k]) continue;
+            json_t *pd = api->open_product_id ? json_object_get(product_docs, api->open_product_id)
+                                              : NULL;
+            const policy_doc_t *product_doc = pd ? p->docs[json_integer_value(pd)] : NULL;
+            op_in.docs[POLICY_SCOPE_PRODUCT] = product_doc;
+            op_in.is_product_context = api->open_product_id != NULL;
+            if (!global && !product_doc && !api_docs[i] && !op_docs[k]) continue;
             /* Point errors at the document that failed: its place in the snapshot. */
-            const char *where = op_docs[k] ? "operations" : api_docs[i] ? "apis" : "global";
+            const char *where = op_docs[k]     ? "operations"
+                                : api_docs[i]  ? "apis"
+                                : product_doc  ? "products"
+                                               : "global";
             char op_key[600];
             snprintf(op_key, sizeof op_key, "%s/%s", api->id, api->operations[j].id);
             cfg_push_key(c, "policies");
             cfg_push_key(c, where);
             if (op_docs[k]) cfg_push_key(c, op_key);
             else if (api_docs[i]) cfg_push_key(c, api->id);
+            else if (product_doc) cfg_push_key(c, api->open_product_id);
             int orc = compile_operation(c, p, &op_in, &api->operations[j]);
-            if (op_docs[k] || api_docs[i]) cfg_pop(c);
+            if (op_docs[k] || api_docs[i] || product_doc) cfg_pop(c);
             cfg_pop(c);
             cfg_pop(c);
             if (orc < 0) goto done_ops;
@@ -369,5 +467,6 @@ done_ops:
     free(op_docs);
 done:
     free(api_docs);
+    json_decref(product_docs);
     return rc;
 }

@@ -102,6 +102,8 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
     info->api_name = api->display_name;
     info->api_path = api->path;
     info->api_service_url = api->backend.url;
+    info->product_id = api->open_product_id; /* open product: anonymous product context */
+    info->product_name = api->open_product_name;
     info->operation_id = op->id;
     info->operation_name = op->display_name;
     info->operation_method = op->method;

@@ -553,6 +553,12 @@ Test(config, policy_documents_are_checked_where_they_are)
     expect_error(HEAD " \"namedValues\": [{\"name\": $\"a b\", \"value\": \"1\"}],\n"
                       " \"apis\": []}",
                  "may hold only letters, digits", "namedValues[0].name");
+    expect_error(HEAD " \"products\": [{\"id\": \"p\", \"apis\": [$\"nope\"]}],\n \"apis\": []}",
+                 "no API has the id \"nope\"", "products[0].apis[0]");
+    expect_error(HEAD " \"policies\": {\"products\": {\"p\": $\"<policies/>\"}},\n \"apis\": []}",
+                 "no product has the id \"p\"", "policies.products.p");
+    expect_error(HEAD " \"products\": [{\"id\": \"p\"}, {\"id\": $\"p\"}],\n \"apis\": []}",
+                 "product id \"p\" is used twice", "products[1].id");
     char *err = NULL;
     gateway_config_t *c = compile(HEAD " \"policies\": {\"global\": null, \"products\": {},"
                                        " \"apis\": {}, \"operations\": {}},\n \"apis\": []}",
