@@ -1,0 +1,268 @@
+/* The interpreter over the checker's bound programs (compile.h), with a test `context`
+ * class (expr_test_context.h) so that the core is tested apart from the libraries. */
+#include "expr/compile.h"
+#include "expr_test_context.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <time.h>
+
+static arena_t cfg, req;
+static char result[512];
+
+static void setup(void)
+{
+    arena_init(&cfg, 4096);
+    arena_init(&req, 4096);
+}
+static void teardown(void)
+{
+    arena_free(&cfg);
+    arena_free(&req);
+}
+
+/* "value" (ToString of the result), "!Type: message" for an exception, or
+ * "error L:C: message" when it does not compile. */
+static const char *run(const char *text)
+{
+    expr_compile_options_t o = {.context_class = &tc_context_class};
+    expr_program_t *p;
+    expr_error_t err;
+    int rc = expr_compile(&cfg, text, strlen(text), &o, &p, &err);
+    if (rc) {
+        snprintf(result, sizeof result, "error %u:%u: %s", err.pos.line, err.pos.col, err.message);
+        return result;
+    }
+    expr_rt_t rt;
+    expr_rt_init(&rt, &req, NULL);
+    rt.context = expr_object(&tc_context_class, (void *)0);
+    expr_value_t v;
+    rc = expr_run(p, &rt, &v);
+    if (rc) {
+        snprintf(result, sizeof result, "!%s: %s", rt.exception_type, rt.exception_message);
+    } else {
+        expr_value_t s;
+        if (v.tag == EXPR_V_NULL) snprintf(result, sizeof result, "null");
+        else if (expr_value_to_string(&rt, &v, &s)) snprintf(result, sizeof result, "!tostring");
+        else snprintf(result, sizeof result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
+    }
+    expr_rt_end(&rt);
+    return result;
+}
+
+#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s", text)
+
+TestSuite(interp, .init = setup, .fini = teardown);
+
+Test(interp, literals)
+{
+    EXPECT("@(1)", "1");
+    EXPECT("@(true)", "True");
+    EXPECT("@(false)", "False");
+    EXPECT("@(\"hi\")", "hi");
+    EXPECT("@(@\"a\\b\")", "a\\b");
+    EXPECT("@('x')", "x");
+    EXPECT("@(1.5)", "1.5");
+    EXPECT("@(10L)", "10");
+    EXPECT("@(null)", "null");
+    EXPECT("@(1e20)", "1E+20");
+    EXPECT("@(0.1 + 0.2)", "0.30000000000000004");
+}
+
+Test(interp, arithmetic_and_precedence)
+{
+    EXPECT("@(1 + 2 * 3)", "7");
+    EXPECT("@((1 + 2) * 3)", "9");
+    EXPECT("@(7 / 2)", "3");
+    EXPECT("@(-7 / 2)", "-3");
+    EXPECT("@(-7 % 3)", "-1");
+    EXPECT("@(7 / 2.0)", "3.5");
+    EXPECT("@(2147483647 + 1)", "-2147483648");
+    EXPECT("@(2147483647L + 1)", "2147483648");
+    EXPECT("@(1 << 33)", "2");
+    EXPECT("@(-16 >> 2)", "-4");
+    EXPECT("@(5 & 3 | 8 ^ 1)", "9");
+    EXPECT("@(~0)", "-1");
+    EXPECT("@('a' + 1)", "98");
+    EXPECT("@(1 / 0.0)", "Infinity");
+    EXPECT("@(0.0 / 0.0)", "NaN");
+    EXPECT("@(context.Count / (context.Count - 42))", "!System.DivideByZeroException: Attempted to divide by zero.");
+}
+
+Test(interp, comparison_logic)
+{
+    EXPECT("@(1 < 2 && 2 <= 2 && 3 > 2 && 3 >= 3)", "True");
+    EXPECT("@(1 == 1.0)", "True");
+    EXPECT("@(\"a\" == \"a\")", "True");
+    EXPECT("@(\"a\" != \"b\")", "True");
+    EXPECT("@(!true || false)", "False");
+    EXPECT("@(true ^ true)", "False");
+    EXPECT("@(null == null)", "True");
+    EXPECT("@(context.Name == null)", "False");
+    EXPECT("@(context.Count > 40 ? \"big\" : \"small\")", "big");
+}
+
+Test(interp, strings)
+{
+    EXPECT("@(\"a\" + 1 + 2)", "a12");
+    EXPECT("@(1 + 2 + \"a\")", "3a");
+    EXPECT("@(\"x\" + null)", "x");
+    EXPECT("@(\"b\" + true)", "bTrue");
+    EXPECT("@(\"n=\" + 1.5)", "n=1.5");
+    EXPECT("@($\"{context.Name}-{context.Count}\")", "meridian-42");
+    EXPECT("@($\"[{context.Count,5}]\")", "[   42]");
+    EXPECT("@($\"[{context.Count,-5}]\")", "[42   ]");
+    EXPECT("@($@\"{1 + 1}\\\")", "2\\");
+}
+
+Test(interp, context_chains)
+{
+    EXPECT("@(context.Request.Method)", "GET");
+    EXPECT("@(context.Request.Headers.GetValueOrDefault(\"Host\", \"\"))", "example.com");
+    EXPECT("@(context.Request.Headers.GetValueOrDefault(\"Nope\", \"dflt\"))", "dflt");
+    EXPECT("@(context.Request.Headers.GetValueOrDefault(defaultValue: \"d\", name: \"Nope\"))", "d");
+    EXPECT("@(context.Request.Headers[\"Host\"])", "example.com");
+    EXPECT("@(context.Request.Headers[\"Nope\"])",
+           "!System.KeyNotFoundException: The given key was not present in the dictionary.");
+    EXPECT("@(context.Variables.ContainsKey(\"s\"))", "True");
+    EXPECT("@((string)context.Variables[\"s\"])", "text");
+    EXPECT("@((int)context.Variables[\"n\"] + 1)", "6");
+    EXPECT("@((int)context.Variables[\"l\"])",
+           "!System.InvalidCastException: Unable to cast object of type 'System.Int64' to type 'System.Int32'.");
+    EXPECT("@(context.Variables.GetValueOrDefault<string>(\"s\"))", "text");
+    EXPECT("@(context.Variables.GetValueOrDefault<int>(\"n\") * 2)", "10");
+    EXPECT("@(context.Variables.GetValueOrDefault<string>(\"zz\", \"none\"))", "none");
+}
+
+Test(interp, null_handling)
+{
+    EXPECT("@(context.Nothing?.Method)", "null");
+    EXPECT("@(context.Nothing?.Headers.GetValueOrDefault(\"Host\"))", "null");
+    EXPECT("@(context.Nothing?.Method ?? \"none\")", "none");
+    EXPECT("@(context.Request?.Method ?? \"none\")", "GET");
+    EXPECT("@(context.Nothing.Method)",
+           "!System.NullReferenceException: Object reference not set to an instance of an object.");
+    EXPECT("@(context.Nothing == null)", "True");
+}
+
+Test(interp, dynamic_dispatch)
+{
+    EXPECT("@(context.Variables[\"s\"].ToString())", "text");
+    EXPECT("@(context.Variables[\"n\"].ToString())", "5");
+    EXPECT("@(context.Variables[\"arr\"].Length)", "3");
+    EXPECT("@(context.Variables[\"n\"] is int)", "True");
+    EXPECT("@(context.Variables[\"n\"] is string)", "False");
+    EXPECT("@(context.Variables[\"s\"] as string)", "text");
+    EXPECT("@((context.Variables[\"n\"] as string) ?? \"no\")", "no");
+}
+
+Test(interp, arrays_and_linq)
+{
+    EXPECT("@(context.Items.Length)", "3");
+    EXPECT("@(context.Items[2])", "cc");
+    EXPECT("@(context.Items[3])", "!System.IndexOutOfRangeException: Index was outside the bounds of the array.");
+    EXPECT("@(context.Items.First())", "b");
+    EXPECT("@(context.Items.Last())", "cc");
+    EXPECT("@(context.Items.Where(x => x != \"a\").Count())", "2");
+    EXPECT("@(context.Items.Any(x => x == \"a\"))", "True");
+    EXPECT("@(context.Items.All(x => x != \"cc\"))", "False");
+    EXPECT("@(context.Items.FirstOrDefault(x => x == \"zz\") ?? \"none\")", "none");
+    EXPECT("@(context.Items.Select(x => x + \"!\").First())", "b!");
+    EXPECT("@(context.Items.OrderBy(x => x).First())", "a");
+    EXPECT("@(context.Items.OrderByDescending(x => x).First())", "cc");
+    EXPECT("@(new[] { 1, 2, 3 }.Sum())", "6");
+    EXPECT("@(new int[] { 4, 2, 9 }.Max())", "9");
+    EXPECT("@(new int[] { 4, 2, 9 }.Min())", "2");
+    EXPECT("@(new[] { 1, 2, 2, 3 }.Distinct().Count())", "3");
+    EXPECT("@(new[] { 1, 2, 3 }.Skip(1).Take(1).First())", "2");
+    EXPECT("@(new[] { 1, 2, 3 }.Contains(2))", "True");
+    EXPECT("@(new[] { 1, 2, 3 }.Aggregate((a, b) => a * b))", "6");
+    EXPECT("@(new string[0].First())", "!System.InvalidOperationException: Sequence contains no elements");
+    EXPECT("@(\"abc\".Count(c => c != 'b'))", "2");
+}
+
+Test(interp, closures)
+{
+    EXPECT("@{ var n = \"a\"; return context.Items.Where(x => x != n).Count(); }", "2");
+    EXPECT("@{ var k = \"a\"; return context.Items.Any(x => context.Items.Any(y => y == x + k)); }", "False");
+    EXPECT("@{ var total = \"\"; foreach (var s in context.Items) { total += s; } return total; }", "bacc");
+}
+
+Test(interp, statements)
+{
+    EXPECT("@{ return 1; }", "1");
+    EXPECT("@{ int x = 2; x = x * 3; return x; }", "6");
+    EXPECT("@{ var s = \"\"; for (var i = 0; i < 3; i++) { s += i; } return s; }", "012");
+    EXPECT("@{ var i = 0; while (true) { if (++i >= 5) break; } return i; }", "5");
+    EXPECT("@{ var i = 0; do { i += 2; } while (i < 7); return i; }", "8");
+    EXPECT("@{ var n = 0; foreach (var c in \"hello\") { if (c == 'l') continue; n++; } return n; }", "3");
+    EXPECT("@{ if (context.Count > 100) { return \"a\"; } else if (context.Count > 10) { return \"b\"; } return \"c\"; }",
+           "b");
+    EXPECT("@{ switch (context.Name) { case \"x\": return 1; case \"meridian\": return 2; default: return 3; } }", "2");
+    EXPECT("@{ switch (context.Count) { case 1: case 42: return \"yes\"; } return \"no\"; }", "yes");
+    EXPECT("@{ const int k = 3; return k * k; }", "9");
+    EXPECT("@{ string s = null; return s ?? \"dflt\"; }", "dflt");
+    EXPECT("@{ int a = 1, b = 2; a += b; a *= 10; a -= 1; a /= 2; a %= 8; return a; }", "6");
+    EXPECT("@{ var x = 5; var y = x++; var z = --x; return $\"{x} {y} {z}\"; }", "5 5 5");
+    EXPECT("@{ string s = null; s ?\?= \"v\"; return s; }", "v");
+}
+
+Test(interp, exceptions)
+{
+    EXPECT("@{ try { throw new FormatException(\"bad\"); } catch (FormatException e) { return e.Message; } }", "bad");
+    EXPECT("@{ try { return 1 / (context.Count - 42); } catch (ArithmeticException) { return -1; } }", "-1");
+    EXPECT("@{ try { return 1 / (context.Count - 42); } catch (FormatException) { return -1; } catch (Exception ex) { return -2; } }",
+           "-2");
+    EXPECT("@{ var s = \"\"; try { s += \"a\"; } finally { s += \"b\"; } return s; }", "ab");
+    EXPECT("@{ try { throw new Exception(\"x\"); } catch (Exception e) when (e.Message == \"y\") { return 1; } catch { return 2; } }",
+           "2");
+    EXPECT("@{ try { try { throw new InvalidOperationException(\"in\"); } catch { throw; } } catch (Exception e) { return e.Message; } }",
+           "in");
+    EXPECT("@{ throw new ArgumentException(\"boom\"); }", "!System.ArgumentException: boom");
+    EXPECT("@(context.Name ?? throw new Exception(\"n\"))", "meridian");
+    EXPECT("@{ try { while (true) { } } catch { return 1; } }",
+           "!Meridian.ExpressionBudgetExceededException: the expression ran out of its step budget (endless loop?)");
+}
+
+Test(interp, casts)
+{
+    EXPECT("@((int)3.9)", "3");
+    EXPECT("@((int)-3.9)", "-3");
+    EXPECT("@((long)2147483648.0)", "2147483648");
+    EXPECT("@((double)1 / 4)", "0.25");
+    EXPECT("@((char)65)", "A");
+    EXPECT("@((int)'A')", "65");
+    EXPECT("@((string)null)", "null");
+    EXPECT("@((bool)context.Variables[\"b\"])", "True");
+    EXPECT("@((string)context.Variables[\"n\"])",
+           "!System.InvalidCastException: Unable to cast object of type 'System.Int32' to type 'System.String'.");
+}
+
+Test(interp, out_variables_and_void)
+{
+    EXPECT("@{ context.Trace(\"x\"); return 1; }", "1");
+}
+
+Test(interp, bench_chain)
+{
+    const char *text = "@(context.Request.Headers.GetValueOrDefault(\"Host\", \"\"))";
+    expr_compile_options_t o = {.context_class = &tc_context_class};
+    expr_program_t *p;
+    expr_error_t err;
+    cr_assert_eq(expr_compile(&cfg, text, strlen(text), &o, &p, &err), 0);
+    expr_rt_t rt;
+    expr_value_t v;
+    enum { N = 200000 };
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < N; i++) {
+        expr_rt_init(&rt, &req, NULL);
+        rt.context = expr_object(&tc_context_class, NULL);
+        cr_assert_eq(expr_run(p, &rt, &v), 0);
+        expr_rt_end(&rt);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / N;
+    printf("expr bench: %s: %.1f ns/eval\n", text, ns);
+    cr_expect_str_eq(run(text), "example.com");
+}
