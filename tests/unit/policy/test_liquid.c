@@ -41,7 +41,7 @@ static char *render(const char *tpl_text, const char *model_json)
 #define EXPECT(tpl, model, want)                                                                   \
     do {                                                                                           \
         char *got_ = render(tpl, model);                                                           \
-        cr_expect_str_eq(got_, want, "template %s", tpl);                                          \
+        cr_expect_str_eq(got_, want, "template %s\ngot %s", tpl, got_);                                          \
         free(got_);                                                                                \
     } while (0)
 
