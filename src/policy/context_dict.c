@@ -14,25 +14,6 @@
 
 /* ---- arguments and pairs ---- */
 
-const expr_class_t *ctx_value_class(const expr_value_t *v)
-{
-    switch (v->tag) {
-    case EXPR_V_BOOL: return &expr_class_bool;
-    case EXPR_V_INT: return &expr_class_int;
-    case EXPR_V_LONG: return &expr_class_long;
-    case EXPR_V_DOUBLE: return &expr_class_double;
-    case EXPR_V_CHAR: return &expr_class_char;
-    case EXPR_V_STRING: return &expr_class_string;
-    case EXPR_V_BYTES: return &expr_class_bytes;
-    case EXPR_V_DATETIME: return &expr_class_datetime;
-    case EXPR_V_TIMESPAN: return &expr_class_timespan;
-    case EXPR_V_GUID: return &expr_class_guid;
-    case EXPR_V_ARRAY: return &expr_class_array;
-    case EXPR_V_OBJECT: return v->u.obj.cls;
-    default: return &expr_class_object;
-    }
-}
-
 int ctx_arg_string(expr_rt_t *rt, const expr_value_t *args, unsigned i, const char *param,
                    slice_t *out)
 {
@@ -42,7 +23,7 @@ int ctx_arg_string(expr_rt_t *rt, const expr_value_t *args, unsigned i, const ch
     if (args[i].tag != EXPR_V_STRING)
         return expr_throw(rt, "InvalidCastException",
                           "Unable to cast object of type '%s' to type 'System.String'.",
-                          ctx_value_class(&args[i])->full_name);
+                          expr_value_class(&args[i])->full_name);
     *out = slice_make(args[i].u.s.ptr, args[i].u.s.len);
     return 0;
 }

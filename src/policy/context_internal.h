@@ -61,9 +61,6 @@ typedef struct {
     expr_value_t value;
 } ctx_kvp_t;
 
-/* The runtime class of a non-null value (expr_value_class() once the core provides it). */
-const expr_class_t *ctx_value_class(const expr_value_t *v);
-
 int ctx_kvp_new(expr_rt_t *rt, const expr_class_t *cls, expr_value_t key, expr_value_t value,
                 expr_value_t *out);
 

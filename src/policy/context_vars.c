@@ -22,13 +22,6 @@ static uint32_t var_count(const policy_exec_t *exec)
     return n;
 }
 
-static bool class_is(const expr_class_t *cls, const expr_class_t *ancestor)
-{
-    for (; cls; cls = cls->base)
-        if (cls == ancestor) return true;
-    return false;
-}
-
 /* C#'s value types: null cannot be unboxed to them. */
 static bool is_value_type(const expr_class_t *t)
 {
@@ -65,8 +58,8 @@ static int cast_to(expr_rt_t *rt, const expr_value_t *v, const expr_class_t *t, 
                               "Object reference not set to an instance of an object.");
         CTX_RETURN(*v);
     }
-    const expr_class_t *cls = ctx_value_class(v);
-    if (class_is(cls, t)) CTX_RETURN(*v);
+    const expr_class_t *cls = expr_value_class(v);
+    if (expr_class_is(cls, t)) CTX_RETURN(*v);
     return expr_throw(rt, "InvalidCastException",
                       "Unable to cast object of type '%s' to type '%s'.",
                       cls->full_name ? cls->full_name : cls->name,

@@ -509,3 +509,143 @@ Test(context, member_tables_are_complete)
     for (size_t i = 0; i < sizeof context_names / sizeof *context_names; i++)
         cr_assert(find(&policy_context_class, context_names[i]), "%s", context_names[i]);
 }
+
+/* ---- through the checker and the interpreter (compile.h) ---- */
+
+static char result[512];
+
+/* "value" (ToString of the result), "null", "!Type: message" for an exception, or
+ * "error L:C: message" when it does not compile. */
+static const char *run(const char *text)
+{
+    static arena_t cfg;
+    arena_init(&cfg, 4096);
+    expr_compile_options_t o = {.context_class = &policy_context_class};
+    expr_program_t *p;
+    expr_error_t err;
+    if (expr_compile(&cfg, text, strlen(text), &o, &p, &err)) {
+        snprintf(result, sizeof result, "error %u:%u: %s", err.pos.line, err.pos.col,
+                 err.message);
+        arena_free(&cfg);
+        return result;
+    }
+    rt.context = expr_object(&policy_context_class, &exec);
+    expr_value_t v, s;
+    if (expr_run(p, &rt, &v))
+        snprintf(result, sizeof result, "!%s: %s", rt.exception_type, rt.exception_message);
+    else if (v.tag == EXPR_V_NULL)
+        snprintf(result, sizeof result, "null");
+    else if (expr_value_to_string(&rt, &v, &s))
+        snprintf(result, sizeof result, "!tostring");
+    else
+        snprintf(result, sizeof result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
+    arena_free(&cfg);
+    return result;
+}
+
+#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s\n  got: %s", text, result)
+
+Test(context, expr_headers)
+{
+    EXPECT("@(context.Request.Headers.GetValueOrDefault(\"accept\", \"\"))", "text/plain");
+    EXPECT("@(context.Request.Headers.GetValueOrDefault(\"X-MULTI\", \"\"))", "a,b, c");
+    EXPECT("@(context.Request.Headers.GetValueOrDefault(\"nope\", \"dflt\"))", "dflt");
+    EXPECT("@(context.Request.Headers.GetValueOrDefault(\"nope\"))", "null");
+    EXPECT("@(context.Request.Headers[\"x-multi\"][1])", "b, c");
+    EXPECT("@(context.Request.Headers[\"x-multi\"].Length)", "2");
+    EXPECT("@(context.Request.Headers.ContainsKey(\"HOST\"))", "True");
+    EXPECT("@(context.Request.Headers.Count)", "3");
+    EXPECT("@(context.Request.Headers[\"nope\"])",
+           "!System.Collections.Generic.KeyNotFoundException: "
+           "The given key 'nope' was not present in the dictionary.");
+    EXPECT("@(context.Request.Headers.Keys[1])", "X-Multi");
+    EXPECT("@(context.Response.Headers.Keys.Where(h => h == \"Cache-Control\").Count())", "1");
+    EXPECT("@{ var n = \"\"; foreach (var h in context.Request.Headers) { n += h.Key + \"=\" + "
+           "h.Value.Length + \";\"; } return n; }",
+           "Accept=1;X-Multi=2;Host=1;");
+    EXPECT("@{ string[] v; return context.Request.Headers.TryGetValue(\"host\", out v) ? v[0] : "
+           "\"none\"; }",
+           "api.example.com");
+}
+
+Test(context, expr_url_and_parameters)
+{
+    EXPECT("@(context.Request.Url.ToString())",
+           "https://backend.example.com:8443/v2/user/1/credentials"
+           "?include=password&hash=true&sp=a+b%21&hash=x");
+    EXPECT("@(context.Request.Url.Port)", "8443");
+    EXPECT("@(context.Request.Url.Path)", "/v2/user/1/credentials");
+    EXPECT("@(context.Request.Url.Query.GetValueOrDefault(\"hash\", \"\"))", "true,x");
+    EXPECT("@(context.Request.Url.Query.GetValueOrDefault(\"sp\", \"\"))", "a b!");
+    EXPECT("@(context.Request.OriginalUrl.QueryString)", "");
+    EXPECT("@(context.Request.OriginalUrl.Host)", "api.example.com");
+    EXPECT("@(\"to \" + context.Request.OriginalUrl)", "to http://api.example.com/echo");
+    EXPECT("@(context.Request.MatchedParameters[\"uid\"])", "1");
+    EXPECT("@(context.Request.MatchedParameters.GetValueOrDefault(\"hash\", \"-\"))", "-");
+    EXPECT("@(context.Request.Method)", "GET");
+    EXPECT("@(context.Request.IpAddress)", "10.0.0.1");
+}
+
+Test(context, expr_variables)
+{
+    EXPECT("@(context.Variables.GetValueOrDefault<int>(\"n\"))", "42");
+    EXPECT("@(context.Variables.GetValueOrDefault<int>(\"n\") + 1)", "43");
+    EXPECT("@(context.Variables.GetValueOrDefault<long>(\"n\"))",
+           "!System.InvalidCastException: "
+           "Unable to cast object of type 'System.Int32' to type 'System.Int64'.");
+    EXPECT("@(context.Variables.GetValueOrDefault<string>(\"s\") + \"!\")", "text!");
+    EXPECT("@(context.Variables.GetValueOrDefault<string>(\"absent\", \"d\"))", "d");
+    EXPECT("@(context.Variables.GetValueOrDefault<int>(\"absent\"))", "0");
+    EXPECT("@(context.Variables.GetValueOrDefault(\"s\", \"d\"))", "text");
+    EXPECT("@((string)context.Variables[\"s\"])", "text");
+    EXPECT("@(context.Variables.ContainsKey(\"n\") ? (int)context.Variables[\"n\"] : 3600)", "42");
+    EXPECT("@(context.Variables[\"S\"])",
+           "!System.Collections.Generic.KeyNotFoundException: "
+           "The given key 'S' was not present in the dictionary.");
+    EXPECT("@(context.Variables.Count)", "4");
+}
+
+Test(context, expr_body_is_consumed_once)
+{
+    EXPECT("@(context.Request.Body.As<string>(preserveContent: true))", "{\"a\":1}");
+    EXPECT("@(context.Request.Body.As<byte[]>() != null)", "True");
+    EXPECT("@(context.Request.Body.As<string>())",
+           "!System.InvalidOperationException: The message body has already been read. Use "
+           "preserveContent: true to read it more than once.");
+}
+
+Test(context, expr_last_error_and_nulls)
+{
+    EXPECT("@(context.LastError == null)", "True");
+    EXPECT("@(context.LastError.Source)",
+           "!System.NullReferenceException: Object reference not set to an instance of an object.");
+    EXPECT("@(context.LastError?.Source ?? \"none\")", "none");
+    EXPECT("@(context.Subscription?.Key ?? \"anonymous\")", "anonymous");
+    EXPECT("@(context.Product?.Name)", "null");
+    EXPECT("@(context.User == null)", "True");
+    policy_last_error_t err = {.source = "rate-limit", .reason = "RateLimitExceeded",
+                               .message = "Rate limit is exceeded", .section = "inbound"};
+    exec.last_error = &err;
+    EXPECT("@(context.LastError.Source + \"/\" + context.LastError.Reason)",
+           "rate-limit/RateLimitExceeded");
+    EXPECT("@(context.LastError.PolicyId == null)", "True");
+}
+
+Test(context, expr_scalars)
+{
+    EXPECT("@(context.Deployment.Region)", "West US");
+    EXPECT("@(context.Deployment.GatewayId)", "managed");
+    EXPECT("@(context.Api.Path)", "echo");
+    EXPECT("@(context.Operation.UrlTemplate)", "/user/{uid}/credentials?include={include}");
+    EXPECT("@(context.RequestId.ToString())", "00010203-0405-0607-0809-0a0b0c0d0e0f");
+    EXPECT("@(context.Elapsed.TotalSeconds)", "15");
+    EXPECT("@(context.Tracing)", "True");
+    EXPECT("@(\"\" + context.Response.StatusCode)", "200");
+}
+
+Test(context, expr_compile_errors_name_the_member)
+{
+    cr_expect(strstr(run("@(context.Request.Header)"), "Header"), "%s", result);
+    cr_expect_eq(strncmp(result, "error", 5), 0, "%s", result);
+    cr_expect_eq(strncmp(run("@(context.Subscription.Nope)"), "error", 5), 0, "%s", result);
+}
