@@ -619,8 +619,16 @@ int expr_json_parse(expr_rt_t *rt, const char *text, size_t len, expr_value_t *o
     json_t *j = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (j) return json_tok_steal(rt, j, out);
     int line = err.line > 0 ? err.line : 1, col = err.column > 0 ? err.column : 0;
-    size_t pos = err.position > 0 ? (size_t)err.position - 1 : 0;
-    char c = pos < len ? text[pos] : '?';
+    /* jansson names the offending token ("... near 'bad'") and its column is past it;
+     * Newtonsoft names the first character and the position where it starts */
+    char c = '?';
+    const char *near = strstr(err.text, "near '");
+    if (near && near[6] && near[6] != '\'') {
+        const char *end = strchr(near + 6, '\'');
+        int token_len = end ? (int)(end - near - 6) : 1;
+        c = near[6];
+        if (col > token_len) col -= token_len - 1;
+    }
     if (strstr(err.text, "end of file expected"))
         return expr_throw(rt, JSON_EXC_READER, "Additional text encountered after finished reading JSON content: %c. Path '', line %d, position %d.",
                           c, line, col);
@@ -628,10 +636,13 @@ int expr_json_parse(expr_rt_t *rt, const char *text, size_t len, expr_value_t *o
         return expr_throw(rt, JSON_EXC_READER, "Unexpected end of content while loading JToken. Path '', line %d, position %d.",
                           line, col);
     if (strstr(err.text, "too big"))
-        return expr_throw(rt, JSON_EXC_READER, "JSON integer is too large for an Int64 (%s). Path '', line %d, position %d.",
-                          err.text, line, col);
-    return expr_throw(rt, JSON_EXC_READER, "Unexpected character encountered while parsing value: %c (%s). Path '', line %d, position %d.",
-                      c, err.text, line, col);
+        return expr_throw(rt, JSON_EXC_READER, "JSON integer is too large for an Int64. Path '', line %d, position %d.",
+                          line, col);
+    if (strstr(err.text, "string or '}' expected") || strstr(err.text, "string expected"))
+        return expr_throw(rt, JSON_EXC_READER, "Invalid property identifier character: %c. Path '', line %d, position %d.",
+                          c, line, col);
+    return expr_throw(rt, JSON_EXC_READER, "Unexpected character encountered while parsing value: %c. Path '', line %d, position %d.",
+                      c, line, col);
 }
 
 /* ---- JTokenType, Formatting ---- */
@@ -680,6 +691,7 @@ const expr_class_t expr_class_jtokentype = {
     .full_name = "Newtonsoft.Json.Linq.JTokenType",
     .tag = EXPR_V_OBJECT,
     .is_nameable = true,
+    .base = &expr_class_object,
     .members = token_type_members,
     .member_count = sizeof token_type_members / sizeof token_type_members[0],
     .convert = enum_convert,
@@ -696,6 +708,7 @@ const expr_class_t expr_class_jsonformatting = {
     .full_name = "Newtonsoft.Json.Formatting",
     .tag = EXPR_V_OBJECT,
     .is_nameable = true,
+    .base = &expr_class_object,
     .members = formatting_members,
     .member_count = 2,
     .convert = enum_convert,

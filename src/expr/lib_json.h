@@ -65,6 +65,12 @@ int expr_json_from_value(expr_rt_t *rt, const expr_value_t *v, json_t **out);
  * Newtonsoft.Json.JsonReaderException with a "... Path '', line L, position P." message. */
 int expr_json_parse(expr_rt_t *rt, const char *text, size_t len, expr_value_t *out);
 
+/* Parses text as T.Parse does for T = expr_class_jtoken, _jobject or _jarray (the body's
+ * As<JObject>()): a JSON value of another kind throws JsonReaderException "Error reading
+ * JObject from JsonReader. Current JsonReader item is not an object: StartArray. ...". */
+int expr_json_parse_as(expr_rt_t *rt, const char *text, size_t len, const expr_class_t *cls,
+                       expr_value_t *out);
+
 /* The JSON text of `json` as Newtonsoft writes it (Formatting.Indented or None), as an
  * arena string in *out. */
 int expr_json_write(expr_rt_t *rt, const json_t *json, bool indented, expr_value_t *out);

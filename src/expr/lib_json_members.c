@@ -111,7 +111,8 @@ static int child_set(expr_rt_t *rt, const expr_json_token_t *t, const expr_value
 }
 
 /* token[key] (1 argument) and token[key] = value (2 arguments: the interpreter's indexer
- * assignment). Setting returns the value assigned. */
+ * assignment calls the class's set_Item(key, value), bound to this same native). Setting
+ * returns the value assigned. */
 NATIVE(tok_indexer)
 {
     (void)call;
@@ -463,13 +464,20 @@ static int require_kind(expr_rt_t *rt, const expr_class_t *want, const expr_valu
                       want->name, want == &expr_class_jobject ? "object" : "array", reader_item(t->json));
 }
 
+int expr_json_parse_as(expr_rt_t *rt, const char *text, size_t len, const expr_class_t *cls,
+                       expr_value_t *out)
+{
+    if (expr_json_parse(rt, text, len, out)) return EXPR_THROWN;
+    return require_kind(rt, cls, out);
+}
+
 NATIVE(tok_parse)
 {
     (void)self, (void)argc;
     const char *s = NULL;
     size_t len = 0;
-    if (need_string(rt, &args[0], "json", &s, &len) || expr_json_parse(rt, s, len, out)) return EXPR_THROWN;
-    return require_kind(rt, call->member->ret.cls, out);
+    if (need_string(rt, &args[0], "json", &s, &len)) return EXPR_THROWN;
+    return expr_json_parse_as(rt, s, len, call->member->ret.cls, out);
 }
 
 NATIVE(tok_from_object)
@@ -987,6 +995,7 @@ NATIVE(prop_value)
 
 static const expr_member_t jtoken_members[] = {
     INDEXER,
+    {.name = "set_Item", .kind = EXPR_M_METHOD, .min_args = 2, .max_args = 2, .ret = {&expr_class_void, NULL}, .fn = tok_indexer},
     {.name = "Value", .kind = EXPR_M_METHOD, .min_args = 0, .max_args = 1, .ret_rule = EXPR_RET_TYPE_ARG, .fn = tok_value_generic},
     {.name = "ToObject", .kind = EXPR_M_METHOD, .min_args = 0, .max_args = 0, .ret_rule = EXPR_RET_TYPE_ARG, .fn = tok_to_object},
     PROP("Type", &expr_class_jtokentype, tok_type),

@@ -701,6 +701,9 @@ Test(lib_json, c_api_round_trip)
     json_decref(j);
     cr_assert_eq(expr_json_parse(&rt, "[true]", 6, &v), 0);
     cr_assert_eq(v.u.obj.cls, &expr_class_jarray);
+    cr_assert_eq(expr_json_parse_as(&rt, "{}", 2, &expr_class_jobject, &v), 0);
+    assert_thrown(expr_json_parse_as(&rt, "[]", 2, &expr_class_jobject, &v), "Newtonsoft.Json.JsonReaderException",
+                  "Current JsonReader item is not an object: StartArray");
 }
 
 Test(lib_json, wrong_receivers_throw_not_crash)
