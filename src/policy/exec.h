@@ -306,6 +306,11 @@ struct policy_host {
     /* Optional, synchronous: the trace policy, context.Trace (§4.7); emit-metric. */
     void (*trace)(policy_exec_t *exec, const policy_trace_t *trace);
     void (*metric)(policy_exec_t *exec, const policy_metric_t *metric);
+    /* Optional, synchronous: the http(s) URL configured for an Azure service a §2.7 policy
+     * calls — `service` "logger" (log-to-eventhub logger-id), "service-bus", "dapr",
+     * "managed-identity", ... and the policy's `name` for it — or NULL when none is configured
+     * (the policy then fails with a clear error; policies_support.h). */
+    const char *(*endpoint)(policy_exec_t *exec, const char *service, const char *name);
 };
 
 /* ======================================================================================

@@ -1,5 +1,6 @@
 /* Rate limits, quotas and token limits (spec/apim-gateway.md §2.5, §2.4 limit-concurrency is
  * in policies_control.c). They compile now; their counters come with a later issue. */
+#include "policy/policies_support.h"
 #include "policy/registry_tables.h"
 
 #include <errno.h>
@@ -9,6 +10,16 @@
     A_STRD("retry-after-header-name", LIT, "Retry-After"), A_STR("retry-after-variable-name", LIT), \
         A_STR("remaining-calls-header-name", LIT), A_STR("remaining-calls-variable-name", LIT),    \
         A_STR("total-calls-header-name", LIT)
+
+/* Counters come with a later issue: every attribute and expression is compiled now (errors
+ * are configuration errors), and the run does nothing — docs/policies.md says in bold that
+ * these limits are not enforced yet. */
+static int compile_limit(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                         const void **data, policy_doc_error_t *err)
+{
+    (void)data;
+    return policy_support_compile_all(cc, element, cc->spec, err);
+}
 
 #define WINDOW_MAX 300 /* sliding windows are at most 300 s (§2.5) */
 
@@ -29,6 +40,8 @@ static const policy_descriptor_t rate_limit = {
                                                     A_INT("calls", R | LIT, NULL, 1, 2147483647L),
                                                     A_DUR("renewal-period", R | LIT, NULL,
                                                           WINDOW_MAX))))))},
+    .compile = compile_limit,
+    .run = policy_support_noop_run,
 };
 
 static const policy_descriptor_t rate_limit_by_key = {
@@ -40,6 +53,8 @@ static const policy_descriptor_t rate_limit_by_key = {
                       A_DUR("renewal-period", R, NULL, WINDOW_MAX), A_STR("counter-key", R),
                       A_BOOL("increment-condition", 0, "true"),
                       A_INT("increment-count", 0, "1", 0, 2147483647L), LIMIT_NAMES)},
+    .compile = compile_limit,
+    .run = policy_support_noop_run,
 };
 
 #define CALLS_OR_BANDWIDTH (const char *const[]){"calls", "bandwidth", NULL}
@@ -70,6 +85,8 @@ static const policy_descriptor_t quota = {
                                               ATTRS(A_STR("name", LIT), A_STR("id", LIT),
                                                     QUOTA_CHILD_COUNTS)))))},
     .check = check_quota,
+    .compile = compile_limit,
+    .run = policy_support_noop_run,
 };
 
 static const policy_descriptor_t quota_by_key = {
@@ -81,6 +98,8 @@ static const policy_descriptor_t quota_by_key = {
                       A_INT("increment-count", 0, "1", 0, 2147483647L),
                       A_STRD("first-period-start", LIT, "0001-01-01T00:00:00Z"))},
     .check = check_quota,
+    .compile = compile_limit,
+    .run = policy_support_noop_run,
 };
 
 /* Token limits for language-model backends: counting needs the model's token accounting,
@@ -112,6 +131,8 @@ static const policy_descriptor_t azure_openai_token_limit = {
     .flags = POLICY_NEEDS_EXTERNAL,
     .element = {ATTRS(TOKEN_LIMIT_ATTRS)},
     .check = check_token_limit,
+    .compile = compile_limit,
+    .run = policy_support_noop_run,
 };
 
 static const policy_descriptor_t llm_token_limit = {
@@ -122,6 +143,8 @@ static const policy_descriptor_t llm_token_limit = {
     .flags = POLICY_NEEDS_EXTERNAL,
     .element = {ATTRS(TOKEN_LIMIT_ATTRS)},
     .check = check_token_limit,
+    .compile = compile_limit,
+    .run = policy_support_noop_run,
 };
 
 const policy_descriptor_t *const policy_family_limits[] = {
