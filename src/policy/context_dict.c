@@ -48,15 +48,9 @@ typedef struct {
     size_t pos;        /* next list index or text offset */
 } pairs_t;
 
-static bool pairs_next(pairs_t *p, slice_t *name, slice_t *value)
+/* The next pair of "a=1&b=2" text (a form body). */
+static bool pairs_next_text(pairs_t *p, slice_t *name, slice_t *value)
 {
-    if (p->list) {
-        if (p->pos >= p->count) return false;
-        const policy_field_t *f = &p->list[p->pos++];
-        *name = slice_make(f->name, f->name_len);
-        *value = slice_make(f->value ? f->value : "", f->value_len);
-        return true;
-    }
     while (p->pos < p->text.len) {
         const char *start = p->text.ptr + p->pos;
         const char *end = memchr(start, '&', p->text.len - p->pos);
@@ -74,6 +68,17 @@ static bool pairs_next(pairs_t *p, slice_t *name, slice_t *value)
         return true;
     }
     return false;
+}
+
+/* Inline: the list case is the hot one (a header lookup walks every header). */
+static inline bool pairs_next(pairs_t *p, slice_t *name, slice_t *value)
+{
+    if (!p->list) return pairs_next_text(p, name, value);
+    if (p->pos >= p->count) return false;
+    const policy_field_t *f = &p->list[p->pos++];
+    *name = slice_make(f->name, f->name_len);
+    *value = slice_make(f->value ? f->value : "", f->value_len);
+    return true;
 }
 
 static int hex_digit(char c)
@@ -118,9 +123,10 @@ static bool url_name_eq_nocase(slice_t raw, slice_t key)
     return k == key.len;
 }
 
-static bool pairs_name_eq(const pairs_t *p, slice_t name, slice_t key)
+static inline bool pairs_name_eq(const pairs_t *p, slice_t name, slice_t key)
 {
-    return p->is_encoded ? url_name_eq_nocase(name, key) : slice_eq_nocase(name, key);
+    if (p->is_encoded) return url_name_eq_nocase(name, key);
+    return name.len == key.len && slice_eq_nocase(name, key);
 }
 
 /* The value of a pair as a string: a reference, or a decoded copy when it has escapes. */
@@ -137,6 +143,26 @@ static int pairs_value(expr_rt_t *rt, const pairs_t *p, slice_t raw, expr_value_
     buf[n] = '\0';
     *out = expr_str_ref(buf, n);
     return 0;
+}
+
+/* The index of the first field at or after `from` named `key` (ASCII case-insensitive), or
+ * `count`. The hot loop of every header lookup: the length and first byte reject almost
+ * every other header without a call. */
+static inline size_t fields_next_match(const policy_field_t *items, size_t count, size_t from,
+                                       slice_t key)
+{
+    if (!key.len) {
+        while (from < count && items[from].name_len) from++;
+        return from;
+    }
+    unsigned char first = (unsigned char)(key.ptr[0] | 0x20);
+    for (; from < count; from++) {
+        const policy_field_t *f = &items[from];
+        if (f->name_len == key.len && ((unsigned char)f->name[0] | 0x20) == first &&
+            slice_eq_nocase(slice_make(f->name, f->name_len), key))
+            return from;
+    }
+    return count;
 }
 
 /* ---- the sources ---- */
@@ -230,6 +256,14 @@ static int dict_get_value_or_default(expr_rt_t *rt, dict_kind_t kind, const expr
     slice_t key;
     if (ctx_arg_string(rt, args, 0, "key", &key)) return EXPR_THROWN;
     pairs_t p = pairs_open(kind, self);
+    if (p.list && !p.is_encoded) {
+        /* Headers and matched parameters: the common case, one value, no copy. */
+        size_t i = fields_next_match(p.list, p.count, 0, key);
+        if (i == p.count) CTX_RETURN(argc > 1 ? args[1] : expr_null());
+        const policy_field_t *f = &p.list[i];
+        if (!dict_is_multi(kind) || fields_next_match(p.list, p.count, i + 1, key) == p.count)
+            CTX_RETURN(expr_str_ref(f->value ? f->value : "", f->value_len));
+    }
     slice_t name, value, first = {"", 0};
     uint32_t n = 0;
     size_t total = 0;
@@ -278,6 +312,8 @@ static int dict_contains_key(expr_rt_t *rt, dict_kind_t kind, const expr_value_t
     slice_t key, name, value;
     if (ctx_arg_string(rt, args, 0, "key", &key)) return EXPR_THROWN;
     pairs_t p = pairs_open(kind, self);
+    if (p.list && !p.is_encoded)
+        CTX_RETURN(expr_bool(fields_next_match(p.list, p.count, 0, key) < p.count));
     while (pairs_next(&p, &name, &value))
         if (pairs_name_eq(&p, name, key)) CTX_RETURN(expr_bool(true));
     CTX_RETURN(expr_bool(false));

@@ -4,6 +4,8 @@
  * policy_response_t, IMessageBody at a policy_body_t, IUrl at a policy_url_t. */
 #include "policy/context_internal.h"
 
+#include "expr/lib_json.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -47,19 +49,30 @@ static int body_take(expr_rt_t *rt, policy_body_t *body, const expr_value_t *arg
     return 0;
 }
 
-static bool class_named(const expr_class_t *cls, const char *name)
+/* What Newtonsoft's reader calls the first token of a JSON text. */
+static const char *reader_item(const json_t *json)
 {
-    return cls && strcmp(cls->name, name) == 0;
+    switch (json_typeof(json)) {
+    case JSON_OBJECT: return "StartObject";
+    case JSON_ARRAY: return "StartArray";
+    case JSON_STRING: return "String";
+    case JSON_INTEGER: return "Integer";
+    case JSON_REAL: return "Float";
+    case JSON_TRUE:
+    case JSON_FALSE: return "Boolean";
+    case JSON_NULL: return "Null";
+    }
+    return "None";
 }
 
 /* As<T>(preserveContent: false): T is string (UTF-8, a leading BOM dropped as .NET's
- * StreamReader does), byte[], or JObject/JToken/JArray (the JSON library). */
+ * StreamReader does), byte[], or JObject/JToken/JArray (parsed as JToken.Parse does; a
+ * JObject must be an object and a JArray an array, as JObject.Parse requires). */
 static int body_as(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                    expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    const expr_class_t *t = call ? call->type_arg : NULL;
-    bool is_json =
-        class_named(t, "JObject") || class_named(t, "JToken") || class_named(t, "JArray");
+    const expr_class_t *t = call->type_arg;
+    bool is_json = t == &expr_class_jobject || t == &expr_class_jtoken || t == &expr_class_jarray;
     if (t != &expr_class_string && t != &expr_class_bytes && !is_json)
         return expr_throw(rt, "NotSupportedException",
                           "IMessageBody.As<%s>() is not supported: use string, byte[], JObject, "
@@ -76,8 +89,14 @@ static int body_as(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *s
         content.len -= 3;
     }
     if (t == &expr_class_string) CTX_RETURN(expr_str_ref(content.ptr, content.len));
-    return expr_throw(rt, "NotSupportedException",
-                      "IMessageBody.As<%s>() needs the JSON library", t->name);
+    expr_value_t token;
+    if (expr_json_parse(rt, content.ptr, content.len, &token)) return EXPR_THROWN;
+    if (t == &expr_class_jtoken || token.u.obj.cls == t) CTX_RETURN(token);
+    return expr_throw(rt, "Newtonsoft.Json.JsonReaderException",
+                      "Error reading %s from JsonReader. Current JsonReader item is not an %s: "
+                      "%s. Path '', line 1, position 1.",
+                      t->name, t == &expr_class_jobject ? "object" : "array",
+                      reader_item(expr_json_borrow(&token)));
 }
 
 /* AsFormUrlEncodedContent(preserveContent: false): name → values of an

@@ -614,6 +614,21 @@ Test(context, expr_body_is_consumed_once)
            "preserveContent: true to read it more than once.");
 }
 
+Test(context, expr_body_as_json)
+{
+    EXPECT("@((int)context.Request.Body.As<JObject>(preserveContent: true)[\"a\"])", "1");
+    EXPECT("@(context.Request.Body.As<JToken>(preserveContent: true).Type)", "Object");
+    EXPECT("@(context.Request.Body.As<JArray>())",
+           "!Newtonsoft.Json.JsonReaderException: Error reading JArray from JsonReader. Current "
+           "JsonReader item is not an array: StartObject. Path '', line 1, position 1.");
+    static char list[] = "[1,2]";
+    exec.request.body = (policy_body_t){POLICY_BODY_BYTES, list, 5, false};
+    EXPECT("@(context.Request.Body.As<JArray>(preserveContent: true).Count)", "2");
+    EXPECT("@(context.Request.Body.As<JObject>())",
+           "!Newtonsoft.Json.JsonReaderException: Error reading JObject from JsonReader. Current "
+           "JsonReader item is not an object: StartArray. Path '', line 1, position 1.");
+}
+
 Test(context, expr_last_error_and_nulls)
 {
     EXPECT("@(context.LastError == null)", "True");
