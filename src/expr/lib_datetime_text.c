@@ -146,7 +146,7 @@ static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_
             if (r > 7) return -1;
             int64_t frac = p.fraction;
             for (size_t k = r; k < 7; k++) frac /= 10;
-            char tmp[8];
+            char tmp[24];
             snprintf(tmp, sizeof tmp, "%0*lld", (int)r, (long long)frac);
             size_t len = r;
             if (c == 'F') {

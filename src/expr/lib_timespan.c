@@ -47,7 +47,7 @@ int expr_timespan_negate(expr_rt_t *rt, int64_t t, expr_value_t *out)
 
 static int put_fraction(char *p, int64_t frac, bool trim)
 {
-    char tmp[8];
+    char tmp[24];
     snprintf(tmp, sizeof tmp, "%07lld", (long long)frac);
     int len = 7;
     if (trim)
@@ -129,7 +129,7 @@ static int format_custom(expr_rt_t *rt, int64_t t, const char *f, size_t n, expr
             if (r > 7) return bad_format(rt);
             int64_t v = frac;
             for (size_t k = r; k < 7; k++) v /= 10;
-            char tmp[8];
+            char tmp[24];
             snprintf(tmp, sizeof tmp, "%0*lld", (int)r, (long long)v);
             size_t l = r;
             if (c == 'F')

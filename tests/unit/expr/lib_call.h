@@ -61,12 +61,12 @@ static int lib_call(const expr_class_t *cls, const char *name, int kind, const e
     return rc;
 }
 
-static expr_value_t S(const char *s)
+static inline expr_value_t S(const char *s)
 {
     return expr_str_ref(s, strlen(s));
 }
 
-static expr_value_t BYTES(const void *p, size_t n)
+static inline expr_value_t BYTES(const void *p, size_t n)
 {
     return (expr_value_t){.tag = EXPR_V_BYTES, .u.s = {(const char *)p, (uint32_t)n}};
 }
