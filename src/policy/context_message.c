@@ -49,22 +49,6 @@ static int body_take(expr_rt_t *rt, policy_body_t *body, const expr_value_t *arg
     return 0;
 }
 
-/* What Newtonsoft's reader calls the first token of a JSON text. */
-static const char *reader_item(const json_t *json)
-{
-    switch (json_typeof(json)) {
-    case JSON_OBJECT: return "StartObject";
-    case JSON_ARRAY: return "StartArray";
-    case JSON_STRING: return "String";
-    case JSON_INTEGER: return "Integer";
-    case JSON_REAL: return "Float";
-    case JSON_TRUE:
-    case JSON_FALSE: return "Boolean";
-    case JSON_NULL: return "Null";
-    }
-    return "None";
-}
-
 /* As<T>(preserveContent: false): T is string (UTF-8, a leading BOM dropped as .NET's
  * StreamReader does), byte[], or JObject/JToken/JArray (parsed as JToken.Parse does; a
  * JObject must be an object and a JArray an array, as JObject.Parse requires). */
@@ -89,14 +73,7 @@ static int body_as(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *s
         content.len -= 3;
     }
     if (t == &expr_class_string) CTX_RETURN(expr_str_ref(content.ptr, content.len));
-    expr_value_t token;
-    if (expr_json_parse(rt, content.ptr, content.len, &token)) return EXPR_THROWN;
-    if (t == &expr_class_jtoken || token.u.obj.cls == t) CTX_RETURN(token);
-    return expr_throw(rt, "Newtonsoft.Json.JsonReaderException",
-                      "Error reading %s from JsonReader. Current JsonReader item is not an %s: "
-                      "%s. Path '', line 1, position 1.",
-                      t->name, t == &expr_class_jobject ? "object" : "array",
-                      reader_item(expr_json_borrow(&token)));
+    return expr_json_parse_as(rt, content.ptr, content.len, t, out);
 }
 
 /* AsFormUrlEncodedContent(preserveContent: false): name → values of an
