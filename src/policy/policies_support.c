@@ -208,7 +208,7 @@ int policy_support_raise_no_endpoint(policy_exec_t *exec, const policy_step_t *s
     return policy_exec_raise(exec, step, NULL, 500, "ExternalEndpointNotConfigured", NULL,
                              "%s calls an Azure service that this gateway reaches only through "
                              "a configured HTTP endpoint, and none is configured for %s '%s' "
-                             "(gateway setting external_endpoints, docs/policies.md).",
+                             "(docs/policies.md, "Integration").",
                              policy, service, name ? name : "");
 }
 
