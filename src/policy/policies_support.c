@@ -172,23 +172,23 @@ static const expr_class_t state_class = {
     .tag = EXPR_V_OBJECT,
 };
 
-static int state_name(const policy_step_t *step, char *buf, size_t size)
+static int state_name(const void *owner, char *buf, size_t size)
 {
-    return snprintf(buf, size, "\x1fstep-state:%p", (const void *)step);
+    return snprintf(buf, size, "\x1fstep-state:%p", owner);
 }
 
-void *policy_support_state_get(policy_exec_t *exec, const policy_step_t *step)
+void *policy_support_state_get(policy_exec_t *exec, const void *owner)
 {
     char name[64];
-    int n = state_name(step, name, sizeof name);
+    int n = state_name(owner, name, sizeof name);
     const expr_value_t *v = policy_exec_var_get(exec, name, (size_t)n);
     return v && v->tag == EXPR_V_OBJECT && v->u.obj.cls == &state_class ? v->u.obj.ptr : NULL;
 }
 
-int policy_support_state_set(policy_exec_t *exec, const policy_step_t *step, void *state)
+int policy_support_state_set(policy_exec_t *exec, const void *owner, void *state)
 {
     char name[64];
-    int n = state_name(step, name, sizeof name);
+    int n = state_name(owner, name, sizeof name);
     return policy_exec_var_set(exec, name, (size_t)n, expr_object(&state_class, state));
 }
 
@@ -208,7 +208,7 @@ int policy_support_raise_no_endpoint(policy_exec_t *exec, const policy_step_t *s
     return policy_exec_raise(exec, step, NULL, 500, "ExternalEndpointNotConfigured", NULL,
                              "%s calls an Azure service that this gateway reaches only through "
                              "a configured HTTP endpoint, and none is configured for %s '%s' "
-                             "(docs/policies.md, "Integration").",
+                             "(docs/policies.md, Integration).",
                              policy, service, name ? name : "");
 }
 

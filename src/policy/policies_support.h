@@ -44,9 +44,10 @@ int policy_support_error(policy_compile_ctx_t *cc, policy_doc_pos_t pos, policy_
 int policy_support_defer(void (*fn)(void *), void *ptr);
 
 /* Per-request state of a step across a host round trip (the resume function receives only
- * exec and step): stored as a private request variable keyed by the step. */
-void *policy_support_state_get(policy_exec_t *exec, const policy_step_t *step);
-int policy_support_state_set(policy_exec_t *exec, const policy_step_t *step, void *state);
+ * exec and step), or shared by two steps (limit-concurrency's enter and leave): stored as a
+ * private request variable keyed by `owner` (the step, or its compiled data). */
+void *policy_support_state_get(policy_exec_t *exec, const void *owner);
+int policy_support_state_set(policy_exec_t *exec, const void *owner, void *state);
 
 /* The http(s) URL configured for `service` ("logger", "service-bus", "dapr",
  * "managed-identity", ...) and `name` (the logger-id, queue, component...), asked from the
