@@ -258,8 +258,12 @@ static int external_run(policy_exec_t *exec, const policy_step_t *step)
                               strlen(x->pairs[i].name), v, vl) < 0)
             return policy_exec_raise_oom(exec, step);
     }
-    if (!exec->host->send || exec->host->send(exec, req) < 0)
-        return external_failed(exec, step, "could not be reached");
+    if (!exec->host->send) return external_failed(exec, step, "could not be reached");
+    if (req->is_one_way) { /* fire and forget, as send-one-way-request: the host owns it */
+        (void)exec->host->send(exec, req);
+        return POLICY_RUN_NEXT;
+    }
+    if (exec->host->send(exec, req) < 0) return external_failed(exec, step, "could not be reached");
     return policy_exec_suspend(exec, step, external_resume);
 }
 

@@ -53,11 +53,22 @@ static void keyset_release(void *p)
     jwt_keyset_unref(p);
 }
 
+/* The caches are malloc'd, not in the program's arena: they are released at exit
+ * (policy_support_defer), possibly after the program was freed. */
+typedef struct {
+    size_t count;
+    oidc_t items[];
+} oidc_array_t;
+
 static void oidc_release(void *p)
 {
-    oidc_t *o = p;
-    jwt_keyset_unref(o->keys);
-    pthread_mutex_destroy(&o->lock);
+    oidc_array_t *a = p;
+    for (size_t i = 0; i < a->count; i++) {
+        jwt_keyset_unref(a->items[i].keys);
+        free((char *)a->items[i].url);
+        pthread_mutex_destroy(&a->items[i].lock);
+    }
+    free(a);
 }
 
 static int compile_keys(policy_compile_ctx_t *cc, const policy_doc_node_t *list, vjwt_t *v,
@@ -190,14 +201,19 @@ int policy_validate_jwt_compile(policy_compile_ctx_t *cc, const policy_doc_node_
 
     v->oidc_count = policy_doc_element_count(element, "openid-config");
     if (v->oidc_count) {
-        if (!(v->oidc = arena_alloc(cc->arena, v->oidc_count * sizeof *v->oidc))) return -ENOMEM;
+        oidc_array_t *a = calloc(1, sizeof *a + v->oidc_count * sizeof *a->items);
+        if (!a) return -ENOMEM;
+        for (size_t i = 0; i < v->oidc_count; i++) pthread_mutex_init(&a->items[i].lock, NULL);
+        a->count = v->oidc_count;
+        if (policy_support_defer(oidc_release, a) < 0) return -ENOMEM;
+        v->oidc = a->items;
         size_t i = 0;
         for (const policy_doc_node_t *c = policy_doc_first_element(element, "openid-config"); c;
              c = policy_doc_next_element(c, "openid-config"), i++) {
-            memset(&v->oidc[i], 0, sizeof v->oidc[i]);
-            if ((rc = policy_support_literal_attr(cc, c, "url", &v->oidc[i].url, err)) < 0) return rc;
-            pthread_mutex_init(&v->oidc[i].lock, NULL);
-            if (policy_support_defer(oidc_release, &v->oidc[i]) < 0) return -ENOMEM;
+            const char *url;
+            if ((rc = policy_support_literal_attr(cc, c, "url", &url, err)) < 0) return rc;
+            /* the URL too must outlive the program's arena */
+            if (!(v->oidc[i].url = strdup(url))) return -ENOMEM;
         }
     }
     *data = v;
@@ -473,6 +489,7 @@ int policy_validate_jwt_run(policy_exec_t *exec, const policy_step_t *step)
     size_t len;
     int rc = find_token(exec, step, v, &token, &len);
     if (rc < 0) return rc;
+    if (!token) len = 0;
     while (len && (*token == ' ' || *token == '\t')) token++, len--;
     while (len && (token[len - 1] == ' ' || token[len - 1] == '\t')) len--;
     if (!token || len == 0)
