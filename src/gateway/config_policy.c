@@ -26,6 +26,7 @@ struct gw_policies {
     policy_exec_program_t **exec_programs;
     size_t program_count;
     const json_t *backends; /* the snapshot's backends array (borrowed from cfg->doc) */
+    const json_t *endpoints; /* service → name → URL (borrowed), or NULL */
 };
 
 static void keep_doc(gw_policies_t *p, policy_doc_t *doc)
@@ -186,6 +187,44 @@ static int load_products(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg
     return 0;
 }
 
+/* endpoints: {"logger": {"my-logger": "http://..."}, "dapr": {...}, ...}: where the §2.7
+ * policies send what the vendor sends to Azure services (docs/policies.md). */
+static int load_endpoints(cfg_ctx_t *c, const json_t *root, gw_policies_t *p)
+{
+    json_t *endpoints;
+    if (cfg_want_container(c, root, "endpoints", false, JSON_OBJECT, &endpoints) < 0) return -1;
+    if (!endpoints) return 0;
+    cfg_push_key(c, "endpoints");
+    const char *service;
+    json_t *names;
+    json_object_foreach(endpoints, service, names)
+    {
+        cfg_push_key(c, service);
+        if (!json_is_object(names))
+            return cfg_fail(c, "must be an object of name → URL, not %s", cfg_type_name(names));
+        const char *name;
+        json_t *url;
+        json_object_foreach(names, name, url)
+        {
+            if (!json_is_string(url))
+                return cfg_fail_key(c, name, "must be a URL string, not %s", cfg_type_name(url));
+            const char *u = json_string_value(url);
+            if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+                return cfg_fail_key(c, name, "must be an absolute http:// or https:// URL");
+        }
+        cfg_pop(c);
+    }
+    cfg_pop(c);
+    p->endpoints = endpoints;
+    return 0;
+}
+
+const char *gateway_policies_endpoint(const gw_policies_t *p, const char *service, const char *name)
+{
+    if (!p || !p->endpoints || !service || !name) return NULL;
+    return json_string_value(json_object_get(json_object_get(p->endpoints, service), name));
+}
+
 /* set-backend-service backend-id (§2.2): the snapshot's backends[] by id. Thread-safe: it
  * only reads the immutable snapshot. */
 static int lookup_backend(void *ctx, const char *backend_id, const char **base_url,
@@ -274,7 +313,7 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
     json_t *backends = cfg_member(root, "backends");
     p->backends = json_is_array(backends) ? backends : empty_array();
     if (load_fragments(c, root, p) < 0 || load_named_values(c, root, p) < 0 ||
-        load_products(c, root, cfg) < 0)
+        load_products(c, root, cfg) < 0 || load_endpoints(c, root, p) < 0)
         return -1;
 
     json_t *policies, *apis = NULL, *operations = NULL, *products = NULL;

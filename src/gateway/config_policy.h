@@ -11,5 +11,7 @@
  * `c` ("source:line:col: api 'orders' policy:3:5: message (at policies.apis.orders)"). */
 int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg);
 void gateway_policies_free(gw_policies_t *p);
+/* The URL configured in the snapshot's `endpoints` for a §2.7 service and name, or NULL. */
+const char *gateway_policies_endpoint(const gw_policies_t *p, const char *service, const char *name);
 
 #endif

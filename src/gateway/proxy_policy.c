@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "gateway/config_policy.h"
 #include "gateway/metrics.h"
 #include "policy/exec.h"
 
@@ -780,7 +781,14 @@ static void host_metric(policy_exec_t *exec, const policy_metric_t *m)
     gateway_metrics_custom(ctx->gw->metrics, m->namespace_, m->name, m->value, dims, n);
 }
 
+static const char *host_endpoint(policy_exec_t *exec, const char *service, const char *name)
+{
+    proxy_ctx_t *ctx = exec->host_data;
+    return gateway_policies_endpoint(ctx->config->policies, service, name);
+}
+
 static const policy_host_t gateway_policy_host = {
+    .endpoint = host_endpoint,
     .forward = host_forward,
     .send = host_send,
     .timer = host_timer,

@@ -553,6 +553,8 @@ Test(config, policy_documents_are_checked_where_they_are)
     expect_error(HEAD " \"namedValues\": [{\"name\": $\"a b\", \"value\": \"1\"}],\n"
                       " \"apis\": []}",
                  "may hold only letters, digits", "namedValues[0].name");
+    expect_error(HEAD " \"endpoints\": {\"logger\": {\"audit\": $\"ftp://x\"}},\n \"apis\": []}",
+                 "must be an absolute http:// or https:// URL", "endpoints.logger.audit");
     expect_error(HEAD " \"products\": [{\"id\": \"p\", \"apis\": [$\"nope\"]}],\n \"apis\": []}",
                  "no API has the id \"nope\"", "products[0].apis[0]");
     expect_error(HEAD " \"policies\": {\"products\": {\"p\": $\"<policies/>\"}},\n \"apis\": []}",
