@@ -215,6 +215,8 @@ struct policy_exec {
     /* Set by set-backend-service backend-id: the caller's handle for the Backend resource
      * (credentials, pool), from policy_backend_lookup_fn; NULL otherwise. */
     const void *backend;
+    /* Set by the proxy policy (§2.2): forward-request goes through it. NULL: direct. */
+    const char *proxy_url, *proxy_username, *proxy_password;
     policy_variable_t *variables; /* context.Variables, newest first */
     policy_last_error_t *last_error; /* context.LastError: NULL until an error */
     expr_rt_t rt;                    /* expressions run here; rt.host = this exec */
@@ -226,6 +228,11 @@ struct policy_exec {
     bool is_backend_called;
     bool is_in_on_error;
     bool is_response_final; /* return-response / mock-response / error response decided */
+    bool is_raised;         /* policy_exec_raise ran for the current step */
+    bool is_in_loop;        /* the run loop is on the stack */
+    bool has_deferred;      /* a completion arrived while the loop was on the stack */
+    int deferred_status;
+    void *deferred_result;
     const policy_step_t *pending_step;
     policy_resume_fn pending_resume;
     int64_t *slots; /* per-request state of control steps (retry counters...) */
@@ -249,6 +256,7 @@ typedef struct {
     bool buffer_request_body;
     bool buffer_response; /* false: stream chunks as they come (SSE) */
     bool fail_on_error_status_code;
+    const char *proxy_url, *proxy_username, *proxy_password; /* the proxy policy; NULL: none */
 } policy_forward_t;
 
 /* A side request (send-request / send-one-way-request), evaluated. */
@@ -295,8 +303,9 @@ struct policy_host {
      * had reported it). Required when a program forwards. */
     int (*forward)(policy_exec_t *exec, const policy_forward_t *opts);
     /* Send a side request; later call policy_exec_send_done with a response allocated in
-     * exec->arena (body BYTES), or an error. One-way: call policy_exec_send_done(exec, 0, NULL)
-     * once the request is handed over. */
+     * exec->arena (body BYTES), or an error. One-way (req->is_one_way): the executor does not
+     * wait; the host sends it on its own and never calls policy_exec_send_done for it (req
+     * and its strings live in exec->arena: copy what must outlive the request). */
     int (*send)(policy_exec_t *exec, const policy_send_t *req);
     /* Call policy_exec_timer_done after `ms` milliseconds (retry intervals). */
     int (*timer)(policy_exec_t *exec, uint64_t ms);

@@ -25,6 +25,17 @@ int policy_set_method_run(policy_exec_t *exec, const policy_step_t *step);
 int policy_rewrite_uri_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
                                const void **data, policy_doc_error_t *err);
 int policy_rewrite_uri_run(policy_exec_t *exec, const policy_step_t *step);
+/* The work of set-header and set-status on a given message, for policies that carry them as
+ * children (send-request, return-response): `data` from policy_compile_as. */
+int policy_set_header_apply(policy_exec_t *exec, const policy_step_t *step, const void *data,
+                            policy_fields_t *headers);
+int policy_set_status_apply(policy_exec_t *exec, const policy_step_t *step, const void *data,
+                            policy_response_t *response);
+/* Evaluates a method value (set-method, send-request's <set-method>): a trimmed HTTP token,
+ * or an error raised for `step`. */
+int policy_method_value(policy_exec_t *exec, const policy_step_t *step, const policy_value_t *v,
+                        const char **out);
+
 int policy_send_request_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
                                 const void **data, policy_doc_error_t *err);
 int policy_send_request_run(policy_exec_t *exec, const policy_step_t *step);

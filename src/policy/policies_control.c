@@ -1,8 +1,18 @@
 /* Control-flow policies (spec/apim-gateway.md §2.1, §2.3): choose, retry, wait,
  * limit-concurrency, include-fragment, set-variable, return-response, mock-response. */
+#include "policy/exec_policies.h"
 #include "policy/registry_tables.h"
 
+#if __has_include("policy/context.h")
+#include "policy/context.h"
+#define RESPONSE_CLASS (&policy_response_class)
+#else
+#define RESPONSE_CLASS NULL
+#endif
+
 #include <errno.h>
+#include <string.h>
+#include <strings.h>
 
 /* <choose>: one or more <when>, then at most one <otherwise>, and it comes last (§2.1). */
 static int check_choose(const policy_check_ctx_t *ctx, const policy_doc_node_t *element,
@@ -66,13 +76,129 @@ static const policy_descriptor_t include_fragment = {
     .element = {ATTRS(A_STR("fragment-id", R | LIT))},
 };
 
+/* ---- set-variable (§2.3): a literal is stored as a string, an expression as its value ---- */
+
+typedef struct {
+    const char *name;
+    uint32_t name_len;
+    policy_value_t value;
+} set_variable_data_t;
+
+static int compile_set_variable(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                                const void **data, policy_doc_error_t *err)
+{
+    set_variable_data_t *d = arena_alloc(cc->arena, sizeof *d);
+    if (!d) return -ENOMEM;
+    size_t len = 0;
+    d->name = policy_program_attr(cc->program, element, "name", &len, NULL);
+    d->name_len = (uint32_t)len;
+    *data = d;
+    return policy_compile_attr(cc, element, "value", POLICY_VALUE_ANY, &d->value, err);
+}
+
+static int run_set_variable(policy_exec_t *exec, const policy_step_t *step)
+{
+    const set_variable_data_t *d = step->data;
+    expr_value_t v;
+    int rc = policy_value_eval(exec, step, &d->value, &v);
+    if (rc) return rc;
+    if (policy_exec_var_set(exec, d->name, d->name_len, v) < 0)
+        return policy_exec_raise_oom(exec, step);
+    return POLICY_RUN_NEXT;
+}
+
 static const policy_descriptor_t set_variable = {
     .name = "set-variable",
     .family = "control",
     .sections = POLICY_ALL_SECTIONS,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_STR("name", R | LIT), A_STR("value", R))},
+    .compile = compile_set_variable,
+    .run = run_set_variable,
 };
+
+/* ---- return-response (§2.3): a new 200 (or the stored response), then its children ---- */
+
+typedef struct {
+    const char *variable;
+    uint32_t variable_len;
+    const void *status;   /* <set-status>, compiled as set-status */
+    const void **headers; /* <set-header>s */
+    size_t header_count;
+    policy_value_t body; /* <set-body> text */
+    bool has_body;
+} return_response_data_t;
+
+static int compile_return_response(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                                   const void **data, policy_doc_error_t *err)
+{
+    return_response_data_t *d = arena_alloc(cc->arena, sizeof *d);
+    if (!d) return -ENOMEM;
+    memset(d, 0, sizeof *d);
+    size_t len = 0;
+    d->variable = policy_program_attr(cc->program, element, "response-variable-name", &len, NULL);
+    d->variable_len = (uint32_t)len;
+    int rc = 0;
+    const policy_doc_node_t *ch = policy_doc_first_element(element, "set-status");
+    if (ch) rc = policy_compile_as(cc, policy_registry_find("set-status"), ch, &d->status, err);
+    if (rc) return rc;
+    size_t n = policy_doc_element_count(element, "set-header");
+    if (n && !(d->headers = arena_alloc(cc->arena, n * sizeof *d->headers))) return -ENOMEM;
+    for (ch = policy_doc_first_element(element, "set-header"); ch;
+         ch = policy_doc_next_element(ch, "set-header")) {
+        rc = policy_compile_as(cc, policy_registry_find("set-header"), ch,
+                               &d->headers[d->header_count++], err);
+        if (rc) return rc;
+    }
+    if ((ch = policy_doc_first_element(element, "set-body"))) {
+        if (policy_doc_attr(ch, "template")) {
+            /* Liquid inside return-response gets an empty input (§2.3); not supported here */
+            policy_doc_errorf(err, cc->scope_name, ch->pos,
+                              "<set-body template> inside <return-response> is not supported");
+            return -EINVAL;
+        }
+        rc = policy_compile_text(cc, ch, POLICY_VALUE_STRING, &d->body, err);
+        d->has_body = true;
+    }
+    *data = d;
+    return rc;
+}
+
+static int run_return_response(policy_exec_t *exec, const policy_step_t *step)
+{
+    const return_response_data_t *d = step->data;
+    policy_response_t r = {.status = 200, .headers.is_case_insensitive = true};
+    if (d->variable) {
+        const expr_value_t *v = policy_exec_var_get(exec, d->variable, d->variable_len);
+        if (!v || v->tag != EXPR_V_OBJECT || v->u.obj.cls != RESPONSE_CLASS || !v->u.obj.ptr)
+            return policy_exec_raise(exec, step, NULL, 500, NULL, NULL,
+                                     "variable '%s' does not hold a response", d->variable);
+        const policy_response_t *from = v->u.obj.ptr;
+        r.status = from->status;
+        r.reason = from->reason;
+        r.body = from->body;
+        for (uint32_t i = 0; i < from->headers.count; i++) {
+            const policy_field_t *h = &from->headers.items[i];
+            if (policy_fields_add(&r.headers, exec->arena, h->name, h->name_len, h->value,
+                                  h->value_len) < 0)
+                return policy_exec_raise_oom(exec, step);
+        }
+    }
+    int rc = 0;
+    if (d->status && (rc = policy_set_status_apply(exec, step, d->status, &r)) < 0) return rc;
+    for (size_t i = 0; i < d->header_count; i++)
+        if ((rc = policy_set_header_apply(exec, step, d->headers[i], &r.headers)) < 0) return rc;
+    if (d->has_body) {
+        const char *body = NULL;
+        size_t len = 0;
+        if ((rc = policy_value_string(exec, step, &d->body, &body, &len))) return rc;
+        r.body = (policy_body_t){.kind = body ? POLICY_BODY_BYTES : POLICY_BODY_NONE,
+                                 .bytes = body,
+                                 .len = len};
+    }
+    exec->response = r;
+    return POLICY_RUN_END;
+}
 
 static const policy_descriptor_t return_response = {
     .name = "return-response",
@@ -82,7 +208,45 @@ static const policy_descriptor_t return_response = {
     .element = {ATTRS(A_STR("response-variable-name", LIT)),
                 CHILDREN(POLICY_CHILD("set-status", 0, 1), POLICY_CHILD("set-header", 0, 0),
                          POLICY_CHILD("set-body", 0, 1))},
+    .compile = compile_return_response,
+    .run = run_return_response,
 };
+
+/* ---- mock-response (§2.3): the operation's example is not known to the gateway yet, so the
+ * body is empty (the documented last resort) ---- */
+
+typedef struct {
+    policy_value_t status, content_type;
+} mock_response_data_t;
+
+static int compile_mock_response(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                                 const void **data, policy_doc_error_t *err)
+{
+    mock_response_data_t *d = arena_alloc(cc->arena, sizeof *d);
+    if (!d) return -ENOMEM;
+    int rc = policy_compile_attr(cc, element, "status-code", POLICY_VALUE_INT, &d->status, err);
+    if (!rc)
+        rc = policy_compile_attr(cc, element, "content-type", POLICY_VALUE_STRING, &d->content_type, err);
+    *data = d;
+    return rc;
+}
+
+static int run_mock_response(policy_exec_t *exec, const policy_step_t *step)
+{
+    const mock_response_data_t *d = step->data;
+    int64_t status = 200;
+    const char *ct = NULL;
+    size_t ct_len = 0;
+    int rc = policy_value_long(exec, step, &d->status, &status);
+    if (!rc) rc = policy_value_string(exec, step, &d->content_type, &ct, &ct_len);
+    if (rc) return rc;
+    policy_response_t r = {.status = (int)status, .headers.is_case_insensitive = true};
+    if (ct && ct_len &&
+        policy_fields_add(&r.headers, exec->arena, "Content-Type", 12, ct, ct_len) < 0)
+        return policy_exec_raise_oom(exec, step);
+    exec->response = r;
+    return POLICY_RUN_END;
+}
 
 static const policy_descriptor_t mock_response = {
     .name = "mock-response",
@@ -90,6 +254,8 @@ static const policy_descriptor_t mock_response = {
     .sections = POLICY_IN | POLICY_OUT | POLICY_ERR,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_INT("status-code", 0, "200", 100, 599), A_STR("content-type", 0))},
+    .compile = compile_mock_response,
+    .run = run_mock_response,
 };
 
 const policy_descriptor_t *const policy_family_control[] = {

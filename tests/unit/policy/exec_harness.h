@@ -1,0 +1,95 @@
+/* Shared by the executor's tests: compile a document (API scope under the default global
+ * policy) and run it with the offline host (policy/exec_local.h). */
+#ifndef MERIDIAN_TESTS_EXEC_HARNESS_H
+#define MERIDIAN_TESTS_EXEC_HARNESS_H
+
+#include "policy/exec_local.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+typedef struct {
+    policy_local_program_t *program;
+    arena_t arena;
+    policy_local_t io;
+    policy_doc_error_t err;
+} harness_t;
+
+static harness_t H;
+
+static void harness_setup(void)
+{
+    memset(&H, 0, sizeof H);
+    arena_init(&H.arena, 8192);
+    H.io.method = "GET";
+    H.io.url = "http://gw.example/orders/1?x=1";
+    H.io.headers.is_case_insensitive = true;
+    H.io.backend_headers.is_case_insensitive = true;
+}
+
+static void harness_teardown(void)
+{
+    policy_local_program_free(H.program);
+    H.program = NULL;
+    arena_free(&H.arena);
+}
+
+/* Compiles; returns the code (0) and leaves the message in H.err.message. */
+static int compile_with(const char *text, const policy_local_options_t *opts)
+{
+    policy_local_program_free(H.program);
+    H.program = NULL;
+    return policy_local_compile(text, strlen(text), "api policy", opts, &H.program, &H.err);
+}
+
+static int try_compile(const char *text)
+{
+    return compile_with(text, NULL);
+}
+
+static void compile_ok(const char *text)
+{
+    cr_assert_eq(try_compile(text), 0, "%s", H.err.message);
+}
+
+static void run(void)
+{
+    cr_assert_not_null(H.program);
+    cr_assert_eq(policy_local_run(policy_local_program(H.program), &H.arena, &H.io), 0);
+    cr_assert(H.io.is_done, "the run did not finish");
+}
+
+static void add_header(policy_fields_t *f, const char *name, const char *value)
+{
+    cr_assert_eq(policy_fields_add(f, &H.arena, name, strlen(name), value, strlen(value)), 0);
+}
+
+/* Comma-joined values of a header, or NULL. */
+static const char *header_of(const policy_fields_t *f, const char *name)
+{
+    return policy_fields_join(f, &H.arena, name, strlen(name), NULL);
+}
+
+static const char *response_header(const char *name)
+{
+    return header_of(&H.io.exec->response.headers, name);
+}
+
+static const char *forwarded_header(const char *name)
+{
+    cr_assert(H.io.is_forwarded, "the request was not forwarded");
+    return header_of(&H.io.forwarded.headers, name);
+}
+
+static const char *response_body(void)
+{
+    const policy_body_t *b = &H.io.exec->response.body;
+    if (b->kind != POLICY_BODY_BYTES) return NULL;
+    return arena_strndup(&H.arena, b->bytes, b->len);
+}
+
+#define POLICIES(inbound, backend, outbound, on_error)                                             \
+    "<policies><inbound>" inbound "</inbound><backend>" backend "</backend><outbound>" outbound    \
+    "</outbound><on-error>" on_error "</on-error></policies>"
+
+#endif
