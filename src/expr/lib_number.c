@@ -408,18 +408,14 @@ EXPR_NATIVE(bytes_index)
 
 /* ---- classes ---- */
 
-static const expr_type_t int_try_params[] = {T_STR, T_INT};
-static const expr_type_t long_try_params[] = {T_STR, T_LONG};
-static const expr_type_t double_try_params[] = {T_STR, T_DOUBLE};
-static const expr_type_t bool_try_params[] = {T_STR, T_BOOL};
 
-#define TRY_PARSE(native, types) \
+#define TRY_PARSE(native) \
     {.name = "TryParse", .kind = EXPR_M_STATIC_METHOD, .min_args = 2, .max_args = 2, .ret = T_BOOL, \
-     .out_mask = 2, .params = types, .fn = native}
+     .out_mask = 2, .fn = native}
 
 static const expr_member_t bool_members[] = {
     MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 1, T_BOOL, bool_parse),
-    TRY_PARSE(bool_try_parse, bool_try_params),
+    TRY_PARSE(bool_try_parse),
     MEMBER("TrueString", EXPR_M_STATIC_PROPERTY, 0, 0, T_STR, bool_true_string),
     MEMBER("FalseString", EXPR_M_STATIC_PROPERTY, 0, 0, T_STR, bool_false_string),
     MEMBER("ToString", EXPR_M_METHOD, 0, 1, T_STR, bool_to_string),
@@ -429,7 +425,7 @@ static const expr_member_t bool_members[] = {
 
 static const expr_member_t int_members[] = {
     MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 1, T_INT, int_parse),
-    TRY_PARSE(int_try_parse, int_try_params),
+    TRY_PARSE(int_try_parse),
     MEMBER("MaxValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, int_max),
     MEMBER("MinValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, int_min),
     MEMBER("ToString", EXPR_M_METHOD, 0, 2, T_STR, num_to_string),
@@ -439,7 +435,7 @@ static const expr_member_t int_members[] = {
 
 static const expr_member_t long_members[] = {
     MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 1, T_LONG, long_parse),
-    TRY_PARSE(long_try_parse, long_try_params),
+    TRY_PARSE(long_try_parse),
     MEMBER("MaxValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_LONG, long_max),
     MEMBER("MinValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_LONG, long_min),
     MEMBER("ToString", EXPR_M_METHOD, 0, 2, T_STR, num_to_string),
@@ -449,7 +445,7 @@ static const expr_member_t long_members[] = {
 
 static const expr_member_t double_members[] = {
     MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 1, T_DOUBLE, double_parse),
-    TRY_PARSE(double_try_parse, double_try_params),
+    TRY_PARSE(double_try_parse),
     MEMBER("MaxValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_DOUBLE, double_max),
     MEMBER("MinValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_DOUBLE, double_min),
     MEMBER("Epsilon", EXPR_M_STATIC_PROPERTY, 0, 0, T_DOUBLE, double_epsilon),

@@ -287,8 +287,6 @@ EXPR_NATIVE(char_min)
     return 0;
 }
 
-static const expr_type_t char_try_parse_params[] = {T_STR, T_CHAR};
-
 static const expr_member_t char_members[] = {
     MEMBER("IsDigit", EXPR_M_STATIC_METHOD, 1, 2, T_BOOL, char_is_digit),
     MEMBER("IsNumber", EXPR_M_STATIC_METHOD, 1, 2, T_BOOL, char_is_number),
@@ -310,7 +308,7 @@ static const expr_member_t char_members[] = {
     MEMBER("ToString", EXPR_M_STATIC_METHOD, 1, 1, T_STR, char_to_string),
     MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 1, T_CHAR, char_parse),
     {.name = "TryParse", .kind = EXPR_M_STATIC_METHOD, .min_args = 2, .max_args = 2, .ret = T_BOOL,
-     .out_mask = 2, .params = char_try_parse_params, .fn = char_try_parse},
+     .out_mask = 2, .fn = char_try_parse},
     MEMBER("MaxValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_CHAR, char_max),
     MEMBER("MinValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_CHAR, char_min),
     MEMBER("ToString", EXPR_M_METHOD, 0, 0, T_STR, char_to_string),

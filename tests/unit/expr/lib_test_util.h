@@ -3,6 +3,7 @@
 #ifndef MERIDIAN_TESTS_LIB_TEST_UTIL_H
 #define MERIDIAN_TESTS_LIB_TEST_UTIL_H
 
+#include "expr/compile.h"
 #include "expr/lib_text.h"
 #include "expr/value.h"
 
@@ -24,26 +25,6 @@ static void lib_teardown(void)
 {
     expr_rt_end(&rt);
     arena_free(&lib_arena);
-}
-
-/* Stand-ins while value.c (the interpreter's) is not in the library; a definition in the
- * library takes precedence over these weak ones. */
-__attribute__((weak)) int expr_value_to_string(expr_rt_t *r, const expr_value_t *v, expr_value_t *out)
-{
-    (void)r;
-    const expr_class_t *cls = v->tag == EXPR_V_OBJECT ? v->u.obj.cls : NULL;
-    const char *name = cls && cls->full_name ? cls->full_name : "System.Object";
-    *out = expr_str_ref(name, strlen(name));
-    return 0;
-}
-
-__attribute__((weak)) int expr_rt_enumerate(expr_rt_t *r, const expr_value_t *v, expr_value_t **items,
-                                            uint32_t *count)
-{
-    if (v->tag != EXPR_V_ARRAY) return expr_throw(r, "InvalidCastException", "not enumerable");
-    *items = v->u.arr.items;
-    *count = v->u.arr.count;
-    return 0;
 }
 
 #define S(text) expr_str_ref((text), sizeof(text) - 1)
@@ -187,5 +168,33 @@ static inline void assert_strings(expr_value_t v, const char *want)
     buf[n] = '\0';
     cr_assert_str_eq(buf, want);
 }
+
+/* Compiles and runs a policy expression: "value" (ToString of the result), "null",
+ * "!Type: message" for an exception, or "error L:C: message" when it does not compile. */
+static char run_result[1024];
+
+static inline const char *run(const char *text)
+{
+    expr_compile_options_t o = {0};
+    expr_program_t *p;
+    expr_error_t err;
+    if (expr_compile(&lib_arena, text, strlen(text), &o, &p, &err)) {
+        snprintf(run_result, sizeof run_result, "error %u:%u: %s", err.pos.line, err.pos.col, err.message);
+        return run_result;
+    }
+    expr_value_t v, s;
+    rt.has_exception = false;
+    if (expr_run(p, &rt, &v))
+        snprintf(run_result, sizeof run_result, "!%s: %s", rt.exception_type, rt.exception_message);
+    else if (v.tag == EXPR_V_NULL)
+        snprintf(run_result, sizeof run_result, "null");
+    else if (expr_value_to_string(&rt, &v, &s))
+        snprintf(run_result, sizeof run_result, "!tostring");
+    else
+        snprintf(run_result, sizeof run_result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
+    return run_result;
+}
+
+#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s", text)
 
 #endif

@@ -418,3 +418,49 @@ Test(lib_number, encoding)
     cr_assert_eq(expr_class_encoding.to_string(&rt, &utf8, &s), 0);
     assert_str(s, "System.Text.UTF8Encoding+UTF8EncodingSealed");
 }
+
+/* ---- through expr_compile / expr_run ---- */
+
+Test(lib_number, expressions)
+{
+    EXPECT("@(int.Parse(\"42\") + 1)", "43");
+    EXPECT("@(long.Parse(\"-9000000000\"))", "-9000000000");
+    EXPECT("@(double.Parse(\"1.5\") * 2)", "3");
+    EXPECT("@(bool.Parse(\"true\"))", "True");
+    EXPECT("@{ int n; return int.TryParse(\"12\", out n) ? n * 2 : -1; }", "24");
+    EXPECT("@(int.TryParse(\"x\", out var n) ? n : -1)", "-1");
+    EXPECT("@(double.TryParse(\"2.5\", out double d) ? d : 0)", "2.5");
+    EXPECT("@(int.MaxValue)", "2147483647");
+    EXPECT("@(42.ToString(\"D5\"))", "00042");
+    EXPECT("@((3.14159).ToString(\"0.00\"))", "3.14");
+    EXPECT("@((1234567.891).ToString(\"N2\"))", "1,234,567.89");
+    EXPECT("@(255.ToString(\"X2\"))", "FF");
+    EXPECT("@((0.5).ToString(\"P0\"))", "50 %");
+    EXPECT("@(double.IsNaN(double.NaN))", "True");
+    EXPECT("@(1.CompareTo(2))", "-1");
+    EXPECT("@(Math.Round(2.5))", "2");
+    EXPECT("@(Math.Round(2.5, MidpointRounding.AwayFromZero))", "3");
+    EXPECT("@(Math.Round(1.23456, 2))", "1.23");
+    EXPECT("@(Math.Max(3, 7))", "7");
+    EXPECT("@(Math.Min(3L, 7L))", "3");
+    EXPECT("@(Math.Abs(-4))", "4");
+    EXPECT("@(Math.Pow(2, 8))", "256");
+    EXPECT("@(Math.Sqrt(2))", "1.4142135623730951");
+    EXPECT("@(Math.Floor(-1.5))", "-2");
+    EXPECT("@(Math.PI)", "3.141592653589793");
+    EXPECT("@(Convert.ToBase64String(Encoding.UTF8.GetBytes(\"user:pass\")))", "dXNlcjpwYXNz");
+    EXPECT("@(Encoding.UTF8.GetString(Convert.FromBase64String(\"dXNlcjpwYXNz\")))", "user:pass");
+    EXPECT("@(System.Text.Encoding.ASCII.GetBytes(\"abc\").Length)", "3");
+    EXPECT("@(Encoding.Unicode.GetBytes(\"abc\").Length)", "6");
+    EXPECT("@(Convert.ToInt32(\"17\"))", "17");
+    EXPECT("@(Convert.ToInt32(2.5))", "2");
+    EXPECT("@(Convert.ToString(1.5))", "1.5");
+    EXPECT("@(Convert.ToHexString(Convert.FromHexString(\"0aff\")))", "0AFF");
+    EXPECT("@(BitConverter.ToString(Encoding.UTF8.GetBytes(\"AB\")))", "41-42");
+    EXPECT("@(BitConverter.ToString(Encoding.UTF8.GetBytes(\"AB\")).Replace(\"-\", \"\").ToLower())", "4142");
+    EXPECT("@(Encoding.UTF8.GetBytes(\"A\")[0])", "65");
+    EXPECT("@(Convert.FromBase64String(\"abc\"))", "!System.FormatException: The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters.");
+    EXPECT("@(int.Parse(\"x\"))", "!System.FormatException: Input string was not in a correct format.");
+    EXPECT("@(int.Parse(\"99999999999\"))", "!System.OverflowException: Value was either too large or too small for an Int32.");
+    EXPECT("@(string.Format(\"{0:N1}|{1:0.0}\", 1234.56, 2))", "1,234.6|2.0");
+}

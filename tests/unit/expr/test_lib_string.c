@@ -386,3 +386,57 @@ Test(lib_string, string_builder)
     cr_assert_eq(expr_class_string_builder.to_string(&rt, &sb, &s), 0);
     assert_str(s, "\xC3\xA9" "0o7;");
 }
+
+/* ---- through expr_compile / expr_run ---- */
+
+Test(lib_string, expressions)
+{
+    EXPECT("@(\"abc\".Substring(1).ToUpper())", "BC");
+    EXPECT("@(\"Hi There\".Length)", "8");
+    EXPECT("@(\"abc\"[1])", "b");
+    EXPECT("@(\"a,b,,c\".Split(',').Length)", "4");
+    EXPECT("@(\"a,b,,c\".Split(new[] {','}, StringSplitOptions.RemoveEmptyEntries).Length)", "3");
+    EXPECT("@(\"a,b,,c\".Split(new char[] {','}, StringSplitOptions.RemoveEmptyEntries)[2])", "c");
+    EXPECT("@(\"a--b\".Split(new string[] {\"--\"}, StringSplitOptions.None)[1])", "b");
+    EXPECT("@(\"Bearer abc\".StartsWith(\"bearer\", StringComparison.OrdinalIgnoreCase))", "True");
+    EXPECT("@(\"Bearer abc\".StartsWith(\"bearer\"))", "False");
+    EXPECT("@(\"hello\".IndexOf(\"L\", StringComparison.OrdinalIgnoreCase))", "2");
+    EXPECT("@(\"hello\".IndexOf(\"l\", 3))", "3");
+    EXPECT("@(\"hello\".IndexOf('o'))", "4");
+    EXPECT("@(\"x\".Equals(\"X\", StringComparison.OrdinalIgnoreCase))", "True");
+    EXPECT("@(string.Equals(\"x\", \"X\", StringComparison.OrdinalIgnoreCase))", "True");
+    EXPECT("@(String.IsNullOrEmpty(\"\"))", "True");
+    EXPECT("@(string.IsNullOrWhiteSpace(\" \"))", "True");
+    EXPECT("@(string.Format(\"{0}-{1:D3}\", \"a\", 7))", "a-007");
+    EXPECT("@(string.Format(\"{0,-4}|{1,4}\", \"ab\", 1.5))", "ab  | 1.5");
+    EXPECT("@(string.Join(\",\", new[] {\"a\", \"b\"}))", "a,b");
+    EXPECT("@(string.Join(\"-\", \"a\", \"b\", \"c\"))", "a-b-c");
+    EXPECT("@(string.Join(\"/\", new[] {1, 2, 3}))", "1/2/3");
+    EXPECT("@(string.Concat(\"a\", 1, true))", "a1True");
+    EXPECT("@(string.Empty.Length)", "0");
+    EXPECT("@(new string('-', 3))", "---");
+    EXPECT("@(\"  x \".Trim())", "x");
+    EXPECT("@(\"/a/b/\".Trim('/'))", "a/b");
+    EXPECT("@(\"7\".PadLeft(3, '0'))", "007");
+    EXPECT("@(\"abc\".Replace(\"b\", \"XX\"))", "aXXc");
+    EXPECT("@(\"abc\".Replace('b', 'y'))", "ayc");
+    EXPECT("@(\"abc\".Insert(1, \"-\").Remove(0, 1))", "-bc");
+    EXPECT("@(\"abc\".ToCharArray().Length)", "3");
+    EXPECT("@(\"abc\".Contains(\"bc\"))", "True");
+    EXPECT("@(\"abc\".CompareTo(\"abd\"))", "-1");
+    EXPECT("@(string.Compare(\"a\", \"B\", true))", "-1");
+    EXPECT("@(\"h\u00e9llo\".Length)", "5");
+    EXPECT("@(\"h\u00e9llo\".ToUpper())", "H\xC3\x89LLO");
+    EXPECT("@(char.IsDigit('5'))", "True");
+    EXPECT("@(char.IsLetter(\"a1\", 1))", "False");
+    EXPECT("@(char.ToUpper('q'))", "Q");
+    EXPECT("@('q'.ToString())", "q");
+    EXPECT("@(new StringBuilder().Append(\"a\").Append(1).AppendFormat(\"{0}\", 'c').ToString())", "a1c");
+    EXPECT("@{ var sb = new StringBuilder(\"x\"); sb.Append('y', 2); sb.Insert(0, \"<\"); return sb.ToString() + sb.Length; }", "<xyy4");
+    EXPECT("@{ var sb = new System.Text.StringBuilder(); sb.AppendLine(\"a\"); return sb.ToString().Length; }", "3");
+    EXPECT("@(\"abc\".Substring(4))", "!System.ArgumentOutOfRangeException: startIndex cannot be larger than length of string. (Parameter 'startIndex')");
+    EXPECT("@(string.Format(\"{1}\", 1))", "!System.FormatException: Index (zero based) must be greater than or equal to zero and less than the size of the argument list.");
+    EXPECT("@(\"abc\"[5])", "!System.IndexOutOfRangeException: Index was outside the bounds of the array.");
+    EXPECT("@(\"a b\".Split().Length)", "2");
+    EXPECT("@(\"a,b,c\".Split(',', 2)[1])", "b,c");
+}
