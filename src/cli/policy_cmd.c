@@ -10,7 +10,9 @@
 
 const char policy_help[] =
     "Usage: meridian policy check FILE...\n"
+    "       meridian policy run FILE --request 'METHOD URL' [options]\n"
     "\n"
+    "check:\n"
     "Compiles each policy document (root <policies>) or policy fragment (root <fragment>)\n"
     "the way the gateway will, and prints one line per file: what it holds, or the first\n"
     "error as FILE:LINE:COL: message. Documents may be written as users paste them\n"
@@ -20,7 +22,10 @@ const char policy_help[] =
     "{{named values}} and included fragments are not known here and are replaced by\n"
     "placeholders (the line says how many).\n"
     "\n"
-    "Exit codes: 0 every file compiles, 1 some file does not, 2 bad command line.\n";
+    "Exit codes: 0 every file compiles, 1 some file does not, 2 bad command line.\n"
+    "\n"
+    "run: compiles one document and runs it against a described request with a simulated\n"
+    "backend; 'meridian policy run --help' lists its options.\n";
 
 /* Reads a whole file; NULL with errno set on failure. */
 static char *read_file(const char *path, size_t *len)
@@ -90,13 +95,14 @@ static int check_one(const char *path)
 
 int command_policy(int argc, char **argv)
 {
-    if (argc == 0) return cli_usage_error("policy", "expected a subcommand: check");
+    if (argc == 0) return cli_usage_error("policy", "expected a subcommand: check or run");
     if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
         fputs(policy_help, stdout);
         return CLI_EXIT_OK;
     }
+    if (strcmp(argv[0], "run") == 0) return policy_run_command(argc - 1, argv + 1);
     if (strcmp(argv[0], "check") != 0)
-        return cli_usage_error("policy", "unknown subcommand '%s' (expected: check)", argv[0]);
+        return cli_usage_error("policy", "unknown subcommand '%s' (expected: check or run)", argv[0]);
     if (argc == 1) return cli_usage_error("policy", "check needs at least one FILE");
     int failures = 0;
     for (int i = 1; i < argc; i++) {

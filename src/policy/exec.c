@@ -152,8 +152,21 @@ static void set_error_response(policy_exec_t *exec, const policy_last_error_t *e
 
 /* ---- the loop ---- */
 
+/* Gives back what blocks the run left without passing their end took (limit-concurrency). */
+static void run_releases(policy_exec_t *exec)
+{
+    const policy_exec_program_t *p = exec->program;
+    for (size_t i = 0; i < p->release_count; i++) {
+        const policy_step_t *step = &p->steps[p->releases[i].section][p->releases[i].index];
+        bool was_raised = exec->is_raised;
+        step->run(exec, step);
+        exec->is_raised = was_raised;
+    }
+}
+
 static void finish(policy_exec_t *exec)
 {
+    run_releases(exec);
     exec->state = POLICY_EXEC_DONE;
     exec->is_response_final = true;
     if (exec->response.status == 0) exec->response.status = 200;
@@ -177,6 +190,7 @@ static bool handle_error(policy_exec_t *exec, const policy_step_t *step, int rc)
         return false;
     }
     set_error_response(exec, exec->last_error);
+    run_releases(exec);
     if (exec->is_in_on_error) return false;
     exec->is_in_on_error = true;
     exec->section = POLICY_SECTION_ON_ERROR;

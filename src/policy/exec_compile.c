@@ -3,6 +3,8 @@
  * attribute and text holding an expression is compiled here, once. */
 #include "policy/exec_internal.h"
 
+#include "policy/concurrency.h"
+
 #if __has_include("policy/context.h")
 #include "policy/context.h"
 #define DEFAULT_CONTEXT_CLASS (&policy_context_class)
@@ -32,6 +34,7 @@ typedef struct {
     step_vec_t steps;
     policy_section_t section;
     unsigned retry_depth; /* inside <retry>: a forward-request there must replay the body */
+    size_t release_cap;
 } compiler_t;
 
 static int oom(compiler_t *c)
@@ -356,12 +359,46 @@ static int compile_wait(compiler_t *c, const policy_statement_t *st, const char 
     return 0;
 }
 
+/* limit-concurrency (§2.1): ENTER (takes a slot or raises 429) body LEAVE; LEAVE is also a
+ * release step, run when an error or the end of the run skips it (concurrency.h). */
+static int compile_limit_concurrency(compiler_t *c, const policy_statement_t *st, const char *path)
+{
+    policy_compile_ctx_t cc = make_ctx(c, st);
+    const void *data = NULL;
+    int rc = st->policy->compile(&cc, st->node, &data, c->err);
+    if (rc) return rc;
+    policy_step_t enter = control_step(st, path, st->policy->run);
+    enter.policy = st->policy;
+    enter.data = data;
+    if ((rc = push_step(c, &enter, NULL))) return rc;
+    const policy_block_t *block = block_of(st, st->node);
+    if (block && (rc = compile_list(c, block->statements, block->count, path))) return rc;
+    policy_step_t leave = control_step(st, path, policy_limit_concurrency_leave);
+    leave.policy = st->policy;
+    leave.data = data;
+    uint32_t at = 0;
+    if ((rc = push_step(c, &leave, &at))) return rc;
+    policy_exec_program_t *p = c->out;
+    if (p->release_count == c->release_cap) {
+        size_t cap = c->release_cap ? c->release_cap * 2 : 4;
+        void *items = realloc(p->releases, cap * sizeof *p->releases);
+        if (!items) return oom(c);
+        p->releases = items;
+        c->release_cap = cap;
+    }
+    p->releases[p->release_count].section = c->section;
+    p->releases[p->release_count++].index = at;
+    return 0;
+}
+
 static int compile_statement(compiler_t *c, const policy_statement_t *st, const char *path)
 {
     const char *name = st->policy->name;
     if (strcmp(name, "choose") == 0) return compile_choose(c, st, path);
     if (strcmp(name, "retry") == 0) return compile_retry(c, st, path);
     if (strcmp(name, "wait") == 0) return compile_wait(c, st, path);
+    if (strcmp(name, "limit-concurrency") == 0 && st->policy->compile && st->policy->run)
+        return compile_limit_concurrency(c, st, path);
     policy_compile_ctx_t cc = make_ctx(c, st);
     if (!st->policy->run) {
         policy_doc_errorf(c->err, cc.scope_name, st->node->pos,
@@ -443,6 +480,7 @@ int policy_exec_compile(const policy_program_t *program, const policy_exec_optio
 void policy_exec_program_free(policy_exec_program_t *program)
 {
     if (!program) return;
+    free(program->releases);
     arena_free(&program->arena);
     free(program);
 }

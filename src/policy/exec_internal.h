@@ -12,6 +12,13 @@ struct policy_exec_program {
     uint32_t step_count[POLICY_SECTION_COUNT];
     uint32_t slot_count; /* int64 slots a run needs (retry counters) */
     unsigned flags;      /* POLICY_NEEDS_* */
+    /* Steps that give back what a block took (limit-concurrency's LEAVE): run whenever the
+     * run leaves the section by an error or ends, as well as in order. Idempotent. */
+    struct {
+        policy_section_t section;
+        uint32_t index;
+    } *releases;
+    size_t release_count;
     policy_exec_options_t opts;
     const expr_class_t *context_class;
 };

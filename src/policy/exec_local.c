@@ -44,7 +44,7 @@ static int local_forward(policy_exec_t *exec, const policy_forward_t *opts)
     if (!io->backend_error) {
         policy_response_t *r = &exec->response;
         r->status = io->backend_status ? io->backend_status : 200;
-        r->reason = NULL;
+        r->reason = io->backend_reason;
         if (copy_fields(exec->arena, &r->headers, &io->backend_headers) < 0) return -ENOMEM;
         if (io->backend_body)
             r->body = (policy_body_t){.kind = POLICY_BODY_BYTES,

@@ -38,6 +38,7 @@ typedef struct {
     const char *region;      /* context.Deployment.Region */
     const char *client_ip;   /* NULL: "127.0.0.1" */
     int backend_status;      /* 0: 200 */
+    const char *backend_reason; /* NULL: the standard phrase */
     policy_fields_t backend_headers;
     const char *backend_body;
     int backend_error; /* 0, or POLICY_E_TIMEOUT / POLICY_E_BACKEND_CONNECTION */

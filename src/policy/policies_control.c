@@ -1,5 +1,6 @@
 /* Control-flow policies (spec/apim-gateway.md §2.1, §2.3): choose, retry, wait,
  * limit-concurrency, include-fragment, set-variable, return-response, mock-response. */
+#include "policy/concurrency.h"
 #include "policy/exec_policies.h"
 #include "policy/registry_tables.h"
 
@@ -65,6 +66,9 @@ static const policy_descriptor_t limit_concurrency = {
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_STR("key", R), A_INT("max-count", R | LIT, NULL, 1, 2147483647L)),
                 STATEMENTS},
+    /* compiled by the executor as ENTER + body + LEAVE (concurrency.h) */
+    .compile = policy_limit_concurrency_compile,
+    .run = policy_limit_concurrency_enter,
 };
 
 /* Spliced by compose.c before anything else sees it (§1.1). */

@@ -5,6 +5,8 @@
  * flags, and the message model helpers. */
 #include "exec_harness.h"
 
+#include "policy/concurrency.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
@@ -298,14 +300,50 @@ Test(exec, wait_all_runs_every_child_and_any_stops_after_the_first)
 
 /* ---- compile errors ---- */
 
-Test(exec, unsupported_policy_is_refused_with_its_place)
+/* ---- limit-concurrency: ENTER body LEAVE, and every other exit gives the slot back ---- */
+
+Test(exec, limit_concurrency_gives_its_slot_back_on_every_exit)
 {
-    /* limit-concurrency has no executor yet */
-    cr_assert_eq(try_compile("<policies>\n<inbound>\n  <limit-concurrency key=\"k\" max-count=\"1\"/>\n"
-                             "</inbound></policies>"),
-                 -EINVAL);
-    cr_assert_str_eq(H.err.message,
-                     "api policy:3:3: policy <limit-concurrency> is not supported by this gateway yet");
+    compile_ok(POLICIES("<limit-concurrency key=\"exec-test\" max-count=\"1\">"
+                        "<set-header name=\"X-In\"><value>1</value></set-header></limit-concurrency>",
+                        "<limit-concurrency key=\"exec-test-b\" max-count=\"1\"><forward-request/></limit-concurrency>",
+                        "<base/>", "<base/>"));
+    run();
+    cr_assert_str_eq(forwarded_header("X-In"), "1");
+    cr_assert_eq(policy_concurrency_count("exec-test", 9), 0);
+    cr_assert_eq(policy_concurrency_count("exec-test-b", 11), 0);
+    /* the backend fails inside the block: on-error runs, the slot is free again */
+    harness_teardown();
+    harness_setup();
+    H.io.backend_error = POLICY_E_BACKEND_CONNECTION;
+    compile_ok(POLICIES("<base/>",
+                        "<limit-concurrency key=\"exec-test-b\" max-count=\"1\"><forward-request/></limit-concurrency>",
+                        "<base/>", "<base/>"));
+    run();
+    cr_assert_eq(H.io.exec->response.status, 500);
+    cr_assert_eq(policy_concurrency_count("exec-test-b", 11), 0);
+    /* return-response inside the block */
+    harness_teardown();
+    harness_setup();
+    compile_ok(POLICIES("<limit-concurrency key=\"exec-test\" max-count=\"1\"><return-response/></limit-concurrency>",
+                        "<base/>", "<base/>", "<base/>"));
+    run();
+    cr_assert_eq(policy_concurrency_count("exec-test", 9), 0);
+    cr_assert_not(H.io.is_forwarded);
+}
+
+Test(exec, a_full_limit_concurrency_answers_429)
+{
+    cr_assert_eq(policy_concurrency_acquire("exec-full", 9, 1), 0);
+    compile_ok(POLICIES("<limit-concurrency key=\"exec-full\" max-count=\"1\"><set-header name=\"X\">"
+                        "<value>1</value></set-header></limit-concurrency>",
+                        "<base/>", "<base/>", "<base/>"));
+    run();
+    policy_concurrency_release("exec-full", 9);
+    cr_assert_eq(H.io.exec->response.status, 429);
+    cr_assert_str_eq(H.io.exec->last_error->source, "limit-concurrency");
+    cr_assert_not(H.io.is_forwarded);
+    cr_assert_eq(policy_concurrency_count("exec-full", 9), 0);
 }
 
 Test(exec, literal_backend_id_must_exist)
