@@ -1,8 +1,8 @@
 /* lib_string: the string class (members of System.String) and the enums StringComparison,
- * StringSplitOptions; char, StringBuilder and composite formatting are in
- * lib_string_extra.c.
+ * StringSplitOptions; the static members and the enums are in lib_string_static.c, char,
+ * StringBuilder and composite formatting in lib_string_extra.c.
  * Contract: value.h. Positions and lengths are UTF-16 code units (lib_text.h converts). */
-#include "expr/lib_text.h"
+#include "expr/lib_string.h"
 
 #include <string.h>
 
@@ -21,12 +21,8 @@ static int self_string(expr_rt_t *rt, const expr_value_t *self, const char **p, 
 
 /* StringComparison: CurrentCulture 0, CurrentCultureIgnoreCase 1, InvariantCulture 2,
  * InvariantCultureIgnoreCase 3, Ordinal 4, OrdinalIgnoreCase 5. */
-typedef struct {
-    bool ignore_case;
-    bool culture; /* linguistic order (approximated, see string_compare) */
-} string_cmp_t;
 
-static int arg_comparison(expr_rt_t *rt, const expr_value_t *v, string_cmp_t *cmp)
+int expr_string_arg_comparison(expr_rt_t *rt, const expr_value_t *v, expr_string_cmp_t *cmp)
 {
     if (v->tag != EXPR_V_INT || v->u.i < 0 || v->u.i > 5)
         return expr_throw(rt, "ArgumentException", "The string comparison type passed in is currently not supported. (Parameter 'comparisonType')");
@@ -35,8 +31,6 @@ static int arg_comparison(expr_rt_t *rt, const expr_value_t *v, string_cmp_t *cm
     return 0;
 }
 
-static const string_cmp_t CMP_ORDINAL = {false, false};
-static const string_cmp_t CMP_CULTURE = {false, true};
 
 static uint32_t fold(uint32_t c, bool ignore_case)
 {
@@ -93,7 +87,7 @@ static size_t find_backward(const char *hay, size_t limit, const char *needle, s
 }
 
 /* A value (string or char) as UTF-8 text; chars go into `tmp`. */
-static int arg_text(expr_rt_t *rt, const expr_value_t *v, const char *param, char tmp[4],
+int expr_string_arg_text(expr_rt_t *rt, const expr_value_t *v, const char *param, char tmp[4],
                     const char **p, size_t *len)
 {
     if (v->tag == EXPR_V_CHAR) {
@@ -114,7 +108,7 @@ static int range_error(expr_rt_t *rt, const char *param, const char *msg)
 }
 
 /* Substring in UTF-16 units [start, start+count) of a validated range. */
-static int sub_units(expr_rt_t *rt, const char *p, size_t len, size_t start, size_t count,
+int expr_string_sub_units(expr_rt_t *rt, const char *p, size_t len, size_t start, size_t count,
                      expr_value_t *out)
 {
     if (expr_text_is_ascii(p, len)) {
@@ -131,8 +125,8 @@ static int sub_units(expr_rt_t *rt, const char *p, size_t len, size_t start, siz
 /* Ordinal: UTF-16 code unit order (the difference of the first differing units, as .NET).
  * Culture: an approximation of ICU's invariant collation — case-insensitive order first,
  * then lower case before upper case; -1, 0 or 1. */
-static int string_compare(expr_rt_t *rt, const char *a, size_t alen, const char *b, size_t blen,
-                          string_cmp_t cmp, int *result)
+int expr_string_compare(expr_rt_t *rt, const char *a, size_t alen, const char *b, size_t blen,
+                          expr_string_cmp_t cmp, int *result)
 {
     expr_u16_t ua, ub;
     if (expr_text_to_u16(rt, a, alen, &ua) || expr_text_to_u16(rt, b, blen, &ub)) return EXPR_THROWN;
@@ -166,15 +160,15 @@ static int string_compare(expr_rt_t *rt, const char *a, size_t alen, const char 
     return 0;
 }
 
-static int string_equal(expr_rt_t *rt, const char *a, size_t alen, const char *b, size_t blen,
-                        string_cmp_t cmp, bool *eq)
+int expr_string_equal(expr_rt_t *rt, const char *a, size_t alen, const char *b, size_t blen,
+                        expr_string_cmp_t cmp, bool *eq)
 {
     if (!cmp.ignore_case) {
         *eq = alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
         return 0;
     }
     int r;
-    if (string_compare(rt, a, alen, b, blen, (string_cmp_t){true, false}, &r)) return EXPR_THROWN;
+    if (expr_string_compare(rt, a, alen, b, blen, (expr_string_cmp_t){true, false}, &r)) return EXPR_THROWN;
     *eq = r == 0;
     return 0;
 }
@@ -218,11 +212,11 @@ static int str_match(expr_rt_t *rt, const expr_value_t *self, expr_value_t *args
     const char *p, *v;
     size_t len, vlen;
     char tmp[4];
-    string_cmp_t cmp = mode == 0 || args[0].tag == EXPR_V_CHAR ? CMP_ORDINAL : CMP_CULTURE;
-    if (self_string(rt, self, &p, &len) || arg_text(rt, &args[0], "value", tmp, &v, &vlen)) return EXPR_THROWN;
+    expr_string_cmp_t cmp = mode == 0 || args[0].tag == EXPR_V_CHAR ? CMP_ORDINAL : CMP_CULTURE;
+    if (self_string(rt, self, &p, &len) || expr_string_arg_text(rt, &args[0], "value", tmp, &v, &vlen)) return EXPR_THROWN;
     if (argc > 1) {
         if (args[1].tag == EXPR_V_BOOL) cmp.ignore_case = args[1].u.b; /* (value, ignoreCase, culture) */
-        else if (arg_comparison(rt, &args[1], &cmp)) return EXPR_THROWN;
+        else if (expr_string_arg_comparison(rt, &args[1], &cmp)) return EXPR_THROWN;
     }
     size_t end;
     bool r;
@@ -265,13 +259,13 @@ static int str_index_of(expr_rt_t *rt, const expr_value_t *self, expr_value_t *a
     const char *p, *v;
     size_t len, vlen;
     char tmp[4];
-    string_cmp_t cmp = args[0].tag == EXPR_V_CHAR ? CMP_ORDINAL : CMP_CULTURE;
-    if (self_string(rt, self, &p, &len) || arg_text(rt, &args[0], "value", tmp, &v, &vlen)) return EXPR_THROWN;
+    expr_string_cmp_t cmp = args[0].tag == EXPR_V_CHAR ? CMP_ORDINAL : CMP_CULTURE;
+    if (self_string(rt, self, &p, &len) || expr_string_arg_text(rt, &args[0], "value", tmp, &v, &vlen)) return EXPR_THROWN;
     int32_t nums[2];
     unsigned nnums = 0;
     for (unsigned k = 1; k < argc; k++) {
         if (k == argc - 1 && (expr_text_is_enum(&args[k]) || (k == 3))) {
-            if (arg_comparison(rt, &args[k], &cmp)) return EXPR_THROWN;
+            if (expr_string_arg_comparison(rt, &args[k], &cmp)) return EXPR_THROWN;
         } else {
             if (nnums >= 2) return expr_throw(rt, "ArgumentException", "Too many arguments to IndexOf.");
             if (expr_text_arg_int(rt, &args[k], nnums ? "count" : "startIndex", &nums[nnums])) return EXPR_THROWN;
@@ -329,7 +323,7 @@ EXPR_NATIVE(str_last_index_of)
 }
 
 /* The char[] argument of IndexOfAny / Trim / Split as code units. */
-static int arg_chars(expr_rt_t *rt, const expr_value_t *v, const char *param, uint16_t **chars,
+int expr_string_arg_chars(expr_rt_t *rt, const expr_value_t *v, const char *param, uint16_t **chars,
                      size_t *n)
 {
     if (v->tag == EXPR_V_CHAR) {
@@ -376,7 +370,7 @@ static int str_index_of_any(expr_rt_t *rt, const expr_value_t *self, expr_value_
     if (self_string(rt, self, &p, &len)) return EXPR_THROWN;
     if (args[0].tag == EXPR_V_NULL)
         return expr_throw(rt, "ArgumentNullException", "Value cannot be null. (Parameter 'anyOf')");
-    if (arg_chars(rt, &args[0], "anyOf", &set, &n) || expr_text_to_u16(rt, p, len, &u)) return EXPR_THROWN;
+    if (expr_string_arg_chars(rt, &args[0], "anyOf", &set, &n) || expr_text_to_u16(rt, p, len, &u)) return EXPR_THROWN;
     int32_t start = last ? (int32_t)u.n - 1 : 0, count;
     if (argc > 1 && expr_text_arg_int(rt, &args[1], "startIndex", &start)) return EXPR_THROWN;
     if (start < 0 || (size_t)start > u.n || (last && u.n && (size_t)start >= u.n))
@@ -427,7 +421,7 @@ EXPR_NATIVE(str_substring)
         if ((size_t)start + (size_t)count > units)
             return range_error(rt, "length", "Index and length must refer to a location within the string.");
     }
-    return sub_units(rt, p, len, (size_t)start, (size_t)count, out);
+    return expr_string_sub_units(rt, p, len, (size_t)start, (size_t)count, out);
 }
 
 /* Remove(startIndex [, count]) and Insert(startIndex, value). */
@@ -527,7 +521,7 @@ static int trim(expr_rt_t *rt, const expr_value_t *self, expr_value_t *args, uns
     uint16_t *set = NULL;
     size_t n = 0;
     if (argc == 1) {
-        if (arg_chars(rt, &args[0], "trimChars", &set, &n)) return EXPR_THROWN;
+        if (expr_string_arg_chars(rt, &args[0], "trimChars", &set, &n)) return EXPR_THROWN;
     } else if (argc > 1) {
         set = expr_rt_alloc(rt, argc * sizeof *set);
         if (!set) return EXPR_THROWN;
@@ -546,7 +540,7 @@ static int trim(expr_rt_t *rt, const expr_value_t *self, expr_value_t *args, uns
         *out = *self;
         return 0;
     }
-    return sub_units(rt, p, len, lo, hi - lo, out);
+    return expr_string_sub_units(rt, p, len, lo, hi - lo, out);
 }
 
 EXPR_NATIVE(str_trim)
@@ -638,19 +632,19 @@ EXPR_NATIVE(str_replace)
     }
     if (args[0].tag == EXPR_V_NULL)
         return expr_throw(rt, "ArgumentNullException", "Value cannot be null. (Parameter 'oldValue')");
-    if (arg_text(rt, &args[0], "oldValue", t1, &old, &olen)) return EXPR_THROWN;
+    if (expr_string_arg_text(rt, &args[0], "oldValue", t1, &old, &olen)) return EXPR_THROWN;
     if (args[1].tag == EXPR_V_NULL) {
         nw = "";
         nlen = 0;
-    } else if (arg_text(rt, &args[1], "newValue", t2, &nw, &nlen)) {
+    } else if (expr_string_arg_text(rt, &args[1], "newValue", t2, &nw, &nlen)) {
         return EXPR_THROWN;
     }
     if (olen == 0)
         return expr_throw(rt, "ArgumentException", "String cannot be of zero length. (Parameter 'oldValue')");
-    string_cmp_t cmp = CMP_ORDINAL;
+    expr_string_cmp_t cmp = CMP_ORDINAL;
     if (argc > 2) {
         if (args[2].tag == EXPR_V_BOOL) cmp.ignore_case = args[2].u.b;
-        else if (arg_comparison(rt, &args[2], &cmp)) return EXPR_THROWN;
+        else if (expr_string_arg_comparison(rt, &args[2], &cmp)) return EXPR_THROWN;
     }
     expr_text_buf_t b;
     expr_text_buf_init(&b, rt);
@@ -705,7 +699,7 @@ EXPR_NATIVE(str_split)
             if (!tmp) return EXPR_THROWN;
             const char *sp;
             size_t sl;
-            if (arg_text(rt, it, "separator", tmp, &sp, &sl)) return EXPR_THROWN;
+            if (expr_string_arg_text(rt, it, "separator", tmp, &sp, &sl)) return EXPR_THROWN;
             if (sl) seps[nseps++] = (piece_t){sp, sl};
             else if (it->tag == EXPR_V_STRING && a->tag != EXPR_V_ARRAY) nseps = SIZE_MAX - 1;
         }
@@ -780,8 +774,8 @@ EXPR_NATIVE(str_equals)
     const char *p, *v;
     size_t len, vlen;
     if (self_string(rt, self, &p, &len)) return EXPR_THROWN;
-    string_cmp_t cmp = CMP_ORDINAL;
-    if (argc > 1 && arg_comparison(rt, &args[1], &cmp)) return EXPR_THROWN;
+    expr_string_cmp_t cmp = CMP_ORDINAL;
+    if (argc > 1 && expr_string_arg_comparison(rt, &args[1], &cmp)) return EXPR_THROWN;
     if (args[0].tag != EXPR_V_STRING) {
         *out = expr_bool(false);
         return 0;
@@ -789,27 +783,7 @@ EXPR_NATIVE(str_equals)
     v = args[0].u.s.ptr;
     vlen = args[0].u.s.len;
     bool eq;
-    if (string_equal(rt, p, len, v, vlen, cmp, &eq)) return EXPR_THROWN;
-    *out = expr_bool(eq);
-    return 0;
-}
-
-EXPR_NATIVE(str_static_equals)
-{
-    string_cmp_t cmp = CMP_ORDINAL;
-    if (argc > 2 && arg_comparison(rt, &args[2], &cmp)) return EXPR_THROWN;
-    for (int k = 0; k < 2; k++)
-        if (args[k].tag != EXPR_V_STRING && args[k].tag != EXPR_V_NULL) {
-            *out = expr_bool(false);
-            return 0;
-        }
-    if (args[0].tag == EXPR_V_NULL || args[1].tag == EXPR_V_NULL) {
-        *out = expr_bool(args[0].tag == args[1].tag);
-        return 0;
-    }
-    bool eq;
-    if (string_equal(rt, args[0].u.s.ptr, args[0].u.s.len, args[1].u.s.ptr, args[1].u.s.len, cmp, &eq))
-        return EXPR_THROWN;
+    if (expr_string_equal(rt, p, len, v, vlen, cmp, &eq)) return EXPR_THROWN;
     *out = expr_bool(eq);
     return 0;
 }
@@ -828,215 +802,9 @@ EXPR_NATIVE(str_compare_to)
     v = args[0].u.s.ptr;
     vlen = args[0].u.s.len;
     int r;
-    if (string_compare(rt, p, len, v, vlen, CMP_CULTURE, &r)) return EXPR_THROWN;
+    if (expr_string_compare(rt, p, len, v, vlen, CMP_CULTURE, &r)) return EXPR_THROWN;
     *out = expr_int(r);
     return 0;
-}
-
-/* string.Compare(a, b [, ignoreCase | StringComparison]) and
- * string.Compare(a, indexA, b, indexB, length [, ignoreCase | StringComparison]). */
-static int compare_static(expr_rt_t *rt, expr_value_t *args, unsigned argc, expr_value_t *out,
-                          string_cmp_t cmp)
-{
-    expr_value_t a = args[0], b;
-    unsigned opt = 2;
-    if (argc >= 5) {
-        int32_t ia, ib, n;
-        b = args[2];
-        if (expr_text_arg_int(rt, &args[1], "indexA", &ia) || expr_text_arg_int(rt, &args[3], "indexB", &ib) ||
-            expr_text_arg_int(rt, &args[4], "length", &n))
-            return EXPR_THROWN;
-        if (n < 0 || ia < 0 || ib < 0)
-            return range_error(rt, "length", "Length cannot be less than zero.");
-        expr_value_t *sides[2] = {&a, &b};
-        int32_t idx[2] = {ia, ib};
-        for (int s = 0; s < 2; s++) {
-            if (sides[s]->tag == EXPR_V_NULL) continue;
-            if (sides[s]->tag != EXPR_V_STRING)
-                return expr_throw(rt, "ArgumentException", "Object must be of type String.");
-            size_t units = expr_text_u16_len(sides[s]->u.s.ptr, sides[s]->u.s.len);
-            if ((size_t)idx[s] > units)
-                return range_error(rt, s ? "indexB" : "indexA", "Index was out of range. Must be non-negative and less than the size of the collection.");
-            size_t take = units - (size_t)idx[s] < (size_t)n ? units - (size_t)idx[s] : (size_t)n;
-            if (sub_units(rt, sides[s]->u.s.ptr, sides[s]->u.s.len, (size_t)idx[s], take, sides[s]))
-                return EXPR_THROWN;
-        }
-        opt = 5;
-    } else {
-        b = args[1];
-    }
-    if (argc > opt) {
-        if (args[opt].tag == EXPR_V_BOOL) cmp.ignore_case = args[opt].u.b;
-        else if (arg_comparison(rt, &args[opt], &cmp)) return EXPR_THROWN;
-    }
-    if (a.tag == EXPR_V_NULL || b.tag == EXPR_V_NULL) {
-        *out = expr_int(a.tag == b.tag ? 0 : a.tag == EXPR_V_NULL ? -1 : 1);
-        return 0;
-    }
-    if (a.tag != EXPR_V_STRING || b.tag != EXPR_V_STRING)
-        return expr_throw(rt, "ArgumentException", "Object must be of type String.");
-    int r;
-    if (string_compare(rt, a.u.s.ptr, a.u.s.len, b.u.s.ptr, b.u.s.len, cmp, &r)) return EXPR_THROWN;
-    *out = expr_int(r);
-    return 0;
-}
-
-EXPR_NATIVE(str_compare)
-{
-    return compare_static(rt, args, argc, out, CMP_CULTURE);
-}
-
-EXPR_NATIVE(str_compare_ordinal)
-{
-    return compare_static(rt, args, argc, out, CMP_ORDINAL);
-}
-
-/* ---- statics ---- */
-
-EXPR_NATIVE(str_is_null_or_empty)
-{
-    if (args[0].tag != EXPR_V_NULL && args[0].tag != EXPR_V_STRING)
-        return expr_throw(rt, "ArgumentException", "Argument 'value' must be a string.");
-    *out = expr_bool(args[0].tag == EXPR_V_NULL || args[0].u.s.len == 0);
-    return 0;
-}
-
-EXPR_NATIVE(str_is_null_or_white_space)
-{
-    if (args[0].tag != EXPR_V_NULL && args[0].tag != EXPR_V_STRING)
-        return expr_throw(rt, "ArgumentException", "Argument 'value' must be a string.");
-    bool r = true;
-    if (args[0].tag == EXPR_V_STRING) {
-        const char *p = args[0].u.s.ptr;
-        size_t len = args[0].u.s.len;
-        for (size_t i = 0; i < len && r;) r = expr_text_is_white(expr_text_next_cp(p, len, &i));
-    }
-    *out = expr_bool(r);
-    return 0;
-}
-
-EXPR_NATIVE(str_empty)
-{
-    *out = expr_str_ref("", 0);
-    return 0;
-}
-
-/* The values of a params argument list: one array (not of a value type: C#'s array
- * covariance makes string[] an object[]) is the list itself. */
-static void params_list(expr_value_t *args, unsigned argc, const expr_value_t **items,
-                        unsigned *count, bool any_array)
-{
-    if (argc == 1 && args[0].tag == EXPR_V_ARRAY &&
-        (any_array || !args[0].u.arr.elem || args[0].u.arr.elem->tag == EXPR_V_STRING ||
-         args[0].u.arr.elem->tag == EXPR_V_OBJECT)) {
-        *items = args[0].u.arr.items;
-        *count = args[0].u.arr.count;
-        return;
-    }
-    *items = args;
-    *count = argc;
-}
-
-EXPR_NATIVE(str_format)
-{
-    const char *f;
-    size_t flen;
-    if (expr_text_arg_str(rt, &args[0], "format", false, &f, &flen)) return EXPR_THROWN;
-    const expr_value_t *items;
-    unsigned n;
-    params_list(args + 1, argc - 1, &items, &n, false);
-    expr_text_buf_t b;
-    expr_text_buf_init(&b, rt);
-    if (expr_text_format(&b, f, flen, items, n)) return EXPR_THROWN;
-    return expr_text_finish(&b, out);
-}
-
-/* string.Join(separator, values...): separator string or char; values a params list, an
- * array, or any enumerable; Join(sep, string[], startIndex, count). */
-EXPR_NATIVE(str_join)
-{
-    const char *sep = "";
-    size_t seplen = 0;
-    char tmp[4];
-    if (args[0].tag != EXPR_V_NULL && arg_text(rt, &args[0], "separator", tmp, &sep, &seplen))
-        return EXPR_THROWN;
-    const expr_value_t *items;
-    unsigned n;
-    expr_value_t *enum_items;
-    uint32_t enum_count;
-    if (argc == 4 && args[1].tag == EXPR_V_ARRAY && args[2].tag == EXPR_V_INT) {
-        int32_t start, count;
-        if (expr_text_arg_int(rt, &args[2], "startIndex", &start) || expr_text_arg_int(rt, &args[3], "count", &count))
-            return EXPR_THROWN;
-        if (start < 0 || count < 0 || (uint64_t)start + (uint64_t)count > args[1].u.arr.count)
-            return range_error(rt, "startIndex", "Index was out of range. Must be non-negative and less than the size of the collection.");
-        items = args[1].u.arr.items + start;
-        n = (unsigned)count;
-    } else if (argc == 2 && args[1].tag == EXPR_V_NULL) {
-        return expr_throw(rt, "ArgumentNullException", "Value cannot be null. (Parameter 'values')");
-    } else if (argc == 2 && args[1].tag == EXPR_V_OBJECT) {
-        if (expr_rt_enumerate(rt, &args[1], &enum_items, &enum_count)) return EXPR_THROWN;
-        items = enum_items;
-        n = enum_count;
-    } else {
-        params_list(args + 1, argc - 1, &items, &n, true);
-    }
-    expr_text_buf_t b;
-    expr_text_buf_init(&b, rt);
-    for (unsigned k = 0; k < n; k++) {
-        if (k && expr_text_put(&b, sep, seplen)) return EXPR_THROWN;
-        if (expr_text_put_value(&b, &items[k])) return EXPR_THROWN;
-    }
-    return expr_text_finish(&b, out);
-}
-
-EXPR_NATIVE(str_concat)
-{
-    const expr_value_t *items;
-    unsigned n;
-    expr_value_t *enum_items;
-    uint32_t enum_count;
-    if (argc == 1 && args[0].tag == EXPR_V_OBJECT && args[0].u.obj.cls && args[0].u.obj.cls->enumerate) {
-        if (expr_rt_enumerate(rt, &args[0], &enum_items, &enum_count)) return EXPR_THROWN;
-        items = enum_items;
-        n = enum_count;
-    } else {
-        params_list(args, argc, &items, &n, true);
-    }
-    expr_text_buf_t b;
-    expr_text_buf_init(&b, rt);
-    for (unsigned k = 0; k < n; k++)
-        if (expr_text_put_value(&b, &items[k])) return EXPR_THROWN;
-    return expr_text_finish(&b, out);
-}
-
-/* new string(char, count) / new string(char[]) / new string(char[], start, length). */
-EXPR_NATIVE(str_ctor)
-{
-    expr_text_buf_t b;
-    expr_text_buf_init(&b, rt);
-    if (args[0].tag == EXPR_V_CHAR) {
-        int32_t count;
-        if (argc < 2) return expr_throw(rt, "ArgumentException", "new string(char, int) needs a count.");
-        if (expr_text_arg_int(rt, &args[1], "count", &count)) return EXPR_THROWN;
-        if (count < 0) return range_error(rt, "count", "Non-negative number required.");
-        uint16_t c = (uint16_t)args[0].u.i;
-        for (int32_t k = 0; k < count; k++)
-            if (expr_text_put_u16(&b, &c, 1)) return EXPR_THROWN;
-        return expr_text_finish(&b, out);
-    }
-    uint16_t *chars;
-    size_t n;
-    if (arg_chars(rt, &args[0], "value", &chars, &n)) return EXPR_THROWN;
-    int32_t start = 0, count = (int32_t)n;
-    if (argc == 3) {
-        if (expr_text_arg_int(rt, &args[1], "startIndex", &start) || expr_text_arg_int(rt, &args[2], "length", &count))
-            return EXPR_THROWN;
-        if (start < 0 || count < 0 || (size_t)start + (size_t)count > n)
-            return range_error(rt, "startIndex", "Index was out of range. Must be non-negative and less than the size of the collection.");
-    }
-    if (expr_text_put_u16(&b, chars + start, (size_t)count)) return EXPR_THROWN;
-    return expr_text_finish(&b, out);
 }
 
 /* ---- the class ---- */
@@ -1076,16 +844,16 @@ static const expr_member_t string_members[] = {
     MEMBER("ToCharArray", EXPR_M_METHOD, 0, 2, ((expr_type_t){&expr_class_array, &expr_class_char}), str_to_char_array),
     MEMBER("ToString", EXPR_M_METHOD, 0, 1, T_STR, str_to_string),
     MEMBER("Clone", EXPR_M_METHOD, 0, 0, T_STR, str_to_string),
-    MEMBER("IsNullOrEmpty", EXPR_M_STATIC_METHOD, 1, 1, T_BOOL, str_is_null_or_empty),
-    MEMBER("IsNullOrWhiteSpace", EXPR_M_STATIC_METHOD, 1, 1, T_BOOL, str_is_null_or_white_space),
-    MEMBER("Equals", EXPR_M_STATIC_METHOD, 2, 3, T_BOOL, str_static_equals),
-    MEMBER("Compare", EXPR_M_STATIC_METHOD, 2, 6, T_INT, str_compare),
-    MEMBER("CompareOrdinal", EXPR_M_STATIC_METHOD, 2, 5, T_INT, str_compare_ordinal),
-    MEMBER("Format", EXPR_M_STATIC_METHOD, 1, 255, T_STR, str_format),
-    MEMBER("Join", EXPR_M_STATIC_METHOD, 2, 255, T_STR, str_join),
-    MEMBER("Concat", EXPR_M_STATIC_METHOD, 0, 255, T_STR, str_concat),
-    MEMBER("Empty", EXPR_M_STATIC_PROPERTY, 0, 0, T_STR, str_empty),
-    MEMBER(".ctor", EXPR_M_CONSTRUCTOR, 1, 3, T_STR, str_ctor),
+    MEMBER("IsNullOrEmpty", EXPR_M_STATIC_METHOD, 1, 1, T_BOOL, expr_string_is_null_or_empty),
+    MEMBER("IsNullOrWhiteSpace", EXPR_M_STATIC_METHOD, 1, 1, T_BOOL, expr_string_is_null_or_white_space),
+    MEMBER("Equals", EXPR_M_STATIC_METHOD, 2, 3, T_BOOL, expr_string_static_equals),
+    MEMBER("Compare", EXPR_M_STATIC_METHOD, 2, 6, T_INT, expr_string_compare_fn),
+    MEMBER("CompareOrdinal", EXPR_M_STATIC_METHOD, 2, 5, T_INT, expr_string_compare_ordinal),
+    MEMBER("Format", EXPR_M_STATIC_METHOD, 1, 255, T_STR, expr_string_format),
+    MEMBER("Join", EXPR_M_STATIC_METHOD, 2, 255, T_STR, expr_string_join),
+    MEMBER("Concat", EXPR_M_STATIC_METHOD, 0, 255, T_STR, expr_string_concat),
+    MEMBER("Empty", EXPR_M_STATIC_PROPERTY, 0, 0, T_STR, expr_string_empty),
+    MEMBER(".ctor", EXPR_M_CONSTRUCTOR, 1, 3, T_STR, expr_string_ctor),
 };
 
 static bool string_value_equals(const expr_value_t *a, const expr_value_t *b)
@@ -1103,61 +871,6 @@ const expr_class_t expr_class_string = {
     .member_count = sizeof string_members / sizeof string_members[0],
     .elem = &expr_class_char,
     .equals = string_value_equals,
-};
-
-/* ---- StringComparison, StringSplitOptions ---- */
-
-#define ENUM_CONST(fn, v)                                                                      \
-    EXPR_NATIVE(fn)                                                                            \
-    {                                                                                          \
-        (void)rt;                                                                              \
-        *out = expr_text_enum(v);                                                              \
-        return 0;                                                                              \
-    }
-
-ENUM_CONST(cmp_current_culture, 0)
-ENUM_CONST(cmp_current_culture_ic, 1)
-ENUM_CONST(cmp_invariant_culture, 2)
-ENUM_CONST(cmp_invariant_culture_ic, 3)
-ENUM_CONST(cmp_ordinal, 4)
-ENUM_CONST(cmp_ordinal_ic, 5)
-ENUM_CONST(split_none, 0)
-ENUM_CONST(split_remove_empty, 1)
-ENUM_CONST(split_trim, 2)
-
-static const expr_member_t string_comparison_members[] = {
-    MEMBER("CurrentCulture", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, cmp_current_culture),
-    MEMBER("CurrentCultureIgnoreCase", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, cmp_current_culture_ic),
-    MEMBER("InvariantCulture", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, cmp_invariant_culture),
-    MEMBER("InvariantCultureIgnoreCase", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, cmp_invariant_culture_ic),
-    MEMBER("Ordinal", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, cmp_ordinal),
-    MEMBER("OrdinalIgnoreCase", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, cmp_ordinal_ic),
-};
-
-const expr_class_t expr_class_string_comparison = {
-    .name = "StringComparison",
-    .full_name = "System.StringComparison",
-    .tag = EXPR_V_INT,
-    .is_static_only = true,
-    .is_nameable = true,
-    .members = string_comparison_members,
-    .member_count = sizeof string_comparison_members / sizeof string_comparison_members[0],
-};
-
-static const expr_member_t string_split_options_members[] = {
-    MEMBER("None", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, split_none),
-    MEMBER("RemoveEmptyEntries", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, split_remove_empty),
-    MEMBER("TrimEntries", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, split_trim),
-};
-
-const expr_class_t expr_class_string_split_options = {
-    .name = "StringSplitOptions",
-    .full_name = "System.StringSplitOptions",
-    .tag = EXPR_V_INT,
-    .is_static_only = true,
-    .is_nameable = true,
-    .members = string_split_options_members,
-    .member_count = sizeof string_split_options_members / sizeof string_split_options_members[0],
 };
 
 const expr_class_t *const expr_lib_string_classes[] = {

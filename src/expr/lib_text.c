@@ -438,3 +438,51 @@ int expr_text_value_string(expr_rt_t *rt, const expr_value_t *v, expr_value_t *o
         return expr_value_to_string(rt, v, out);
     }
 }
+
+static int text_range_error(expr_rt_t *rt, const char *param, const char *msg)
+{
+    return expr_throw(rt, "ArgumentOutOfRangeException", "%s (Parameter '%s')", msg, param);
+}
+
+int expr_text_arg_bytes(expr_rt_t *rt, const expr_value_t *v, const char *param, const unsigned char **p,
+                     size_t *len)
+{
+    if (v->tag == EXPR_V_BYTES) {
+        *p = (const unsigned char *)v->u.s.ptr;
+        *len = v->u.s.len;
+        return 0;
+    }
+    *p = NULL;
+    *len = 0;
+    if (v->tag == EXPR_V_NULL)
+        return expr_throw(rt, "ArgumentNullException", "Value cannot be null. (Parameter '%s')", param);
+    return expr_throw(rt, "ArgumentException", "Argument '%s' must be a byte[].", param);
+}
+
+/* The [offset, offset+count) range of a buffer from optional arguments args[first..]. */
+int expr_text_arg_range(expr_rt_t *rt, expr_value_t *args, unsigned argc, unsigned first, size_t len,
+                     const char *off_name, const char *count_name, size_t *off, size_t *count)
+{
+    *off = 0;
+    *count = len;
+    if (argc <= first) return 0;
+    int32_t o, c = 0;
+    if (expr_text_arg_int(rt, &args[first], off_name, &o)) return EXPR_THROWN;
+    if (argc > first + 1 && expr_text_arg_int(rt, &args[first + 1], count_name, &c)) return EXPR_THROWN;
+    if (o < 0) return text_range_error(rt, off_name, "Non-negative number required.");
+    if (argc <= first + 1) c = (int32_t)((size_t)o <= len ? len - (size_t)o : 0);
+    if (c < 0) return text_range_error(rt, count_name, "Non-negative number required.");
+    if ((size_t)o > len || (size_t)o + (size_t)c > len)
+        return text_range_error(rt, count_name, "Index and count must refer to a location within the buffer.");
+    *off = (size_t)o;
+    *count = (size_t)c;
+    return 0;
+}
+
+int expr_text_make_bytes(expr_rt_t *rt, size_t len, unsigned char **p, expr_value_t *out)
+{
+    *p = expr_rt_alloc(rt, len + 1);
+    if (!*p) return EXPR_THROWN;
+    *out = (expr_value_t){.tag = EXPR_V_BYTES, .u.s = {(const char *)*p, (uint32_t)len}};
+    return 0;
+}

@@ -75,6 +75,15 @@ int expr_text_arg_str(expr_rt_t *rt, const expr_value_t *v, const char *param, b
                       const char **p, size_t *len);
 /* args[i] as an int (int, or a long/char that fits): else ArgumentException. */
 int expr_text_arg_int(expr_rt_t *rt, const expr_value_t *v, const char *param, int32_t *out);
+/* A byte[] argument (null → ArgumentNullException, other tags → ArgumentException). */
+int expr_text_arg_bytes(expr_rt_t *rt, const expr_value_t *v, const char *param,
+                        const unsigned char **p, size_t *len);
+/* The range [offset, offset+count) of a buffer of `len` from the optional arguments
+ * args[first], args[first+1] (absent: the whole buffer / the rest). */
+int expr_text_arg_range(expr_rt_t *rt, expr_value_t *args, unsigned argc, unsigned first, size_t len,
+                        const char *off_name, const char *count_name, size_t *off, size_t *count);
+/* A new byte[] of `len` bytes (arena) to fill through *p. */
+int expr_text_make_bytes(expr_rt_t *rt, size_t len, unsigned char **p, expr_value_t *out);
 /* A numeric value (int, long, double, char) as a double / long. */
 bool expr_text_num_double(const expr_value_t *v, double *out);
 bool expr_text_is_integer(const expr_value_t *v); /* int, long (not char) */
@@ -90,6 +99,16 @@ int expr_text_put_value(expr_text_buf_t *b, const expr_value_t *v);
                   __attribute__((unused)) const expr_value_t *self,                            \
                   __attribute__((unused)) expr_value_t *args, __attribute__((unused)) unsigned argc, \
                   expr_value_t *out)
+
+/* The same, for a native defined in one file and listed in another's member table. */
+#define EXPR_NATIVE_DECL(fn)                                                                   \
+    int fn(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args, \
+           unsigned argc, expr_value_t *out)
+#define EXPR_NATIVE_EXTERN(fn)                                                                 \
+    int fn(__attribute__((unused)) expr_rt_t *rt, __attribute__((unused)) const expr_call_t *call, \
+           __attribute__((unused)) const expr_value_t *self,                                   \
+           __attribute__((unused)) expr_value_t *args, __attribute__((unused)) unsigned argc,  \
+           expr_value_t *out)
 
 /* Enum constants (StringComparison.Ordinal, StringSplitOptions.None, MidpointRounding...)
  * are ints, marked with this `aux` so that a native can tell s.IndexOf("a", 4) from
