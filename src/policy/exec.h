@@ -363,7 +363,10 @@ struct policy_compile_ctx {
     const char *scope_name;           /* for errors: policy_doc_scope(doc) */
     const policy_statement_t *statement; /* NULL when compiling a child element as a policy
                                             (send-request's <set-header>) */
-    const policy_element_spec_t *spec; /* spec of the element being compiled (defaults) */
+    const policy_element_spec_t *spec; /* spec of `element` (attribute defaults) */
+    const policy_doc_node_t *element;  /* the element compile was called for: defaults of
+                                          `spec` apply to its attributes only, not to
+                                          those of its child elements */
     const policy_exec_options_t *opts;
     const expr_class_t *context_class;
     unsigned *flags; /* POLICY_NEEDS_* of the program: OR into it */
@@ -386,8 +389,8 @@ typedef struct {
     int64_t number;                 /* literal BOOL (0/1) and INT */
 } policy_value_t;
 
-/* Compiles attribute `name` of `element` (after named-value substitution; the default of
- * cc->spec when absent). A literal BOOL/INT is converted now (a malformed one is an error);
+/* Compiles attribute `name` of `element` (after named-value substitution; when absent, the
+ * default in cc->spec if `element` is cc->element). A literal BOOL/INT is converted now (a malformed one is an error);
  * an expression is compiled with `context` and the expected type. Expressions that read a
  * body set POLICY_NEEDS_*_BODY. 0, or -EINVAL with *err naming the value's position. */
 int policy_compile_attr(policy_compile_ctx_t *cc, const policy_doc_node_t *element,

@@ -154,7 +154,7 @@ int policy_compile_attr(policy_compile_ctx_t *cc, const policy_doc_node_t *eleme
     const policy_doc_attr_t *attr = policy_doc_attr(element, name);
     policy_doc_pos_t pos = attr ? attr->value_pos : element->pos;
     if (!value) {
-        const policy_attr_spec_t *as = spec_attr(cc->spec, name);
+        const policy_attr_spec_t *as = element == cc->element ? spec_attr(cc->spec, name) : NULL;
         if (!as || !as->default_value) return 0;
         value = as->default_value;
         len = strlen(value);
@@ -206,6 +206,7 @@ int policy_compile_as(policy_compile_ctx_t *cc, const policy_descriptor_t *polic
     if (!policy->compile) return 0;
     policy_compile_ctx_t sub = *cc;
     sub.spec = &policy->element;
+    sub.element = element;
     sub.statement = NULL;
     return policy->compile(&sub, element, data, err);
 }
@@ -232,6 +233,7 @@ static policy_compile_ctx_t make_ctx(compiler_t *c, const policy_statement_t *st
         .scope_name = policy_doc_scope(st->doc),
         .statement = st,
         .spec = &st->policy->element,
+        .element = st->node,
         .opts = &c->out->opts,
         .context_class = c->out->context_class,
         .flags = &c->out->flags,

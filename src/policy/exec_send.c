@@ -27,6 +27,7 @@ typedef struct {
     const void **headers;             /* <set-header> children, compiled as set-header */
     size_t header_count;
     policy_value_t proxy_url, proxy_username, proxy_password;
+    const char *unsupported_child; /* <authentication-*> inside: refused at run */
 } send_data_t;
 
 static int compile_send(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
@@ -70,11 +71,13 @@ static int compile_send(policy_compile_ctx_t *cc, const policy_doc_node_t *eleme
     }
     for (const policy_doc_node_t *c = policy_doc_first_element(element, NULL); c;
          c = policy_doc_next_element(c, NULL)) {
-        if (strncmp(c->name, "authentication-", 15) == 0) {
-            policy_doc_errorf(err, cc->scope_name, c->pos, "<%s> inside <%s> is not supported yet",
-                              c->name, element->name);
-            return -EINVAL;
-        }
+        if (strncmp(c->name, "authentication-", 15) != 0) continue;
+        /* checked and compiled as that policy (its expressions are configuration errors
+         * now), but signing a side request is not implemented: the run fails clearly */
+        const policy_descriptor_t *auth = policy_registry_find(c->name);
+        const void *unused = NULL;
+        if (auth && (rc = policy_compile_as(cc, auth, c, &unused, err))) return rc;
+        d->unsupported_child = c->name;
     }
     size_t n = policy_doc_element_count(element, "set-header");
     if (n) {
@@ -136,6 +139,10 @@ static int send_resume(policy_exec_t *exec, const policy_step_t *step, int statu
 static int run_send(policy_exec_t *exec, const policy_step_t *step)
 {
     const send_data_t *d = step->data;
+    if (d->unsupported_child)
+        return policy_exec_raise(exec, step, NULL, 500, NULL, NULL,
+                                 "<%s> inside <%s> is not supported yet", d->unsupported_child,
+                                 step->policy ? step->policy->name : "send-request");
     policy_send_t *req = arena_alloc(exec->arena, sizeof *req);
     if (!req) return policy_exec_raise_oom(exec, step);
     memset(req, 0, sizeof *req);

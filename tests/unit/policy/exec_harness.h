@@ -17,7 +17,7 @@ typedef struct {
 
 static harness_t H;
 
-static void harness_setup(void)
+static __attribute__((unused)) void harness_setup(void)
 {
     memset(&H, 0, sizeof H);
     arena_init(&H.arena, 8192);
@@ -27,7 +27,7 @@ static void harness_setup(void)
     H.io.backend_headers.is_case_insensitive = true;
 }
 
-static void harness_teardown(void)
+static __attribute__((unused)) void harness_teardown(void)
 {
     policy_local_program_free(H.program);
     H.program = NULL;
@@ -35,53 +35,53 @@ static void harness_teardown(void)
 }
 
 /* Compiles; returns the code (0) and leaves the message in H.err.message. */
-static int compile_with(const char *text, const policy_local_options_t *opts)
+static __attribute__((unused)) int compile_with(const char *text, const policy_local_options_t *opts)
 {
     policy_local_program_free(H.program);
     H.program = NULL;
     return policy_local_compile(text, strlen(text), "api policy", opts, &H.program, &H.err);
 }
 
-static int try_compile(const char *text)
+static __attribute__((unused)) int try_compile(const char *text)
 {
     return compile_with(text, NULL);
 }
 
-static void compile_ok(const char *text)
+static __attribute__((unused)) void compile_ok(const char *text)
 {
     cr_assert_eq(try_compile(text), 0, "%s", H.err.message);
 }
 
-static void run(void)
+static __attribute__((unused)) void run(void)
 {
     cr_assert_not_null(H.program);
     cr_assert_eq(policy_local_run(policy_local_program(H.program), &H.arena, &H.io), 0);
     cr_assert(H.io.is_done, "the run did not finish");
 }
 
-static void add_header(policy_fields_t *f, const char *name, const char *value)
+static __attribute__((unused)) void add_header(policy_fields_t *f, const char *name, const char *value)
 {
     cr_assert_eq(policy_fields_add(f, &H.arena, name, strlen(name), value, strlen(value)), 0);
 }
 
 /* Comma-joined values of a header, or NULL. */
-static const char *header_of(const policy_fields_t *f, const char *name)
+static __attribute__((unused)) const char *header_of(const policy_fields_t *f, const char *name)
 {
     return policy_fields_join(f, &H.arena, name, strlen(name), NULL);
 }
 
-static const char *response_header(const char *name)
+static __attribute__((unused)) const char *response_header(const char *name)
 {
     return header_of(&H.io.exec->response.headers, name);
 }
 
-static const char *forwarded_header(const char *name)
+static __attribute__((unused)) const char *forwarded_header(const char *name)
 {
     cr_assert(H.io.is_forwarded, "the request was not forwarded");
     return header_of(&H.io.forwarded.headers, name);
 }
 
-static const char *response_body(void)
+static __attribute__((unused)) const char *response_body(void)
 {
     const policy_body_t *b = &H.io.exec->response.body;
     if (b->kind != POLICY_BODY_BYTES) return NULL;
