@@ -76,3 +76,95 @@ def test_conformance_documents(meridian_bin):
     assert ok + len(failed) == len(files), (ok, failed)
     print("policy check: %d/%d conformance documents compile" % (ok, len(files)))
     assert ok >= 0.9 * len(files), failed
+
+
+# ---- meridian policy run FILE --request 'METHOD URL' ... (docs/cli.md) ----
+
+def policy_run(meridian_bin, *args):
+    return run_cli(meridian_bin, ["policy", "run"] + list(args))
+
+
+def test_run_canonical_example_routes_by_region(meridian_bin):
+    for region, host in (("West US", "contoso-us"), ("East Asia", "contoso-asia"),
+                         ("North Europe", "contoso-other")):
+        code, out, err = policy_run(meridian_bin, CANONICAL, "--request", "GET http://gw.example/orders/7?x=1",
+                                    "--region", region)
+        assert code == 0, err
+        assert "backend request: GET http://%s.com/orders/7?x=1\n" % host in out, (region, out)
+        assert "response: 200 OK\n" in out, out
+    # without a region the otherwise branch runs
+    code, out, err = policy_run(meridian_bin, CANONICAL, "--request", "GET http://gw.example/")
+    assert code == 0 and "backend request: GET http://contoso-other.com/\n" in out, out
+
+
+def test_run_prints_headers_body_and_backend_response(meridian_bin, tmp_path):
+    doc = tmp_path / "doc.xml"
+    doc.write_text('<policies><inbound><base/>'
+                   '<set-header name="X-Method" exists-action="override">'
+                   '<value>@(context.Request.Method + "/" + context.Request.Headers.GetValueOrDefault("X-In", "none"))</value>'
+                   '</set-header><set-query-parameter name="added" exists-action="append"><value>v</value>'
+                   '</set-query-parameter></inbound><backend><base/></backend>'
+                   '<outbound><base/><set-header name="X-Status" exists-action="override">'
+                   '<value>@(context.Response.StatusCode.ToString())</value></set-header></outbound></policies>')
+    body = tmp_path / "body.txt"
+    body.write_text("hello")
+    code, out, err = policy_run(meridian_bin, str(doc), "--request", "POST http://gw.example/api/items",
+                                "-H", "X-In: yes", "--body", "@%s" % body, "--api-path", "api",
+                                "--service-url", "https://backend.example/v1/",
+                                "--backend-response", "201 Made", "--backend-header", "X-B: 1",
+                                "--backend-body", "done")
+    assert code == 0, err
+    assert "backend request: POST https://backend.example/v1/items?added=v\n" in out, out
+    assert "  X-In: yes\n" in out and "  X-Method: POST/yes\n" in out, out
+    assert "\n  hello\n" in out, out
+    assert "response: 201 Made\n" in out, out
+    assert "  X-B: 1\n" in out and "  X-Status: 201\n" in out and "\n  done\n" in out, out
+
+
+def test_run_return_response_and_on_error(meridian_bin, tmp_path):
+    doc = tmp_path / "doc.xml"
+    doc.write_text('<policies><inbound><choose><when condition="@(context.Request.Headers.ContainsKey("X-Stop"))">'
+                   '<return-response><set-status code="403" reason="Stopped"/>'
+                   '<set-body>no</set-body></return-response></when></choose></inbound>'
+                   '<backend><base/></backend><outbound/>'
+                   '<on-error><set-header name="X-Error" exists-action="override">'
+                   '<value>@(context.LastError.Reason)</value></set-header></on-error></policies>')
+    code, out, err = policy_run(meridian_bin, str(doc), "--request", "GET http://gw.example/", "-H", "X-Stop: 1")
+    assert code == 0, err
+    assert "backend request: none (the backend is not called)\n" in out, out
+    assert "response: 403 Stopped\n" in out and "\n  no\n" in out, out
+    code, out, err = policy_run(meridian_bin, str(doc), "--request", "GET http://gw.example/",
+                                "--backend-error", "timeout")
+    assert code == 0, err
+    assert "response: 500 Internal Server Error\n" in out, out
+    assert "  X-Error: Timeout\n" in out, out
+    assert "last error: source forward-request, reason Timeout, section backend" in out, out
+
+
+def test_run_compile_errors_name_file_line_col(meridian_bin, tmp_path):
+    doc = tmp_path / "bad.xml"
+    doc.write_text('<policies>\n  <inbound>\n    <set-variable name="v" value="@(context.Nope)" />\n'
+                   '  </inbound>\n</policies>\n')
+    code, out, err = policy_run(meridian_bin, str(doc), "--request", "GET http://gw.example/")
+    assert code == 1
+    assert err.startswith("%s:3:" % doc) and "Nope" in err, err
+    assert out == ""
+
+
+def test_run_named_values_and_usage(meridian_bin, tmp_path):
+    doc = tmp_path / "doc.xml"
+    doc.write_text('<policies><inbound><set-backend-service base-url="{{backend}}"/></inbound></policies>')
+    code, out, err = policy_run(meridian_bin, str(doc), "--request", "GET http://gw.example/a",
+                                "--named-value", "backend=http://nv.example/base")
+    assert code == 0, err
+    assert "backend request: GET http://nv.example/base/a\n" in out, out
+    code, out, err = policy_run(meridian_bin, str(doc), "--request", "GET http://gw.example/a")
+    assert code == 1 and "backend" in err, err
+    assert policy_run(meridian_bin, CANONICAL)[0] == 2
+    assert policy_run(meridian_bin, CANONICAL, "--request", "GET")[0] == 2
+    assert policy_run(meridian_bin, CANONICAL, "--request", "GET /relative")[0] == 2
+    assert policy_run(meridian_bin, CANONICAL, "--request", "GET http://x/", "--frob", "1")[0] == 2
+    assert policy_run(meridian_bin, CANONICAL, "--request", "GET http://x/", "-H", "novalue")[0] == 2
+    assert policy_run(meridian_bin, CANONICAL, "--request", "GET http://x/", "--backend-response", "99")[0] == 2
+    code, out, err = policy_run(meridian_bin, "--help")
+    assert code == 0 and "--backend-response" in out
