@@ -432,7 +432,7 @@ static int convert_integer(expr_rt_t *rt, expr_value_t *args, unsigned argc, int
         return 0;
     }
     case EXPR_V_STRING: {
-        if (argc > 1) {
+        if (argc > 1 && !expr_text_is_provider(&args[1])) {
             int32_t base;
             if (expr_text_arg_int(rt, &args[1], "fromBase", &base)) return EXPR_THROWN;
             if (parse_base(rt, v->u.s.ptr, v->u.s.len, base, max > INT32_MAX ? 64 : 32, r)) return EXPR_THROWN;
@@ -615,9 +615,9 @@ static const expr_member_t convert_members[] = {
     MEMBER("ToInt32", EXPR_M_STATIC_METHOD, 1, 2, T_INT, convert_to_int32),
     MEMBER("ToInt64", EXPR_M_STATIC_METHOD, 1, 2, T_LONG, convert_to_int64),
     MEMBER("ToByte", EXPR_M_STATIC_METHOD, 1, 2, T_INT, convert_to_byte),
-    MEMBER("ToDouble", EXPR_M_STATIC_METHOD, 1, 1, T_DOUBLE, convert_to_double),
-    MEMBER("ToBoolean", EXPR_M_STATIC_METHOD, 1, 1, T_BOOL, convert_to_boolean),
-    MEMBER("ToChar", EXPR_M_STATIC_METHOD, 1, 1, T_CHAR, convert_to_char),
+    MEMBER("ToDouble", EXPR_M_STATIC_METHOD, 1, 2, T_DOUBLE, convert_to_double),
+    MEMBER("ToBoolean", EXPR_M_STATIC_METHOD, 1, 2, T_BOOL, convert_to_boolean),
+    MEMBER("ToChar", EXPR_M_STATIC_METHOD, 1, 2, T_CHAR, convert_to_char),
     MEMBER("ToString", EXPR_M_STATIC_METHOD, 1, 2, T_STR, convert_to_string),
     MEMBER("FromHexString", EXPR_M_STATIC_METHOD, 1, 1, T_BYTES, convert_from_hex),
     MEMBER("ToHexString", EXPR_M_STATIC_METHOD, 1, 3, T_STR, convert_to_hex),

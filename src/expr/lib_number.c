@@ -138,8 +138,18 @@ static int parse_string_arg(expr_rt_t *rt, const expr_value_t *v, const char *pa
     return expr_text_arg_str(rt, v, param, false, p, len);
 }
 
-static int parse_integer(expr_rt_t *rt, expr_value_t *args, expr_value_t *out, bool is_long)
+/* Parse(s [, provider]): a provider other than a CultureInfo (NumberStyles is not
+ * supported) is an ArgumentException. */
+static int parse_provider(expr_rt_t *rt, expr_value_t *args, unsigned argc)
 {
+    if (argc > 1 && !expr_text_is_provider(&args[1]) && args[1].tag != EXPR_V_NULL)
+        return expr_throw(rt, "ArgumentException", "Only an IFormatProvider (CultureInfo) is supported as the second argument of Parse.");
+    return 0;
+}
+
+static int parse_integer(expr_rt_t *rt, expr_value_t *args, unsigned argc, expr_value_t *out, bool is_long)
+{
+    if (parse_provider(rt, args, argc)) return EXPR_THROWN;
     const char *p;
     size_t len;
     if (parse_string_arg(rt, &args[0], "s", &p, &len)) return EXPR_THROWN;
@@ -156,12 +166,12 @@ static int parse_integer(expr_rt_t *rt, expr_value_t *args, expr_value_t *out, b
 
 EXPR_NATIVE(int_parse)
 {
-    return parse_integer(rt, args, out, false);
+    return parse_integer(rt, args, argc, out, false);
 }
 
 EXPR_NATIVE(long_parse)
 {
-    return parse_integer(rt, args, out, true);
+    return parse_integer(rt, args, argc, out, true);
 }
 
 EXPR_NATIVE(double_parse)
@@ -169,7 +179,7 @@ EXPR_NATIVE(double_parse)
     const char *p;
     size_t len;
     double d;
-    if (parse_string_arg(rt, &args[0], "s", &p, &len)) return EXPR_THROWN;
+    if (parse_provider(rt, args, argc) || parse_string_arg(rt, &args[0], "s", &p, &len)) return EXPR_THROWN;
     if (expr_numparse_double(p, len, &d)) return expr_throw(rt, "FormatException", "%s", BAD_FORMAT);
     *out = expr_double(d);
     return 0;
@@ -424,7 +434,7 @@ static const expr_member_t bool_members[] = {
 };
 
 static const expr_member_t int_members[] = {
-    MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 1, T_INT, int_parse),
+    MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 2, T_INT, int_parse),
     TRY_PARSE(int_try_parse),
     MEMBER("MaxValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, int_max),
     MEMBER("MinValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_INT, int_min),
@@ -434,7 +444,7 @@ static const expr_member_t int_members[] = {
 };
 
 static const expr_member_t long_members[] = {
-    MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 1, T_LONG, long_parse),
+    MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 2, T_LONG, long_parse),
     TRY_PARSE(long_try_parse),
     MEMBER("MaxValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_LONG, long_max),
     MEMBER("MinValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_LONG, long_min),
@@ -444,7 +454,7 @@ static const expr_member_t long_members[] = {
 };
 
 static const expr_member_t double_members[] = {
-    MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 1, T_DOUBLE, double_parse),
+    MEMBER("Parse", EXPR_M_STATIC_METHOD, 1, 2, T_DOUBLE, double_parse),
     TRY_PARSE(double_try_parse),
     MEMBER("MaxValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_DOUBLE, double_max),
     MEMBER("MinValue", EXPR_M_STATIC_PROPERTY, 0, 0, T_DOUBLE, double_min),

@@ -415,6 +415,10 @@ EXPR_NATIVE(sb_append_format)
     string_builder_t *sb;
     const char *f;
     size_t flen;
+    if (argc > 1 && expr_text_is_provider(&args[0])) {
+        args++;
+        argc--;
+    }
     if (self_builder(rt, self, &sb) || expr_text_arg_str(rt, &args[0], "format", false, &f, &flen))
         return EXPR_THROWN;
     const expr_value_t *items = args + 1;

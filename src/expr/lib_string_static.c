@@ -142,6 +142,11 @@ EXPR_NATIVE_EXTERN(expr_string_format)
 {
     const char *f;
     size_t flen;
+    if (argc > 1 && expr_text_is_provider(&args[0])) {
+        /* string.Format(IFormatProvider, format, args...) */
+        args++;
+        argc--;
+    }
     if (expr_text_arg_str(rt, &args[0], "format", false, &f, &flen)) return EXPR_THROWN;
     const expr_value_t *items;
     unsigned n;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- a growable text buffer in the arena (outgrown blocks stay in the arena) ---- */
 typedef struct {
@@ -123,6 +124,15 @@ static inline expr_value_t expr_text_enum(int32_t v)
 static inline bool expr_text_is_enum(const expr_value_t *v)
 {
     return v->tag == EXPR_V_INT && v->aux == EXPR_TEXT_ENUM_AUX;
+}
+
+/* An IFormatProvider argument (CultureInfo.InvariantCulture...): accepted and ignored, every
+ * format here is the invariant culture's (the current culture, en-US, formats numbers the
+ * same way). */
+static inline bool expr_text_is_provider(const expr_value_t *v)
+{
+    return v->tag == EXPR_V_OBJECT && v->u.obj.cls && v->u.obj.cls->full_name &&
+           !strcmp(v->u.obj.cls->full_name, "System.Globalization.CultureInfo");
 }
 
 /* Composite formatting (string.Format, StringBuilder.AppendFormat): "{0}", "{1,-8}",

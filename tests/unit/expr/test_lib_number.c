@@ -463,4 +463,15 @@ Test(lib_number, expressions)
     EXPECT("@(int.Parse(\"x\"))", "!System.FormatException: Input string was not in a correct format.");
     EXPECT("@(int.Parse(\"99999999999\"))", "!System.OverflowException: Value was either too large or too small for an Int32.");
     EXPECT("@(string.Format(\"{0:N1}|{1:0.0}\", 1234.56, 2))", "1,234.6|2.0");
+    /* IFormatProvider arguments are accepted and ignored (everything is invariant) */
+    EXPECT("@(int.Parse(\"42\", CultureInfo.InvariantCulture))", "42");
+    EXPECT("@(double.Parse(\"1.5\", System.Globalization.CultureInfo.InvariantCulture))", "1.5");
+    EXPECT("@(string.Format(CultureInfo.InvariantCulture, \"{0:N1}\", 1234.5))", "1,234.5");
+    EXPECT("@(Convert.ToInt32(\"7\", CultureInfo.InvariantCulture))", "7");
+    EXPECT("@(Convert.ToDouble(\"2.5\", CultureInfo.InvariantCulture))", "2.5");
+    EXPECT("@((1.5).ToString(\"F3\", CultureInfo.InvariantCulture))", "1.500");
+    EXPECT("@((1.5).ToString(CultureInfo.InvariantCulture))", "1.5");
+    EXPECT("@(int.Parse(\"1\", 5))", "!System.ArgumentException: Only an IFormatProvider (CultureInfo) is supported as the second argument of Parse.");
+    EXPECT("@(Math.Max(1, 2.5) + 0.5)", "3");
+    EXPECT("@($\"{1234.5:N1} {42:D4} {0.25:P0}\")", "1,234.5 0042 25 %");
 }
