@@ -461,8 +461,8 @@ DICT_NATIVES(query, DICT_QUERY)
 DICT_NATIVES(form, DICT_FORM)
 DICT_NATIVES(matched, DICT_MATCHED)
 
-static const char *const key_default_names[] = {"key", "defaultValue"};
-static const char *const key_value_names[] = {"key", "value"};
+static const char *const key_default_names[] = {"key", "defaultValue", NULL};
+static const char *const key_value_names[] = {"key", "value", NULL};
 
 /* The members of a dictionary with values of type `value_cls`/`value_elem`. */
 #define DICT_MEMBERS(prefix, value_cls, value_elem)                                                \

@@ -21,6 +21,7 @@
     {.name = (name_), .kind = EXPR_M_METHOD, .min_args = (min_), .max_args = (max_),            \
      .ret = {(cls_), (elem_)}, .fn = (fn_)}
 #define CTX_COUNT(table) (sizeof(table) / sizeof((table)[0]))
+/* param_names lists end with NULL: the checker walks them to it (named arguments). */
 
 /* The value a native returns. */
 #define CTX_RETURN(v)                                                                              \

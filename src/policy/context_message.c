@@ -90,7 +90,7 @@ static int body_as_form(expr_rt_t *rt, const expr_call_t *call, const expr_value
     CTX_RETURN(expr_object(&ctx_class_form, text));
 }
 
-static const char *const preserve_names[] = {"preserveContent"};
+static const char *const preserve_names[] = {"preserveContent", NULL};
 static const expr_type_t preserve_params[] = {{&expr_class_bool, NULL}};
 
 static const expr_member_t body_members[] = {

@@ -155,8 +155,8 @@ static int vars_enumerate(expr_rt_t *rt, const expr_value_t *self, expr_value_t 
     return 0;
 }
 
-static const char *const name_default_names[] = {"name", "defaultValue"};
-static const char *const key_value_names[] = {"key", "value"};
+static const char *const name_default_names[] = {"name", "defaultValue", NULL};
+static const char *const key_value_names[] = {"key", "value", NULL};
 
 static const expr_member_t vars_members[] = {
     {.name = "[]", .kind = EXPR_M_INDEXER, .min_args = 1, .max_args = 1, .ret = {NULL, NULL},
