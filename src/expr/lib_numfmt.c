@@ -184,7 +184,8 @@ static int put_scientific(expr_text_buf_t *b, const numfmt_num_t *x, int frac, c
     return put_exponent(b, e, x->n ? x->scale - 1 : 0, min_exp_digits, true);
 }
 
-/* The G format: fixed unless the exponent is >= max_digits or < -4 (FormatGeneral). */
+/* The G format: fixed unless the exponent is >= max_digits or < -4 (FormatGeneral). The
+ * shortest form uses max_digits = max(digits, 17), .NET's DoublePrecision. */
 static int put_general(expr_text_buf_t *b, const numfmt_num_t *x, int max_digits, char e)
 {
     if (x->n && (x->scale > max_digits || x->scale < -3))
@@ -416,7 +417,7 @@ int expr_numfmt_double(expr_text_buf_t *b, double d)
     numfmt_num_t x;
     if (num_from_double_shortest(b->rt, d, &x)) return EXPR_THROWN;
     if (x.neg && expr_text_putc(b, '-')) return EXPR_THROWN;
-    return put_general(b, &x, x.n > 15 ? x.n : 15, 'E');
+    return put_general(b, &x, x.n > 17 ? x.n : 17, 'E');
 }
 
 int expr_numfmt(expr_text_buf_t *b, const expr_value_t *v, const char *fmt, size_t fmt_len)
@@ -476,7 +477,7 @@ int expr_numfmt(expr_text_buf_t *b, const expr_value_t *v, const char *fmt, size
         int max_digits;
         if (precision <= 0 || upper == 'R') {
             if (is_double && num_from_double_shortest(b->rt, v->u.d, &x)) return EXPR_THROWN;
-            max_digits = is_double ? (x.n > 15 ? x.n : 15) : (x.scale > 0 ? x.scale : 1);
+            max_digits = is_double ? (x.n > 17 ? x.n : 17) : (x.scale > 0 ? x.scale : 1);
         } else {
             if (is_double) {
                 if (num_from_double_sig(b->rt, v->u.d, precision, &x)) return EXPR_THROWN;

@@ -150,7 +150,9 @@ extern const expr_class_t expr_class_string_split_options;
  * "E3", "P", "F", "R", "C") or custom ("0.00", "#,##0", "000") numeric format;
  * fmt NULL or empty = "G". Bad format → FormatException. */
 int expr_numfmt(expr_text_buf_t *b, const expr_value_t *v, const char *fmt, size_t fmt_len);
-/* double.ToString(): the shortest round-trip form, "E+XX" outside [1e-5, 1e15). */
+/* double.ToString(): the shortest round-trip form; scientific ("1E+17", "1E-05") when the
+ * decimal exponent passes max(17, digits) or is below -4 (.NET Core 3.0+ FormatGeneral with
+ * DoublePrecision 17). */
 int expr_numfmt_double(expr_text_buf_t *b, double d);
 
 /* Parsing with .NET's invariant rules (lib_number.c): 0 = parsed, 1 = bad format,

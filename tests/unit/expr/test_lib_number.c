@@ -39,7 +39,12 @@ Test(lib_number, double_to_string_shortest_round_trip)
     assert_str(fmt(D(100), NULL), "100");
     assert_str(fmt(D(-60), NULL), "-60");
     assert_str(fmt(D(1e14), NULL), "100000000000000");
-    assert_str(fmt(D(1e15), NULL), "1E+15");
+    assert_str(fmt(D(1e15), NULL), "1000000000000000");
+    assert_str(fmt(D(1e16), NULL), "10000000000000000");
+    assert_str(fmt(D(1e17), NULL), "1E+17");
+    assert_str(fmt(D(123456789012345678.0), NULL), "1.2345678901234568E+17");
+    assert_str(fmt(D(1e15), "R"), "1000000000000000");
+    assert_str(fmt(D(1e17), "G"), "1E+17");
     assert_str(fmt(D(1e21), NULL), "1E+21");
     assert_str(fmt(D(123456789012345680000.0), NULL), "1.2345678901234568E+20");
     assert_str(fmt(D(0.0001), NULL), "0.0001");
