@@ -1,8 +1,9 @@
 /* lib_numfmt: .NET's invariant-culture numeric formatting (lib_text.h) — standard formats
  * (C D E F G N P R X with a precision) and custom formats ("0.00", "#,##0", "000-00",
  * "0.0E+00", ";"-sections, '%', quotes and '\' escapes), as .NET Core 3.0+ does them:
- * doubles print the shortest round-trip digits by default, fixed precisions round the exact
- * binary value half away from zero, custom formats first round a double to 15 digits. */
+ * doubles print the shortest round-trip digits by default; a precision rounds the exact
+ * binary value (exact ties to even, as Dragon4); custom formats first take a double's 15
+ * significant digits, then round those half up (RoundNumber). */
 #include "expr/lib_text.h"
 
 #include <inttypes.h>
@@ -31,9 +32,11 @@ static void num_strip(numfmt_num_t *x)
     if (x->n == 0) x->scale = 0;
 }
 
-/* Keeps `keep` significant digits, rounding half away from zero (what .NET's RoundNumber
- * does on the exact digits). */
-static void num_round(numfmt_num_t *x, int keep)
+/* Keeps `keep` significant digits. Digits of a double are cut as .NET's Dragon4 cuts them
+ * (half_even: an exact tie — the dropped digits are "5" and nothing after — goes to the even
+ * digit, so 2.5.ToString("F0") is "2"); integers and the second rounding of custom formats
+ * round half up, as .NET's RoundNumber on digits. */
+static void num_round(numfmt_num_t *x, int keep, bool half_even)
 {
     if (keep >= x->n) return;
     if (keep < 0) {
@@ -42,6 +45,8 @@ static void num_round(numfmt_num_t *x, int keep)
         return;
     }
     bool up = x->dig[keep] >= '5';
+    if (half_even && x->dig[keep] == '5' && keep == x->n - 1)
+        up = keep > 0 && (x->dig[keep - 1] - '0') % 2 == 1;
     x->n = keep;
     if (up) {
         int k = keep - 1;
@@ -110,7 +115,7 @@ static int num_from_double_exact(expr_rt_t *rt, double d, int sig, numfmt_num_t 
 static int num_from_double_sig(expr_rt_t *rt, double d, int sig, numfmt_num_t *x)
 {
     if (num_from_double_exact(rt, d, sig, x)) return EXPR_THROWN;
-    num_round(x, sig);
+    num_round(x, sig, true);
     return 0;
 }
 
@@ -119,7 +124,7 @@ static int num_from_double_frac(expr_rt_t *rt, double d, int frac, numfmt_num_t 
 {
     int mag = d == 0 ? 1 : (int)floor(log10(fabs(d))) + 2;
     if (num_from_double_exact(rt, d, mag + frac, x)) return EXPR_THROWN;
-    num_round(x, x->scale + frac);
+    num_round(x, x->scale + frac, true);
     return 0;
 }
 
@@ -315,12 +320,12 @@ static int custom_format(expr_text_buf_t *b, numfmt_num_t *x, const char *f, siz
     if (ci.sci) {
         int lead = ci.int_places ? ci.int_places : 1;
         if (x->n) {
-            num_round(x, lead + ci.frac_max);
+            num_round(x, lead + ci.frac_max, false);
             exp = x->scale - lead;
             x->scale = lead;
         }
     } else {
-        num_round(x, x->scale + ci.frac_max);
+        num_round(x, x->scale + ci.frac_max, false);
     }
     if (x->n == 0) {
         size_t s3, e3;
@@ -482,7 +487,7 @@ int expr_numfmt(expr_text_buf_t *b, const expr_value_t *v, const char *fmt, size
             if (is_double) {
                 if (num_from_double_sig(b->rt, v->u.d, precision, &x)) return EXPR_THROWN;
             } else {
-                num_round(&x, precision);
+                num_round(&x, precision, false);
             }
             max_digits = precision;
         }
@@ -494,7 +499,7 @@ int expr_numfmt(expr_text_buf_t *b, const expr_value_t *v, const char *fmt, size
         if (is_double) {
             if (num_from_double_sig(b->rt, v->u.d, p + 1, &x)) return EXPR_THROWN;
         } else {
-            num_round(&x, p + 1);
+            num_round(&x, p + 1, false);
         }
         if (x.neg && expr_text_putc(b, '-')) return EXPR_THROWN;
         return put_scientific(b, &x, p, kind, 3);
@@ -510,7 +515,7 @@ int expr_numfmt(expr_text_buf_t *b, const expr_value_t *v, const char *fmt, size
             if (x.n) x.scale += shift;
         } else {
             if (x.n) x.scale += shift;
-            num_round(&x, x.scale + p);
+            num_round(&x, x.scale + p, false);
         }
         if (x.neg && (is_double || x.n) && expr_text_putc(b, '-')) return EXPR_THROWN;
         if (upper == 'C' && expr_text_puts(b, "\xC2\xA4")) return EXPR_THROWN;

@@ -78,8 +78,20 @@ Test(lib_number, standard_formats)
     assert_str(fmt(I(-1234567), "N1"), "-1,234,567.0");
     assert_str(fmt(D(999.999), "N2"), "1,000.00");
     assert_str(fmt(D(3.14159), "F2"), "3.14");
-    assert_str(fmt(D(2.5), "F0"), "3");   /* formatting rounds half away from zero */
-    assert_str(fmt(D(0.125), "F2"), "0.13");
+    /* a precision cuts the exact binary value; exact ties go to the even digit (Dragon4) */
+    assert_str(fmt(D(2.5), "F0"), "2");
+    assert_str(fmt(D(3.5), "F0"), "4");
+    assert_str(fmt(D(1.5), "F0"), "2");
+    assert_str(fmt(D(0.5), "F0"), "0");
+    assert_str(fmt(D(0.125), "F2"), "0.12");
+    assert_str(fmt(D(0.375), "F2"), "0.38");
+    assert_str(fmt(D(2.675), "F2"), "2.67"); /* 2.67499999... in binary */
+    assert_str(fmt(D(1.005), "F2"), "1.00"); /* 1.00499999... */
+    assert_str(fmt(D(0.6), "F0"), "1");
+    assert_str(fmt(D(1.25), "E1"), "1.2E+000");
+    assert_str(fmt(D(1.35), "E1"), "1.4E+000"); /* 1.350000000000000088... */
+    assert_str(fmt(I(125), "E1"), "1.3E+002"); /* integers round half up */
+    assert_str(fmt(I(125), "G2"), "1.3E+02");
     assert_str(fmt(I(1), "F"), "1.00");
     assert_str(fmt(D(0.1), "F20"), "0.10000000000000000555");
     assert_str(fmt(D(1e20), "F0"), "100000000000000000000");
@@ -109,7 +121,8 @@ Test(lib_number, standard_formats)
 Test(lib_number, custom_formats)
 {
     assert_str(fmt(D(3.14159), "0.00"), "3.14");
-    assert_str(fmt(D(2.5), "0"), "3");
+    assert_str(fmt(D(2.5), "0"), "3");   /* custom formats round the 15 digits half up */
+    assert_str(fmt(D(0.125), "0.00"), "0.13");
     assert_str(fmt(I(5), "000"), "005");
     assert_str(fmt(I(1234567), "#,##0"), "1,234,567");
     assert_str(fmt(I(1234), "#,##0.00"), "1,234.00");
