@@ -672,6 +672,41 @@ typedef struct {
     size_t len;
 } piece_t;
 
+/* The next separator at or after byte `from`: the first of `seps` (in their order) that
+ * matches at a position, or any white space when there are none. */
+static bool split_next(const char *p, size_t len, size_t from, const piece_t *seps, size_t nseps,
+                       size_t *at, size_t *end)
+{
+    for (size_t i = from; i < len; i = cp_next(p, len, i)) {
+        if (nseps == 0) {
+            size_t j = i;
+            if (expr_text_is_white(expr_text_next_cp(p, len, &j))) {
+                *at = i;
+                *end = j;
+                return true;
+            }
+            continue;
+        }
+        for (size_t s = 0; s < nseps; s++)
+            if (match_at(p, len, i, seps[s].p, seps[s].len, false, end)) {
+                *at = i;
+                return true;
+            }
+    }
+    return false;
+}
+
+/* One entry of Split, trimmed with TrimEntries. */
+static int split_piece(expr_rt_t *rt, const char *p, size_t len, bool trim_entries, piece_t *out)
+{
+    *out = (piece_t){p, len};
+    if (!trim_entries) return 0;
+    expr_value_t v = expr_str_ref(p, len), t;
+    if (trim(rt, &v, NULL, 0, &t, true, true)) return EXPR_THROWN;
+    *out = (piece_t){t.u.s.ptr, t.u.s.len};
+    return 0;
+}
+
 /* Split(separators..., [count], [options]): separators are a char, a string, a char[] or a
  * string[] (null/empty = white space); count and options follow. */
 EXPR_NATIVE(str_split)
@@ -721,42 +756,23 @@ EXPR_NATIVE(str_split)
     if (!pieces) return EXPR_THROWN;
     size_t np = 0;
     if (count == 0) goto done;
-    size_t from = 0, i = 0;
-    while (i < len && !no_split) {
-        if (np + 1 >= (size_t)count) break;
-        size_t end = 0;
-        bool hit = false;
-        if (nseps == 0) {
-            size_t j = i;
-            uint32_t c = expr_text_next_cp(p, len, &j);
-            if (expr_text_is_white(c)) {
-                hit = true;
-                end = j;
-            }
-        } else {
-            for (size_t s = 0; s < nseps && !hit; s++)
-                hit = match_at(p, len, i, seps[s].p, seps[s].len, false, &end);
-        }
-        if (!hit) {
-            i = cp_next(p, len, i);
-            continue;
-        }
-        piece_t pc = {p + from, i - from};
-        if (trim_entries) {
-            expr_value_t v = expr_str_ref(pc.p, pc.len), t;
-            if (trim(rt, &v, NULL, 0, &t, true, true)) return EXPR_THROWN;
-            pc = (piece_t){t.u.s.ptr, t.u.s.len};
-        }
+    size_t from = 0, s_at, s_end;
+    while (!no_split && np + 1 < (size_t)count && split_next(p, len, from, seps, nseps, &s_at, &s_end)) {
+        piece_t pc;
+        if (split_piece(rt, p + from, s_at - from, trim_entries, &pc)) return EXPR_THROWN;
         if (pc.len || !remove_empty) pieces[np++] = pc;
-        i = from = end;
+        from = s_end;
+        /* the last piece is the rest; with RemoveEmptyEntries .NET first skips the empty
+         * entries in front of it (SplitWithPostProcessing) */
+        while (remove_empty && np + 1 == (size_t)count && split_next(p, len, from, seps, nseps, &s_at, &s_end)) {
+            if (split_piece(rt, p + from, s_at - from, trim_entries, &pc)) return EXPR_THROWN;
+            if (pc.len) break;
+            from = s_end;
+        }
     }
     {
-        piece_t pc = {p + from, len - from};
-        if (trim_entries) {
-            expr_value_t v = expr_str_ref(pc.p, pc.len), t;
-            if (trim(rt, &v, NULL, 0, &t, true, true)) return EXPR_THROWN;
-            pc = (piece_t){t.u.s.ptr, t.u.s.len};
-        }
+        piece_t pc;
+        if (split_piece(rt, p + from, len - from, trim_entries, &pc)) return EXPR_THROWN;
         if (pc.len || !remove_empty) pieces[np++] = pc;
     }
 done:;

@@ -151,6 +151,10 @@ Test(lib_string, split)
     assert_strings(METHOD(STR, S("a--b"), "Split", S("--")), "a|b");
     assert_strings(METHOD(STR, S("a,b,c,d"), "Split", CH(','), I(2)), "a|b,c,d");
     assert_strings(METHOD(STR, S("a,b,c"), "Split", char_array(","), I(1)), "a,b,c");
+    assert_strings(METHOD(STR, S("a,,b,c"), "Split", char_array(","), I(2), ENUMV(1)), "a|b,c");
+    assert_strings(METHOD(STR, S("a,,b,c"), "Split", char_array(","), I(2)), "a|,b,c");
+    assert_strings(METHOD(STR, S(",,a,,b"), "Split", CH(','), I(2), ENUMV(1)), "a|b");
+    assert_strings(METHOD(STR, S("a, ,b"), "Split", CH(','), I(2), ENUMV(3)), "a|b");
     cr_assert_eq(METHOD(STR, S("a,b,c"), "Split", char_array(","), I(0)).u.arr.count, 0);
     assert_strings(METHOD(STR, S("one two\tthree"), "Split"), "one|two|three");
     assert_strings(METHOD(STR, S("a b"), "Split", NUL), "a|b");
