@@ -169,7 +169,10 @@ static void finish(policy_exec_t *exec)
     run_releases(exec);
     exec->state = POLICY_EXEC_DONE;
     exec->is_response_final = true;
-    if (exec->response.status == 0) exec->response.status = 200;
+    bool is_client_gone = exec->last_error && exec->last_error->reason &&
+                          strcmp(exec->last_error->reason, "ClientConnectionFailure") == 0;
+    /* status 0 tells the host to send nothing: the client is gone (§4.6) */
+    if (exec->response.status == 0 && !is_client_gone) exec->response.status = 200;
     expr_rt_end(&exec->rt);
     if (exec->host && exec->host->done) exec->host->done(exec);
 }

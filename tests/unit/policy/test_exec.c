@@ -461,3 +461,56 @@ Test(exec, per_request_cost_of_the_canonical_example)
     double base = ns_per_run(20000);
     fprintf(stderr, "exec: forward only (the host's own work): %.0f ns per request\n", base);
 }
+
+/* ---- host contract ---- */
+
+typedef struct {
+    int forwards;
+    bool done;
+} sync_host_t;
+
+/* A host that completes inside the call (against the contract): the executor still runs
+ * every step once and in order. */
+static int sync_forward(policy_exec_t *exec, const policy_forward_t *opts)
+{
+    (void)opts;
+    sync_host_t *h = exec->host_data;
+    h->forwards++;
+    exec->response.status = 204;
+    policy_exec_forward_done(exec, 0);
+    return 0;
+}
+
+static void sync_done(policy_exec_t *exec)
+{
+    sync_host_t *h = exec->host_data;
+    cr_assert_not(h->done, "done called twice");
+    h->done = true;
+}
+
+Test(exec, a_host_completing_inside_the_call_is_handled)
+{
+    compile_ok(POLICIES("<base/>", "<retry condition=\"true\" count=\"2\" interval=\"0\"><forward-request/></retry>",
+                        "<set-header name=\"X-Out\"><value>1</value></set-header>", "<base/>"));
+    static const policy_host_t host = {.forward = sync_forward, .done = sync_done};
+    sync_host_t h = {0};
+    policy_exec_t *exec = policy_exec_new(&H.arena, policy_local_program(H.program), &host, &h);
+    cr_assert_eq(policy_url_parse(&H.arena, "http://b.example/x", 18, false, &exec->request.url), 0);
+    exec->request.method = "GET";
+    cr_assert_eq(policy_exec_start(exec), 0);
+    cr_assert(h.done);
+    cr_assert_eq(h.forwards, 3);
+    cr_assert_eq(exec->response.status, 204);
+    cr_assert_str_eq(header_of(&exec->response.headers, "X-Out"), "1");
+    cr_assert_eq(policy_exec_start(exec), -EINVAL); /* once */
+}
+
+Test(exec, a_client_gone_while_waiting_gets_no_response)
+{
+    H.io.backend_error = POLICY_E_CLIENT_CONNECTION;
+    compile_ok(POLICIES("<base/>", "<base/>", "<base/>", "<set-header name=\"X-Err\"><value>1</value></set-header>"));
+    run();
+    cr_assert_str_eq(H.io.exec->last_error->reason, "ClientConnectionFailure");
+    cr_assert_eq(H.io.exec->response.status, 0);
+    cr_assert_null(response_header("X-Err")); /* on-error does not run for nobody */
+}
