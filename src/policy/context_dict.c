@@ -45,6 +45,7 @@ typedef struct {
     size_t count;
     slice_t text;      /* ...or "a=1&b=2" text (a form body) when list is NULL */
     bool is_encoded;   /* names and values are percent-encoded ('+' is a space) */
+    bool is_nocase;    /* names compare ignoring ASCII case */
     size_t pos;        /* next list index or text offset */
 } pairs_t;
 
@@ -109,15 +110,16 @@ static char url_decoded_char(slice_t raw, size_t *i)
     return c;
 }
 
-/* Does the encoded name `raw` decode to `key`, ignoring ASCII case? No allocation. */
-static bool url_name_eq_nocase(slice_t raw, slice_t key)
+/* Does the encoded name `raw` decode to `key` (ignoring ASCII case when nocase)? No
+ * allocation. */
+static bool url_name_eq(slice_t raw, slice_t key, bool nocase)
 {
     size_t i = 0, k = 0;
     while (i < raw.len) {
         if (k >= key.len) return false;
         char a = url_decoded_char(raw, &i), b = key.ptr[k++];
-        if (a >= 'A' && a <= 'Z') a = (char)(a + 32);
-        if (b >= 'A' && b <= 'Z') b = (char)(b + 32);
+        if (nocase && a >= 'A' && a <= 'Z') a = (char)(a + 32);
+        if (nocase && b >= 'A' && b <= 'Z') b = (char)(b + 32);
         if (a != b) return false;
     }
     return k == key.len;
@@ -125,8 +127,9 @@ static bool url_name_eq_nocase(slice_t raw, slice_t key)
 
 static inline bool pairs_name_eq(const pairs_t *p, slice_t name, slice_t key)
 {
-    if (p->is_encoded) return url_name_eq_nocase(name, key);
-    return name.len == key.len && slice_eq_nocase(name, key);
+    if (p->is_encoded) return url_name_eq(name, key, p->is_nocase);
+    if (name.len != key.len) return false;
+    return p->is_nocase ? slice_eq_nocase(name, key) : memcmp(name.ptr, key.ptr, key.len) == 0;
 }
 
 /* The value of a pair as a string: a reference, or a decoded copy when it has escapes. */
@@ -145,21 +148,22 @@ static int pairs_value(expr_rt_t *rt, const pairs_t *p, slice_t raw, expr_value_
     return 0;
 }
 
-/* The index of the first field at or after `from` named `key` (ASCII case-insensitive), or
- * `count`. The hot loop of every header lookup: the length and first byte reject almost
- * every other header without a call. */
+/* The index of the first field at or after `from` named `key`, or `count`. The hot loop of
+ * every header lookup: the length and first byte reject almost every other header without
+ * a call. */
 static inline size_t fields_next_match(const policy_field_t *items, size_t count, size_t from,
-                                       slice_t key)
+                                       slice_t key, bool nocase)
 {
     if (!key.len) {
         while (from < count && items[from].name_len) from++;
         return from;
     }
-    unsigned char first = (unsigned char)(key.ptr[0] | 0x20);
+    unsigned char mask = nocase ? 0x20 : 0, first = (unsigned char)(key.ptr[0] | mask);
     for (; from < count; from++) {
         const policy_field_t *f = &items[from];
-        if (f->name_len == key.len && ((unsigned char)f->name[0] | 0x20) == first &&
-            slice_eq_nocase(slice_make(f->name, f->name_len), key))
+        if (f->name_len != key.len || ((unsigned char)f->name[0] | mask) != first) continue;
+        if (nocase ? slice_eq_nocase(slice_make(f->name, f->name_len), key)
+                   : memcmp(f->name, key.ptr, key.len) == 0)
             return from;
     }
     return count;
@@ -182,11 +186,16 @@ static pairs_t pairs_open(dict_kind_t kind, const expr_value_t *self)
         p.list = f->items;
         p.count = f->count;
         p.is_encoded = kind == DICT_QUERY; /* exec.h: query pairs as written in the URL */
+        /* Header names always ignore case (RFC 9110 §5.1); query and template parameter
+         * names as the executor's list says, so lookups agree with the policies that
+         * edit the list (set-query-parameter). */
+        p.is_nocase = kind == DICT_HEADERS || f->is_case_insensitive;
         break;
     }
     case DICT_FORM:
         p.text = *(const slice_t *)self->u.obj.ptr;
         p.is_encoded = true;
+        p.is_nocase = true; /* .NET's form parser: a case-insensitive NameValueCollection */
         break;
     }
     return p;
@@ -258,10 +267,11 @@ static int dict_get_value_or_default(expr_rt_t *rt, dict_kind_t kind, const expr
     pairs_t p = pairs_open(kind, self);
     if (p.list && !p.is_encoded) {
         /* Headers and matched parameters: the common case, one value, no copy. */
-        size_t i = fields_next_match(p.list, p.count, 0, key);
+        size_t i = fields_next_match(p.list, p.count, 0, key, p.is_nocase);
         if (i == p.count) CTX_RETURN(argc > 1 ? args[1] : expr_null());
         const policy_field_t *f = &p.list[i];
-        if (!dict_is_multi(kind) || fields_next_match(p.list, p.count, i + 1, key) == p.count)
+        if (!dict_is_multi(kind) ||
+            fields_next_match(p.list, p.count, i + 1, key, p.is_nocase) == p.count)
             CTX_RETURN(expr_str_ref(f->value ? f->value : "", f->value_len));
     }
     slice_t name, value, first = {"", 0};
@@ -313,7 +323,7 @@ static int dict_contains_key(expr_rt_t *rt, dict_kind_t kind, const expr_value_t
     if (ctx_arg_string(rt, args, 0, "key", &key)) return EXPR_THROWN;
     pairs_t p = pairs_open(kind, self);
     if (p.list && !p.is_encoded)
-        CTX_RETURN(expr_bool(fields_next_match(p.list, p.count, 0, key) < p.count));
+        CTX_RETURN(expr_bool(fields_next_match(p.list, p.count, 0, key, p.is_nocase) < p.count));
     while (pairs_next(&p, &name, &value))
         if (pairs_name_eq(&p, name, key)) CTX_RETURN(expr_bool(true));
     CTX_RETURN(expr_bool(false));
@@ -349,11 +359,12 @@ static int dict_names(expr_rt_t *rt, dict_kind_t kind, const expr_value_t *self,
     while (pairs_next(&p, &name, &value)) {
         bool seen = false;
         for (uint32_t i = 0; i < n && !seen; i++) {
-            if (!p.is_encoded) seen = slice_eq_nocase(out[i], name);
+            if (!p.is_encoded) seen = pairs_name_eq(&p, out[i], name);
             else {
                 expr_value_t decoded;
                 if (pairs_value(rt, &p, out[i], &decoded)) return EXPR_THROWN;
-                seen = url_name_eq_nocase(name, slice_make(decoded.u.s.ptr, decoded.u.s.len));
+                seen = url_name_eq(name, slice_make(decoded.u.s.ptr, decoded.u.s.len),
+                                   p.is_nocase);
             }
         }
         if (!seen) out[n++] = name;

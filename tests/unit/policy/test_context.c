@@ -233,6 +233,11 @@ Test(context, url_query_dictionary)
 {
     expr_value_t q = path("Request.Url.Query");
     expr_value_t args[2] = {str("HASH"), str("-")};
+    assert_str(call(q, "GetValueOrDefault", args, 2), "-"); /* query names: case-sensitive */
+    exec.request.url.query.is_case_insensitive = true;
+    assert_str(call(q, "GetValueOrDefault", args, 2), "true,x"); /* unless the list says */
+    exec.request.url.query.is_case_insensitive = false;
+    args[0] = str("hash");
     assert_str(call(q, "GetValueOrDefault", args, 2), "true,x");
     args[0] = str("sp");
     assert_str(call(q, "GetValueOrDefault", args, 2), "a b!");
@@ -258,6 +263,10 @@ Test(context, matched_parameters)
     args[0] = str("include");
     cr_assert(call(m, "TryGetValue", args, 2).u.b);
     assert_str(args[1], "password");
+    args[0] = str("UID");
+    cr_assert(call(m, "ContainsKey", args, 1).u.b);
+    exec.info.matched_parameters.is_case_insensitive = false;
+    cr_assert_not(call(m, "ContainsKey", args, 1).u.b);
 }
 
 Test(context, variables_typed_reads)
