@@ -113,7 +113,8 @@ typedef struct {
  * -ENOMEM. */
 int policy_url_parse(arena_t *arena, const char *text, size_t len, bool as_base, policy_url_t *url);
 /* The URL as text ("https://host[:port]/base/path?query"), default ports omitted, "//" at the
- * join of base_path and path avoided (§4.4). NULL when out of memory. */
+ * join of base_path and path avoided (§4.4), a query parameter with an empty value written
+ * without '=' ("?flag"). NULL when out of memory. */
 char *policy_url_format(arena_t *arena, const policy_url_t *url, size_t *len);
 /* base_path joined with path (IUrl.Path), at least "/". */
 char *policy_url_path(arena_t *arena, const policy_url_t *url);

@@ -1,6 +1,8 @@
 /* policy_local: the synchronous, offline host (exec_local.h). */
 #include "policy/exec_local.h"
 
+#include "base/clock.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +150,8 @@ int policy_local_run(const policy_exec_program_t *program, arena_t *arena, polic
     info->gateway_id = "managed";
     /* a fixed request id: runs are reproducible */
     for (int i = 0; i < 16; i++) info->request_id[i] = (uint8_t)(0x10 + i);
+    /* context.Timestamp: now, in DateTime ticks (100 ns since 0001-01-01) */
+    info->timestamp_ticks = 621355968000000000LL + (int64_t)clock_wall_ms() * 10000;
 
     policy_request_t *req = &exec->request;
     req->method = info->original_method;

@@ -246,8 +246,11 @@ char *policy_url_format(arena_t *arena, const policy_url_t *url, size_t *len)
         const policy_field_t *q = &url->query.items[i];
         text_put(&t, i ? "&" : "?", 1);
         text_put(&t, q->name, q->name_len);
-        text_put(&t, "=", 1);
-        text_put(&t, q->value, q->value_len);
+        /* "?flag" stays without '=' (the gateway writes the same form, proxy_policy.c) */
+        if (q->value_len) {
+            text_put(&t, "=", 1);
+            text_put(&t, q->value, q->value_len);
+        }
     }
     if (t.failed) return NULL;
     if (len) *len = t.len;
