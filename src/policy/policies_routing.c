@@ -29,6 +29,12 @@ static int compile_set_backend_service(policy_compile_ctx_t *cc, const policy_do
     int rc = policy_compile_attr(cc, element, "base-url", POLICY_VALUE_STRING, &d->base_url, err);
     if (!rc) rc = policy_compile_attr(cc, element, "backend-id", POLICY_VALUE_STRING, &d->backend_id, err);
     if (rc) return rc;
+    if (policy_doc_attr(element, "dapr-app-id")) {
+        /* the Dapr sidecar form (backend-id="dapr" dapr-app-id=...): no sidecar here */
+        policy_doc_errorf(err, cc->scope_name, policy_doc_attr(element, "dapr-app-id")->pos,
+                          "the Dapr form of <set-backend-service> ('dapr-app-id') is not supported");
+        return -EINVAL;
+    }
     const policy_doc_attr_t *attr = policy_doc_attr(element, d->base_url.is_present ? "base-url" : "backend-id");
     policy_doc_pos_t pos = attr ? attr->value_pos : element->pos;
     const char *url = NULL;

@@ -181,3 +181,13 @@ Test(routing, forward_request_outside_backend_is_refused_by_composition)
 {
     cr_assert_eq(try_compile(POLICIES("<forward-request/>", "<base/>", "<base/>", "<base/>")), -EINVAL);
 }
+
+Test(routing, the_dapr_form_is_refused_by_name)
+{
+    cr_assert_eq(compile_with(POLICIES("<set-backend-service backend-id=\"dapr\" dapr-app-id=\"orders\"/>",
+                                       "<base/>", "<base/>", "<base/>"),
+                              &with_backends),
+                 -EINVAL);
+    cr_assert(strstr(H.err.message, ":1:59: the Dapr form of <set-backend-service> ('dapr-app-id') is not supported"),
+              "%s", H.err.message);
+}
