@@ -123,6 +123,15 @@ static bool dotted_name(const expr_node_t *n, char *buf, size_t cap, size_t *len
     return true;
 }
 
+/* A type name: the host's classes first (opts->host_classes), then the libraries'. */
+static const expr_class_t *class_named(const chk_t *c, const char *name, size_t len)
+{
+    for (const expr_class_t *const *h = c->opts->host_classes; h && *h; h++)
+        if ((*h)->is_nameable && strlen((*h)->name) == len && memcmp((*h)->name, name, len) == 0)
+            return *h;
+    return expr_class_by_name(name, len);
+}
+
 /* The class a name chain spells, when it is not a value (a local or `context` at its
  * root). NULL otherwise. */
 static const expr_class_t *chain_class(chk_t *c, const expr_node_t *n)
@@ -139,7 +148,7 @@ static const expr_class_t *chain_class(chk_t *c, const expr_node_t *n)
     char buf[256];
     size_t len;
     if (!dotted_name(n, buf, sizeof buf, &len)) return NULL;
-    return expr_class_by_name(buf, len);
+    return class_named(c, buf, len);
 }
 
 bool chk_type(chk_t *c, const expr_node_t *n, expr_type_t *out)
@@ -186,7 +195,7 @@ bool chk_type(chk_t *c, const expr_node_t *n, expr_type_t *out)
         if (strcmp(buf, "Nullable") == 0 || strcmp(buf, "System.Nullable") == 0) {
             if (targs->count == 1) return chk_type(c, targs->items[0], out);
         }
-        const expr_class_t *cls = expr_class_by_name(buf, len);
+        const expr_class_t *cls = class_named(c, buf, len);
         if (!cls) {
             chk_fail(c, n, EXPR_ERR_SYNTAX, "the type or namespace name '%s' could not be found",
                      buf);
@@ -270,7 +279,7 @@ static bnode_t *bind_name(chk_t *c, const expr_node_t *n)
     if (v) return local_ref(c, v);
     if (slice_eq(name, slice_from_cstr("context")) && c->opts->context_class)
         return chk_node(c, B_CONTEXT, (expr_type_t){c->opts->context_class, NULL});
-    if (expr_class_by_name(name.ptr, name.len))
+    if (class_named(c, name.ptr, name.len))
         return chk_fail(c, n, EXPR_ERR_SYNTAX,
                         "'%.*s' is a type, which is not valid in the given context",
                         (int)name.len, name.ptr);

@@ -27,7 +27,15 @@ struct gw_policies {
     size_t program_count;
     const json_t *backends; /* the snapshot's backends array (borrowed from cfg->doc) */
     const json_t *endpoints; /* service → name → URL (borrowed), or NULL */
+    bool is_global_default;  /* the snapshot has no global document: the default is used */
 };
+
+/* The global document of a service that has not written one: the vendor's default global
+ * policy, which forwards in <backend>. Without it `<backend><base /></backend>` in an API
+ * document (the canonical regional example) would call no backend at all (§1.4). */
+static const char default_global_policy[] =
+    "<policies><inbound /><backend><forward-request /></backend><outbound /><on-error />"
+    "</policies>";
 
 static void keep_doc(gw_policies_t *p, policy_doc_t *doc)
 {
@@ -332,6 +340,16 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
         cfg_pop(c);
         cfg_pop(c);
     }
+    if (!global) {
+        policy_doc_t *doc;
+        policy_doc_error_t err;
+        if (policy_doc_load(default_global_policy, sizeof default_global_policy - 1,
+                            POLICY_DOC_POLICY, "default global policy", &doc, &err) != 0)
+            abort(); /* a constant that loads: only out of memory gets here */
+        keep_doc(p, doc);
+        global = doc;
+        p->is_global_default = true;
+    }
     policy_compose_input_t in = {
         .fragments = p->fragments,
         .fragment_count = p->fragment_count,
@@ -481,7 +499,7 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
             const policy_doc_t *product_doc = pd ? p->docs[json_integer_value(pd)] : NULL;
             op_in.docs[POLICY_SCOPE_PRODUCT] = product_doc;
             op_in.is_product_context = api->open_product_id != NULL;
-            if (!global && !product_doc && !api_docs[i] && !op_docs[k]) continue;
+            if (p->is_global_default && !product_doc && !api_docs[i] && !op_docs[k]) continue;
             /* Point errors at the document that failed: its place in the snapshot. */
             const char *where = op_docs[k]     ? "operations"
                                 : api_docs[i]  ? "apis"

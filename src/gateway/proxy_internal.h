@@ -42,8 +42,6 @@ typedef struct {
     bool is_upstream_done;       /* the backend finished while the pipe was paused */
     bool is_upstream_failed;     /* ... or failed */
     bool is_done;                /* host->done ran: the response is being written */
-    bool is_side_one_way;        /* the side request is send-one-way-request */
-    bool is_side_one_way_pending; /* its hand-over is reported from a 0 ms timer */
 } proxy_ctx_t;
 
 typedef struct {

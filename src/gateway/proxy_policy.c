@@ -587,7 +587,6 @@ static void side_on_done(upstream_request_t *r, void *ud)
     ctx->side = NULL;
     policy_response_t *resp = ctx->side_response;
     ctx->side_response = NULL;
-    if (ctx->is_side_one_way) return; /* nobody waits for it */
     if (!resp) {
         policy_exec_send_done(ctx->exec, POLICY_E_BACKEND_CONNECTION, NULL);
         return;
@@ -611,9 +610,46 @@ static void side_on_error(upstream_request_t *r, int err, void *ud)
     proxy_ctx_t *ctx = ud;
     ctx->side = NULL;
     ctx->side_response = NULL;
-    if (ctx->is_side_one_way) return;
     policy_exec_send_done(ctx->exec, upstream_error_code(err), NULL);
 }
+
+/* send-one-way-request, log-to-eventhub...: fire and forget. The request belongs to the
+ * unit, not to the exchange: it goes on after the client's response and is dropped, logged
+ * only, when it fails. */
+static void oneway_on_head(upstream_request_t *r, const http_response_t *resp, void *ud)
+{
+    (void)r;
+    (void)ud;
+    if (resp->status >= 400) log_warn("one-way request answered %d", resp->status);
+}
+
+static void oneway_on_body(upstream_request_t *r, const char *data, size_t len, void *ud)
+{
+    (void)r;
+    (void)data;
+    (void)len;
+    (void)ud;
+}
+
+static void oneway_on_done(upstream_request_t *r, void *ud)
+{
+    (void)r;
+    (void)ud;
+}
+
+static void oneway_on_error(upstream_request_t *r, int err, void *ud)
+{
+    (void)r;
+    (void)ud;
+    log_warn("one-way request failed: %s", upstream_error_name(err));
+}
+
+static const upstream_callbacks_t oneway_callbacks = {
+    .on_head = oneway_on_head,
+    .on_body = oneway_on_body,
+    .on_done = oneway_on_done,
+    .on_error = oneway_on_error,
+};
 
 static const upstream_callbacks_t side_callbacks = {
     .on_head = side_on_head,
@@ -634,11 +670,6 @@ static void timer_fired(uv_timer_t *h)
     uv_close((uv_handle_t *)h, timer_closed);
     if (!ctx) return;
     ctx->timer = NULL;
-    if (ctx->is_side_one_way_pending) {
-        ctx->is_side_one_way_pending = false;
-        policy_exec_send_done(ctx->exec, 0, NULL);
-        return;
-    }
     policy_exec_timer_done(ctx->exec);
 }
 
@@ -657,7 +688,7 @@ static int start_timer(proxy_ctx_t *ctx, uint64_t ms)
 static int host_send(policy_exec_t *exec, const policy_send_t *s)
 {
     proxy_ctx_t *ctx = exec->host_data;
-    if (ctx->side) return POLICY_E_BACKEND_CONNECTION; /* one side request at a time */
+    if (ctx->side && !s->is_one_way) return POLICY_E_BACKEND_CONNECTION; /* one at a time */
     policy_url_t url;
     memset(&url, 0, sizeof url);
     if (policy_url_parse(exec->arena, s->url, strlen(s->url), false, &url) != 0)
@@ -681,20 +712,25 @@ static int host_send(policy_exec_t *exec, const policy_send_t *s)
         .has_body = s->body.kind == POLICY_BODY_BYTES,
         .response_timeout_ms = s->timeout_ms ? (uint32_t)s->timeout_ms : 60000,
     };
+    if (s->is_one_way) {
+        /* The executor does not wait (exec.h): the head and body are copied by upstream. */
+        upstream_request_t *r = upstream_request_start(ctx->gw->pool, &spec, &oneway_callbacks, NULL);
+        buf_free(&head);
+        if (!r) return POLICY_E_BACKEND_CONNECTION;
+        if (s->body.kind == POLICY_BODY_BYTES) {
+            if (s->body.len) upstream_request_send_body(r, s->body.bytes, s->body.len);
+            upstream_request_end_body(r);
+        }
+        return 0;
+    }
     ctx->body_out.len = 0;
     ctx->side_response = NULL;
-    ctx->is_side_one_way = s->is_one_way;
     ctx->side = upstream_request_start(ctx->gw->pool, &spec, &side_callbacks, ctx);
     buf_free(&head);
     if (!ctx->side) return POLICY_E_BACKEND_CONNECTION;
     if (s->body.kind == POLICY_BODY_BYTES) {
         if (s->body.len) upstream_request_send_body(ctx->side, s->body.bytes, s->body.len);
         upstream_request_end_body(ctx->side);
-    }
-    if (s->is_one_way) {
-        /* Handed over: the program goes on (from the loop, never inside this call). */
-        ctx->is_side_one_way_pending = true;
-        if (start_timer(ctx, 0) < 0) return POLICY_E_BACKEND_CONNECTION;
     }
     return 0;
 }

@@ -816,6 +816,10 @@ void upstream_request_resume_response(upstream_request_t *r)
     upconn_t *c = r->conn;
     if (!c) return;
     uv_timer_start(&c->timer, on_conn_timer, r->response_timeout_ms, 0);
+    /* Resumed from inside one of this request's callbacks (a policy host answering while
+     * on_head runs): the conn_process below us goes on by itself once the callback returns;
+     * entering it again here would deliver the unconsumed head as body bytes. */
+    if (r->busy) return;
     conn_process(c);
 }
 

@@ -5,14 +5,9 @@
 
 #include "policy/concurrency.h"
 
-#if __has_include("policy/context.h")
 #include "policy/context.h"
+
 #define DEFAULT_CONTEXT_CLASS (&policy_context_class)
-#else
-/* The context model (policy/context.h) is written alongside; until it lands, `context` is an
- * unknown name in expressions. */
-#define DEFAULT_CONTEXT_CLASS NULL
-#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -117,6 +112,7 @@ static int compile_expression(policy_compile_ctx_t *cc, const char *text, size_t
 {
     expr_compile_options_t opts = {
         .context_class = cc->context_class,
+        .host_classes = policy_context_nameable_classes,
         .origin = {.offset = 0, .line = pos.line, .col = pos.col},
         .expected = expected_type(type),
     };
