@@ -297,7 +297,7 @@ static bool args_fit(const expr_member_t *m, unsigned argc)
 /* Can a value of static type `from` be passed where `to` is declared (overload choice)? */
 static bool arg_accepts(const expr_type_t *to, const bnode_t *arg)
 {
-    if (!to || !to->cls || !arg->type.cls) return true;
+    if (!to || !to->cls || !arg || !arg->type.cls) return true; /* an out argument has no node yet */
     if (arg->op == B_LAMBDA) return true;
     if (chk_is_null_literal(arg)) return to->cls->tag == EXPR_V_OBJECT ||
                                          to->cls->tag == EXPR_V_STRING ||
