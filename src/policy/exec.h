@@ -7,7 +7,9 @@
  * `compile` built from the attributes; every attribute and text that holds an expression is
  * compiled there (policy_compile_attr / policy_compile_text) and an error names
  * "SCOPE:LINE:COL". choose/when/otherwise, retry and wait compile to conditional jumps inside
- * the section's array. Nothing is parsed or looked up by name when a request runs.
+ * the section's array, limit-concurrency to ENTER + body + LEAVE (LEAVE also runs when an
+ * error or the end of the run skips it). Nothing is parsed or looked up by name when a
+ * request runs.
  *
  * Run (per request): policy_exec_new allocates a policy_exec_t in the request's arena; the
  * host fills the request message and the info fields, then calls policy_exec_start. The
