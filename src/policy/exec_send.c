@@ -2,13 +2,7 @@
  * send-one-way-request (§2.7, §3.4 IResponse), trace and emit-metric (§2.7, §4.7). */
 #include "policy/exec_policies.h"
 
-#if __has_include("policy/context.h")
 #include "policy/context.h"
-#define RESPONSE_CLASS (&policy_response_class)
-#else
-/* Until the context model lands, a stored response is an object without members. */
-#define RESPONSE_CLASS NULL
-#endif
 
 #include <errno.h>
 #include <stdlib.h>
@@ -131,7 +125,7 @@ static int send_resume(policy_exec_t *exec, const policy_step_t *step, int statu
                                  "Request to the endpoint failed.");
     }
     if (d->variable &&
-        policy_exec_var_set(exec, d->variable, d->variable_len, expr_object(RESPONSE_CLASS, response)) < 0)
+        policy_exec_var_set(exec, d->variable, d->variable_len, expr_object(&policy_response_class, response)) < 0)
         return policy_exec_raise_oom(exec, step);
     return POLICY_RUN_NEXT;
 }

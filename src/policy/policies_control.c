@@ -4,12 +4,7 @@
 #include "policy/exec_policies.h"
 #include "policy/registry_tables.h"
 
-#if __has_include("policy/context.h")
 #include "policy/context.h"
-#define RESPONSE_CLASS (&policy_response_class)
-#else
-#define RESPONSE_CLASS NULL
-#endif
 
 #include <errno.h>
 #include <string.h>
@@ -174,7 +169,7 @@ static int run_return_response(policy_exec_t *exec, const policy_step_t *step)
     policy_response_t r = {.status = 200, .headers.is_case_insensitive = true};
     if (d->variable) {
         const expr_value_t *v = policy_exec_var_get(exec, d->variable, d->variable_len);
-        if (!v || v->tag != EXPR_V_OBJECT || v->u.obj.cls != RESPONSE_CLASS || !v->u.obj.ptr)
+        if (!v || v->tag != EXPR_V_OBJECT || v->u.obj.cls != &policy_response_class || !v->u.obj.ptr)
             return policy_exec_raise(exec, step, NULL, 500, NULL, NULL,
                                      "variable '%s' does not hold a response", d->variable);
         const policy_response_t *from = v->u.obj.ptr;

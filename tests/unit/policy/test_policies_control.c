@@ -128,7 +128,7 @@ Test(control, send_request_response_is_readable_in_expressions)
 {
     H.io.send_status = 404;
     compile_ok(POLICIES("<send-request mode=\"copy\" response-variable-name=\"r\"/>"
-                        "<set-header name=\"X-Side\"><value>@(context.Variables[&quot;r&quot;].StatusCode.ToString())</value></set-header>",
+                        "<set-header name=\"X-Side\"><value>@(((IResponse)context.Variables[&quot;r&quot;]).StatusCode.ToString())</value></set-header>",
                         "<base/>", "<base/>", "<base/>"));
     run();
     /* mode="copy" sends the current request to the current URL */
