@@ -518,6 +518,12 @@ static int host_forward(policy_exec_t *exec, const policy_forward_t *opts)
     policy_request_t *rq = &exec->request;
     if (rq->body.kind == POLICY_BODY_STREAM && ctx->is_client_body_started)
         return POLICY_E_BACKEND_CONNECTION; /* the client's body went out already */
+    if (ctx->up) {
+        /* A retry: the previous answer (paused, its body unread) is dropped with its
+         * connection; this may run inside that request's own on_head, which upstream allows. */
+        upstream_request_cancel(ctx->up);
+        ctx->up = NULL;
+    }
     origin_t origin;
     if (url_origin(ctx, exec->arena, &rq->url, &origin) < 0) return POLICY_E_BACKEND_CONNECTION;
     static buf_t head; /* one unit = one thread: reused for every request's head */
@@ -528,6 +534,8 @@ static int host_forward(policy_exec_t *exec, const policy_forward_t *opts)
                                                     POLICY_NEEDS_RESPONSE_BODY)) &&
                                  opts->buffer_response;
     ctx->is_response_streaming = false;
+    ctx->is_upstream_done = false;
+    ctx->is_upstream_failed = false;
     ctx->body_out.len = 0;
     uint64_t timeout = opts->timeout_ms ? opts->timeout_ms : ctx->op->timeout_ms;
     upstream_request_spec_t spec = {

@@ -174,6 +174,9 @@ static void finish(policy_exec_t *exec)
     /* status 0 tells the host to send nothing: the client is gone (§4.6) */
     if (exec->response.status == 0 && !is_client_gone) exec->response.status = 200;
     expr_rt_end(&exec->rt);
+    /* host->done may end the request and free exec with its arena (a response written at
+     * once): nothing may touch exec after it, so the loop flag is cleared first. */
+    exec->is_in_loop = false;
     if (exec->host && exec->host->done) exec->host->done(exec);
 }
 
@@ -230,6 +233,7 @@ static bool after_step(policy_exec_t *exec, const policy_step_t *step, int rc)
     if (rc == POLICY_RUN_NEXT) return true;
     if (rc == POLICY_RUN_PENDING) {
         exec->state = POLICY_EXEC_WAITING;
+        exec->is_in_loop = false;
         return false;
     }
     if (rc == POLICY_RUN_END) {
@@ -252,7 +256,7 @@ static void run_loop(policy_exec_t *exec)
         if (exec->pc >= p->step_count[exec->section]) {
             if (!next_section(exec)) {
                 finish(exec);
-                break;
+                return;
             }
             continue;
         }
@@ -270,9 +274,9 @@ static void run_loop(policy_exec_t *exec)
             rc = fn ? fn(exec, ps, exec->deferred_status, exec->deferred_result) : POLICY_RUN_NEXT;
             step = ps ? ps : step;
         }
-        if (!after_step(exec, step, rc)) break;
+        /* false: waiting for the host, or finished — then exec may be freed already */
+        if (!after_step(exec, step, rc)) return;
     }
-    exec->is_in_loop = false;
 }
 
 int policy_exec_start(policy_exec_t *exec)
