@@ -529,7 +529,8 @@ static const char *run(const char *text)
 {
     static arena_t cfg;
     arena_init(&cfg, 4096);
-    expr_compile_options_t o = {.context_class = &policy_context_class};
+    expr_compile_options_t o = {.context_class = &policy_context_class,
+                               .host_classes = policy_context_nameable_classes};
     expr_program_t *p;
     expr_error_t err;
     if (expr_compile(&cfg, text, strlen(text), &o, &p, &err)) {
@@ -612,6 +613,17 @@ Test(context, expr_variables)
            "!System.Collections.Generic.KeyNotFoundException: "
            "The given key 'S' was not present in the dictionary.");
     EXPECT("@(context.Variables.Count)", "4");
+}
+
+Test(context, expr_iresponse_cast)
+{
+    EXPECT("@(((IResponse)context.Variables[\"r\"]).StatusCode)", "403");
+    EXPECT("@(((IResponse)context.Variables[\"r\"]).Headers.GetValueOrDefault(\"x-csrf-token\"))",
+           "t0k");
+    EXPECT("@(((IResponse)context.Variables[\"r\"]).Body.As<string>())", "denied");
+    EXPECT("@(((IResponse)context.Variables[\"s\"]).StatusCode)",
+           "!System.InvalidCastException: "
+           "Unable to cast object of type 'System.String' to type 'IResponse'.");
 }
 
 Test(context, expr_body_is_consumed_once)
