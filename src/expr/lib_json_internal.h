@@ -1,4 +1,5 @@
-/* Shared by lib_json*.c only: token helpers, conversions and the text writer/path engine.
+/* Shared by lib_json*.c (and lib_auth.c, for the writer) only: token helpers, conversions
+ * and the text writer/path engine.
  * The public contract is lib_json.h. */
 #ifndef MERIDIAN_EXPR_LIB_JSON_INTERNAL_H
 #define MERIDIAN_EXPR_LIB_JSON_INTERNAL_H
