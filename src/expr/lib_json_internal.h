@@ -53,7 +53,7 @@ int json_for_add(expr_rt_t *rt, const expr_value_t *v, const json_t *into, json_
 int json_convert_to(expr_rt_t *rt, const expr_json_token_t *t, const expr_class_t *to,
                     expr_value_t *out);
 
-/* .NET's double.ToString() (shortest round trip, "E+XX" past 15 digits) into buf[32]. */
+/* .NET's double.ToString() (shortest round trip, "E+XX" past 17 digits) into buf[32]. */
 void json_format_double(double d, char buf[32]);
 /* Newtonsoft's writer: appends the JSON text of json (or of a property when name != NULL).
  * 0 or -ENOMEM. */

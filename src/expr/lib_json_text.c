@@ -39,10 +39,11 @@ void json_format_double(double d, char buf[32])
         if (*p >= '0' && *p <= '9') digits[nd++] = *p;
     int exp10 = atoi(p + 1);
     while (nd > 1 && digits[nd - 1] == '0') nd--;
-    /* .NET's general format: scientific when the decimal point would sit past
-     * max(digits, 15) or more than 3 zeros after it (Number.Formatting FormatGeneral). */
+    /* .NET Core 3.0+'s general format for the shortest round trip: scientific when the
+     * decimal point would sit past max(digits, 17) (DoublePrecision) or more than 3 zeros
+     * after it (Number.Formatting FormatGeneral). */
     int scale = exp10 + 1;
-    int max_digits = nd > 15 ? (int)nd : 15;
+    int max_digits = nd > 17 ? (int)nd : 17;
     char *o = buf;
     if (negative) *o++ = '-';
     if (scale > max_digits || scale < -3) {
