@@ -306,15 +306,31 @@ typedef struct {
     size_t n;
     const char *repl;
     size_t repl_len;
+    const expr_value_t *evaluator; /* a MatchEvaluator lambda, or NULL */
+    bool ascii;
     size_t prev;
     rx_buf_t buf;
 } replace_t;
 
 static int replace_one(void *ctx, const int64_t *offsets, size_t next)
 {
-    (void)next;
     replace_t *r = ctx;
     rx_put(&r->buf, r->s + r->prev, (size_t)offsets[0] - r->prev);
+    if (r->evaluator) {
+        /* MatchEvaluator: the lambda's string replaces the match (null: nothing) */
+        rx_match_t *m;
+        expr_value_t arg, res, text;
+        if (rx_match_new(r->rt, r->code, r->s, r->n, r->n, r->ascii, offsets, true, next, &m))
+            return EXPR_THROWN;
+        arg = rx_match_value(m);
+        if (expr_rt_invoke(r->rt, r->evaluator, &arg, 1, &res)) return EXPR_THROWN;
+        if (res.tag != EXPR_V_NULL) {
+            if (expr_value_to_string(r->rt, &res, &text)) return EXPR_THROWN;
+            rx_put(&r->buf, text.u.s.ptr, text.u.s.len);
+        }
+        r->prev = (size_t)offsets[1];
+        return r->buf.failed ? EXPR_THROWN : 0;
+    }
     rx_match_t m = {.code = r->code, .subject = r->s, .subject_len = r->n, .end = r->n,
                     .success = true, .group_count = r->code->group_count,
                     .offsets = (int64_t *)offsets};
@@ -333,9 +349,9 @@ NATIVE(regex_replace)
     rx_code_t *c;
     unsigned ri = self ? 1 : 2;
     if (arg_string(rt, &args[0], "input", &s, &n)) return EXPR_THROWN;
-    if (args[ri].tag == EXPR_V_LAMBDA)
-        return expr_throw(rt, "NotSupportedException", "A MatchEvaluator is not supported here.");
-    if (arg_string(rt, &args[ri], "replacement", &repl, &rl)) return EXPR_THROWN;
+    const expr_value_t *evaluator = args[ri].tag == EXPR_V_LAMBDA ? &args[ri] : NULL;
+    if (evaluator) repl = "", rl = 0;
+    else if (arg_string(rt, &args[ri], "replacement", &repl, &rl)) return EXPR_THROWN;
     if (self) {
         c = self->u.obj.ptr;
         if (argc > 2 && arg_int(rt, &args[2], "count", &count)) return EXPR_THROWN;
@@ -350,7 +366,8 @@ NATIVE(regex_replace)
             rx_compile(rt, p, pn, options, &c))
             return EXPR_THROWN;
     }
-    replace_t r = {.rt = rt, .code = c, .s = s, .n = n, .repl = repl, .repl_len = rl, .buf = {.rt = rt}};
+    replace_t r = {.rt = rt, .code = c, .s = s, .n = n, .repl = repl, .repl_len = rl,
+                   .evaluator = evaluator, .ascii = rx_is_ascii(s, n), .buf = {.rt = rt}};
     if (count == 0) {
         *out = args[0];
         return 0;
@@ -614,14 +631,16 @@ static const expr_member_t regex_members[] = {
     M("IsMatch", EXPR_M_STATIC_METHOD, 2, 4, regex_is_match, T_BOOL),
     M("Match", EXPR_M_STATIC_METHOD, 2, 4, regex_match, T_MATCH),
     M("Matches", EXPR_M_STATIC_METHOD, 2, 4, regex_matches, T_MATCHES),
-    M("Replace", EXPR_M_STATIC_METHOD, 3, 5, regex_replace, T_STR),
+    {.name = "Replace", .kind = EXPR_M_STATIC_METHOD, .min_args = 3, .max_args = 5, .ret = {T_STR, NULL},
+     .lambda_mask = 1u << 2, .fn = regex_replace},
     {.name = "Split", .kind = EXPR_M_STATIC_METHOD, .min_args = 2, .max_args = 4, .ret = STRS, .fn = regex_split},
     M("Escape", EXPR_M_STATIC_METHOD, 1, 1, regex_escape, T_STR),
     M("Unescape", EXPR_M_STATIC_METHOD, 1, 1, regex_unescape, T_STR),
     M("IsMatch", EXPR_M_METHOD, 1, 2, regex_is_match, T_BOOL),
     M("Match", EXPR_M_METHOD, 1, 3, regex_match, T_MATCH),
     M("Matches", EXPR_M_METHOD, 1, 2, regex_matches, T_MATCHES),
-    M("Replace", EXPR_M_METHOD, 2, 4, regex_replace, T_STR),
+    {.name = "Replace", .kind = EXPR_M_METHOD, .min_args = 2, .max_args = 4, .ret = {T_STR, NULL},
+     .lambda_mask = 1u << 1, .fn = regex_replace},
     {.name = "Split", .kind = EXPR_M_METHOD, .min_args = 1, .max_args = 3, .ret = STRS, .fn = regex_split},
     {.name = "GetGroupNames", .kind = EXPR_M_METHOD, .ret = STRS, .fn = regex_group_names},
     {.name = "GetGroupNumbers", .kind = EXPR_M_METHOD, .ret = {&expr_class_array, &expr_class_int}, .fn = regex_group_numbers},

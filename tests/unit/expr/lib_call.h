@@ -3,12 +3,15 @@
 #ifndef MERIDIAN_TESTS_EXPR_LIB_CALL_H
 #define MERIDIAN_TESTS_EXPR_LIB_CALL_H
 
+#include "expr/compile.h"
 #include "expr/value.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 static arena_t lib_arena;
+static arena_t lib_cfg_arena; /* compiled programs of run_expr */
 static expr_rt_t rt;
 
 static void lib_setup(void)
@@ -21,6 +24,8 @@ static void lib_teardown(void)
 {
     expr_rt_end(&rt);
     arena_free(&lib_arena);
+    if (lib_cfg_arena.chunk_size) arena_free(&lib_cfg_arena);
+    memset(&lib_cfg_arena, 0, sizeof lib_cfg_arena);
 }
 
 /* The class called `name` in a library's NULL-terminated list. */
@@ -90,5 +95,32 @@ static inline expr_value_t BYTES(const void *p, size_t n)
             cr_assert(strstr(rt.exception_message, (msg) ? (msg) : "") != NULL,                   \
                       "message '%s' lacks '%s'", rt.exception_message, (msg) ? (msg) : "");       \
     } while (0)
+
+/* Compiles and runs a whole policy expression ("@(...)" / "@{...}") without `context`, in
+ * the test's runtime (rt.now_ticks may be set first). Returns the result's ToString(),
+ * "null", "!Type: message" for an exception, or "error L:C: message". */
+static char lib_result[1024];
+
+static inline const char *run_expr(const char *text)
+{
+    if (!lib_cfg_arena.chunk_size) arena_init(&lib_cfg_arena, 4096);
+    expr_compile_options_t o = {0};
+    expr_program_t *p;
+    expr_error_t err;
+    if (expr_compile(&lib_cfg_arena, text, strlen(text), &o, &p, &err)) {
+        snprintf(lib_result, sizeof lib_result, "error %u:%u: %s", err.pos.line, err.pos.col, err.message);
+        return lib_result;
+    }
+    expr_value_t v, s;
+    rt.has_exception = false;
+    if (expr_run(p, &rt, &v))
+        snprintf(lib_result, sizeof lib_result, "!%s: %s", rt.exception_type, rt.exception_message);
+    else if (v.tag == EXPR_V_NULL) snprintf(lib_result, sizeof lib_result, "null");
+    else if (expr_value_to_string(&rt, &v, &s)) snprintf(lib_result, sizeof lib_result, "!tostring");
+    else snprintf(lib_result, sizeof lib_result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
+    return lib_result;
+}
+
+#define EXPECT(text, want) cr_expect_str_eq(run_expr(text), want, "%s => %s", text, lib_result)
 
 #endif

@@ -193,3 +193,20 @@ Test(crypto, random)
     cr_assert_eq(lib_call(cls("RNGCryptoServiceProvider"), ".ctor", EXPR_M_CONSTRUCTOR, NULL, NULL, 0, &csp), 0);
     cr_assert_eq(lib_call(csp.u.obj.cls, "GetBytes", EXPR_M_METHOD, &csp, &arr, 1, &out), 0);
 }
+
+/* ---- through expr_compile/expr_run ---- */
+
+TestSuite(crypto_expr, .init = lib_setup, .fini = lib_teardown);
+
+Test(crypto_expr, expressions)
+{
+    EXPECT("@(BitConverter.ToString(SHA256.Create().ComputeHash(Encoding.UTF8.GetBytes(\"abc\"))).Replace(\"-\", \"\").ToLower())",
+           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT("@(Convert.ToBase64String(new HMACSHA256(Encoding.UTF8.GetBytes(\"Jefe\")).ComputeHash(Encoding.UTF8.GetBytes(\"what do ya want for nothing?\"))))",
+           "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+    EXPECT("@{ var md5 = MD5.Create(); var h = md5.ComputeHash(Encoding.UTF8.GetBytes(\"abc\")); md5.Dispose(); return Convert.ToBase64String(h); }",
+           "kAFQmDzST7DWlj99KOF/cg==");
+    EXPECT("@(SHA1.HashData(Encoding.UTF8.GetBytes(\"abc\")).Length)", "20");
+    EXPECT("@(new HMACSHA512().Key.Length)", "128");
+    EXPECT("@(SHA256.Create().ComputeHash(null))", "!System.ArgumentNullException: Value cannot be null. (Parameter 'buffer')");
+}

@@ -657,3 +657,35 @@ Test(guid, new_guid_is_version_4)
     cr_assert_eq(s.u.s.ptr[14], '4');
     cr_assert(strchr("89ab", s.u.s.ptr[19]) != NULL);
 }
+
+/* ---- through expr_compile/expr_run ---- */
+
+TestSuite(datetime_expr, .init = lib_setup, .fini = lib_teardown);
+
+Test(datetime_expr, expressions)
+{
+    rt.now_ticks = date(2026, 11, 27, 1, 14, 16).u.i + 1234567;
+    EXPECT("@(DateTime.UtcNow.AddMinutes(5).ToString(\"o\"))", "2026-11-27T01:19:16.1234567Z");
+    EXPECT("@(DateTime.UtcNow.ToString(\"yyyy-MM-ddTHH:mm:ssZ\"))", "2026-11-27T01:14:16Z");
+    EXPECT("@(DateTime.UtcNow)", "11/27/2026 1:14:16 AM");
+    EXPECT("@(DateTime.Now.ToString(\"r\"))", "Fri, 27 Nov 2026 01:14:16 GMT");
+    EXPECT("@(new DateTime(2024, 2, 29).AddYears(1).ToString(\"yyyy-MM-dd\"))", "2025-02-28");
+    EXPECT("@(new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Kind == DateTimeKind.Utc)", "True");
+    EXPECT("@((DateTime.UtcNow - new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds > 1.7e9)", "True");
+    EXPECT("@((long)(new DateTime(2026, 11, 27, 0, 0, 0) - new DateTime(1970, 1, 1)).TotalSeconds)", "1795737600");
+    EXPECT("@(DateTime.Parse(\"2024-02-29T13:05:09Z\").ToUniversalTime().ToString(\"u\"))", "2024-02-29 13:05:09Z");
+    EXPECT("@(DateTime.ParseExact(\"29/02/2024\", \"dd/MM/yyyy\", CultureInfo.InvariantCulture).DayOfWeek == DayOfWeek.Thursday)", "True");
+    EXPECT("@(DateTime.DaysInMonth(2024, 2))", "29");
+    EXPECT("@(new DateTime(2024, 3, 1).Subtract(new DateTime(2024, 2, 1)).Days)", "29");
+    EXPECT("@(new DateTime(2024, 3, 1) > new DateTime(2024, 2, 29))", "True");
+    EXPECT("@(TimeSpan.FromMinutes(90))", "01:30:00");
+    EXPECT("@(TimeSpan.FromSeconds(3725).ToString(@\"hh\\:mm\\:ss\"))", "01:02:05");
+    EXPECT("@(TimeSpan.Parse(\"1.02:03:04\").TotalHours)", "26.051111111111112");
+    EXPECT("@(Guid.Parse(\"0F8FAD5B-D9CB-469F-A165-70867728950E\").ToString(\"N\"))", "0f8fad5bd9cb469fa16570867728950e");
+    EXPECT("@(Guid.NewGuid().ToString().Length)", "36");
+    EXPECT("@(Guid.Empty == Guid.Parse(\"00000000-0000-0000-0000-000000000000\"))", "True");
+    EXPECT("@{ DateTime d; return DateTime.TryParse(\"nope\", out d) ? \"yes\" : d.ToString(\"s\"); }", "0001-01-01T00:00:00");
+    EXPECT("@(DateTime.Parse(\"soon\"))", "!System.FormatException: String 'soon' was not recognized as a valid DateTime.");
+    EXPECT("@(DateTime.MaxValue.AddDays(1))",
+           "!System.ArgumentOutOfRangeException: The added or subtracted value results in an un-representable DateTime. (Parameter 'value')");
+}

@@ -380,3 +380,25 @@ Test(regex, cache_eviction_keeps_live_patterns)
     expr_value_t in = S("first7");
     assert_str(get(group(call(first, "Match", &in, 1), expr_int(1)), "Value"), "7");
 }
+
+/* ---- through expr_compile/expr_run ---- */
+
+TestSuite(regex_expr, .init = lib_setup, .fini = regex_teardown);
+
+Test(regex_expr, expressions)
+{
+    EXPECT("@{ var s = \"public, max-age=3600\"; return Regex.Match(s, @\"max-age=(?<maxAge>\\d+)\").Groups[\"maxAge\"]?.Value; }", "3600");
+    EXPECT("@(Regex.IsMatch(\"ABC\", \"^abc$\", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant))", "True");
+    EXPECT("@(Regex.Replace(\"2024-02-29\", @\"(\\d+)-(\\d+)-(\\d+)\", \"$3.$2.$1\"))", "29.02.2024");
+    EXPECT("@(Regex.Replace(\"a1b22\", @\"\\d+\", m => \"<\" + m.Value + \">\"))", "a<1>b<22>");
+    EXPECT("@(new Regex(@\"\\d\").Replace(\"a1b2\", m => (int.Parse(m.Value) * 2).ToString()))", "a2b4");
+    EXPECT("@(Regex.Matches(\"a1b22c333\", @\"\\d+\").Count)", "3");
+    EXPECT("@(Regex.Split(\"a,b;c\", \"[,;]\").Length)", "3");
+    EXPECT("@(string.Join(\"|\", Regex.Split(\"a,b;c\", \"[,;]\")))", "a|b|c");
+    EXPECT("@{ var r = \"\"; foreach (Match m in Regex.Matches(\"k1=v1;k2=v2\", @\"(\\w+)=(\\w+)\")) { r += m.Groups[2].Value; } return r; }", "v1v2");
+    EXPECT("@(Regex.Match(\"x\", \"y\").Success)", "False");
+    EXPECT("@(Regex.Match(\"abc\", \"b\").Index)", "1");
+    EXPECT("@(Regex.Escape(\"a.b\"))", "a\\.b");
+    EXPECT("@(Regex.Match(\"joe@contoso.com\", @\"(\\w+)@(\\w+)\").Result(\"$2/$1\"))", "contoso/joe");
+    EXPECT("@(Regex.IsMatch(\"x\", \"(\"))", "!System.ArgumentException: Invalid pattern '(' at offset 1. missing closing parenthesis");
+}
