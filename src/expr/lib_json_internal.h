@@ -63,6 +63,28 @@ int json_write_buf(buf_t *b, const json_t *json, const char *name, size_t name_l
 int json_write_token(expr_rt_t *rt, const expr_json_token_t *t, bool indented,
                      expr_value_t *out);
 
+/* Shared by the JToken family's members (lib_json_members.c, lib_json_array.c). */
+const char *json_full_name_of(const expr_json_token_t *t);
+/* The token of self; NullReferenceException when it is not one. */
+int json_self_token(expr_rt_t *rt, const expr_value_t *self, const expr_json_token_t **t);
+/* InvalidCastException "Unable to cast object of type 'X' to type 'Y'." */
+int json_cast_error(expr_rt_t *rt, const expr_json_token_t *t, const expr_class_t *to);
+/* Adds v to array arr; flatten: an enumerable that is not a token adds its items. */
+int json_array_add(expr_rt_t *rt, json_t *arr, const expr_value_t *v, bool flatten, int depth);
+int json_arr_ctor(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                  expr_value_t *args, unsigned argc, expr_value_t *out);
+int json_arr_add(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                 expr_value_t *args, unsigned argc, expr_value_t *out);
+int json_arr_insert(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                    expr_value_t *args, unsigned argc, expr_value_t *out);
+int json_arr_remove_at(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                       expr_value_t *args, unsigned argc, expr_value_t *out);
+int json_arr_clear(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                   expr_value_t *args, unsigned argc, expr_value_t *out);
+/* IndexOf / Contains / Remove(item), told apart by the member's name. */
+int json_arr_find(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                  expr_value_t *args, unsigned argc, expr_value_t *out);
+
 /* JSONPath (SelectToken): the matches of path on root, as borrowed json_t* in an arena
  * array. errorWhenNoMatch makes a missing property/index a JsonException. */
 int json_path_select(expr_rt_t *rt, json_t *root, const char *path, size_t len,

@@ -15,7 +15,7 @@ static int oom(expr_rt_t *rt)
     return expr_throw(rt, "OutOfMemoryException", "Insufficient memory to continue the execution of the program.");
 }
 
-static const char *full_name_of(const expr_json_token_t *t)
+const char *json_full_name_of(const expr_json_token_t *t)
 {
     if (t->name) return "Newtonsoft.Json.Linq.JProperty";
     if (json_is_object(t->json)) return "Newtonsoft.Json.Linq.JObject";
@@ -23,7 +23,7 @@ static const char *full_name_of(const expr_json_token_t *t)
     return "Newtonsoft.Json.Linq.JValue";
 }
 
-static int self_token(expr_rt_t *rt, const expr_value_t *self, const expr_json_token_t **t)
+int json_self_token(expr_rt_t *rt, const expr_value_t *self, const expr_json_token_t **t)
 {
     *t = self ? json_tok(self) : NULL;
     if (!*t) return expr_throw(rt, "NullReferenceException", "Object reference not set to an instance of an object.");
@@ -32,7 +32,7 @@ static int self_token(expr_rt_t *rt, const expr_value_t *self, const expr_json_t
 
 static int no_children(expr_rt_t *rt, const expr_json_token_t *t)
 {
-    return expr_throw(rt, "InvalidOperationException", "Cannot access child value on %s.", full_name_of(t));
+    return expr_throw(rt, "InvalidOperationException", "Cannot access child value on %s.", json_full_name_of(t));
 }
 
 static bool string_arg(const expr_value_t *v, const char **s, size_t *len)
@@ -90,7 +90,7 @@ static int child_set(expr_rt_t *rt, const expr_json_token_t *t, const expr_value
                      const expr_value_t *value)
 {
     if (t->name || (!json_is_object(t->json) && !json_is_array(t->json)))
-        return expr_throw(rt, "InvalidOperationException", "Cannot set child value on %s.", full_name_of(t));
+        return expr_throw(rt, "InvalidOperationException", "Cannot set child value on %s.", json_full_name_of(t));
     const char *name = NULL;
     size_t len = 0;
     if (json_is_object(t->json) && !string_arg(key, &name, &len))
@@ -102,7 +102,7 @@ static int child_set(expr_rt_t *rt, const expr_json_token_t *t, const expr_value
             return expr_throw(rt, "ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')");
     }
     if (json_tok(value) && json_tok(value)->name)
-        return expr_throw(rt, "ArgumentException", "Can not add Newtonsoft.Json.Linq.JProperty to %s.", full_name_of(t));
+        return expr_throw(rt, "ArgumentException", "Can not add Newtonsoft.Json.Linq.JProperty to %s.", json_full_name_of(t));
     json_t *j = NULL;
     if (json_for_add(rt, value, t->json, &j)) return EXPR_THROWN;
     int rc = json_is_object(t->json) ? json_object_setn_new_nocheck(t->json, name, len, j)
@@ -117,7 +117,7 @@ NATIVE(tok_indexer)
 {
     (void)call;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     if (argc == 2) {
         if (child_set(rt, t, &args[0], &args[1])) return EXPR_THROWN;
         *out = args[1];
@@ -126,10 +126,10 @@ NATIVE(tok_indexer)
     return child_get(rt, t, &args[0], out);
 }
 
-static int class_cast_error(expr_rt_t *rt, const expr_json_token_t *t, const expr_class_t *to)
+int json_cast_error(expr_rt_t *rt, const expr_json_token_t *t, const expr_class_t *to)
 {
     return expr_throw(rt, "InvalidCastException", "Unable to cast object of type '%s' to type '%s'.",
-                      full_name_of(t), to->full_name ? to->full_name : to->name);
+                      json_full_name_of(t), to->full_name ? to->full_name : to->name);
 }
 
 static bool is_token_class(const expr_class_t *c)
@@ -162,14 +162,14 @@ static int convert_generic(expr_rt_t *rt, const expr_value_t *token, const expr_
             *out = *token;
             return 0;
         }
-        return expr_throw(rt, "InvalidCastException", "Cannot cast %s to %s.", full_name_of(t), to->full_name);
+        return expr_throw(rt, "InvalidCastException", "Cannot cast %s to %s.", json_full_name_of(t), to->full_name);
     }
     if (t->name || json_is_object(t->json) || json_is_array(t->json)) {
         if (to == &expr_class_object) {
             *out = *token;
             return 0;
         }
-        return expr_throw(rt, "InvalidCastException", "Cannot cast %s to Newtonsoft.Json.Linq.JToken.", full_name_of(t));
+        return expr_throw(rt, "InvalidCastException", "Cannot cast %s to Newtonsoft.Json.Linq.JToken.", json_full_name_of(t));
     }
     if (json_is_null(t->json)) {
         if (to == &expr_class_string || to == &expr_class_object) {
@@ -198,7 +198,7 @@ static int convert_generic(expr_rt_t *rt, const expr_value_t *token, const expr_
 NATIVE(tok_value_generic)
 {
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     expr_value_t token = *self;
     if (argc == 1 && child_get(rt, t, &args[0], &token)) return EXPR_THROWN;
     return convert_generic(rt, &token, call->type_arg, out);
@@ -208,7 +208,7 @@ NATIVE(tok_to_object)
 {
     (void)args, (void)argc;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     return convert_generic(rt, self, call->type_arg, out);
 }
 
@@ -216,7 +216,7 @@ NATIVE(tok_type)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     return json_enum_value(rt, &expr_class_jtokentype, json_token_type(t), out);
 }
 
@@ -224,7 +224,7 @@ NATIVE(tok_has_values)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     bool has = t->name ? true
                : json_is_object(t->json) ? json_object_size(t->json) > 0
                : json_is_array(t->json)  ? json_array_size(t->json) > 0
@@ -265,7 +265,7 @@ static int tok_enumerate(expr_rt_t *rt, const expr_value_t *self, expr_value_t *
                          uint32_t *count)
 {
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     return children_of(rt, t, items, count);
 }
 
@@ -282,7 +282,7 @@ NATIVE(tok_children)
     const expr_json_token_t *t;
     expr_value_t *items = NULL;
     uint32_t count = 0;
-    if (self_token(rt, self, &t) || children_of(rt, t, &items, &count)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t) || children_of(rt, t, &items, &count)) return EXPR_THROWN;
     return array_of(&expr_class_jtoken, items, count, out);
 }
 
@@ -292,8 +292,8 @@ NATIVE(obj_properties)
     const expr_json_token_t *t;
     expr_value_t *items = NULL;
     uint32_t count = 0;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
-    if (t->name || !json_is_object(t->json)) return class_cast_error(rt, t, &expr_class_jobject);
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
+    if (t->name || !json_is_object(t->json)) return json_cast_error(rt, t, &expr_class_jobject);
     if (children_of(rt, t, &items, &count)) return EXPR_THROWN;
     return array_of(&expr_class_jproperty, items, count, out);
 }
@@ -303,7 +303,7 @@ NATIVE(tok_first_last)
 {
     (void)args, (void)argc;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     bool last = call->member->name[0] == 'L';
     if (t->name) return json_tok_new(rt, t->json, NULL, 0, out);
     if (json_is_array(t->json)) {
@@ -330,7 +330,7 @@ NATIVE(tok_count)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     size_t n = t->name ? 1 : json_is_object(t->json) ? json_object_size(t->json)
                            : json_is_array(t->json)  ? json_array_size(t->json)
                                                      : 0;
@@ -344,7 +344,7 @@ NATIVE(tok_select)
     const expr_json_token_t *t;
     const char *path = NULL;
     size_t len = 0;
-    if (self_token(rt, self, &t) || need_string(rt, &args[0], "path", &path, &len)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t) || need_string(rt, &args[0], "path", &path, &len)) return EXPR_THROWN;
     bool strict = argc > 1 && args[1].tag == EXPR_V_BOOL && args[1].u.b;
     json_t **matches = NULL;
     size_t count = 0;
@@ -374,7 +374,7 @@ NATIVE(tok_deep_clone)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     json_t *copy = json_deep_copy(t->json);
     if (!copy) return oom(rt);
     int rc = json_tok_new(rt, copy, t->name, t->name_len, out);
@@ -396,7 +396,7 @@ static int to_string_plain(expr_rt_t *rt, const expr_json_token_t *t, expr_value
 static int tok_class_to_string(expr_rt_t *rt, const expr_value_t *self, expr_value_t *out)
 {
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     return to_string_plain(rt, t, out);
 }
 
@@ -404,7 +404,7 @@ NATIVE(tok_to_string)
 {
     (void)call;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     if (argc == 0) return to_string_plain(rt, t, out);
     int formatting = json_enum_of(&args[0]);
     if (formatting != 0 && formatting != 1)
@@ -417,13 +417,13 @@ static int tok_convert(expr_rt_t *rt, const expr_value_t *self, const expr_class
                        expr_value_t *out)
 {
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     if (is_token_class(to)) {
         if (to == &expr_class_jtoken || to == self->u.obj.cls) {
             *out = *self;
             return 0;
         }
-        return class_cast_error(rt, t, to);
+        return json_cast_error(rt, t, to);
     }
     return json_convert_to(rt, t, to, out);
 }
@@ -548,8 +548,8 @@ NATIVE(tok_deep_equals)
 
 static int object_self(expr_rt_t *rt, const expr_value_t *self, const expr_json_token_t **t)
 {
-    if (self_token(rt, self, t)) return EXPR_THROWN;
-    if ((*t)->name || !json_is_object((*t)->json)) return class_cast_error(rt, *t, &expr_class_jobject);
+    if (json_self_token(rt, self, t)) return EXPR_THROWN;
+    if ((*t)->name || !json_is_object((*t)->json)) return json_cast_error(rt, *t, &expr_class_jobject);
     return 0;
 }
 
@@ -587,7 +587,7 @@ static int object_add_content(expr_rt_t *rt, json_t *obj, const expr_value_t *v,
             if (object_add_content(rt, obj, &items[i], depth + 1)) return EXPR_THROWN;
         return 0;
     }
-    const char *what = t ? full_name_of(t) : "Newtonsoft.Json.Linq.JValue";
+    const char *what = t ? json_full_name_of(t) : "Newtonsoft.Json.Linq.JValue";
     return expr_throw(rt, "ArgumentException", "Can not add %s to Newtonsoft.Json.Linq.JObject.", what);
 }
 
@@ -751,7 +751,7 @@ NATIVE(tok_merge)
 {
     (void)call, (void)argc;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     *out = expr_null();
     const expr_json_token_t *src = json_tok(&args[0]);
     if (args[0].tag == EXPR_V_NULL) return 0;
@@ -762,135 +762,6 @@ NATIVE(tok_merge)
     return merge_into(rt, t->json, src->json, 0);
 }
 
-/* ---- JArray ---- */
-
-static int array_self(expr_rt_t *rt, const expr_value_t *self, const expr_json_token_t **t)
-{
-    if (self_token(rt, self, t)) return EXPR_THROWN;
-    if ((*t)->name || !json_is_array((*t)->json)) return class_cast_error(rt, *t, &expr_class_jarray);
-    return 0;
-}
-
-static int array_add(expr_rt_t *rt, json_t *arr, const expr_value_t *v, bool flatten, int depth)
-{
-    const expr_json_token_t *t = json_tok(v);
-    if (t && t->name)
-        return expr_throw(rt, "ArgumentException", "Can not add Newtonsoft.Json.Linq.JProperty to Newtonsoft.Json.Linq.JArray.");
-    if (flatten && !t && depth < 8 && (v->tag == EXPR_V_ARRAY || (v->tag == EXPR_V_OBJECT && v->u.obj.cls && v->u.obj.cls->enumerate))) {
-        expr_value_t *items = v->u.arr.items;
-        uint32_t count = v->u.arr.count;
-        if (v->tag == EXPR_V_OBJECT && v->u.obj.cls->enumerate(rt, v, &items, &count)) return EXPR_THROWN;
-        for (uint32_t i = 0; i < count; i++)
-            if (array_add(rt, arr, &items[i], false, depth + 1)) return EXPR_THROWN;
-        return 0;
-    }
-    json_t *j = NULL;
-    if (json_for_add(rt, v, arr, &j)) return EXPR_THROWN;
-    return json_array_append_new(arr, j) ? oom(rt) : 0;
-}
-
-/* new JArray(), new JArray(JArray other) (a copy), new JArray(params object[] content):
- * an enumerable argument (not a token) adds its items, as Newtonsoft's JContainer.Add. */
-NATIVE(arr_ctor)
-{
-    (void)call, (void)self;
-    const expr_json_token_t *t = argc == 1 ? json_tok(&args[0]) : NULL;
-    if (t && !t->name && json_is_array(t->json)) return json_tok_steal(rt, json_deep_copy(t->json), out);
-    json_t *arr = json_array();
-    if (!arr) return oom(rt);
-    for (unsigned i = 0; i < argc; i++)
-        if (array_add(rt, arr, &args[i], true, 0)) {
-            json_decref(arr);
-            return EXPR_THROWN;
-        }
-    return json_tok_steal(rt, arr, out);
-}
-
-NATIVE(arr_add)
-{
-    (void)call, (void)argc;
-    const expr_json_token_t *t;
-    if (array_self(rt, self, &t)) return EXPR_THROWN;
-    *out = expr_null();
-    return array_add(rt, t->json, &args[0], true, 0);
-}
-
-static int index_arg(expr_rt_t *rt, const expr_value_t *v, size_t limit, size_t *index)
-{
-    if (v->tag != EXPR_V_INT && v->tag != EXPR_V_LONG)
-        return expr_throw(rt, "ArgumentException", "The index must be an int.");
-    if (v->u.i < 0 || (uint64_t)v->u.i > limit)
-        return expr_throw(rt, "ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')");
-    *index = (size_t)v->u.i;
-    return 0;
-}
-
-NATIVE(arr_insert)
-{
-    (void)call, (void)argc;
-    const expr_json_token_t *t;
-    size_t index = 0;
-    if (array_self(rt, self, &t) || index_arg(rt, &args[0], json_array_size(t->json), &index)) return EXPR_THROWN;
-    *out = expr_null();
-    if (json_tok(&args[1]) && json_tok(&args[1])->name)
-        return expr_throw(rt, "ArgumentException", "Can not add Newtonsoft.Json.Linq.JProperty to Newtonsoft.Json.Linq.JArray.");
-    json_t *j = NULL;
-    if (json_for_add(rt, &args[1], t->json, &j)) return EXPR_THROWN;
-    return json_array_insert_new(t->json, index, j) ? oom(rt) : 0;
-}
-
-NATIVE(arr_remove_at)
-{
-    (void)call, (void)argc;
-    const expr_json_token_t *t;
-    size_t index = 0;
-    if (array_self(rt, self, &t)) return EXPR_THROWN;
-    size_t n = json_array_size(t->json);
-    if (index_arg(rt, &args[0], n ? n - 1 : 0, &index)) return EXPR_THROWN;
-    if (index >= n)
-        return expr_throw(rt, "ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')");
-    json_array_remove(t->json, index);
-    *out = expr_null();
-    return 0;
-}
-
-NATIVE(arr_clear)
-{
-    UNUSED_ARGS;
-    const expr_json_token_t *t;
-    if (array_self(rt, self, &t)) return EXPR_THROWN;
-    json_array_clear(t->json);
-    *out = expr_null();
-    return 0;
-}
-
-/* IndexOf / Contains / Remove(item): by reference, as Newtonsoft's JArray (a token read
- * from this array is found; an equal copy is not). */
-static long array_find(const json_t *arr, const expr_value_t *item)
-{
-    const expr_json_token_t *t = json_tok(item);
-    if (!t || t->name) return -1;
-    for (size_t i = 0; i < json_array_size(arr); i++)
-        if (json_array_get(arr, i) == t->json) return (long)i;
-    return -1;
-}
-
-NATIVE(arr_find)
-{
-    (void)argc;
-    const expr_json_token_t *t;
-    if (array_self(rt, self, &t)) return EXPR_THROWN;
-    long i = array_find(t->json, &args[0]);
-    switch (call->member->name[0]) {
-    case 'I': *out = expr_int((int32_t)i); break;       /* IndexOf */
-    case 'C': *out = expr_bool(i >= 0); break;          /* Contains */
-    default:                                            /* Remove */
-        if (i >= 0) json_array_remove(t->json, (size_t)i);
-        *out = expr_bool(i >= 0);
-    }
-    return 0;
-}
-
 /* ---- JValue ---- */
 
 NATIVE(val_ctor)
@@ -898,7 +769,7 @@ NATIVE(val_ctor)
     (void)call, (void)self, (void)argc;
     if (args[0].tag == EXPR_V_ARRAY || json_tok(&args[0]))
         return expr_throw(rt, "ArgumentException", "Could not determine JSON object type for type %s.",
-                          args[0].tag == EXPR_V_ARRAY ? "System.Array" : full_name_of(json_tok(&args[0])));
+                          args[0].tag == EXPR_V_ARRAY ? "System.Array" : json_full_name_of(json_tok(&args[0])));
     json_t *j = NULL;
     if (expr_json_from_value(rt, &args[0], &j)) return EXPR_THROWN;
     if (json_is_object(j) || json_is_array(j)) {
@@ -929,7 +800,7 @@ NATIVE(val_value)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     return convert_generic(rt, self, &expr_class_object, out);
 }
 
@@ -954,7 +825,7 @@ NATIVE(prop_ctor)
         value = json_array();
         if (!value) return oom(rt);
         for (unsigned i = 1; i < argc; i++)
-            if (array_add(rt, value, &args[i], false, 0)) {
+            if (json_array_add(rt, value, &args[i], false, 0)) {
                 json_decref(value);
                 return EXPR_THROWN;
             }
@@ -970,8 +841,8 @@ NATIVE(prop_name)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
-    if (!t->name) return class_cast_error(rt, t, &expr_class_jproperty);
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
+    if (!t->name) return json_cast_error(rt, t, &expr_class_jproperty);
     *out = expr_str_ref(t->name, t->name_len);
     return 0;
 }
@@ -980,8 +851,8 @@ NATIVE(prop_value)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (self_token(rt, self, &t)) return EXPR_THROWN;
-    if (!t->name) return class_cast_error(rt, t, &expr_class_jproperty);
+    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
+    if (!t->name) return json_cast_error(rt, t, &expr_class_jproperty);
     return json_tok_new(rt, t->json, NULL, 0, out);
 }
 
@@ -1062,17 +933,17 @@ const expr_class_t expr_class_jobject = {
 
 static const expr_member_t jarray_members[] = {
     INDEXER,
-    CTOR(0, 255, arr_ctor),
+    CTOR(0, 255, json_arr_ctor),
     STATIC("Parse", 1, 1, &expr_class_jarray, tok_parse),
     STATIC("FromObject", 1, 1, &expr_class_jarray, tok_from_object),
     PROP("Count", &expr_class_int, tok_count),
-    METHOD("Add", 1, 1, &expr_class_void, arr_add),
-    METHOD("Insert", 2, 2, &expr_class_void, arr_insert),
-    METHOD("RemoveAt", 1, 1, &expr_class_void, arr_remove_at),
-    METHOD("Remove", 1, 1, &expr_class_bool, arr_find),
-    METHOD("IndexOf", 1, 1, &expr_class_int, arr_find),
-    METHOD("Contains", 1, 1, &expr_class_bool, arr_find),
-    METHOD("Clear", 0, 0, &expr_class_void, arr_clear),
+    METHOD("Add", 1, 1, &expr_class_void, json_arr_add),
+    METHOD("Insert", 2, 2, &expr_class_void, json_arr_insert),
+    METHOD("RemoveAt", 1, 1, &expr_class_void, json_arr_remove_at),
+    METHOD("Remove", 1, 1, &expr_class_bool, json_arr_find),
+    METHOD("IndexOf", 1, 1, &expr_class_int, json_arr_find),
+    METHOD("Contains", 1, 1, &expr_class_bool, json_arr_find),
+    METHOD("Clear", 0, 0, &expr_class_void, json_arr_clear),
     METHOD("Merge", 1, 2, &expr_class_void, tok_merge),
 };
 
