@@ -99,6 +99,9 @@ expr_value_t expr_datetime_diff(const expr_value_t *a, const expr_value_t *b)
 
 int expr_datetime_to_string(expr_rt_t *rt, const expr_value_t *self, expr_value_t *out)
 {
+    /* a DateTimeOffset prints its offset after the "G" pattern */
+    if (self->aux == EXPR_KIND_OFFSET)
+        return expr_dt_format(rt, self->u.i, self->aux, "M/d/yyyy h:mm:ss tt zzz", 23, false, out);
     return expr_dt_format(rt, self->u.i, self->aux, "G", 1, false, out);
 }
 
@@ -248,6 +251,7 @@ static const expr_member_t culture_members[] = {
 };
 
 static const expr_class_t cls_culture = {
+    .base = &expr_class_object,
     .name = "CultureInfo",
     .full_name = "System.Globalization.CultureInfo",
     .tag = EXPR_V_OBJECT,
@@ -651,7 +655,7 @@ NATIVE(dt_ticks)
 NATIVE(dt_kind)
 {
     UNUSED_ARGS;
-    *out = expr_int(self->aux);
+    *out = expr_int(self->aux == EXPR_KIND_OFFSET ? EXPR_KIND_UTC : self->aux);
     out->aux = KIND_MARK;
     return 0;
 }
@@ -765,6 +769,7 @@ NATIVE(dt_to_string)
     const char *fmt = "G";
     size_t flen = 1;
     bool invariant = false;
+    if (argc == 0) return expr_datetime_to_string(rt, self, out);
     for (unsigned k = 0; k < argc; k++) {
         if (args[k].tag == EXPR_V_STRING && k == 0) {
             fmt = args[k].u.s.ptr;
@@ -822,6 +827,15 @@ NATIVE(dt_equals)
 {
     UNUSED_ARGS;
     *out = expr_bool(args[0].tag == EXPR_V_DATETIME && args[0].u.i == self->u.i);
+    return 0;
+}
+
+/* .NET: (int)ticks ^ (int)(ticks >> 32) over the ticks (the kind bits are not hashed) */
+NATIVE(dt_hash_code)
+{
+    UNUSED_ARGS;
+    uint64_t t = (uint64_t)self->u.i;
+    *out = expr_int((int32_t)((uint32_t)t ^ (uint32_t)(t >> 32)));
     return 0;
 }
 
@@ -890,6 +904,7 @@ static const expr_member_t datetime_members[] = {
     M_METHOD("CompareTo", 1, 1, dt_compare_to, T_INT),
     M_METHOD("Equals", 1, 1, dt_equals, T_BOOL),
     M_METHOD("IsDaylightSavingTime", 0, 0, dt_is_dst, T_BOOL),
+    M_METHOD("GetHashCode", 0, 0, dt_hash_code, T_INT),
 };
 
 static bool datetime_equals(const expr_value_t *a, const expr_value_t *b)
@@ -902,6 +917,7 @@ const expr_class_t expr_class_datetime = {
     .full_name = "System.DateTime",
     .tag = EXPR_V_DATETIME,
     .is_nameable = true,
+    .base = &expr_class_datetimeoffset, /* lib_datetimeoffset.c: why */
     .members = datetime_members,
     .member_count = sizeof datetime_members / sizeof datetime_members[0],
     .to_string = expr_datetime_to_string,
@@ -909,5 +925,6 @@ const expr_class_t expr_class_datetime = {
 };
 
 const expr_class_t *const expr_lib_datetime_classes[] = {
-    &expr_class_datetime, &expr_class_timespan, &expr_class_guid, &cls_kind,
-    &cls_dow,             &cls_styles,          &cls_culture,     NULL};
+    &expr_class_datetime, &expr_class_datetimeoffset, &expr_class_timespan, &expr_class_guid,
+    &cls_kind,            &cls_dow,                   &cls_styles,          &cls_culture,
+    NULL};

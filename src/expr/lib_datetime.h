@@ -10,7 +10,7 @@
  * (DateTime - DateTime, DateTime ± TimeSpan, TimeSpan ± TimeSpan, -TimeSpan) and what
  * classes.c/value.c may call; each returns 0 with *out or EXPR_THROWN with .NET's
  * exception. Split in files: lib_datetime.c (DateTime members, enums), lib_datetime_text.c
- * (DateTime format/parse), lib_timespan.c (TimeSpan, Guid). */
+ * (DateTime format/parse), lib_timespan.c (TimeSpan, Guid), lib_datetimeoffset.c. */
 #ifndef MERIDIAN_EXPR_LIB_DATETIME_H
 #define MERIDIAN_EXPR_LIB_DATETIME_H
 
@@ -28,7 +28,12 @@
 #define EXPR_DATETIME_MAX_TICKS 3155378975999999999LL /* 9999-12-31T23:59:59.9999999 */
 #define EXPR_UNIX_EPOCH_TICKS 621355968000000000LL
 
-enum { EXPR_KIND_UNSPECIFIED = 0, EXPR_KIND_UTC = 1, EXPR_KIND_LOCAL = 2 };
+/* DateTimeKind in a DateTime's aux; EXPR_KIND_OFFSET marks a DateTimeOffset (always +00:00,
+ * lib_datetimeoffset.c), which is otherwise a DateTime value. */
+enum { EXPR_KIND_UNSPECIFIED = 0, EXPR_KIND_UTC = 1, EXPR_KIND_LOCAL = 2, EXPR_KIND_OFFSET = 3 };
+
+/* DateTimeOffset: the base class of DateTime here (lib_datetimeoffset.c). */
+extern const expr_class_t expr_class_datetimeoffset;
 
 /* A DateTime value from ticks; ArgumentOutOfRangeException outside MinValue..MaxValue. */
 int expr_datetime_make(expr_rt_t *rt, int64_t ticks, int kind, expr_value_t *out);

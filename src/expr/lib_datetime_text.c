@@ -161,7 +161,7 @@ static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_
         case 'K':
             r = 1;
             if (kind == EXPR_KIND_UTC) put_str(b, "Z");
-            else if (kind == EXPR_KIND_LOCAL) put_str(b, "+00:00");
+            else if (kind == EXPR_KIND_LOCAL || kind == EXPR_KIND_OFFSET) put_str(b, "+00:00");
             break;
         case 'z': put_str(b, r == 1 ? "+0" : r == 2 ? "+00" : "+00:00"); break;
         case ':': r = 1; put_str(b, ":"); break;

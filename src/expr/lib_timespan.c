@@ -386,6 +386,15 @@ NATIVE(ts_equals)
     return 0;
 }
 
+/* .NET (TimeSpan and DateTime): (int)ticks ^ (int)(ticks >> 32) */
+NATIVE(ts_hash_code)
+{
+    UNUSED_ARGS;
+    uint64_t t = (uint64_t)self->u.i;
+    *out = expr_int((int32_t)((uint32_t)t ^ (uint32_t)(t >> 32)));
+    return 0;
+}
+
 NATIVE(ts_to_string)
 {
     UNUSED_ARGS;
@@ -483,6 +492,7 @@ static const expr_member_t timespan_members[] = {
     M_METHOD("CompareTo", 1, 1, ts_compare_to, T_INT),
     M_METHOD("Equals", 1, 1, ts_equals, T_BOOL),
     M_METHOD("ToString", 0, 2, ts_to_string, T_STR),
+    M_METHOD("GetHashCode", 0, 0, ts_hash_code, T_INT),
 };
 
 static bool timespan_equals(const expr_value_t *a, const expr_value_t *b)
@@ -491,6 +501,7 @@ static bool timespan_equals(const expr_value_t *a, const expr_value_t *b)
 }
 
 const expr_class_t expr_class_timespan = {
+    .base = &expr_class_object,
     .name = "TimeSpan",
     .full_name = "System.TimeSpan",
     .tag = EXPR_V_TIMESPAN,
@@ -700,6 +711,19 @@ NATIVE(guid_compare_to)
     return 0;
 }
 
+/* .NET: the XOR of the four 32-bit words of the in-memory layout (ToByteArray's order). */
+NATIVE(guid_hash_code)
+{
+    UNUSED_ARGS;
+    uint8_t b[16];
+    swap_fields(self->u.guid, b);
+    uint32_t h = 0;
+    for (int k = 0; k < 16; k += 4)
+        h ^= (uint32_t)b[k] | (uint32_t)b[k + 1] << 8 | (uint32_t)b[k + 2] << 16 | (uint32_t)b[k + 3] << 24;
+    *out = expr_int((int32_t)h);
+    return 0;
+}
+
 static const expr_member_t guid_members[] = {
     {.name = ".ctor", .kind = EXPR_M_CONSTRUCTOR, .min_args = 1, .max_args = 1, .ret = {&expr_class_guid, NULL}, .fn = guid_ctor},
     M_SMETHOD("NewGuid", 0, 0, guid_new, &expr_class_guid),
@@ -710,6 +734,7 @@ static const expr_member_t guid_members[] = {
     M_METHOD("ToByteArray", 0, 0, guid_to_byte_array, &expr_class_bytes),
     M_METHOD("Equals", 1, 1, guid_equals, T_BOOL),
     M_METHOD("CompareTo", 1, 1, guid_compare_to, T_INT),
+    M_METHOD("GetHashCode", 0, 0, guid_hash_code, T_INT),
 };
 
 static bool guid_equals_fn(const expr_value_t *a, const expr_value_t *b)
@@ -718,6 +743,7 @@ static bool guid_equals_fn(const expr_value_t *a, const expr_value_t *b)
 }
 
 const expr_class_t expr_class_guid = {
+    .base = &expr_class_object,
     .name = "Guid",
     .full_name = "System.Guid",
     .tag = EXPR_V_GUID,

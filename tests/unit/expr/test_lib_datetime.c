@@ -683,9 +683,37 @@ Test(datetime_expr, expressions)
     EXPECT("@(TimeSpan.Parse(\"1.02:03:04\").TotalHours)", "26.051111111111112");
     EXPECT("@(Guid.Parse(\"0F8FAD5B-D9CB-469F-A165-70867728950E\").ToString(\"N\"))", "0f8fad5bd9cb469fa16570867728950e");
     EXPECT("@(Guid.NewGuid().ToString().Length)", "36");
+    EXPECT("@(Guid.Parse(\"0f8fad5b-d9cb-469f-a165-70867728950e\").GetHashCode())", "-1040893626");
+    EXPECT("@(Math.Abs(Guid.Parse(\"0f8fad5b-d9cb-469f-a165-70867728950e\").GetHashCode()) % 3 + 1)", "1");
+    EXPECT("@(TimeSpan.FromTicks(638447211090000000).GetHashCode())", "268927195");
+    EXPECT("@(new DateTime(638447211090000000).GetHashCode())", "268927195");
     EXPECT("@(Guid.Empty == Guid.Parse(\"00000000-0000-0000-0000-000000000000\"))", "True");
     EXPECT("@{ DateTime d; return DateTime.TryParse(\"nope\", out d) ? \"yes\" : d.ToString(\"s\"); }", "0001-01-01T00:00:00");
     EXPECT("@(DateTime.Parse(\"soon\"))", "!System.FormatException: String 'soon' was not recognized as a valid DateTime.");
     EXPECT("@(DateTime.MaxValue.AddDays(1))",
            "!System.ArgumentOutOfRangeException: The added or subtracted value results in an un-representable DateTime. (Parameter 'value')");
+}
+
+/* ---- DateTimeOffset ---- */
+
+Test(datetime_expr, datetimeoffset)
+{
+    rt.now_ticks = date(2026, 11, 27, 1, 14, 16).u.i + 1234567;
+    EXPECT("@(DateTimeOffset.UtcNow.ToUnixTimeSeconds())", "1795742056");
+    EXPECT("@(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())", "1795742056123");
+    EXPECT("@(new DateTimeOffset(DateTime.Now.AddMinutes(10)).ToUnixTimeSeconds())", "1795742656");
+    EXPECT("@{ var validFrom = DateTime.UtcNow; return ((DateTimeOffset)(validFrom + TimeSpan.FromSeconds(60))).ToUnixTimeSeconds().ToString(); }",
+           "1795742116");
+    EXPECT("@(DateTimeOffset.UtcNow > DateTimeOffset.FromUnixTimeMilliseconds(1795742056000))", "True");
+    EXPECT("@(DateTimeOffset.UtcNow > DateTimeOffset.FromUnixTimeSeconds(1795742057))", "False");
+    EXPECT("@(DateTimeOffset.FromUnixTimeSeconds(1700000000).ToString(\"o\"))", "2023-11-14T22:13:20.0000000+00:00");
+    EXPECT("@(DateTimeOffset.FromUnixTimeSeconds(1700000000))", "11/14/2023 10:13:20 PM +00:00");
+    EXPECT("@(DateTimeOffset.FromUnixTimeSeconds(1700000000).UtcDateTime.ToString(\"o\"))", "2023-11-14T22:13:20.0000000Z");
+    EXPECT("@(DateTimeOffset.Now.AddSeconds(300).ToString(\"yyyy-MM-ddTHH:mm:sszzz\"))", "2026-11-27T01:19:16+00:00");
+    EXPECT("@(new DateTimeOffset(2024, 2, 29, 15, 0, 0, TimeSpan.FromHours(2)).ToUnixTimeSeconds())", "1709211600");
+    EXPECT("@(DateTimeOffset.FromUnixTimeSeconds(-1).ToUnixTimeSeconds())", "-1");
+    EXPECT("@(DateTimeOffset.FromUnixTimeSeconds(253402300800))",
+           "!System.ArgumentOutOfRangeException: Valid values are between -62135596800 and 253402300799, inclusive. (Parameter 'seconds')");
+    EXPECT("@(new DateTimeOffset(2024, 2, 29, 15, 0, 0, TimeSpan.FromSeconds(30)))",
+           "!System.ArgumentException: Offset must be specified in whole minutes. (Parameter 'offset')");
 }
