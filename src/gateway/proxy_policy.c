@@ -297,6 +297,22 @@ static bool field_is(const policy_field_t *f, const char *name)
     return slice_eq_nocase_cstr(slice_make(f->name, f->name_len), name);
 }
 
+/* What build_head does with a request field, decided by length first (hot path). */
+typedef enum { FIELD_COPY, FIELD_DROP, FIELD_DROP_IF_FORWARDED, FIELD_XFF } field_action_t;
+
+static field_action_t request_field_action(const policy_field_t *f)
+{
+    slice_t n = slice_make(f->name, f->name_len);
+    switch (n.len) {
+    case 4: return slice_eq_nocase_cstr(n, "host") ? FIELD_DROP : FIELD_COPY;
+    case 6: return slice_eq_nocase_cstr(n, "expect") ? FIELD_DROP : FIELD_COPY;
+    case 15: return slice_eq_nocase_cstr(n, "x-forwarded-for") ? FIELD_XFF : FIELD_COPY;
+    case 16: return slice_eq_nocase_cstr(n, "x-forwarded-host") ? FIELD_DROP_IF_FORWARDED : FIELD_COPY;
+    case 17: return slice_eq_nocase_cstr(n, "x-forwarded-proto") ? FIELD_DROP_IF_FORWARDED : FIELD_COPY;
+    default: return FIELD_COPY;
+    }
+}
+
 /* The request head for `url`, `method`, `headers` (§4.4, §4.5): hop-by-hop and framing
  * fields dropped, Host from the URL, X-Forwarded-* added when `forwarded`. */
 static int build_head(proxy_ctx_t *ctx, buf_t *b, arena_t *a, const char *method,
@@ -324,7 +340,7 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, arena_t *a, const char *method
     http_header_t conn_fields[MAX_CONNECTION_TOKENS];
     size_t conn_count = 0;
     for (uint32_t i = 0; i < headers->count && conn_count < MAX_CONNECTION_TOKENS; i++)
-        if (field_is(&headers->items[i], "connection"))
+        if (headers->items[i].name_len == 10 && field_is(&headers->items[i], "connection"))
             conn_fields[conn_count++] =
                 (http_header_t){slice_make(headers->items[i].name, headers->items[i].name_len),
                                 slice_make(headers->items[i].value, headers->items[i].value_len)};
@@ -336,11 +352,10 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, arena_t *a, const char *method
     for (uint32_t i = 0; i < headers->count; i++) {
         const policy_field_t *f = &headers->items[i];
         slice_t name = slice_make(f->name, f->name_len);
-        if (proxy_is_hop_by_hop(name, &listed) || field_is(f, "host") || field_is(f, "expect"))
-            continue;
-        if (forwarded && (field_is(f, "x-forwarded-host") || field_is(f, "x-forwarded-proto")))
-            continue;
-        if (forwarded && field_is(f, "x-forwarded-for")) {
+        if (proxy_is_hop_by_hop(name, &listed)) continue;
+        field_action_t action = request_field_action(f);
+        if (action == FIELD_DROP || (forwarded && action == FIELD_DROP_IF_FORWARDED)) continue;
+        if (forwarded && action == FIELD_XFF) {
             if (!xff) {
                 xff = f->value;
                 xff_len = f->value_len;
@@ -776,8 +791,10 @@ static void host_done(policy_exec_t *exec)
     }
     for (uint32_t i = 0; i < resp->headers.count; i++) {
         const policy_field_t *f = &resp->headers.items[i];
-        if (field_is(f, "content-length") || field_is(f, "transfer-encoding") ||
-            field_is(f, "connection") || field_is(f, "keep-alive"))
+        /* framing and connection fields are the server's (server.h) */
+        if ((f->name_len == 14 && field_is(f, "content-length")) ||
+            (f->name_len == 17 && field_is(f, "transfer-encoding")) ||
+            (f->name_len == 10 && (field_is(f, "connection") || field_is(f, "keep-alive"))))
             continue;
         headers[n++] = (http_header_t){slice_make(f->name, f->name_len),
                                        slice_make(f->value, f->value_len)};
