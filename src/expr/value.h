@@ -157,7 +157,8 @@ struct expr_member {
     expr_type_t ret;            /* EXPR_RET_FIXED; {NULL, NULL} = dynamic; void = &expr_class_void */
     uint32_t out_mask;          /* bit i: parameter i is an `out` parameter */
     uint32_t lambda_mask;       /* bit i: parameter i is a lambda taking the receiver's elements */
-    const char *const *param_names; /* for named arguments (preserveContent: true); may be NULL */
+    /* For named arguments (preserveContent: true): NULL, or a NULL-terminated list. */
+    const char *const *param_names;
     /* Static parameter types, for argument conversions and overload checks by the checker;
      * NULL = accept anything (the native checks tags itself and throws
      * ArgumentException/InvalidCastException). */

@@ -110,7 +110,7 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
     info->operation_method = op->method;
     info->operation_url_template = op->url_template;
     info->client_ip = http_exchange_peer_ip(ctx->ex);
-    info->matched_parameters.is_case_insensitive = false;
+    info->matched_parameters.is_case_insensitive = true; /* as the executor's own runs */
     for (size_t i = 0; i < m->param_count; i++) {
         slice_t value = percent_decode(a, m->params[i].value);
         if (!value.ptr && m->params[i].value.len) return -1;

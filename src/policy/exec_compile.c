@@ -61,12 +61,15 @@ static const char *skip_space(const char *s, const char *end)
 }
 
 /* Expressions that read a message body make the host buffer it (exec.h program flags). The
- * check is on the text: a false positive only buffers a body that was not needed. */
+ * check is on the text and errs on the side of buffering — a false positive only buffers a
+ * body that was not needed, a false negative would fail the read: any member access
+ * `.Body` (also `?.Body`, or through a local: `var r = context.Request; r.Body`) counts for
+ * the request when the text names Request, for the response when it names Response. */
 static void note_body_reads(policy_compile_ctx_t *cc, const char *text, size_t len)
 {
-    if (!cc->flags) return;
-    if (memmem(text, len, "Request.Body", 12)) *cc->flags |= POLICY_NEEDS_REQUEST_BODY;
-    if (memmem(text, len, "Response.Body", 13)) *cc->flags |= POLICY_NEEDS_RESPONSE_BODY;
+    if (!cc->flags || !memmem(text, len, ".Body", 5)) return;
+    if (memmem(text, len, "Request", 7)) *cc->flags |= POLICY_NEEDS_REQUEST_BODY;
+    if (memmem(text, len, "Response", 8)) *cc->flags |= POLICY_NEEDS_RESPONSE_BODY;
 }
 
 static int compile_literal(policy_compile_ctx_t *cc, const char *what, policy_doc_pos_t pos,
