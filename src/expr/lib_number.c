@@ -523,4 +523,4 @@ const expr_class_t expr_class_bytes = {
 const expr_class_t *const expr_lib_number_classes[] = {
     &expr_class_bool, &expr_class_int, &expr_class_long, &expr_class_double, &expr_class_bytes,
     &expr_class_math, &expr_class_convert, &expr_class_bit_converter, &expr_class_encoding,
-    &expr_class_midpoint_rounding, NULL};
+    &expr_class_midpoint_rounding, &expr_class_random, NULL};

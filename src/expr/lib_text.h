@@ -163,6 +163,7 @@ int expr_numparse_double(const char *p, size_t len, double *out);
 int expr_numparse_bool(const char *p, size_t len, bool *out);
 
 extern const expr_class_t expr_class_math;
+extern const expr_class_t expr_class_random; /* lib_random.c */
 extern const expr_class_t expr_class_convert;
 extern const expr_class_t expr_class_bit_converter;
 extern const expr_class_t expr_class_encoding;
