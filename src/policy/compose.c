@@ -653,10 +653,15 @@ static int check_document_rules(compose_t *c, policy_scope_t scope, const char *
         if (in_document > 1 && (d->flags & POLICY_ONCE_PER_DOCUMENT))
             return report_repeat(c, last, d, "per document (spec §1.6)");
     }
-    /* §1.1: the backend section holds one policy element (normally forward-request). */
+    /* §1.1: the backend section holds one policy element (normally forward-request). The
+     * <base/> marker is not a policy: `<base /><forward-request />` is one element beside the
+     * inherited ones, and forwarding twice on one path is refused after composition (§1.6). */
     const stmt_list_t *backend = &c->lists[scope][POLICY_SECTION_BACKEND];
-    if (backend->count > 1) {
-        policy_doc_errorf(c->err, scope_text, backend->items[1].node->pos,
+    size_t policies_in_backend = 0, second = 0;
+    for (size_t i = 0; i < backend->count; i++)
+        if (backend->items[i].policy && ++policies_in_backend == 2) second = i;
+    if (policies_in_backend > 1) {
+        policy_doc_errorf(c->err, scope_text, backend->items[second].node->pos,
                           "<backend> may contain only one policy element (spec §1.1); wrap "
                           "several in <choose>, <retry> or <limit-concurrency>");
         return -EINVAL;

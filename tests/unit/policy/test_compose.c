@@ -274,7 +274,13 @@ Test(compose, error_classes_with_places)
               "</inbound></policies>",
               "api 'orders' policy:1:93: <rate-limit> may appear only once per document (spec "
               "§1.6)");
+    /* <base/> is not a policy element: beside one policy it passes the §1.1 rule, and a
+     * second forward-request on the path (the global one here) is refused by §1.6. */
     api_fails("<policies><backend><base/>\n  <forward-request/></backend></policies>",
+              "api 'orders' policy:2:3: <forward-request> may appear only once in the effective "
+              "<backend> (spec §1.6)");
+    api_fails("<policies><backend><set-header name=\"a\" exists-action=\"override\"><value>1"
+              "</value></set-header>\n  <forward-request/></backend></policies>",
               "api 'orders' policy:2:3: <backend> may contain only one policy element (spec "
               "§1.1); wrap several in <choose>, <retry> or <limit-concurrency>");
     api_fails("<policies><outbound/><inbound/></policies>",
