@@ -191,10 +191,14 @@ int rx_find(expr_rt_t *rt, rx_code_t *c, const char *s, size_t n, size_t end, si
     int rc = rx_exec(rt, c, md, s, end, start, offs, &found);
     pcre2_match_data_free(md);
     if (rc) return rc;
-    size_t next = 0;
-    if (found) next = offs[0] == offs[1] ? rx_next_char(s, end, (size_t)offs[1]) : (size_t)offs[1];
+    if (!found) {
+        /* .NET returns the Match.Empty singleton (one group; == Match.Empty holds) */
+        *out = rx_empty_match_value();
+        return 0;
+    }
+    size_t next = offs[0] == offs[1] ? rx_next_char(s, end, (size_t)offs[1]) : (size_t)offs[1];
     rx_match_t *m;
-    if (rx_match_new(rt, c, s, n, end, ascii, offs, found, next, &m)) return EXPR_THROWN;
+    if (rx_match_new(rt, c, s, n, end, ascii, offs, true, next, &m)) return EXPR_THROWN;
     *out = rx_match_value(m);
     return 0;
 }

@@ -127,7 +127,10 @@ Test(regex, match_named_group_apim_example)
     m = match("no-cache", "max-age=(?<maxAge>\\d+)");
     cr_assert_not(get(m, "Success").u.b);
     assert_str(get(group(m, S("maxAge")), "Value"), "");
-    cr_assert_eq(get(get(m, "Groups"), "Count").u.i, 2);
+    cr_assert_eq(get(get(m, "Groups"), "Count").u.i, 1, "a failed match is Match.Empty, as .NET");
+    expr_value_t empty;
+    cr_assert_eq(lib_call(cls("Match"), "Empty", EXPR_M_STATIC_PROPERTY, NULL, NULL, 0, &empty), 0);
+    cr_assert_eq(m.u.obj.ptr, empty.u.obj.ptr);
 }
 
 Test(regex, dotnet_group_numbering)
@@ -397,6 +400,8 @@ Test(regex_expr, expressions)
     EXPECT("@(string.Join(\"|\", Regex.Split(\"a,b;c\", \"[,;]\")))", "a|b|c");
     EXPECT("@{ var r = \"\"; foreach (Match m in Regex.Matches(\"k1=v1;k2=v2\", @\"(\\w+)=(\\w+)\")) { r += m.Groups[2].Value; } return r; }", "v1v2");
     EXPECT("@(Regex.Match(\"x\", \"y\").Success)", "False");
+    EXPECT("@(Regex.Match(\"x\", \"y\") == Match.Empty)", "True");
+    EXPECT("@(Regex.Match(\"x\", \"(?<a>y)\").Groups[\"a\"]?.Value)", "");
     EXPECT("@(Regex.Match(\"abc\", \"b\").Index)", "1");
     EXPECT("@(Regex.Escape(\"a.b\"))", "a\\.b");
     EXPECT("@(Regex.Match(\"joe@contoso.com\", @\"(\\w+)@(\\w+)\").Result(\"$2/$1\"))", "contoso/joe");
