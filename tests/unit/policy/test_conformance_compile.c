@@ -3,12 +3,12 @@
  * and each that does not names the unsupported construct).
  *
  * The 90% target (REQUIRED_COMPILING) is not met while the expression libraries and the
- * transformation policies are being written, and 12 documents cannot compile as published
- * (three hold C# syntax errors, others name policies that do not exist, break the one-element
- * <backend> rule or carry malformed attribute values), so at most 106/118 can. Until the
- * target is reachable the test asserts a floor (COMPILING_FLOOR: no document that compiled
- * may stop compiling) and prints the count against the target; raise the floor as policies
- * and libraries land, and switch the assertion to REQUIRED_COMPILING when it holds.
+ * transformation policies are being written; 10 documents cannot compile as published (three
+ * hold C# syntax errors, three name policies that do not exist, the others carry malformed
+ * attribute values or sections out of order), so at most 108/118 can. Until the target holds
+ * the test asserts a floor (COMPILING_FLOOR: no document that compiled may stop compiling)
+ * and prints the count against the target; raise the floor as policies and libraries land,
+ * and switch the assertion to REQUIRED_COMPILING when it holds.
  * Each document is the API scope under a minimal global document; a <fragment> is included
  * from a one-line API policy. Named values get placeholder values, so that a document never
  * fails for using one. Read in place; a missing directory is a failure (STYLE.md §10). */
@@ -26,7 +26,7 @@
 #include <strings.h>
 
 #define REQUIRED_COMPILING 107 /* 90% of 118, rounded up: the target */
-#define COMPILING_FLOOR 67     /* what compiles on main now (see above) */
+#define COMPILING_FLOOR 74     /* what compiles on main now (see above) */
 
 static const char global_text[] = "<policies><inbound><base/></inbound>"
                                   "<backend><forward-request/></backend>"
