@@ -111,6 +111,31 @@ static int rx_options_error(expr_rt_t *rt)
                       "Specified argument was out of the range of valid values. (Parameter 'options')");
 }
 
+/* .NET's character class subtraction ([a-z-[aeiou]]) has no PCRE2 form and would silently
+ * mean something else there; true when the pattern uses it. */
+static bool uses_class_subtraction(const char *p, size_t n)
+{
+    bool in_class = false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\\') {
+            i++;
+            continue;
+        }
+        if (!in_class) {
+            if (p[i] == '[') {
+                in_class = true;
+                if (i + 1 < n && p[i + 1] == '^') i++;
+                if (i + 1 < n && p[i + 1] == ']') i++; /* a leading ] is a literal */
+            }
+        } else if (p[i] == ']') {
+            in_class = false;
+        } else if (p[i] == '-' && i + 1 < n && p[i + 1] == '[') {
+            return true;
+        }
+    }
+    return false;
+}
+
 int rx_compile(expr_rt_t *rt, const char *pattern, size_t len, int options, rx_code_t **out)
 {
     if (options & ~RX_VALID_OPTIONS) return rx_options_error(rt);
@@ -125,6 +150,9 @@ int rx_compile(expr_rt_t *rt, const char *pattern, size_t len, int options, rx_c
             return rx_code_retain(rt, c);
         }
     }
+    if (uses_class_subtraction(pattern, len))
+        return expr_throw(rt, "NotSupportedException",
+                          "Character class subtraction ('-[...]' inside a class) is not supported.");
     uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ALT_BSUX | PCRE2_DUPNAMES;
     if (!(options & RX_ECMASCRIPT)) flags |= PCRE2_UCP;
     if (options & RX_IGNORECASE) flags |= PCRE2_CASELESS;

@@ -331,6 +331,10 @@ Test(regex, errors)
     assert_thrown(rx_static("Match", a, 2, &out), "System.ArgumentNullException", "(Parameter 'pattern')");
     a[1] = expr_int(1);
     assert_thrown(rx_static("Matches", a, 2, &out), "System.ArgumentException", NULL);
+    a[0] = S("b"), a[1] = S("[a-z-[aeiou]]");
+    assert_thrown(rx_static("IsMatch", a, 2, &out), "System.NotSupportedException", "subtraction");
+    a[1] = S("[\\[-]x|[a\\-[]|b");
+    cr_assert_eq(rx_static("IsMatch", a, 2, &out), 0, "no subtraction here: %s", rt.exception_message);
     /* Compiled / CultureInvariant / a match timeout are accepted */
     expr_value_t b[4] = {S("x"), S("X"), expr_int(option("Compiled") | option("CultureInvariant") | option("IgnoreCase")),
                          (expr_value_t){.tag = EXPR_V_TIMESPAN, .u.i = 10000000}};
