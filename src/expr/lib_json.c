@@ -48,6 +48,8 @@ int json_tok_new(expr_rt_t *rt, json_t *json, const char *name, size_t name_len,
         t->name_len = (uint32_t)name_len;
     }
     t->has_parent = true;
+    t->parent_is_ancestor = false;
+    t->parent = NULL;
     t->json = json_incref(json);
     if (expr_rt_defer(rt, release_json, json)) return EXPR_THROWN;
     const expr_class_t *cls = name                 ? &expr_class_jproperty

@@ -43,6 +43,11 @@ typedef struct expr_json_token {
      * container); a token that already has a parent is added as a deep copy, as Newtonsoft
      * clones it. */
     bool has_parent;
+    /* The token of the container it was read from (obj["a"], Properties(), items...), for
+     * Parent and Remove(); NULL when unknown. parent_is_ancestor: the container is somewhere
+     * below `parent` (a SelectToken result) and is found by a search when needed. */
+    bool parent_is_ancestor;
+    const struct expr_json_token *parent;
 } expr_json_token_t;
 
 /* Wraps `json` (a new reference is taken; the caller keeps its own) as a JObject, JArray or

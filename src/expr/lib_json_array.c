@@ -1,6 +1,7 @@
 /* JArray's own members (Newtonsoft.Json.Linq.JArray): constructors, Add, Insert, RemoveAt,
- * Remove, IndexOf, Contains, Clear. The class table is in lib_json_members.c with the rest
- * of the JToken family. */
+ * Remove, IndexOf, Contains, Clear; and the edits that need a token's container: JToken's
+ * Parent and Remove(). The class tables are in lib_json_members.c with the rest of the
+ * JToken family. */
 #include "expr/lib_json_internal.h"
 
 #define NATIVE(name)                                                                         \
@@ -140,3 +141,110 @@ NATIVE(json_arr_find)
     return 0;
 }
 
+
+/* ---- Parent, Remove() ---- */
+
+static json_t *find_container(json_t *root, const json_t *target, int depth)
+{
+    if (depth > 4096) return NULL;
+    if (json_is_object(root)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(root, key, v) {
+            if (v == target) return root;
+        }
+        json_object_foreach(root, key, v) {
+            json_t *c = find_container(v, target, depth + 1);
+            if (c) return c;
+        }
+    } else if (json_is_array(root)) {
+        for (size_t i = 0; i < json_array_size(root); i++)
+            if (json_array_get(root, i) == target) return root;
+        for (size_t i = 0; i < json_array_size(root); i++) {
+            json_t *c = find_container(json_array_get(root, i), target, depth + 1);
+            if (c) return c;
+        }
+    }
+    return NULL;
+}
+
+/* The token of t's container, NULL when unknown (a token made by a constructor or Parse, or
+ * one whose container was not recorded). */
+static int container_of(expr_rt_t *rt, const expr_json_token_t *t, const expr_json_token_t **out)
+{
+    *out = NULL;
+    if (!t->parent) return 0;
+    if (!t->parent_is_ancestor) {
+        *out = t->parent;
+        return 0;
+    }
+    json_t *c = find_container(t->parent->json, t->json, 0);
+    if (!c) return 0;
+    if (c == t->parent->json && !t->parent->name) {
+        *out = t->parent;
+        return 0;
+    }
+    expr_value_t v;
+    if (json_tok_new(rt, c, NULL, 0, &v)) return EXPR_THROWN;
+    *out = v.u.obj.ptr;
+    return 0;
+}
+
+static expr_value_t value_of(const expr_json_token_t *t)
+{
+    const expr_class_t *cls = t->name                ? &expr_class_jproperty
+                              : json_is_object(t->json) ? &expr_class_jobject
+                              : json_is_array(t->json)  ? &expr_class_jarray
+                                                        : &expr_class_jvalue;
+    return expr_object(cls, (void *)t);
+}
+
+/* Parent: a property's object, an item's array; a value inside an object has its JProperty
+ * as parent (as Newtonsoft), made here. null when unknown. */
+NATIVE(json_tok_parent)
+{
+    (void)call, (void)args, (void)argc;
+    const expr_json_token_t *t, *c;
+    if (json_self_token(rt, self, &t) || container_of(rt, t, &c)) return EXPR_THROWN;
+    *out = expr_null();
+    if (!c) return 0;
+    if (t->name || c->name || !json_is_object(c->json)) {
+        *out = value_of(c);
+        return 0;
+    }
+    const char *key;
+    size_t key_len;
+    json_t *v;
+    json_object_keylen_foreach(c->json, key, key_len, v) {
+        if (v != t->json) continue;
+        if (json_tok_new(rt, v, key, key_len, out)) return EXPR_THROWN;
+        expr_json_token_t *p = out->u.obj.ptr;
+        p->parent = c;
+        return 0;
+    }
+    return 0;
+}
+
+/* Remove(): takes a property out of its object, an item out of its array. */
+NATIVE(json_tok_remove)
+{
+    (void)call, (void)args, (void)argc;
+    const expr_json_token_t *t, *c;
+    if (json_self_token(rt, self, &t) || container_of(rt, t, &c)) return EXPR_THROWN;
+    *out = expr_null();
+    if (!c) return expr_throw(rt, "InvalidOperationException", "The parent is missing.");
+    if (t->name && !c->name && json_is_object(c->json)) {
+        if (json_object_getn(c->json, t->name, t->name_len) == t->json)
+            json_object_deln(c->json, t->name, t->name_len);
+        return 0;
+    }
+    if (!t->name && !c->name && json_is_array(c->json)) {
+        for (size_t i = 0; i < json_array_size(c->json); i++)
+            if (json_array_get(c->json, i) == t->json) {
+                json_array_remove(c->json, i);
+                break;
+            }
+        return 0;
+    }
+    return expr_throw(rt, "InvalidOperationException", "Cannot add or remove items from Newtonsoft.Json.Linq.JProperty.");
+}

@@ -85,6 +85,12 @@ int json_arr_clear(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *s
 int json_arr_find(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                   expr_value_t *args, unsigned argc, expr_value_t *out);
 
+/* JToken.Parent and JToken.Remove() */
+int json_tok_parent(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                    expr_value_t *args, unsigned argc, expr_value_t *out);
+int json_tok_remove(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                    expr_value_t *args, unsigned argc, expr_value_t *out);
+
 /* JSONPath (SelectToken): the matches of path on root, as borrowed json_t* in an arena
  * array. errorWhenNoMatch makes a missing property/index a JsonException. */
 int json_path_select(expr_rt_t *rt, json_t *root, const char *path, size_t len,

@@ -35,6 +35,18 @@ static int no_children(expr_rt_t *rt, const expr_json_token_t *t)
     return expr_throw(rt, "InvalidOperationException", "Cannot access child value on %s.", json_full_name_of(t));
 }
 
+/* A token read from container token `parent` (search: somewhere below it, as SelectToken
+ * finds it), so that Parent and Remove() can reach the container. */
+static int tok_child(expr_rt_t *rt, const expr_json_token_t *parent, bool search, json_t *json,
+                     const char *name, size_t name_len, expr_value_t *out)
+{
+    if (json_tok_new(rt, json, name, name_len, out)) return EXPR_THROWN;
+    expr_json_token_t *t = out->u.obj.ptr;
+    t->parent = parent;
+    t->parent_is_ancestor = search;
+    return 0;
+}
+
 static bool string_arg(const expr_value_t *v, const char **s, size_t *len)
 {
     if (v->tag != EXPR_V_STRING) return false;
@@ -70,7 +82,7 @@ static int child_get(expr_rt_t *rt, const expr_json_token_t *t, const expr_value
             *out = expr_null();
             return 0;
         }
-        return json_tok_new(rt, v, NULL, 0, out);
+        return tok_child(rt, t, false, v, NULL, 0, out);
     }
     if (json_is_array(t->json)) {
         if (key->tag != EXPR_V_INT && key->tag != EXPR_V_LONG) {
@@ -81,7 +93,7 @@ static int child_get(expr_rt_t *rt, const expr_json_token_t *t, const expr_value
         }
         if (key->u.i < 0 || (uint64_t)key->u.i >= json_array_size(t->json))
             return expr_throw(rt, "ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')");
-        return json_tok_new(rt, json_array_get(t->json, (size_t)key->u.i), NULL, 0, out);
+        return tok_child(rt, t, false, json_array_get(t->json, (size_t)key->u.i), NULL, 0, out);
     }
     return no_children(rt, t);
 }
@@ -244,17 +256,17 @@ static int children_of(expr_rt_t *rt, const expr_json_token_t *t, expr_value_t *
     expr_value_t *v = expr_rt_alloc(rt, (n ? n : 1) * sizeof *v);
     if (!v) return EXPR_THROWN;
     if (t->name) {
-        if (json_tok_new(rt, t->json, NULL, 0, &v[0])) return EXPR_THROWN;
+        if (tok_child(rt, t, false, t->json, NULL, 0, &v[0])) return EXPR_THROWN;
     } else if (json_is_object(t->json)) {
         const char *key;
         size_t key_len, i = 0;
         json_t *value;
         json_object_keylen_foreach(t->json, key, key_len, value) {
-            if (json_tok_new(rt, value, key, key_len, &v[i++])) return EXPR_THROWN;
+            if (tok_child(rt, t, false, value, key, key_len, &v[i++])) return EXPR_THROWN;
         }
     } else {
         for (size_t i = 0; i < n; i++)
-            if (json_tok_new(rt, json_array_get(t->json, i), NULL, 0, &v[i])) return EXPR_THROWN;
+            if (tok_child(rt, t, false, json_array_get(t->json, i), NULL, 0, &v[i])) return EXPR_THROWN;
     }
     *items = v;
     *count = (uint32_t)n;
@@ -305,14 +317,14 @@ NATIVE(tok_first_last)
     const expr_json_token_t *t;
     if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     bool last = call->member->name[0] == 'L';
-    if (t->name) return json_tok_new(rt, t->json, NULL, 0, out);
+    if (t->name) return tok_child(rt, t, false, t->json, NULL, 0, out);
     if (json_is_array(t->json)) {
         size_t n = json_array_size(t->json);
         if (!n) {
             *out = expr_null();
             return 0;
         }
-        return json_tok_new(rt, json_array_get(t->json, last ? n - 1 : 0), NULL, 0, out);
+        return tok_child(rt, t, false, json_array_get(t->json, last ? n - 1 : 0), NULL, 0, out);
     }
     if (!json_is_object(t->json)) return no_children(rt, t);
     void *it = json_object_iter(t->json), *found = it;
@@ -322,7 +334,7 @@ NATIVE(tok_first_last)
         *out = expr_null();
         return 0;
     }
-    return json_tok_new(rt, json_object_iter_value(found), json_object_iter_key(found),
+    return tok_child(rt, t, false, json_object_iter_value(found), json_object_iter_key(found),
                         json_object_iter_key_len(found), out);
 }
 
@@ -361,12 +373,12 @@ NATIVE(tok_select)
             *out = *self;
             return 0;
         }
-        return json_tok_new(rt, matches[0], NULL, 0, out);
+        return tok_child(rt, t, true, matches[0], NULL, 0, out);
     }
     expr_value_t *items = expr_rt_alloc(rt, (count ? count : 1) * sizeof *items);
     if (!items) return EXPR_THROWN;
     for (size_t i = 0; i < count; i++)
-        if (json_tok_new(rt, matches[i], NULL, 0, &items[i])) return EXPR_THROWN;
+        if (tok_child(rt, t, true, matches[i], NULL, 0, &items[i])) return EXPR_THROWN;
     return array_of(&expr_class_jtoken, items, (uint32_t)count, out);
 }
 
@@ -623,7 +635,7 @@ NATIVE(obj_property)
         *out = expr_null();
         return 0;
     }
-    return json_tok_new(rt, v, name, len, out);
+    return tok_child(rt, t, false, v, name, len, out);
 }
 
 static bool ignore_case_arg(expr_rt_t *rt, const expr_value_t *v)
@@ -662,7 +674,7 @@ NATIVE(obj_get_value)
         *out = expr_null();
         return 0;
     }
-    return json_tok_new(rt, v, NULL, 0, out);
+    return tok_child(rt, t, false, v, NULL, 0, out);
 }
 
 NATIVE(obj_contains_key)
@@ -686,7 +698,7 @@ NATIVE(obj_try_get_value)
     if (object_self(rt, self, &t) || need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
     json_t *v = json_object_getn(t->json, name, len);
     args[1] = expr_null();
-    if (v && json_tok_new(rt, v, NULL, 0, &args[1])) return EXPR_THROWN;
+    if (v && tok_child(rt, t, false, v, NULL, 0, &args[1])) return EXPR_THROWN;
     *out = expr_bool(v != NULL);
     return 0;
 }
@@ -853,7 +865,7 @@ NATIVE(prop_value)
     const expr_json_token_t *t;
     if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     if (!t->name) return json_cast_error(rt, t, &expr_class_jproperty);
-    return json_tok_new(rt, t->json, NULL, 0, out);
+    return tok_child(rt, t, false, t->json, NULL, 0, out);
 }
 
 /* ---- tables ---- */
@@ -873,6 +885,8 @@ static const expr_member_t jtoken_members[] = {
     PROP("HasValues", &expr_class_bool, tok_has_values),
     PROP("First", &expr_class_jtoken, tok_first_last),
     PROP("Last", &expr_class_jtoken, tok_first_last),
+    PROP("Parent", &expr_class_jtoken, json_tok_parent),
+    METHOD("Remove", 0, 0, &expr_class_void, json_tok_remove),
     {.name = "Children", .kind = EXPR_M_METHOD, .ret = {&expr_class_array, &expr_class_jtoken}, .fn = tok_children},
     METHOD("SelectToken", 1, 2, &expr_class_jtoken, tok_select),
     {.name = "SelectTokens", .kind = EXPR_M_METHOD, .min_args = 1, .max_args = 2, .ret = {&expr_class_array, &expr_class_jtoken}, .fn = tok_select},

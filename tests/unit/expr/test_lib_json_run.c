@@ -84,6 +84,21 @@ Test(lib_json_run, enumerate_and_linq)
     EXPECT("@(JArray.Parse(\"[1,2,3]\").Where(t => (int)t > 1).Count())", "2");
 }
 
+Test(lib_json_run, parent_and_remove)
+{
+    EXPECT("@{ var o = JObject.Parse(\"{\\\"a\\\":1,\\\"b\\\":2}\"); o.Property(\"a\").Remove(); return o.ToString(Formatting.None); }",
+           "{\"b\":2}");
+    EXPECT("@{ var o = JObject.Parse(\"{\\\"x\\\":{\\\"secret\\\":1,\\\"k\\\":2}}\"); o.SelectToken(\"$.x.secret\").Parent.Remove(); return o.ToString(Formatting.None); }",
+           "{\"x\":{\"k\":2}}");
+    EXPECT("@{ var a = JArray.Parse(\"[1,2,3]\"); a[1].Remove(); return a.ToString(Formatting.None); }", "[1,3]");
+    EXPECT("@(((JProperty)JObject.Parse(\"{\\\"a\\\":1}\")[\"a\"].Parent).Name)", "a");
+    EXPECT("@(JObject.Parse(\"{\\\"a\\\":1}\")[\"a\"].Parent.Parent.ToString(Formatting.None))", "{\"a\":1}");
+    EXPECT("@(JObject.Parse(\"{}\").Parent == null)", "True");
+    EXPECT("@{ JObject.Parse(\"{}\").Remove(); return 1; }", "!System.InvalidOperationException: The parent is missing.");
+    EXPECT("@{ JObject.Parse(\"{\\\"a\\\":1}\")[\"a\"].Remove(); return 1; }",
+           "!System.InvalidOperationException: Cannot add or remove items from Newtonsoft.Json.Linq.JProperty.");
+}
+
 Test(lib_json_run, casts_and_errors)
 {
     EXPECT("@((JObject)JToken.Parse(\"[]\"))",
