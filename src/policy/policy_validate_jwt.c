@@ -3,6 +3,7 @@
  * keys of <openid-config> documents are fetched through the host's send when the cache is
  * empty or older than an hour (again at most every 5 minutes when a kid is unknown), and
  * jwt_verify decides. */
+#include "expr/lib_auth.h"
 #include "policy/jwt_verify.h"
 #include "policy/policies_access_impl.h"
 #include "policy/policies_support.h"
@@ -462,10 +463,19 @@ static int verify_now(policy_exec_t *exec, const policy_step_t *step, const vjwt
     }
     if (verdict == JWT_VALID) {
         if (!v->output_var) return POLICY_RUN_NEXT;
-        /* The token text: a Jwt object once lib_auth provides the class (docs/policies.md). */
+        /* The validated token as a Jwt object (§2.4 output-token-variable-name, §3.4). */
+        expr_jwt_t jwt;
         expr_value_t value;
-        if (expr_str_copy(&exec->rt, st->token, st->len, &value) < 0 ||
-            policy_exec_var_set(exec, v->output_var, strlen(v->output_var), value) < 0)
+        int drc = expr_jwt_decode(exec->arena, st->token, st->len, &jwt);
+        if (drc == -ENOMEM) return policy_exec_raise_oom(exec, step);
+        if (drc == 0) {
+            drc = expr_jwt_to_value(exec->arena, &jwt, &value);
+            expr_jwt_release(&jwt);
+            if (drc < 0) return policy_exec_raise_oom(exec, step);
+        } else if (expr_str_copy(&exec->rt, st->token, st->len, &value) < 0) {
+            return policy_exec_raise_oom(exec, step); /* verified, yet not a JWS text */
+        }
+        if (policy_exec_var_set(exec, v->output_var, strlen(v->output_var), value) < 0)
             return policy_exec_raise_oom(exec, step);
         return POLICY_RUN_NEXT;
     }

@@ -1,6 +1,7 @@
 /* Access restriction and authentication policies through the executor (spec §2.4, §1.5,
  * §4.6): check-header, ip-filter, cors, validate-jwt, authentication-*; compile errors with
  * their positions, run behaviour, LastError in on-error. */
+#include "expr/lib_auth.h"
 #include "exec_harness.h"
 
 #include <openssl/core_names.h>
@@ -339,8 +340,9 @@ Test(access, validate_jwt_accepts_a_valid_token)
     cr_assert(H.io.is_forwarded, "%s", H.io.exec->last_error ? H.io.exec->last_error->message : "");
     const expr_value_t *v = policy_exec_var_get(H.io.exec, "jwt", 3);
     cr_assert_not_null(v);
-    cr_assert_eq(v->tag, EXPR_V_STRING);
-    cr_assert_eq(v->u.s.len, strlen(t));
+    cr_assert_eq(v->tag, EXPR_V_OBJECT, "output-token-variable-name holds a Jwt");
+    cr_assert_eq(v->u.obj.cls, &expr_class_jwt);
+    cr_assert(strlen(t) > 0);
 }
 
 Test(access, validate_jwt_missing_token)
