@@ -18,6 +18,7 @@
 typedef struct lq_expr lq_expr_t;
 
 enum { E_LIT, E_VAR, E_RANGE, E_EMPTY, E_BLANK };
+enum { L_NIL, L_TRUE, L_FALSE, L_STRING, L_INT, L_REAL };
 
 typedef struct {
     const char *name; /* .name; NULL: [index] */
@@ -28,7 +29,11 @@ typedef struct {
 struct lq_expr {
     int kind;
     size_t offset;
-    json_t *lit; /* E_LIT (owned by the template's literal list) */
+    int lit;             /* E_LIT: L_* */
+    const char *str;     /* L_STRING (in the template text) */
+    size_t str_len;
+    long long ival;      /* L_INT */
+    double dval;         /* L_REAL */
     const char *root;
     size_t root_len;
     lq_seg_t *segs;
@@ -91,10 +96,10 @@ struct lq_node {
 };
 
 struct liquid_template {
-    arena_t arena;
+    arena_t own_arena; /* liquid_compile: everything lives here */
+    arena_t *arena;    /* own_arena, or the caller's (liquid_compile_in) */
     char *text;
     size_t len;
-    json_t *literals; /* keeps every literal alive until liquid_free */
     lq_node_t *root;
 };
 
@@ -155,7 +160,7 @@ static int perr(lq_parser_t *p, size_t offset, const char *fmt, ...)
 
 static void *zalloc(lq_parser_t *p, size_t size)
 {
-    void *ptr = arena_alloc(&p->tpl->arena, size);
+    void *ptr = arena_alloc(p->tpl->arena, size);
     if (!ptr) {
         if (p->rc == 0) p->rc = -ENOMEM;
         return NULL;
@@ -350,15 +355,6 @@ static int expect(lq_lex_t *lx, int type, const char *s, const char *what)
     return perr(lx->p, lx->tok.start, "expected %s", what);
 }
 
-static json_t *keep_literal(lq_parser_t *p, json_t *v)
-{
-    if (!v || json_array_append_new(p->tpl->literals, v)) {
-        if (p->rc == 0) p->rc = -ENOMEM;
-        return NULL;
-    }
-    return v;
-}
-
 static lq_expr_t *parse_expr(lq_lex_t *lx);
 
 static lq_expr_t *parse_literal_or_var(lq_lex_t *lx)
@@ -371,10 +367,12 @@ static lq_expr_t *parse_literal_or_var(lq_lex_t *lx)
     lq_tok_t tok = lx->tok;
     if (tok.type == T_STRING) {
         e->kind = E_LIT;
-        e->lit = keep_literal(p, json_stringn_nocheck(t + tok.start, tok.len));
+        e->lit = L_STRING;
+        e->str = t + tok.start;
+        e->str_len = tok.len;
         lex_next(lx);
         if (tok.start > 0) e->offset = tok.start - 1;
-        return e->lit ? e : NULL;
+        return e;
     }
     if (tok.type == T_NUMBER) {
         char num[64];
@@ -385,12 +383,15 @@ static lq_expr_t *parse_literal_or_var(lq_lex_t *lx)
         memcpy(num, t + tok.start, tok.len);
         num[tok.len] = 0;
         e->kind = E_LIT;
-        if (strchr(num, '.'))
-            e->lit = keep_literal(p, json_real(strtod(num, NULL)));
-        else
-            e->lit = keep_literal(p, json_integer(strtoll(num, NULL, 10)));
+        if (strchr(num, '.')) {
+            e->lit = L_REAL;
+            e->dval = strtod(num, NULL);
+        } else {
+            e->lit = L_INT;
+            e->ival = strtoll(num, NULL, 10);
+        }
         lex_next(lx);
-        return e->lit ? e : NULL;
+        return e;
     }
     if (tok_is(lx, T_PUNCT, "(")) {
         lex_next(lx);
@@ -417,9 +418,7 @@ static lq_expr_t *parse_literal_or_var(lq_lex_t *lx)
             lex_next(lx);
             e->kind = words[k].kind;
             if (e->kind == E_LIT)
-                e->lit = words[k].lit == 1 ? json_true()
-                         : words[k].lit == 2 ? json_false()
-                                             : json_null();
+                e->lit = words[k].lit == 1 ? L_TRUE : words[k].lit == 2 ? L_FALSE : L_NIL;
             return e;
         }
     }
@@ -870,33 +869,49 @@ static lq_node_t *parse_body(lq_parser_t *p, const char *const *ends, lq_tag_t *
     return head;
 }
 
+static int compile_into(liquid_template_t *tpl, const char *text, size_t len,
+                        liquid_error_t *err)
+{
+    tpl->text = arena_strndup(tpl->arena, text ? text : "", len);
+    tpl->len = len;
+    if (!tpl->text) return -ENOMEM;
+    lq_parser_t p = {.tpl = tpl, .err = err};
+    tpl->root = parse_body(&p, NULL, NULL, 0, NULL);
+    return p.rc;
+}
+
 int liquid_compile(const char *text, size_t len, liquid_template_t **out, liquid_error_t *err)
 {
     liquid_template_t *tpl = calloc(1, sizeof *tpl);
     if (!tpl) return -ENOMEM;
-    arena_init(&tpl->arena, 16 * 1024);
-    tpl->literals = json_array();
-    tpl->text = arena_strndup(&tpl->arena, text ? text : "", len);
-    tpl->len = len;
-    if (!tpl->literals || !tpl->text) {
+    arena_init(&tpl->own_arena, 16 * 1024);
+    tpl->arena = &tpl->own_arena;
+    int rc = compile_into(tpl, text, len, err);
+    if (rc) {
         liquid_free(tpl);
-        return -ENOMEM;
+        return rc;
     }
-    lq_parser_t p = {.tpl = tpl, .err = err};
-    tpl->root = parse_body(&p, NULL, NULL, 0, NULL);
-    if (p.rc) {
-        liquid_free(tpl);
-        return p.rc;
-    }
+    *out = tpl;
+    return 0;
+}
+
+int liquid_compile_in(arena_t *arena, const char *text, size_t len, liquid_template_t **out,
+                      liquid_error_t *err)
+{
+    liquid_template_t *tpl = arena_alloc(arena, sizeof *tpl);
+    if (!tpl) return -ENOMEM;
+    memset(tpl, 0, sizeof *tpl);
+    tpl->arena = arena;
+    int rc = compile_into(tpl, text, len, err);
+    if (rc) return rc;
     *out = tpl;
     return 0;
 }
 
 void liquid_free(liquid_template_t *tpl)
 {
-    if (!tpl) return;
-    json_decref(tpl->literals);
-    arena_free(&tpl->arena);
+    if (!tpl || tpl->arena != &tpl->own_arena) return;
+    arena_free(&tpl->own_arena);
     free(tpl);
 }
 
@@ -950,6 +965,9 @@ int liquid__text(const json_t *v, buf_t *out)
         return 0;
     }
     case JSON_OBJECT: {
+        /* Host objects (IUrl) carry their .NET ToString() text. */
+        json_t *text = json_object_get(v, "ToString");
+        if (json_is_string(text)) return liquid__text(text, out);
         char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         if (!s) return -ENOMEM;
         int rc = buf_append_cstr(out, s);
@@ -1089,8 +1107,15 @@ static int eval(liquid__render_t *r, const lq_expr_t *e, json_t **out)
 {
     switch (e->kind) {
     case E_LIT:
-        *out = json_incref(e->lit);
-        return 0;
+        switch (e->lit) {
+        case L_TRUE: *out = json_true(); break;
+        case L_FALSE: *out = json_false(); break;
+        case L_STRING: *out = json_stringn_nocheck(e->str, e->str_len); break;
+        case L_INT: *out = json_integer(e->ival); break;
+        case L_REAL: *out = json_real(e->dval); break;
+        default: *out = json_null();
+        }
+        return *out ? 0 : -ENOMEM;
     case E_VAR:
         return eval_var(r, e, out);
     case E_EMPTY:

@@ -5,7 +5,9 @@
  * The model is a jansson object whose members are the template's root names: "context"
  * (Request.{Url, Method, OriginalUrl, Headers, ...}, Response..., Variables) and "body" (the
  * JSON body, or an XML body converted by jsonxml_xml_to_liquid). Member lookup is exact, then
- * ASCII case-insensitive (header names, "context.request.url" in Ruby-style templates).
+ * ASCII case-insensitive (header names, "context.request.url" in Ruby-style templates). An
+ * object with a string member "ToString" renders as that text (IUrl: the URL); other
+ * objects render as compact JSON, arrays as their items one after the other.
  *
  * Language (the vendor's "C# mode" of DotLiquid):
  * - {{ expr | Filter: arg, arg | ... }} output; {%- -%} / {{- -}} trim white space;
@@ -33,6 +35,7 @@
 #ifndef MERIDIAN_POLICY_LIQUID_H
 #define MERIDIAN_POLICY_LIQUID_H
 
+#include "base/arena.h"
 #include "base/buf.h"
 
 #include <jansson.h>
@@ -53,6 +56,11 @@ typedef struct {
 /* Compiles text[0, len) (need not be NUL-terminated; the template keeps its own copy).
  * 0 with *out, -EINVAL with *err, or -ENOMEM. */
 int liquid_compile(const char *text, size_t len, liquid_template_t **out, liquid_error_t *err);
+/* Same, with the template and everything it holds allocated in `arena` (a compiled
+ * configuration's): it lives as long as the arena and is not freed with liquid_free. */
+int liquid_compile_in(arena_t *arena, const char *text, size_t len, liquid_template_t **out,
+                      liquid_error_t *err);
+/* Frees a template of liquid_compile (NULL and arena templates: nothing to do). */
 void liquid_free(liquid_template_t *tpl);
 
 /* Renders against `model` (a JSON object, borrowed; not modified), appending to `out`.

@@ -2,6 +2,7 @@
  * body and format conversions. */
 #include "policy/exec_policies.h"
 #include "policy/registry_tables.h"
+#include "policy/transform.h"
 
 #define EXISTS_ACTION A_ENUM("exists-action", 0, "override", "override", "skip", "append", "delete")
 
@@ -62,9 +63,12 @@ static const policy_descriptor_t set_body = {
     .family = "transform",
     .sections = POLICY_ALL_SECTIONS,
     .scopes = POLICY_ALL_SCOPES,
-    .element = {ATTRS(A_ENUM("template", LIT, NULL, "liquid"),
-                      A_ENUM("xsi-nil", LIT, "blank", "blank", "null")),
+    .element = {ATTRS(A_ENUM("template", LIT, NULL, "liquid", "none"),
+                      A_ENUM("xsi-nil", LIT, "blank", "blank", "null"),
+                      A_BOOL("parse-date", LIT, "true")),
                 ANY_CONTENT},
+    .compile = policy_set_body_compile,
+    .run = policy_set_body_run,
 };
 
 static const policy_descriptor_t find_and_replace = {
@@ -73,6 +77,8 @@ static const policy_descriptor_t find_and_replace = {
     .sections = POLICY_ALL_SECTIONS,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_STR("from", R), A_STR("to", R))},
+    .compile = policy_find_and_replace_compile,
+    .run = policy_find_and_replace_run,
 };
 
 static const policy_descriptor_t json_to_xml = {
@@ -84,6 +90,8 @@ static const policy_descriptor_t json_to_xml = {
                       A_BOOL("consider-accept-header", 0, "true"), A_BOOL("parse-date", LIT, "true"),
                       A_STRD("namespace-separator", 0, "_"), A_STR("namespace-prefix", 0),
                       A_STR("attribute-block-name", 0))},
+    .compile = policy_json_to_xml_compile,
+    .run = policy_json_to_xml_run,
 };
 
 static const policy_descriptor_t xml_to_json = {
@@ -95,6 +103,8 @@ static const policy_descriptor_t xml_to_json = {
                       A_ENUM("apply", R, NULL, "always", "content-type-xml"),
                       A_BOOL("consider-accept-header", 0, "true"),
                       A_BOOL("always-array-child-elements", 0, "false"))},
+    .compile = policy_xml_to_json_compile,
+    .run = policy_xml_to_json_run,
 };
 
 static const policy_descriptor_t redirect_content_urls = {
@@ -105,13 +115,16 @@ static const policy_descriptor_t redirect_content_urls = {
     .element = {.content = POLICY_CONTENT_EMPTY},
 };
 
-/* <parameters> and the stylesheet itself: read by the policy, not checked here. */
+/* <parameters> and the stylesheet itself: read by the policy, not checked here. Accepted,
+ * but every run fails: there is no XSLT processor (transform.h, docs/policies.md). */
 static const policy_descriptor_t xsl_transform = {
     .name = "xsl-transform",
     .family = "transform",
     .sections = POLICY_IN | POLICY_OUT,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ANY_CONTENT},
+    .compile = policy_xsl_transform_compile,
+    .run = policy_xsl_transform_run,
 };
 
 static const policy_descriptor_t jsonp = {
@@ -120,6 +133,8 @@ static const policy_descriptor_t jsonp = {
     .sections = POLICY_OUT,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ATTRS(A_STR("callback-parameter-name", R))},
+    .compile = policy_jsonp_compile,
+    .run = policy_jsonp_run,
 };
 
 /* Flash/Silverlight cross-domain policy: the body of crossdomain.xml, kept as written. */
