@@ -3,6 +3,8 @@
 #include "policy/concurrency.h"
 #include "policy/exec_policies.h"
 #include "policy/registry_tables.h"
+#include "policy/jsonxml.h"
+#include "policy/transform.h"
 
 #include "policy/context.h"
 
@@ -126,6 +128,8 @@ typedef struct {
     size_t header_count;
     policy_value_t body; /* <set-body> text */
     bool has_body;
+    struct liquid_template *liquid; /* <set-body template="liquid"> (transform.h) */
+    int nil_mode;
 } return_response_data_t;
 
 static int compile_return_response(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
@@ -150,14 +154,25 @@ static int compile_return_response(policy_compile_ctx_t *cc, const policy_doc_no
         if (rc) return rc;
     }
     if ((ch = policy_doc_first_element(element, "set-body"))) {
-        if (policy_doc_attr(ch, "template")) {
-            /* Liquid inside return-response gets an empty input (§2.3); not supported here */
-            policy_doc_errorf(err, cc->scope_name, ch->pos,
-                              "<set-body template> inside <return-response> is not supported");
-            return -EINVAL;
-        }
-        rc = policy_compile_text(cc, ch, POLICY_VALUE_STRING, &d->body, err);
         d->has_body = true;
+        const char *tmpl = policy_program_attr(cc->program, ch, "template", NULL, NULL);
+        if (tmpl && strcasecmp(tmpl, "liquid") == 0) {
+            /* the set-body policy's Liquid (transform.h); its `body` is the message the
+             * section edits (the vendor's is empty here, §2.3) */
+            if (policy_doc_first_element(ch, NULL)) {
+                policy_doc_errorf(err, cc->scope_name, ch->pos,
+                                  "markup in a Liquid <set-body> inside <return-response> is not supported");
+                return -EINVAL;
+            }
+            const char *nil = policy_program_attr(cc->program, ch, "xsi-nil", NULL, NULL);
+            d->nil_mode = nil && strcasecmp(nil, "null") == 0 ? JSONXML_NIL_NULL : JSONXML_NIL_BLANK;
+            size_t len = 0;
+            const char *text = policy_program_text(cc->program, ch, &len, NULL);
+            rc = policy_transform_liquid_compile(cc, ch, text ? text : "", len, true, &d->liquid, err);
+            if (!rc) policy_transform_needs_body(cc);
+        } else {
+            rc = policy_compile_text(cc, ch, POLICY_VALUE_STRING, &d->body, err);
+        }
     }
     *data = d;
     return rc;
@@ -190,7 +205,9 @@ static int run_return_response(policy_exec_t *exec, const policy_step_t *step)
     if (d->has_body) {
         const char *body = NULL;
         size_t len = 0;
-        if ((rc = policy_value_string(exec, step, &d->body, &body, &len))) return rc;
+        rc = d->liquid ? policy_transform_liquid_render(exec, step, d->liquid, d->nil_mode, &body, &len)
+                       : policy_value_string(exec, step, &d->body, &body, &len);
+        if (rc) return rc;
         r.body = (policy_body_t){.kind = body ? POLICY_BODY_BYTES : POLICY_BODY_NONE,
                                  .bytes = body,
                                  .len = len};

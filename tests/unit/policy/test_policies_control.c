@@ -210,3 +210,14 @@ Test(control, trace_and_emit_metric_reach_the_host)
     cr_assert_str_eq(traced, "t/1/m=GET/k=v");
     cr_assert_str_eq(measured, "calls=2.5 Location=West US Client=127.0.0.1");
 }
+
+Test(control, return_response_with_a_liquid_body)
+{
+    add_header(&H.io.headers, "X-Name", "ada");
+    compile_ok(POLICIES("<return-response><set-status code=\"200\" reason=\"OK\"/>"
+                        "<set-body template=\"liquid\">method={{context.Request.Method}}</set-body></return-response>",
+                        "<base/>", "<base/>", "<base/>"));
+    run();
+    cr_assert_eq(H.io.exec->response.status, 200);
+    cr_assert_str_eq(response_body(), "method=GET");
+}
