@@ -241,6 +241,8 @@ extern const expr_class_t *const expr_lib_json_classes[];     /* lib_json.c: JTo
 extern const expr_class_t *const expr_lib_auth_classes[];     /* lib_auth.c: Jwt,
                                                                   BasicAuthCredentials, their
                                                                   string extensions */
+extern const expr_class_t *const expr_lib_xml_classes[];      /* lib_xml.c: XDocument, XElement,
+                                                                  XAttribute, XName, XNamespace... */
 
 /* The nameable class written `name` ("DateTime", "JObject", "string", "System.Text.Encoding":
  * a class's name or full_name), or NULL. Compile time only (it searches). */
