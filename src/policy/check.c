@@ -1,5 +1,7 @@
 #include "policy/check.h"
 
+#include "policy/exec.h"
+
 #include "policy/compose.h"
 
 #include <errno.h>
@@ -15,15 +17,31 @@ static const char default_global[] = "<policies><inbound><base/></inbound>"
                                      "<outbound><base/></outbound><on-error><base/></on-error>"
                                      "</policies>";
 
-static const char *placeholder_named_value(void *ctx, const char *name)
+const char *policy_check_placeholder(const char *name)
 {
-    size_t *count = ctx;
-    (*count)++;
     /* A name that reads like an address most likely fills a URL-typed attribute. */
     static const char *const url_words[] = {"url", "uri", "host", "endpoint"};
     for (size_t i = 0; i < sizeof url_words / sizeof url_words[0]; i++)
         if (strcasestr(name, url_words[i])) return "https://placeholder.invalid";
+    if (strcasestr(name, "key") || strcasestr(name, "secret"))
+        return "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     return "1";
+}
+
+static const char *placeholder_named_value(void *ctx, const char *name)
+{
+    size_t *count = ctx;
+    (*count)++;
+    return policy_check_placeholder(name);
+}
+
+int policy_check_any_backend(void *ctx, const char *backend_id, const char **base_url,
+                             const void **handle)
+{
+    (void)ctx, (void)backend_id;
+    *base_url = "https://placeholder.invalid/";
+    *handle = NULL;
+    return 0;
 }
 
 typedef struct {
@@ -88,6 +106,13 @@ static int compose_checked(const policy_doc_t *global, const policy_doc_t *api_d
     policy_program_t *program = NULL;
     rc = policy_compose(&in, &program, err);
     if (rc == 0) {
+        /* Expressions and policy-specific values are compiled by the executor. */
+        policy_exec_options_t opts = {.backend_lookup = policy_check_any_backend};
+        policy_exec_program_t *compiled = NULL;
+        rc = policy_exec_compile(program, &opts, &compiled, err);
+        if (rc == 0) policy_exec_program_free(compiled);
+    }
+    if (rc == 0) {
         res->named_value_refs += named_refs;
         res->external_statements = 0;
         for (int s = 0; s < POLICY_SECTION_COUNT; s++) {
@@ -96,8 +121,8 @@ static int compose_checked(const policy_doc_t *global, const policy_doc_t *api_d
             res->statements[s] = n;
             res->external_statements += count_external(st, n);
         }
-        policy_program_free(program);
     }
+    policy_program_free(program);
 done:
     for (size_t i = 0; i < nplace; i++) policy_doc_free(placeholders[i]);
     return rc;

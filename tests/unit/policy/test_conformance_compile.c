@@ -12,6 +12,7 @@
  * Each document is the API scope under a minimal global document; a <fragment> is included
  * from a one-line API policy. Named values get placeholder values, so that a document never
  * fails for using one. Read in place; a missing directory is a failure (STYLE.md §10). */
+#include "policy/check.h"
 #include "policy/compose.h"
 #include "policy/exec.h"
 
@@ -36,28 +37,14 @@ static const char include_text[] = "<policies><inbound><include-fragment fragmen
                                    "</inbound></policies>";
 
 
-/* Placeholders shaped like what the name suggests: URLs for url/host names, Base64 (32
- * bytes) for keys and secrets (validate-jwt decodes them when the configuration compiles),
- * else a number (which every string, integer and duration attribute accepts). */
 static const char *placeholder(void *ctx, const char *name)
 {
     (void)ctx;
-    if (strcasestr(name, "url") || strcasestr(name, "host")) return "https://placeholder.example";
-    if (strcasestr(name, "key") || strcasestr(name, "secret"))
-        return "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-    return "1";
+    return policy_check_placeholder(name);
 }
 
 static policy_doc_t *load(const char *text, size_t len, policy_doc_type_t type, const char *scope);
 
-/* Every backend-id names a placeholder Backend resource. */
-static int any_backend(void *ctx, const char *id, const char **base_url, const void **handle)
-{
-    (void)ctx, (void)id;
-    *base_url = "https://placeholder.example/";
-    *handle = NULL;
-    return 0;
-}
 
 /* A refusal names what it refuses after the place (FILE:LINE:COL:): a quoted construct
  * ('using', 'Foo'), an element (<x>), or a construct in words ("local functions are not
@@ -138,7 +125,7 @@ Test(conformance_compile, public_documents_compile_with_their_expressions)
         policy_program_t *program = NULL;
         policy_exec_program_t *exec = NULL;
         policy_doc_error_t err;
-        policy_exec_options_t opts = {.backend_lookup = any_backend};
+        policy_exec_options_t opts = {.backend_lookup = policy_check_any_backend};
         if (policy_compose(&in, &program, &err) == 0 &&
             policy_exec_compile(program, &opts, &exec, &err) == 0) {
             compiled++;
