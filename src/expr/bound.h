@@ -162,7 +162,10 @@ int expr_interp_cast(expr_rt_t *rt, const bnode_t *n, const expr_value_t *v, exp
 
 /* classes.c: every known class, for dynamic dispatch candidates (NULL-terminated lists). */
 typedef void (*expr_class_visit_fn)(const expr_class_t *cls, void *ctx);
-void expr_classes_visit(const expr_class_t *extra_root, expr_class_visit_fn fn, void *ctx);
+void expr_classes_visit(const expr_compile_options_t *opts, expr_class_visit_fn fn, void *ctx);
+/* expr_class_by_name, the host's classes (opts->host_classes) first. */
+const expr_class_t *expr_class_by_name_in(const expr_compile_options_t *opts, const char *name,
+                                          size_t len);
 bool expr_class_is_enumerable(const expr_class_t *cls);
 
 #endif

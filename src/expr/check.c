@@ -123,15 +123,6 @@ static bool dotted_name(const expr_node_t *n, char *buf, size_t cap, size_t *len
     return true;
 }
 
-/* A type name: the host's classes first (opts->host_classes), then the libraries'. */
-static const expr_class_t *class_named(const chk_t *c, const char *name, size_t len)
-{
-    for (const expr_class_t *const *h = c->opts->host_classes; h && *h; h++)
-        if ((*h)->is_nameable && strlen((*h)->name) == len && memcmp((*h)->name, name, len) == 0)
-            return *h;
-    return expr_class_by_name(name, len);
-}
-
 /* The class a name chain spells, when it is not a value (a local or `context` at its
  * root). NULL otherwise. */
 static const expr_class_t *chain_class(chk_t *c, const expr_node_t *n)
@@ -148,7 +139,33 @@ static const expr_class_t *chain_class(chk_t *c, const expr_node_t *n)
     char buf[256];
     size_t len;
     if (!dotted_name(n, buf, sizeof buf, &len)) return NULL;
-    return class_named(c, buf, len);
+    return expr_class_by_name_in(c->opts, buf, len);
+}
+
+/* False when `n` is a chain of plain names (a.b.c) whose root is not a local or
+ * `context` and no prefix of which names a class: then it can only be a misspelt or
+ * unsupported qualified type name. */
+static bool unknown_qualified_ok(chk_t *c, const expr_node_t *n)
+{
+    const expr_node_t *k = n;
+    while (k->kind == EXPR_MEMBER && !(k->flags & EXPR_F_CONDITIONAL) && !k->u.name.type_args.count) {
+        if (chain_class(c, k)) return true;
+        k = k->u.name.target;
+    }
+    if (k->kind != EXPR_NAME) return true;
+    if (chk_find_var(c, k->u.name.name)) return true;
+    if (slice_eq(k->u.name.name, slice_from_cstr("context")) && c->opts->context_class) return true;
+    return expr_class_by_name_in(c->opts, k->u.name.name.ptr, k->u.name.name.len) != NULL;
+}
+
+static bool starts_with_namespace(const expr_node_t *n)
+{
+    while (n->kind == EXPR_MEMBER) n = n->u.name.target;
+    if (n->kind != EXPR_NAME) return false;
+    static const char *const roots[] = {"System", "Newtonsoft", "Microsoft"};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
+        if (slice_eq(n->u.name.name, slice_from_cstr(roots[i]))) return true;
+    return false;
 }
 
 bool chk_type(chk_t *c, const expr_node_t *n, expr_type_t *out)
@@ -195,7 +212,7 @@ bool chk_type(chk_t *c, const expr_node_t *n, expr_type_t *out)
         if (strcmp(buf, "Nullable") == 0 || strcmp(buf, "System.Nullable") == 0) {
             if (targs->count == 1) return chk_type(c, targs->items[0], out);
         }
-        const expr_class_t *cls = class_named(c, buf, len);
+        const expr_class_t *cls = expr_class_by_name_in(c->opts, buf, len);
         if (!cls) {
             chk_fail(c, n, EXPR_ERR_SYNTAX, "the type or namespace name '%s' could not be found",
                      buf);
@@ -279,7 +296,7 @@ static bnode_t *bind_name(chk_t *c, const expr_node_t *n)
     if (v) return local_ref(c, v);
     if (slice_eq(name, slice_from_cstr("context")) && c->opts->context_class)
         return chk_node(c, B_CONTEXT, (expr_type_t){c->opts->context_class, NULL});
-    if (class_named(c, name.ptr, name.len))
+    if (expr_class_by_name_in(c->opts, name.ptr, name.len))
         return chk_fail(c, n, EXPR_ERR_SYNTAX,
                         "'%.*s' is a type, which is not valid in the given context",
                         (int)name.len, name.ptr);
@@ -297,7 +314,7 @@ static bool args_fit(const expr_member_t *m, unsigned argc)
 /* Can a value of static type `from` be passed where `to` is declared (overload choice)? */
 static bool arg_accepts(const expr_type_t *to, const bnode_t *arg)
 {
-    if (!to || !to->cls || !arg || !arg->type.cls) return true; /* an out argument has no node yet */
+    if (!to || !to->cls || !arg->type.cls) return true;
     if (arg->op == B_LAMBDA) return true;
     if (chk_is_null_literal(arg)) return to->cls->tag == EXPR_V_OBJECT ||
                                          to->cls->tag == EXPR_V_STRING ||
@@ -337,6 +354,9 @@ static void lookup_in(const expr_class_t *cls, const char *name, expr_member_kin
         }
         if (k == &expr_class_object) return;
     }
+    /* every class derives from object (ToString, Equals, GetHashCode) */
+    if (!lk->found && cls != &expr_class_object && kind == EXPR_M_METHOD)
+        lookup_in(&expr_class_object, name, kind, args, argc, lk);
 }
 
 /* Extension classes whose `extends` the receiver class is. */
@@ -655,6 +675,15 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
         return b;
     }
 
+    /* System.Net.Foo.Bar: a qualified name where no prefix is a class or a value */
+    if (target->kind == EXPR_MEMBER && starts_with_namespace(target) && !unknown_qualified_ok(c, target)) {
+        char buf[256];
+        size_t len;
+        if (dotted_name(target, buf, sizeof buf, &len))
+            return chk_fail(c, target, EXPR_ERR_SYNTAX,
+                            "the type or namespace name '%s' could not be found", buf);
+    }
+
     /* a value's member */
     bnode_t *recv = NULL;
     if (target->kind == EXPR_MEMBER || target->kind == EXPR_INVOKE || target->kind == EXPR_INDEX) {
@@ -675,7 +704,7 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
     bnode_t *b;
     if (!rt.cls) {
         dyn_search_t s = {.c = c, .name = name, .kind = kind, .argc = av.argc};
-        expr_classes_visit(c->opts->context_class, dyn_visit, &s);
+        expr_classes_visit(c->opts, dyn_visit, &s);
         if (kind == EXPR_M_INDEXER) {
             const expr_class_t *core[] = {&expr_class_array, &expr_class_string, &expr_class_bytes};
             for (int i = 0; i < 3; i++) {
@@ -727,7 +756,7 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
             lk.found = &expr_core_index_member;
         if (!lk.found && kind == EXPR_M_METHOD) {
             ext_search_t es = {rt.cls, name, av.args, av.argc, &lk};
-            expr_classes_visit(c->opts->context_class, ext_visit, &es);
+            expr_classes_visit(c->opts, ext_visit, &es);
         }
         if (!lk.found && kind == EXPR_M_METHOD && expr_class_is_enumerable(rt.cls)) {
             for (size_t i = 0; i < expr_class_enumerable.member_count && !lk.found; i++) {

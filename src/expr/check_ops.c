@@ -579,7 +579,7 @@ static void ts_visit(const expr_class_t *cls, void *ctx)
 void chk_tostring_cands(chk_t *c, bdyn_t **out)
 {
     ts_search_t s = {.c = c};
-    expr_classes_visit(c->opts->context_class, ts_visit, &s);
+    expr_classes_visit(c->opts, ts_visit, &s);
     bdyn_t *d = arena_alloc(c->arena, sizeof *d);
     if (!d) {
         chk_fail(c, NULL, EXPR_ERR_NOMEM, "out of memory");

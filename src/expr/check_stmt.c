@@ -214,7 +214,7 @@ static const expr_class_t *exception_class(chk_t *c, const expr_node_t *tn)
 {
     expr_type_t t;
     if (!chk_type(c, tn, &t)) return NULL;
-    const expr_class_t *exc = expr_class_by_name("Exception", 9);
+    const expr_class_t *exc = expr_class_by_name_in(c->opts, "Exception", 9);
     if (!t.cls || !exc || !expr_class_is(t.cls, exc)) {
         chk_fail(c, tn, EXPR_ERR_SYNTAX, "'%s' is not an exception type", t.cls ? t.cls->name : "object");
         return NULL;
@@ -243,7 +243,7 @@ static bnode_t *chk_try(chk_t *c, const expr_node_t *n, bool *completes)
             if (!(cb->cls = exception_class(c, k->u.catch_.type))) return NULL;
             et.cls = cb->cls;
         } else {
-            et.cls = expr_class_by_name("Exception", 9);
+            et.cls = expr_class_by_name_in(c->opts, "Exception", 9);
         }
         chk_var_t *v = chk_declare(c, k, k->u.catch_.name.len ? k->u.catch_.name : slice_from_cstr(" exception"), et);
         if (!v) return NULL;
@@ -441,7 +441,7 @@ static bnode_t *chk_stmt(chk_t *c, const expr_node_t *n, bool *completes)
             return b;
         }
         if (!(b->a = chk_expr(c, n->u.unary.operand))) return NULL;
-        const expr_class_t *exc = expr_class_by_name("Exception", 9);
+        const expr_class_t *exc = expr_class_by_name_in(c->opts, "Exception", 9);
         if (b->a->type.cls && !(exc && expr_class_is(b->a->type.cls, exc)))
             return chk_fail(c, n->u.unary.operand, EXPR_ERR_SYNTAX, "the type thrown must be an Exception, not '%s'",
                             chk_type_name(c, b->a->type));

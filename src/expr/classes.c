@@ -34,6 +34,14 @@ const expr_class_t *expr_class_by_name(const char *name, size_t len)
     return NULL;
 }
 
+const expr_class_t *expr_class_by_name_in(const expr_compile_options_t *opts, const char *name,
+                                          size_t len)
+{
+    for (const expr_class_t *const *c = opts->host_classes; c && *c; c++)
+        if (name_matches(*c, name, len)) return *c;
+    return expr_class_by_name(name, len);
+}
+
 const expr_class_t *expr_value_class(const expr_value_t *v)
 {
     switch ((expr_vtag_t)v->tag) {
@@ -115,7 +123,7 @@ static void visit(visit_t *v, const expr_class_t *cls, unsigned depth)
     }
 }
 
-void expr_classes_visit(const expr_class_t *extra_root, expr_class_visit_fn fn, void *ctx)
+void expr_classes_visit(const expr_compile_options_t *opts, expr_class_visit_fn fn, void *ctx)
 {
     visit_t *v = calloc(1, sizeof *v); /* compile time: may abort on no memory (STYLE §4) */
     if (!v) abort();
@@ -123,6 +131,7 @@ void expr_classes_visit(const expr_class_t *extra_root, expr_class_visit_fn fn, 
     v->ctx = ctx;
     for (size_t l = 0; l < LIST_COUNT; l++)
         for (const expr_class_t *const *c = all_lists[l]; *c; c++) visit(v, *c, 0);
-    visit(v, extra_root, 0);
+    visit(v, opts->context_class, 0);
+    for (const expr_class_t *const *c = opts->host_classes; c && *c; c++) visit(v, *c, 0);
     free(v);
 }

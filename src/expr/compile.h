@@ -33,8 +33,9 @@ typedef struct {
     /* The type the value is wanted as, for messages and checks ("the condition of <when>
      * must be bool"): {NULL, NULL} = any. A mismatch that can never convert is an error. */
     expr_type_t expected;
-    /* Classes of the host that code may name besides the libraries' (policy/context.h:
-     * IResponse for `(IResponse)context.Variables["r"]`), NULL-terminated; may be NULL. */
+    /* The host's classes users may write in code next to the libraries' (casts, `is`,
+     * generic arguments): policy_context_nameable_classes (IResponse). NULL-terminated;
+     * NULL = none. Searched before the libraries. */
     const expr_class_t *const *host_classes;
 } expr_compile_options_t;
 

@@ -264,6 +264,59 @@ NATIVE(en_last_or_default)
     return find_one(rt, self, args, argc, true, true, out);
 }
 
+static int single(expr_rt_t *rt, const expr_value_t *self, expr_value_t *args, unsigned argc, bool or_default,
+                  expr_value_t *out)
+{
+    ITEMS();
+    bool found = false;
+    *out = expr_null();
+    for (uint32_t i = 0; i < count; i++) {
+        bool r = true;
+        if (argc && pred(rt, &args[0], &items[i], i, &r)) return EXPR_THROWN;
+        if (!r) continue;
+        if (found)
+            return expr_throw(rt, "InvalidOperationException",
+                              argc ? "Sequence contains more than one matching element" : "Sequence contains more than one element");
+        found = true;
+        *out = items[i];
+    }
+    if (!found && !or_default)
+        return expr_throw(rt, "InvalidOperationException",
+                          argc ? "Sequence contains no matching element" : "Sequence contains no elements");
+    return 0;
+}
+
+NATIVE(en_single)
+{
+    UNUSED_ARGS;
+    return single(rt, self, args, argc, false, out);
+}
+NATIVE(en_single_or_default)
+{
+    UNUSED_ARGS;
+    return single(rt, self, args, argc, true, out);
+}
+
+NATIVE(en_element_at)
+{
+    UNUSED_ARGS;
+    ITEMS();
+    if (args[0].tag != EXPR_V_INT || args[0].u.i < 0 || args[0].u.i >= (int64_t)count)
+        return expr_throw(rt, "ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection.");
+    *out = items[args[0].u.i];
+    return 0;
+}
+
+NATIVE(en_reverse)
+{
+    UNUSED_ARGS;
+    ITEMS();
+    expr_value_t *res = expr_rt_alloc(rt, (count ? count : 1) * sizeof *res);
+    if (!res) return EXPR_THROWN;
+    for (uint32_t i = 0; i < count; i++) res[i] = items[count - 1 - i];
+    return make_array(rt, res, count, elem_class(call, self), out);
+}
+
 NATIVE(en_to_array)
 {
     UNUSED_ARGS;
@@ -507,6 +560,10 @@ static const expr_member_t enumerable_members[] = {
     EXT("OrderBy", 1, 1, EXPR_RET_SAME, 1, en_order_by),
     EXT("OrderByDescending", 1, 1, EXPR_RET_SAME, 1, en_order_by_desc),
     EXTR("Aggregate", 1, 2, NULL, 3, en_aggregate),
+    EXT("Single", 0, 1, EXPR_RET_ELEM, 1, en_single),
+    EXT("SingleOrDefault", 0, 1, EXPR_RET_ELEM, 1, en_single_or_default),
+    EXT("ElementAt", 1, 1, EXPR_RET_ELEM, 0, en_element_at),
+    EXT("Reverse", 0, 0, EXPR_RET_SAME, 0, en_reverse),
 };
 
 const expr_class_t expr_class_enumerable = {
