@@ -314,7 +314,7 @@ static bool args_fit(const expr_member_t *m, unsigned argc)
 /* Can a value of static type `from` be passed where `to` is declared (overload choice)? */
 static bool arg_accepts(const expr_type_t *to, const bnode_t *arg)
 {
-    if (!to || !to->cls || !arg->type.cls) return true;
+    if (!arg || !to || !to->cls || !arg->type.cls) return true; /* lambdas, out: bound later */
     if (arg->op == B_LAMBDA) return true;
     if (chk_is_null_literal(arg)) return to->cls->tag == EXPR_V_OBJECT ||
                                          to->cls->tag == EXPR_V_STRING ||
@@ -332,7 +332,8 @@ static bool arg_accepts(const expr_type_t *to, const bnode_t *arg)
 
 typedef struct {
     const expr_member_t *found;
-    const expr_member_t *any; /* same name and kind, any arity: for the message */
+    const expr_member_t *any;   /* same name and kind, any arity: for the message */
+    const expr_member_t *arity; /* the first that takes as many arguments, types aside */
 } lookup_t;
 
 static void lookup_in(const expr_class_t *cls, const char *name, expr_member_kind_t kind,
@@ -344,6 +345,7 @@ static void lookup_in(const expr_class_t *cls, const char *name, expr_member_kin
             if (m->kind != kind || strcmp(m->name, name) != 0) continue;
             if (!lk->any) lk->any = m;
             if (!args_fit(m, argc)) continue;
+            if (!lk->arity) lk->arity = m;
             bool ok = true;
             for (unsigned a = 0; ok && a < argc && m->params; a++)
                 if (a < m->max_args || m->max_args != 255) ok = arg_accepts(&m->params[a], args[a]);
@@ -357,6 +359,9 @@ static void lookup_in(const expr_class_t *cls, const char *name, expr_member_kin
     /* every class derives from object (ToString, Equals, GetHashCode) */
     if (!lk->found && cls != &expr_class_object && kind == EXPR_M_METHOD)
         lookup_in(&expr_class_object, name, kind, args, argc, lk);
+    /* no overload takes these types: take the one of that arity, so that the argument
+       conversion names the argument that does not fit */
+    if (!lk->found && cls != &expr_class_object) lk->found = lk->arity;
 }
 
 /* Extension classes whose `extends` the receiver class is. */
@@ -583,6 +588,10 @@ static bool finish_args(chk_t *c, bnode_t *b, const expr_member_t *m, argv_t *av
             b->out_depth[i] = (uint8_t)(c->level - var->level);
             av->args[i] = chk_const(c, expr_null(), var->type);
             if (!av->args[i]) return false;
+        } else if (m && i < 32 && ((m->out_mask >> i) & 1)) {
+            return chk_fail(c, a, EXPR_ERR_SYNTAX, "argument %u of '%s' must be passed with the 'out' keyword",
+                            i + 1, m->name),
+                   false;
         } else if (m && m->params && (m->max_args != 255 || i < m->min_args) && m->params[i].cls) {
             av->args[i] = chk_convert_implicit(c, v, av->args[i], m->params[i]);
             if (!av->args[i]) return false;

@@ -12,7 +12,7 @@
 #define TICKS_PER_DAY 864000000000LL
 
 /* .NET Core 3.0+ double.ToString(): the shortest text that round-trips; scientific
- * ("1E+15", "1.5E-05") when the decimal exponent is >= 15 or < -5. */
+ * ("1E+15", "1E-05") when the decimal exponent is >= 15 or < -4. */
 static size_t format_double(double d, char *buf, size_t cap)
 {
     if (isnan(d)) return (size_t)snprintf(buf, cap, "NaN");
@@ -35,7 +35,7 @@ static size_t format_double(double d, char *buf, size_t cap)
     size_t at = 0;
     char out[64];
     if (neg) out[at++] = '-';
-    if (exp10 >= 15 || exp10 < -5) {
+    if (exp10 >= 15 || exp10 < -4) {
         out[at++] = digits[0];
         if (nd > 1) {
             out[at++] = '.';

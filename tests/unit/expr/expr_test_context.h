@@ -139,6 +139,14 @@ TC_NATIVE(tc_var_get)
     return 0;
 }
 
+TC_NATIVE(tc_var_try_get)
+{
+    TC_UNUSED;
+    *out = expr_bool(tc_var_lookup(&args[0], &args[1]));
+    if (!out->u.b) args[1] = expr_null();
+    return 0;
+}
+
 static const char *const tc_get_params[] = {"name", "defaultValue", NULL};
 static const expr_type_t tc_str_params[] = {{&expr_class_string, NULL}, {&expr_class_string, NULL}};
 
@@ -176,6 +184,8 @@ static const expr_member_t tc_vars_members[] = {
      .fn = tc_var_contains},
     {.name = "GetValueOrDefault", .kind = EXPR_M_METHOD, .min_args = 1, .max_args = 2, .ret_rule = EXPR_RET_TYPE_ARG,
      .param_names = tc_get_params, .fn = tc_var_get},
+    {.name = "TryGetValue", .kind = EXPR_M_METHOD, .min_args = 2, .max_args = 2, .ret = {&expr_class_bool, NULL},
+     .out_mask = 2, .fn = tc_var_try_get},
 };
 const expr_class_t tc_vars_class = {.name = "IVariables", .tag = EXPR_V_OBJECT, .members = tc_vars_members,
                                     .member_count = sizeof tc_vars_members / sizeof tc_vars_members[0]};
