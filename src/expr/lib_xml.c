@@ -533,6 +533,66 @@ EXPR_NATIVE(element_elements_after_self)
     return seq_finish(&s, &expr_class_xelement, out);
 }
 
+/* ---- Extensions: Elements/Descendants/Attributes/Nodes of a sequence of elements ---- */
+
+typedef enum { SEQ_ELEMENTS, SEQ_DESCENDANTS, SEQ_ATTRIBUTES, SEQ_NODES } seq_op_t;
+
+static int seq_apply(expr_rt_t *rt, const expr_value_t *self, const expr_value_t *args, unsigned argc,
+                     seq_op_t op, expr_value_t *out)
+{
+    xml_name_t nm;
+    if (argc > 0 && name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    expr_value_t *items;
+    uint32_t count;
+    if (expr_rt_enumerate(rt, self, &items, &count)) return EXPR_THROWN;
+    seq_t s = {.rt = rt};
+    const xml_name_t *want = argc > 0 ? &nm : NULL;
+    for (uint32_t i = 0; i < count; i++) {
+        xmlNodePtr n = xml_node_of(&items[i]);
+        if (!n) continue; /* .NET skips null items */
+        if (op == SEQ_ATTRIBUTES) {
+            if (n->type != XML_ELEMENT_NODE) continue;
+            for (xmlAttrPtr a = n->properties; a; a = a->next)
+                if ((!want || name_is((xmlNodePtr)a, want)) && seq_push(&s, expr_object(&expr_class_xattribute, a)))
+                    return EXPR_THROWN;
+            continue;
+        }
+        if (n->type != XML_ELEMENT_NODE && n->type != XML_DOCUMENT_NODE) continue;
+        if (op == SEQ_DESCENDANTS) {
+            if (collect_descendants(&s, n, want, true)) return EXPR_THROWN;
+            continue;
+        }
+        for (xmlNodePtr c = n->children; c; c = c->next) {
+            bool keep = op == SEQ_NODES ? is_xnode(c) : c->type == XML_ELEMENT_NODE && (!want || name_is(c, want));
+            if (keep && seq_push(&s, wrap(c))) return EXPR_THROWN;
+        }
+    }
+    const expr_class_t *elem = op == SEQ_ATTRIBUTES ? &expr_class_xattribute
+                               : op == SEQ_NODES    ? &expr_class_xnode
+                                                    : &expr_class_xelement;
+    return seq_finish(&s, elem, out);
+}
+
+EXPR_NATIVE(ext_elements)
+{
+    return seq_apply(rt, self, args, argc, SEQ_ELEMENTS, out);
+}
+
+EXPR_NATIVE(ext_descendants)
+{
+    return seq_apply(rt, self, args, argc, SEQ_DESCENDANTS, out);
+}
+
+EXPR_NATIVE(ext_attributes)
+{
+    return seq_apply(rt, self, args, argc, SEQ_ATTRIBUTES, out);
+}
+
+EXPR_NATIVE(ext_nodes)
+{
+    return seq_apply(rt, self, args, argc, SEQ_NODES, out);
+}
+
 /* ---- constructors ---- */
 
 /* The namespace for `uri` in scope at el, declared on el when missing (attributes need a
@@ -550,6 +610,30 @@ static xmlNsPtr ns_for(xmlNodePtr el, const char *uri, bool attr)
         if (!xmlSearchNs(el->doc, el, (const xmlChar *)prefix)) return xmlNewNs(el, (const xmlChar *)uri, (const xmlChar *)prefix);
     }
 }
+
+/* The depth of the tree under root, walked without recursion: constructors refuse content
+ * that would make a tree deeper than the parser allows (libxml2's 256 levels), so that the
+ * recursive walks here (Descendants, ToString) stay bounded. */
+static int tree_depth(xmlNodePtr root)
+{
+    int d = 0, max = 0;
+    xmlNodePtr n = root;
+    for (;;) {
+        if (n->type == XML_ELEMENT_NODE && n->children) {
+            n = n->children;
+            if (++d > max) max = d;
+            continue;
+        }
+        while (n != root && !n->next) {
+            n = n->parent;
+            d--;
+        }
+        if (n == root) return max;
+        n = n->next;
+    }
+}
+
+#define XML_MAX_DEPTH 256
 
 static int add_content(expr_rt_t *rt, xmlNodePtr el, const expr_value_t *v, int depth)
 {
@@ -571,6 +655,8 @@ static int add_content(expr_rt_t *rt, xmlNodePtr el, const expr_value_t *v, int 
         }
         if (el->type == XML_DOCUMENT_NODE && n->type == XML_ELEMENT_NODE && xmlDocGetRootElement((xmlDocPtr)el))
             return expr_throw(rt, "InvalidOperationException", "This operation would create an incorrectly structured document.");
+        if (n->type == XML_ELEMENT_NODE && tree_depth(n) + 2 > XML_MAX_DEPTH)
+            return expr_throw(rt, "InvalidOperationException", "The XML tree would be more than %d levels deep.", XML_MAX_DEPTH);
         xmlNodePtr copy = xmlDocCopyNode(n, el->doc ? el->doc : (xmlDocPtr)el, 1);
         if (!copy) return oom(rt);
         if (!xmlAddChild(el, copy)) {
@@ -976,6 +1062,25 @@ const expr_class_t expr_class_xnamespace = {
     .equals = name_equals,
 };
 
+static const expr_member_t extensions_members[] = {
+    METHOD("Elements", 0, 1, SEQ(&expr_class_xelement), ext_elements),
+    METHOD("Descendants", 0, 1, SEQ(&expr_class_xelement), ext_descendants),
+    METHOD("Attributes", 0, 1, SEQ(&expr_class_xattribute), ext_attributes),
+    METHOD("Nodes", 0, 0, SEQ(&expr_class_xnode), ext_nodes),
+};
+
+/* System.Xml.Linq.Extensions, for IEnumerable<XElement> (C# constrains T to XContainer;
+ * here the items are checked at run time and others are skipped). */
+static const expr_class_t expr_class_xml_extensions = {
+    .name = "Extensions",
+    .full_name = "System.Xml.Linq.Extensions",
+    .tag = EXPR_V_OBJECT,
+    .is_static_only = true,
+    .members = extensions_members,
+    .member_count = COUNT(extensions_members),
+    .extends = &expr_class_enumerable,
+};
+
 #define ENUM_CLASS(var, nm, full, table)                                                       \
     static const expr_class_t var = {                                                          \
         .name = nm,                                                                            \
@@ -1019,5 +1124,6 @@ const expr_class_t *const expr_lib_xml_classes[] = {
     &expr_class_xdocument,      &expr_class_xattribute,   &expr_class_xtext,
     &expr_class_xcdata,         &expr_class_xcomment,     &expr_class_xpi,
     &expr_class_xname,          &expr_class_xnamespace,   &expr_class_load_options,
-    &expr_class_save_options,   &expr_class_xml_node_type, NULL,
+    &expr_class_save_options,   &expr_class_xml_node_type, &expr_class_xml_extensions,
+    NULL,
 };

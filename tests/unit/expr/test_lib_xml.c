@@ -52,6 +52,13 @@ Test(lib_xml, policy_snippet_extract_values)
            "True");
 }
 
+Test(lib_xml, sequence_extensions)
+{
+    EXPECT("@(XElement.Parse(\"<r><a><b>1</b><b>2</b></a><a><b>3</b></a></r>\").Elements(\"a\").Elements(\"b\").Count())", "3");
+    EXPECT("@(XElement.Parse(\"<r><a><c><b>1</b></c></a><a><b>3</b></a></r>\").Elements().Descendants(\"b\").Last().Value)", "3");
+    EXPECT("@(XElement.Parse(\"<r><a k='1'/><a k='2'/></r>\").Elements().Attributes(\"k\").Select(x => x.Value).Last())", "2");
+}
+
 Test(lib_xml, namespaces)
 {
     const char *soap = "@{ var doc = XDocument.Parse(\"<soap:Envelope xmlns:soap=\\\"http://s/\\\"><soap:Body>"
@@ -123,6 +130,10 @@ Test(lib_xml, constructors)
     EXPECT("@{ var src = XElement.Parse(\"<r><i>1</i><i>2</i></r>\");"
            " return new XElement(\"out\", src.Elements(\"i\")).ToString(SaveOptions.DisableFormatting); }",
            "<out><i>1</i><i>2</i></out>");
+    EXPECT("@{ var e = new XElement(\"a\"); for (var i = 0; i < 1000; i++) e = new XElement(\"a\", e); return 1; }",
+           "!System.InvalidOperationException: The XML tree would be more than 256 levels deep.");
+    EXPECT("@{ var e = new XElement(\"a\"); for (var i = 0; i < 100; i++) e = new XElement(\"a\", e); return e.Descendants().Count(); }",
+           "100");
     EXPECT("@(new XElement(\"a b\"))", "!System.Xml.XmlException: The ' ' character, hexadecimal value 0x20, cannot be included in a name.");
 }
 
