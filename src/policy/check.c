@@ -23,8 +23,12 @@ const char *policy_check_placeholder(const char *name)
     static const char *const url_words[] = {"url", "uri", "host", "endpoint"};
     for (size_t i = 0; i < sizeof url_words / sizeof url_words[0]; i++)
         if (strcasestr(name, url_words[i])) return "https://placeholder.invalid";
-    if (strcasestr(name, "key") || strcasestr(name, "secret"))
-        return "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    /* Keys a policy decodes when it compiles (validate-jwt's <key>{{signing-key}}</key>). */
+    static const char *const key_words[] = {"secret", "signing", "base64"};
+    for (size_t i = 0; i < sizeof key_words / sizeof key_words[0]; i++)
+        if (strcasestr(name, key_words[i])) return "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    /* Anything else is written where a number, a string or an expression goes
+     * (`var key = {{TokenEncryptionKey}};`, `"{{ClientId}}"`): 1 fits them all. */
     return "1";
 }
 

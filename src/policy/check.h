@@ -35,8 +35,8 @@ typedef struct {
 
 /* The stand-in value of named value `name` when its real value is unknown, shaped like what
  * the name suggests: a URL for names mentioning url, uri, host or endpoint; 32 bytes of
- * Base64 for key or secret (validate-jwt decodes keys when it compiles); "1" otherwise
- * (which every string, integer and duration attribute accepts). */
+ * Base64 for secret, signing or base64 (validate-jwt decodes keys when it compiles); "1"
+ * otherwise (which every string, integer and duration attribute, and an expression, accepts). */
 const char *policy_check_placeholder(const char *name);
 /* A backend lookup (exec.h policy_backend_lookup_fn) under which every backend-id exists. */
 int policy_check_any_backend(void *ctx, const char *backend_id, const char **base_url,
