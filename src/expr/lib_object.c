@@ -710,7 +710,10 @@ bool expr_exception_matches(const expr_rt_t *rt, const expr_class_t *cls)
     return cls->full_name && strcmp(cls->full_name, rt->exception_type) == 0;
 }
 
+extern const expr_class_t expr_class_list, expr_class_dictionary, expr_class_kvp, expr_class_hashset; /* lib_collections.c */
+
 const expr_class_t *const expr_lib_object_classes[] = {
+    &expr_class_list,    &expr_class_dictionary, &expr_class_kvp,   &expr_class_hashset,
     &expr_class_object,  &expr_class_void,    &expr_class_array,   &expr_class_enumerable,
     &cls_exception,      &cls_system_exception, &cls_argument,     &cls_argument_null,
     &cls_argument_range, &cls_invalid_op,     &cls_format,         &cls_invalid_cast,

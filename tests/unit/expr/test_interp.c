@@ -238,6 +238,25 @@ Test(interp, casts)
            "!System.InvalidCastException: Unable to cast object of type 'System.Int32' to type 'System.String'.");
 }
 
+Test(interp, collections)
+{
+    EXPECT("@{ var l = new List<string>(); l.Add(\"a\"); l.Add(\"b\"); return l.Count + l[1]; }", "2b");
+    EXPECT("@{ var l = new List<int> { 3, 1, 2 }; l.Sort(); l.RemoveAt(0); return l[0] * 10 + l.Count; }", "22");
+    EXPECT("@{ var l = new List<string>(context.Items); return l.Where(x => x != \"a\").Count(); }", "2");
+    EXPECT("@{ var l = new List<int>(); return l[0]; }",
+           "!System.ArgumentOutOfRangeException: Index was out of range. Must be non-negative and less than the size of the collection.");
+    EXPECT("@{ var d = new Dictionary<string, string> { { \"a\", \"1\" } }; d[\"b\"] = \"2\"; d.Add(\"c\", \"3\"); "
+           "var s = \"\"; foreach (var kv in d) { s += kv.Key + \"=\" + kv.Value + \";\"; } return s; }",
+           "a=1;b=2;c=3;");
+    EXPECT("@{ var d = new Dictionary<string, int>(); d[\"x\"] = 5; if (d.TryGetValue(\"x\", out var v)) { return v; } return 0; }",
+           "5");
+    EXPECT("@{ var d = new Dictionary<string, string>(); return d[\"nope\"]; }",
+           "!System.KeyNotFoundException: The given key 'nope' was not present in the dictionary.");
+    EXPECT("@{ var d = new Dictionary<string, string>(); d.Add(\"k\", \"1\"); d.Add(\"k\", \"2\"); return 1; }",
+           "!System.ArgumentException: An item with the same key has already been added.");
+    EXPECT("@{ var h = new HashSet<string>(); h.Add(\"a\"); h.Add(\"a\"); return h.Count; }", "1");
+}
+
 Test(interp, out_variables_and_void)
 {
     EXPECT("@{ context.Trace(\"x\"); return 1; }", "1");
