@@ -159,17 +159,23 @@ static int compile_return_response(policy_compile_ctx_t *cc, const policy_doc_no
         if (tmpl && strcasecmp(tmpl, "liquid") == 0) {
             /* the set-body policy's Liquid (transform.h); its `body` is the message the
              * section edits (the vendor's is empty here, §2.3) */
-            if (policy_doc_first_element(ch, NULL)) {
-                policy_doc_errorf(err, cc->scope_name, ch->pos,
-                                  "markup in a Liquid <set-body> inside <return-response> is not supported");
-                return -EINVAL;
-            }
+            bool has_markup = policy_doc_first_element(ch, NULL) != NULL;
             const char *nil = policy_program_attr(cc->program, ch, "xsi-nil", NULL, NULL);
             d->nil_mode = nil && strcasecmp(nil, "null") == 0 ? JSONXML_NIL_NULL : JSONXML_NIL_BLANK;
             size_t len = 0;
-            const char *text = policy_program_text(cc->program, ch, &len, NULL);
-            rc = policy_transform_liquid_compile(cc, ch, text ? text : "", len, true, &d->liquid, err);
+            /* a template producing XML is written as markup: take it back as text */
+            const char *text = has_markup ? policy_transform_inner_markup(cc, ch, &len)
+                                          : policy_program_text(cc->program, ch, &len, NULL);
+            if (has_markup && !text) return -ENOMEM;
+            rc = policy_transform_liquid_compile(cc, ch, text ? text : "", len, !has_markup,
+                                                 &d->liquid, err);
             if (!rc) policy_transform_needs_body(cc);
+        } else if (policy_doc_first_element(ch, NULL)) {
+            /* a literal XML body written as markup (§2.3) */
+            size_t len = 0;
+            const char *text = policy_transform_inner_markup(cc, ch, &len);
+            if (!text) return -ENOMEM;
+            d->body = (policy_value_t){.is_present = true, .text = text, .len = len};
         } else {
             rc = policy_compile_text(cc, ch, POLICY_VALUE_STRING, &d->body, err);
         }

@@ -51,6 +51,12 @@ int policy_xsl_transform_compile(policy_compile_ctx_t *cc, const policy_doc_node
                                  const void **data, policy_doc_error_t *err);
 int policy_xsl_transform_run(policy_exec_t *exec, const policy_step_t *step);
 
+/* The content of a set-body with child elements (a literal XML body, or a Liquid template
+ * producing XML) written back as XML text in the program's arena, named values
+ * substituted; NULL when out of memory. */
+const char *policy_transform_inner_markup(policy_compile_ctx_t *cc,
+                                         const policy_doc_node_t *element, size_t *len);
+
 /* set-body template="liquid" (transform_liquid.c): compiles `text` (starting at `pos` in
  * the document when `is_positioned`, else reported relative to the element) into *tpl. */
 struct liquid_template;

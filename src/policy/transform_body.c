@@ -146,9 +146,8 @@ static int put_markup(policy_compile_ctx_t *cc, const policy_doc_node_t *node, b
     return 0;
 }
 
-/* The content of a set-body with child elements, as XML text in the program's arena. */
-static const char *inner_markup(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
-                                size_t *len)
+const char *policy_transform_inner_markup(policy_compile_ctx_t *cc,
+                                         const policy_doc_node_t *element, size_t *len)
 {
     buf_t b;
     buf_init(&b);
@@ -183,7 +182,7 @@ int policy_set_body_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *e
     const char *text;
     if (d->is_liquid) {
         bool is_expression = false;
-        text = has_markup ? inner_markup(cc, element, &len)
+        text = has_markup ? policy_transform_inner_markup(cc, element, &len)
                           : policy_program_text(cc->program, element, &len, &is_expression);
         if (has_markup && !text) return -ENOMEM;
         int rc = policy_transform_liquid_compile(cc, element, text ? text : "", len, !has_markup,
@@ -192,7 +191,7 @@ int policy_set_body_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *e
         policy_transform_needs_body(cc);
     } else if (has_markup) {
         /* A literal XML body (§2.3: the element's content is the new body). */
-        text = inner_markup(cc, element, &len);
+        text = policy_transform_inner_markup(cc, element, &len);
         if (!text) return -ENOMEM;
         d->value = (policy_value_t){.is_present = true, .text = text, .len = len};
     } else {

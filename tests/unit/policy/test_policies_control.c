@@ -221,3 +221,25 @@ Test(control, return_response_with_a_liquid_body)
     cr_assert_eq(H.io.exec->response.status, 200);
     cr_assert_str_eq(response_body(), "method=GET");
 }
+
+/* A body written as markup (a literal XML body, or a Liquid template producing XML) is taken
+ * back as text (spec §2.3), in return-response as in set-body. */
+Test(control, return_response_with_a_markup_body)
+{
+    compile_ok(POLICIES("<return-response><set-body><root a=\"1\"><b>t &amp; u</b></root>"
+                        "</set-body></return-response>",
+                        "<base/>", "<base/>", "<base/>"));
+    run();
+    cr_assert_str_eq(response_body(), "<root a=\"1\"><b>t &amp; u</b></root>");
+}
+
+Test(control, return_response_with_a_liquid_template_written_as_markup)
+{
+    compile_ok(POLICIES("<set-variable name=\"v\" value=\"abc\"/>"
+                        "<return-response><set-body template=\"liquid\">"
+                        "<m v=\"{{context.Variables.v}}\"><n>{{context.Request.Method}}</n></m>"
+                        "</set-body></return-response>",
+                        "<base/>", "<base/>", "<base/>"));
+    run();
+    cr_assert_str_eq(response_body(), "<m v=\"abc\"><n>GET</n></m>");
+}
