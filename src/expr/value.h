@@ -236,6 +236,7 @@ extern const expr_class_t *const expr_lib_datetime_classes[]; /* lib_datetime.c:
 extern const expr_class_t *const expr_lib_regex_classes[];    /* lib_regex.c: Regex, Match,
                                                                   Group, RegexOptions... */
 extern const expr_class_t *const expr_lib_crypto_classes[];   /* lib_crypto.c: SHA*, MD5, HMAC* */
+extern const expr_class_t *const expr_lib_symmetric_classes[]; /* lib_symmetric.c: Aes, TripleDES, byte[] Encrypt/Decrypt */
 extern const expr_class_t *const expr_lib_json_classes[];     /* lib_json.c: JToken, JObject,
                                                                   JArray, JValue, JsonConvert */
 extern const expr_class_t *const expr_lib_auth_classes[];     /* lib_auth.c: Jwt,
