@@ -1,18 +1,17 @@
 /* lib_xml: System.Xml.Linq over libxml2 (lib_xml.h) — parsing with .NET's XmlException,
  * navigation (Root, Element, Elements, Descendants, Attribute...), names and namespaces,
- * constructors, and the class tables. The writer and conversions are in lib_xml_text.c. */
+ * sequence extensions and the class tables. The writer and conversions are in lib_xml_text.c,
+ * the constructors in lib_xml_new.c. */
 #include "expr/lib_xml_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* Marks (in _private) a document that only holds a parentless element (XElement.Parse, new
- * XElement) — its Document is null — and the element that holds a parentless attribute. */
-static char holder_mark;
+char xml_holder_mark; /* lib_xml_internal.h */
 
 static const expr_class_t expr_class_xtext, expr_class_xcdata, expr_class_xcomment, expr_class_xpi;
 
-static int oom(expr_rt_t *rt)
+int xml_oom(expr_rt_t *rt)
 {
     return expr_throw(rt, "OutOfMemoryException", "Insufficient memory to continue the execution of the program.");
 }
@@ -23,15 +22,15 @@ static void release_doc(void *doc)
 }
 
 /* A new empty document whose release is already registered. */
-static xmlDocPtr new_doc(expr_rt_t *rt, bool holder)
+xmlDocPtr xml_new_doc(expr_rt_t *rt, bool holder)
 {
     xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
     if (!doc) {
-        oom(rt);
+        xml_oom(rt);
         return NULL;
     }
     if (expr_rt_defer(rt, release_doc, doc)) return NULL;
-    if (holder) doc->_private = &holder_mark;
+    if (holder) doc->_private = &xml_holder_mark;
     return doc;
 }
 
@@ -64,7 +63,7 @@ static const expr_class_t *class_of(xmlNodePtr n)
     }
 }
 
-static expr_value_t wrap(xmlNodePtr n)
+expr_value_t xml_wrap(xmlNodePtr n)
 {
     const expr_class_t *c = n ? class_of(n) : NULL;
     return c ? expr_object(c, n) : expr_null();
@@ -94,12 +93,7 @@ int xml_node_value(expr_rt_t *rt, xmlNodePtr n, expr_value_t *out)
 
 /* ---- names ---- */
 
-typedef struct {
-    const char *ns;    /* "" for no namespace */
-    const char *local; /* NULL in an XNamespace */
-} xml_name_t;
-
-static char *dup_n(expr_rt_t *rt, const char *p, size_t n)
+char *xml_dup(expr_rt_t *rt, const char *p, size_t n)
 {
     char *s = expr_rt_alloc(rt, n + 1);
     if (!s) return NULL;
@@ -112,9 +106,9 @@ static int make_name(expr_rt_t *rt, const expr_class_t *cls, const char *ns, siz
                      const char *local, size_t local_len, expr_value_t *out)
 {
     xml_name_t *nm = expr_rt_alloc(rt, sizeof *nm);
-    if (!nm || !(nm->ns = dup_n(rt, ns, ns_len))) return EXPR_THROWN;
+    if (!nm || !(nm->ns = xml_dup(rt, ns, ns_len))) return EXPR_THROWN;
     nm->local = NULL;
-    if (local && !(nm->local = dup_n(rt, local, local_len))) return EXPR_THROWN;
+    if (local && !(nm->local = xml_dup(rt, local, local_len))) return EXPR_THROWN;
     *out = expr_object(cls, nm);
     return 0;
 }
@@ -128,7 +122,7 @@ static int bad_name(expr_rt_t *rt, const char *p, size_t n)
 
 /* A name argument: an XName, or a string "local" / "{namespace}local" (C#'s implicit
  * conversion string → XName). */
-static int name_arg(expr_rt_t *rt, const expr_value_t *v, xml_name_t *out)
+int xml_name_arg(expr_rt_t *rt, const expr_value_t *v, xml_name_t *out)
 {
     if (v->tag == EXPR_V_NULL) return expr_throw(rt, "ArgumentNullException", "Value cannot be null. (Parameter 'name')");
     if (v->tag == EXPR_V_OBJECT && v->u.obj.cls == &expr_class_xname) {
@@ -142,26 +136,26 @@ static int name_arg(expr_rt_t *rt, const expr_value_t *v, xml_name_t *out)
         const char *close = memchr(p, '}', n);
         if (!close || close == p + n - 1) return bad_name(rt, p, n);
         size_t ns_len = (size_t)(close - p - 1);
-        out->ns = dup_n(rt, p + 1, ns_len);
-        out->local = dup_n(rt, close + 1, n - ns_len - 2);
+        out->ns = xml_dup(rt, p + 1, ns_len);
+        out->local = xml_dup(rt, close + 1, n - ns_len - 2);
     } else {
         if (!n) return bad_name(rt, "", 0);
         for (size_t i = 0; i < n; i++)
             if (strchr("{}<>&\"'=/ \t\r\n!?;,", p[i]) && p[i]) return bad_name(rt, p + i, n);
         out->ns = "";
-        out->local = dup_n(rt, p, n);
+        out->local = xml_dup(rt, p, n);
     }
     return out->ns && out->local ? 0 : EXPR_THROWN;
 }
 
-static const char *ns_of(const xmlNs *ns)
+const char *xml_ns_of(const xmlNs *ns)
 {
     return ns && ns->href ? (const char *)ns->href : "";
 }
 
 static bool name_is(xmlNodePtr n, const xml_name_t *nm)
 {
-    return !strcmp((const char *)n->name, nm->local) && !strcmp(ns_of(n->ns), nm->ns);
+    return !strcmp((const char *)n->name, nm->local) && !strcmp(xml_ns_of(n->ns), nm->ns);
 }
 
 /* ---- sequences: IEnumerable<XElement>... as arrays (what the Enumerable methods use) ---- */
@@ -199,7 +193,7 @@ static int collect_descendants(seq_t *s, xmlNodePtr n, const xml_name_t *nm, boo
     for (xmlNodePtr c = n->children; c; c = c->next) {
         if (!is_xnode(c)) continue;
         bool is_el = c->type == XML_ELEMENT_NODE;
-        if ((is_el || !elements_only) && (!nm || (is_el && name_is(c, nm))) && seq_push(s, wrap(c)))
+        if ((is_el || !elements_only) && (!nm || (is_el && name_is(c, nm))) && seq_push(s, xml_wrap(c)))
             return EXPR_THROWN;
         if (is_el && collect_descendants(s, c, nm, elements_only)) return EXPR_THROWN;
     }
@@ -214,11 +208,11 @@ static void reject_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const
 {
     (void)name, (void)ext, (void)sys;
     xmlParserCtxtPtr ctxt = ctx;
-    ctxt->_private = &holder_mark;
+    ctxt->_private = &xml_holder_mark;
     xmlStopParser(ctxt);
 }
 
-static bool is_xml_space_only(const xmlChar *s)
+bool xml_space_only(const xmlChar *s)
 {
     for (; s && *s; s++)
         if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') return false;
@@ -232,7 +226,7 @@ static void drop_whitespace(xmlNodePtr n)
     xmlNodePtr c = n->children;
     while (c) {
         xmlNodePtr next = c->next;
-        if (c->type == XML_TEXT_NODE && is_xml_space_only(c->content) && xmlNodeGetSpacePreserve(n) != 1) {
+        if (c->type == XML_TEXT_NODE && xml_space_only(c->content) && xmlNodeGetSpacePreserve(n) != 1) {
             xmlUnlinkNode(c);
             xmlFreeNode(c);
         } else if (c->type == XML_ELEMENT_NODE) {
@@ -248,12 +242,12 @@ int expr_xml_parse(expr_rt_t *rt, const char *text, size_t len, const expr_class
     if (len > EXPR_XML_MAX_INPUT || len > INT32_MAX)
         return expr_throw(rt, XML_EXC, "The XML document exceeds the %u-byte limit.", EXPR_XML_MAX_INPUT);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-    if (!ctxt) return oom(rt);
+    if (!ctxt) return xml_oom(rt);
     ctxt->sax->internalSubset = reject_dtd;
     ctxt->_private = NULL;
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, len ? text : "", (int)len, NULL, "UTF-8", opts);
-    bool dtd = ctxt->_private == &holder_mark;
+    bool dtd = ctxt->_private == &xml_holder_mark;
     char msg[200] = "";
     int line = 0, col = 0, code = 0;
     const xmlError *e = xmlCtxtGetLastError(ctxt);
@@ -283,7 +277,7 @@ int expr_xml_parse(expr_rt_t *rt, const char *text, size_t len, const expr_class
     if (cls == &expr_class_xdocument) {
         *out = expr_object(&expr_class_xdocument, doc);
     } else {
-        doc->_private = &holder_mark; /* XElement.Parse: the element has no document */
+        doc->_private = &xml_holder_mark; /* XElement.Parse: the element has no document */
         *out = expr_object(&expr_class_xelement, root);
     }
     return 0;
@@ -320,14 +314,14 @@ EXPR_NATIVE(xelement_parse)
 EXPR_NATIVE(node_parent)
 {
     xmlNodePtr p = SELF->parent;
-    *out = p && p->type == XML_ELEMENT_NODE && p->_private != &holder_mark ? wrap(p) : expr_null();
+    *out = p && p->type == XML_ELEMENT_NODE && p->_private != &xml_holder_mark ? xml_wrap(p) : expr_null();
     return 0;
 }
 
 EXPR_NATIVE(node_document)
 {
     xmlDocPtr d = SELF->doc;
-    *out = d && d->_private != &holder_mark ? expr_object(&expr_class_xdocument, d) : expr_null();
+    *out = d && d->_private != &xml_holder_mark ? expr_object(&expr_class_xdocument, d) : expr_null();
     return 0;
 }
 
@@ -339,13 +333,13 @@ static xmlNodePtr skip_to_xnode(xmlNodePtr n, bool forward)
 
 EXPR_NATIVE(node_next)
 {
-    *out = SELF->type == XML_ATTRIBUTE_NODE ? expr_null() : wrap(skip_to_xnode(SELF->next, true));
+    *out = SELF->type == XML_ATTRIBUTE_NODE ? expr_null() : xml_wrap(skip_to_xnode(SELF->next, true));
     return 0;
 }
 
 EXPR_NATIVE(node_prev)
 {
-    *out = SELF->type == XML_ATTRIBUTE_NODE ? expr_null() : wrap(skip_to_xnode(SELF->prev, false));
+    *out = SELF->type == XML_ATTRIBUTE_NODE ? expr_null() : xml_wrap(skip_to_xnode(SELF->prev, false));
     return 0;
 }
 
@@ -369,24 +363,24 @@ static int node_to_string_default(expr_rt_t *rt, const expr_value_t *self, expr_
 
 EXPR_NATIVE(container_first)
 {
-    *out = wrap(skip_to_xnode(SELF->children, true));
+    *out = xml_wrap(skip_to_xnode(SELF->children, true));
     return 0;
 }
 
 EXPR_NATIVE(container_last)
 {
-    *out = wrap(skip_to_xnode(SELF->last, false));
+    *out = xml_wrap(skip_to_xnode(SELF->last, false));
     return 0;
 }
 
 EXPR_NATIVE(container_element)
 {
     xml_name_t nm;
-    if (name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     *out = expr_null();
     for (xmlNodePtr c = SELF->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE && name_is(c, &nm)) {
-            *out = wrap(c);
+            *out = xml_wrap(c);
             break;
         }
     return 0;
@@ -395,10 +389,10 @@ EXPR_NATIVE(container_element)
 EXPR_NATIVE(container_elements)
 {
     xml_name_t nm;
-    if (argc > 0 && name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (argc > 0 && xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     seq_t s = {.rt = rt};
     for (xmlNodePtr c = SELF->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && (argc == 0 || name_is(c, &nm)) && seq_push(&s, wrap(c)))
+        if (c->type == XML_ELEMENT_NODE && (argc == 0 || name_is(c, &nm)) && seq_push(&s, xml_wrap(c)))
             return EXPR_THROWN;
     return seq_finish(&s, &expr_class_xelement, out);
 }
@@ -407,14 +401,14 @@ EXPR_NATIVE(container_nodes)
 {
     seq_t s = {.rt = rt};
     for (xmlNodePtr c = SELF->children; c; c = c->next)
-        if (is_xnode(c) && seq_push(&s, wrap(c))) return EXPR_THROWN;
+        if (is_xnode(c) && seq_push(&s, xml_wrap(c))) return EXPR_THROWN;
     return seq_finish(&s, &expr_class_xnode, out);
 }
 
 EXPR_NATIVE(container_descendants)
 {
     xml_name_t nm;
-    if (argc > 0 && name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (argc > 0 && xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     seq_t s = {.rt = rt};
     if (collect_descendants(&s, SELF, argc > 0 ? &nm : NULL, true)) return EXPR_THROWN;
     return seq_finish(&s, &expr_class_xelement, out);
@@ -431,7 +425,7 @@ EXPR_NATIVE(container_descendant_nodes)
 
 EXPR_NATIVE(element_name)
 {
-    return make_name(rt, &expr_class_xname, ns_of(SELF->ns), strlen(ns_of(SELF->ns)), (const char *)SELF->name,
+    return make_name(rt, &expr_class_xname, xml_ns_of(SELF->ns), strlen(xml_ns_of(SELF->ns)), (const char *)SELF->name,
                      strlen((const char *)SELF->name), out);
 }
 
@@ -471,7 +465,7 @@ EXPR_NATIVE(element_first_attribute)
 EXPR_NATIVE(element_attribute)
 {
     xml_name_t nm;
-    if (name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     *out = expr_null();
     for (xmlAttrPtr a = SELF->properties; a; a = a->next)
         if (name_is((xmlNodePtr)a, &nm)) {
@@ -484,7 +478,7 @@ EXPR_NATIVE(element_attribute)
 EXPR_NATIVE(element_attributes)
 {
     xml_name_t nm;
-    if (argc > 0 && name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (argc > 0 && xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     seq_t s = {.rt = rt};
     for (xmlAttrPtr a = SELF->properties; a; a = a->next)
         if ((argc == 0 || name_is((xmlNodePtr)a, &nm)) && seq_push(&s, expr_object(&expr_class_xattribute, a)))
@@ -495,10 +489,10 @@ EXPR_NATIVE(element_attributes)
 static int ancestors(expr_rt_t *rt, xmlNodePtr from, const expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     xml_name_t nm;
-    if (argc > 0 && name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (argc > 0 && xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     seq_t s = {.rt = rt};
-    for (xmlNodePtr p = from; p && p->type == XML_ELEMENT_NODE && p->_private != &holder_mark; p = p->parent)
-        if ((argc == 0 || name_is(p, &nm)) && seq_push(&s, wrap(p))) return EXPR_THROWN;
+    for (xmlNodePtr p = from; p && p->type == XML_ELEMENT_NODE && p->_private != &xml_holder_mark; p = p->parent)
+        if ((argc == 0 || name_is(p, &nm)) && seq_push(&s, xml_wrap(p))) return EXPR_THROWN;
     return seq_finish(&s, &expr_class_xelement, out);
 }
 
@@ -515,9 +509,9 @@ EXPR_NATIVE(element_ancestors_and_self)
 EXPR_NATIVE(element_descendants_and_self)
 {
     xml_name_t nm;
-    if (argc > 0 && name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (argc > 0 && xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     seq_t s = {.rt = rt};
-    if ((argc == 0 || name_is(SELF, &nm)) && seq_push(&s, wrap(SELF))) return EXPR_THROWN;
+    if ((argc == 0 || name_is(SELF, &nm)) && seq_push(&s, xml_wrap(SELF))) return EXPR_THROWN;
     if (collect_descendants(&s, SELF, argc > 0 ? &nm : NULL, true)) return EXPR_THROWN;
     return seq_finish(&s, &expr_class_xelement, out);
 }
@@ -525,10 +519,10 @@ EXPR_NATIVE(element_descendants_and_self)
 EXPR_NATIVE(element_elements_after_self)
 {
     xml_name_t nm;
-    if (argc > 0 && name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (argc > 0 && xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     seq_t s = {.rt = rt};
     for (xmlNodePtr c = SELF->next; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && (argc == 0 || name_is(c, &nm)) && seq_push(&s, wrap(c)))
+        if (c->type == XML_ELEMENT_NODE && (argc == 0 || name_is(c, &nm)) && seq_push(&s, xml_wrap(c)))
             return EXPR_THROWN;
     return seq_finish(&s, &expr_class_xelement, out);
 }
@@ -541,7 +535,7 @@ static int seq_apply(expr_rt_t *rt, const expr_value_t *self, const expr_value_t
                      seq_op_t op, expr_value_t *out)
 {
     xml_name_t nm;
-    if (argc > 0 && name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (argc > 0 && xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     expr_value_t *items;
     uint32_t count;
     if (expr_rt_enumerate(rt, self, &items, &count)) return EXPR_THROWN;
@@ -564,7 +558,7 @@ static int seq_apply(expr_rt_t *rt, const expr_value_t *self, const expr_value_t
         }
         for (xmlNodePtr c = n->children; c; c = c->next) {
             bool keep = op == SEQ_NODES ? is_xnode(c) : c->type == XML_ELEMENT_NODE && (!want || name_is(c, want));
-            if (keep && seq_push(&s, wrap(c))) return EXPR_THROWN;
+            if (keep && seq_push(&s, xml_wrap(c))) return EXPR_THROWN;
         }
     }
     const expr_class_t *elem = op == SEQ_ATTRIBUTES ? &expr_class_xattribute
@@ -593,168 +587,11 @@ EXPR_NATIVE(ext_nodes)
     return seq_apply(rt, self, args, argc, SEQ_NODES, out);
 }
 
-/* ---- constructors ---- */
-
-/* The namespace for `uri` in scope at el, declared on el when missing (attributes need a
- * prefix: p1, p2... as .NET's writer generates them). */
-static xmlNsPtr ns_for(xmlNodePtr el, const char *uri, bool attr)
-{
-    if (!*uri) return NULL;
-    if (!strcmp(uri, "http://www.w3.org/XML/1998/namespace")) return xmlSearchNs(el->doc, el, (const xmlChar *)"xml");
-    xmlNsPtr ns = xmlSearchNsByHref(el->doc, el, (const xmlChar *)uri);
-    if (ns && (!attr || ns->prefix)) return ns;
-    if (!attr) return xmlNewNs(el, (const xmlChar *)uri, NULL);
-    for (int i = 1;; i++) {
-        char prefix[16];
-        snprintf(prefix, sizeof prefix, "p%d", i);
-        if (!xmlSearchNs(el->doc, el, (const xmlChar *)prefix)) return xmlNewNs(el, (const xmlChar *)uri, (const xmlChar *)prefix);
-    }
-}
-
-/* The depth of the tree under root, walked without recursion: constructors refuse content
- * that would make a tree deeper than the parser allows (libxml2's 256 levels), so that the
- * recursive walks here (Descendants, ToString) stay bounded. */
-static int tree_depth(xmlNodePtr root)
-{
-    int d = 0, max = 0;
-    xmlNodePtr n = root;
-    for (;;) {
-        if (n->type == XML_ELEMENT_NODE && n->children) {
-            n = n->children;
-            if (++d > max) max = d;
-            continue;
-        }
-        while (n != root && !n->next) {
-            n = n->parent;
-            d--;
-        }
-        if (n == root) return max;
-        n = n->next;
-    }
-}
-
-#define XML_MAX_DEPTH 256
-
-static int add_content(expr_rt_t *rt, xmlNodePtr el, const expr_value_t *v, int depth)
-{
-    if (depth > 64) return expr_throw(rt, "InvalidOperationException", "Content nested too deeply.");
-    if (v->tag == EXPR_V_NULL) return 0;
-    xmlNodePtr n = xml_node_of(v);
-    if (n) {
-        if (n->type == XML_DOCUMENT_NODE)
-            return expr_throw(rt, "ArgumentException", "An XObject cannot be used as a value.");
-        if (n->type == XML_ATTRIBUTE_NODE) {
-            xmlAttrPtr a = (xmlAttrPtr)n;
-            for (xmlAttrPtr x = el->properties; x; x = x->next)
-                if (xmlStrEqual(x->name, a->name) && !strcmp(ns_of(x->ns), ns_of(a->ns)))
-                    return expr_throw(rt, "InvalidOperationException", "Duplicate attribute.");
-            xmlChar *val = xmlNodeGetContent(n);
-            xmlAttrPtr copy = xmlNewNsProp(el, ns_for(el, ns_of(a->ns), true), a->name, val);
-            xmlFree(val);
-            return copy ? 0 : oom(rt);
-        }
-        if (el->type == XML_DOCUMENT_NODE && n->type == XML_ELEMENT_NODE && xmlDocGetRootElement((xmlDocPtr)el))
-            return expr_throw(rt, "InvalidOperationException", "This operation would create an incorrectly structured document.");
-        if (n->type == XML_ELEMENT_NODE && tree_depth(n) + 2 > XML_MAX_DEPTH)
-            return expr_throw(rt, "InvalidOperationException", "The XML tree would be more than %d levels deep.", XML_MAX_DEPTH);
-        xmlNodePtr copy = xmlDocCopyNode(n, el->doc ? el->doc : (xmlDocPtr)el, 1);
-        if (!copy) return oom(rt);
-        if (!xmlAddChild(el, copy)) {
-            xmlFreeNode(copy);
-            return oom(rt);
-        }
-        return 0;
-    }
-    if (v->tag == EXPR_V_ARRAY || (v->tag == EXPR_V_OBJECT && v->u.obj.cls && v->u.obj.cls->enumerate)) {
-        expr_value_t *items;
-        uint32_t count;
-        if (expr_rt_enumerate(rt, v, &items, &count)) return EXPR_THROWN;
-        for (uint32_t i = 0; i < count; i++)
-            if (add_content(rt, el, &items[i], depth + 1)) return EXPR_THROWN;
-        return 0;
-    }
-    expr_value_t s;
-    if (v->tag == EXPR_V_BOOL) s = v->u.b ? expr_str_ref("true", 4) : expr_str_ref("false", 5);
-    else if (expr_value_to_string(rt, v, &s)) return EXPR_THROWN;
-    if (el->type == XML_DOCUMENT_NODE) {
-        char *text = dup_n(rt, s.u.s.ptr, s.u.s.len);
-        if (!text) return EXPR_THROWN;
-        if (is_xml_space_only((const xmlChar *)text)) return 0;
-        return expr_throw(rt, "ArgumentException", "Non-whitespace characters cannot be added to content.");
-    }
-    xmlNodePtr t = xmlNewDocTextLen(el->doc, (const xmlChar *)s.u.s.ptr, (int)s.u.s.len);
-    if (!t) return oom(rt);
-    /* xmlAddChild merges text into a preceding text node (and frees t) */
-    if (!xmlAddChild(el, t)) {
-        xmlFreeNode(t);
-        return oom(rt);
-    }
-    return 0;
-}
-
-EXPR_NATIVE(xelement_new)
-{
-    xml_name_t nm;
-    xmlNodePtr src = xml_node_of(&args[0]);
-    if (argc == 1 && src && src->type == XML_ELEMENT_NODE) { /* new XElement(other): a copy */
-        xmlDocPtr doc = new_doc(rt, true);
-        if (!doc) return EXPR_THROWN;
-        xmlNodePtr copy = xmlDocCopyNode(src, doc, 1);
-        if (!copy) return oom(rt);
-        xmlDocSetRootElement(doc, copy);
-        *out = wrap(copy);
-        return 0;
-    }
-    if (name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
-    xmlDocPtr doc = new_doc(rt, true);
-    if (!doc) return EXPR_THROWN;
-    xmlNodePtr el = xmlNewDocNode(doc, NULL, (const xmlChar *)nm.local, NULL);
-    if (!el) return oom(rt);
-    xmlDocSetRootElement(doc, el);
-    if (*nm.ns) xmlSetNs(el, ns_for(el, nm.ns, false));
-    for (unsigned i = 1; i < argc; i++)
-        if (add_content(rt, el, &args[i], 0)) return EXPR_THROWN;
-    *out = wrap(el);
-    return 0;
-}
-
-EXPR_NATIVE(xdocument_new)
-{
-    xmlDocPtr doc = new_doc(rt, false);
-    if (!doc) return EXPR_THROWN;
-    for (unsigned i = 0; i < argc; i++)
-        if (add_content(rt, (xmlNodePtr)doc, &args[i], 0)) return EXPR_THROWN;
-    *out = expr_object(&expr_class_xdocument, doc);
-    return 0;
-}
-
-EXPR_NATIVE(xattribute_new)
-{
-    xml_name_t nm;
-    if (name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
-    if (args[1].tag == EXPR_V_NULL) return expr_throw(rt, "ArgumentNullException", "Value cannot be null. (Parameter 'value')");
-    expr_value_t s;
-    if (args[1].tag == EXPR_V_BOOL) s = args[1].u.b ? expr_str_ref("true", 4) : expr_str_ref("false", 5);
-    else if (expr_value_to_string(rt, &args[1], &s)) return EXPR_THROWN;
-    char *val = dup_n(rt, s.u.s.ptr, s.u.s.len);
-    if (!val) return EXPR_THROWN;
-    xmlDocPtr doc = new_doc(rt, true);
-    if (!doc) return EXPR_THROWN;
-    xmlNodePtr holder = xmlNewDocNode(doc, NULL, (const xmlChar *)"holder", NULL);
-    if (!holder) return oom(rt);
-    xmlDocSetRootElement(doc, holder);
-    holder->_private = &holder_mark;
-    xmlAttrPtr a = xmlNewNsProp(holder, ns_for(holder, nm.ns, true), (const xmlChar *)nm.local, (const xmlChar *)val);
-    if (!a) return oom(rt);
-    *out = expr_object(&expr_class_xattribute, a);
-    return 0;
-}
-
 /* ---- XDocument ---- */
 
 EXPR_NATIVE(document_root)
 {
-    *out = wrap(xmlDocGetRootElement((xmlDocPtr)SELF));
+    *out = xml_wrap(xmlDocGetRootElement((xmlDocPtr)SELF));
     return 0;
 }
 
@@ -812,7 +649,7 @@ EXPR_NATIVE(name_get)
         return make_name(rt, &expr_class_xname, ns, nl, l, ll, out);
     }
     xml_name_t nm;
-    if (name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
+    if (xml_name_arg(rt, &args[0], &nm)) return EXPR_THROWN;
     return make_name(rt, &expr_class_xname, nm.ns, strlen(nm.ns), nm.local, strlen(nm.local), out);
 }
 
@@ -947,7 +784,7 @@ static const expr_member_t xelement_members[] = {
     METHOD("AncestorsAndSelf", 0, 1, SEQ(&expr_class_xelement), element_ancestors_and_self),
     METHOD("DescendantsAndSelf", 0, 1, SEQ(&expr_class_xelement), element_descendants_and_self),
     STATIC("Parse", 1, 2, T(&expr_class_xelement), xelement_parse),
-    CTOR(1, 255, xelement_new),
+    CTOR(1, 255, xml_xelement_new),
 };
 
 const expr_class_t expr_class_xelement = {
@@ -965,7 +802,7 @@ const expr_class_t expr_class_xelement = {
 static const expr_member_t xdocument_members[] = {
     PROP("Root", T(&expr_class_xelement), document_root),
     STATIC("Parse", 1, 2, T(&expr_class_xdocument), xdocument_parse),
-    CTOR(0, 255, xdocument_new),
+    CTOR(0, 255, xml_xdocument_new),
 };
 
 const expr_class_t expr_class_xdocument = {
@@ -987,7 +824,7 @@ static const expr_member_t xattribute_members[] = {
     PROP("NextAttribute", T(&expr_class_xattribute), attribute_next),
     PROP("PreviousAttribute", T(&expr_class_xattribute), attribute_prev),
     PROP("NodeType", T(&expr_class_int), node_type),
-    CTOR(2, 2, xattribute_new),
+    CTOR(2, 2, xml_xattribute_new),
 };
 
 const expr_class_t expr_class_xattribute = {

@@ -11,6 +11,34 @@
 
 #define XML_EXC "System.Xml.XmlException"
 
+/* Marks (in _private) a document that only holds a parentless element (XElement.Parse, new
+ * XElement) — its Document is null — and the element that holds a parentless attribute. */
+extern char xml_holder_mark;
+
+/* An expanded name: XName, or XNamespace (local NULL). Strings are NUL-terminated. */
+typedef struct {
+    const char *ns;    /* "" for no namespace */
+    const char *local; /* NULL in an XNamespace */
+} xml_name_t;
+
+int xml_oom(expr_rt_t *rt);
+/* A new empty document whose release is already registered (holder: see xml_holder_mark);
+ * NULL with the exception recorded. */
+xmlDocPtr xml_new_doc(expr_rt_t *rt, bool holder);
+/* The value of a node (its class from its type), null for NULL. */
+expr_value_t xml_wrap(xmlNodePtr n);
+/* An arena copy, NUL-terminated; NULL with OutOfMemoryException. */
+char *xml_dup(expr_rt_t *rt, const char *p, size_t n);
+/* A name argument: an XName, or a string "local" / "{namespace}local". */
+int xml_name_arg(expr_rt_t *rt, const expr_value_t *v, xml_name_t *out);
+/* A namespace's URI, "" for none. */
+const char *xml_ns_of(const xmlNs *ns);
+bool xml_space_only(const xmlChar *s);
+
+EXPR_NATIVE_DECL(xml_xelement_new);
+EXPR_NATIVE_DECL(xml_xdocument_new);
+EXPR_NATIVE_DECL(xml_xattribute_new);
+
 /* The libxml2 node of an XNode/XAttribute value (xmlDoc and xmlAttr cast), or NULL. */
 xmlNodePtr xml_node_of(const expr_value_t *v);
 
