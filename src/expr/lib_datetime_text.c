@@ -48,10 +48,19 @@ static void put_str(buf_t *b, const char *s)
     put(b, s, strlen(s));
 }
 
+/* v zero-padded to `width` digits; a custom format may ask for any width ("yyyyyyyy..."),
+ * so the padding is written apart from the digits (found by fuzz_expr_eval: a width past
+ * the digit buffer overran it). */
 static void put_num(buf_t *b, int64_t v, int width)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%0*lld", width, (long long)v);
+    char tmp[24];
+    bool negative = v < 0;
+    uint64_t u = negative ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)u);
+    if (negative) put(b, "-", 1);
+    static const char zeros[] = "0000000000000000";
+    for (int pad = width - n; pad > 0; pad -= (int)(sizeof zeros - 1))
+        put(b, zeros, (size_t)(pad < (int)(sizeof zeros - 1) ? pad : (int)(sizeof zeros - 1)));
     put(b, tmp, (size_t)n);
 }
 

@@ -717,3 +717,13 @@ Test(datetime_expr, datetimeoffset)
     EXPECT("@(new DateTimeOffset(2024, 2, 29, 15, 0, 0, TimeSpan.FromSeconds(30)))",
            "!System.ArgumentException: Offset must be specified in whole minutes. (Parameter 'offset')");
 }
+
+/* A custom format may pad a part to any width (fuzz_expr_eval found a width past the digit
+ * buffer overrunning it). */
+Test(datetime_expr, wide_zero_padding)
+{
+    rt.now_ticks = date(2026, 11, 27, 1, 14, 16).u.i;
+    EXPECT("@(DateTime.UtcNow.ToString(\"yyyyyyyyyy\"))", "0000002026");
+    EXPECT("@(DateTime.UtcNow.ToString(new string('y', 40)).Length)", "40");
+    EXPECT("@(DateTime.UtcNow.ToString(new string('y', 40)).EndsWith(\"2026\"))", "True");
+}
