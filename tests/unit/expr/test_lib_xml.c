@@ -59,6 +59,18 @@ Test(lib_xml, sequence_extensions)
     EXPECT("@(XElement.Parse(\"<r><a k='1'/><a k='2'/></r>\").Elements().Attributes(\"k\").Select(x => x.Value).Last())", "2");
 }
 
+Test(lib_xml, null_handling_and_linq)
+{
+    EXPECT("@(XElement.Parse(\"<a/>\").Element(\"x\")?.Value ?? \"none\")", "none");
+    EXPECT("@((string)XElement.Parse(\"<a/>\").Element(\"x\") == null)", "True");
+    EXPECT("@(string.Join(\",\", XElement.Parse(\"<a><b/><c/></a>\").Elements().Select(e => e.Name.LocalName)))", "b,c");
+    EXPECT("@($\"{XElement.Parse(\"<a><b/></a>\")}\")", "<a>\n  <b />\n</a>");
+    EXPECT("@(XElement.Parse(\"<a><b/></a>\").Element(\"b\").Ancestors().Count())", "1");
+    EXPECT("@(XDocument.Parse(\"<a><b/></a>\").Root.Element(\"b\").Document.Root.Name.LocalName)", "a");
+    EXPECT("@(XElement.Parse(\"<a/>\").Document == null)", "True");
+    EXPECT("@(XElement.Parse(\"<a><!--c--><b/></a>\").FirstNode.NodeType == XmlNodeType.Comment)", "True");
+}
+
 Test(lib_xml, namespaces)
 {
     const char *soap = "@{ var doc = XDocument.Parse(\"<soap:Envelope xmlns:soap=\\\"http://s/\\\"><soap:Body>"
