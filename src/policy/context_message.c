@@ -5,6 +5,7 @@
 #include "policy/context_internal.h"
 
 #include "expr/lib_json.h"
+#include "expr/lib_xml.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,17 +51,19 @@ static int body_take(expr_rt_t *rt, policy_body_t *body, const expr_value_t *arg
 }
 
 /* As<T>(preserveContent: false): T is string (UTF-8, a leading BOM dropped as .NET's
- * StreamReader does), byte[], or JObject/JToken/JArray (parsed as JToken.Parse does; a
- * JObject must be an object and a JArray an array, as JObject.Parse requires). */
+ * StreamReader does), byte[], JObject/JToken/JArray (parsed as JToken.Parse does; a
+ * JObject must be an object and a JArray an array, as JObject.Parse requires), or
+ * XDocument/XElement/XNode (parsed as XDocument.Parse / XElement.Parse, §3.4). */
 static int body_as(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                    expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     const expr_class_t *t = call->type_arg;
     bool is_json = t == &expr_class_jobject || t == &expr_class_jtoken || t == &expr_class_jarray;
-    if (t != &expr_class_string && t != &expr_class_bytes && !is_json)
+    bool is_xml = t == &expr_class_xdocument || t == &expr_class_xelement || t == &expr_class_xnode;
+    if (t != &expr_class_string && t != &expr_class_bytes && !is_json && !is_xml)
         return expr_throw(rt, "NotSupportedException",
                           "IMessageBody.As<%s>() is not supported: use string, byte[], JObject, "
-                          "JToken or JArray",
+                          "JToken, JArray, XDocument, XElement or XNode",
                           t ? t->name : "?");
     slice_t content = {0};
     if (body_take(rt, SELF_BODY, args, argc, &content)) return EXPR_THROWN;
@@ -73,6 +76,9 @@ static int body_as(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *s
         content.len -= 3;
     }
     if (t == &expr_class_string) CTX_RETURN(expr_str_ref(content.ptr, content.len));
+    if (is_xml)
+        return expr_xml_parse(rt, content.ptr, content.len,
+                              t == &expr_class_xdocument ? t : &expr_class_xelement, false, out);
     return expr_json_parse_as(rt, content.ptr, content.len, t, out);
 }
 

@@ -650,6 +650,22 @@ Test(context, expr_body_as_json)
            "JsonReader item is not an object: StartArray. Path '', line 1, position 1.");
 }
 
+Test(context, expr_body_as_xml)
+{
+    static char xml[] = "<order id=\"7\"><item>tea</item></order>";
+    exec.request.body = (policy_body_t){POLICY_BODY_BYTES, xml, sizeof xml - 1, false};
+    EXPECT("@((string)context.Request.Body.As<XDocument>(preserveContent: true).Root"
+           ".Element(\"item\"))",
+           "tea");
+    EXPECT("@((int)context.Request.Body.As<XElement>(preserveContent: true).Attribute(\"id\"))",
+           "7");
+    static char bad[] = "<order>";
+    exec.request.body = (policy_body_t){POLICY_BODY_BYTES, bad, sizeof bad - 1, false};
+    cr_assert(strncmp(run("@(context.Request.Body.As<XDocument>().Root.Name.LocalName)"),
+                      "!System.Xml.XmlException", 24) == 0,
+              "%s", run("@(1)"));
+}
+
 Test(context, expr_last_error_and_nulls)
 {
     EXPECT("@(context.LastError == null)", "True");
