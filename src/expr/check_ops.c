@@ -334,6 +334,68 @@ static expr_op_t compound_base(expr_op_t op)
     }
 }
 
+static expr_node_t *syn_node(chk_t *c, const expr_node_t *like, expr_kind_t kind)
+{
+    expr_node_t *x = arena_alloc(c->arena, sizeof *x);
+    if (!x) return NULL;
+    memset(x, 0, sizeof *x);
+    x->kind = (uint8_t)kind;
+    x->pos = like->pos;
+    x->height = like->height;
+    return x;
+}
+
+/* obj.Name = v: a call of the method set_Name(v) on obj (C# compiles a property setter to
+ * that name; the libraries define their setters so, value.h). The call is bound as if
+ * written, so a dynamic receiver dispatches at run time over the classes that have the
+ * setter. obj.Name op= v is obj.set_Name(obj.Name op v): the receiver is evaluated twice,
+ * so it must be a plain name or a chain of properties (no call, no indexer). */
+static bnode_t *assign_property(chk_t *c, const expr_node_t *n, const expr_node_t *target, expr_op_t op)
+{
+    if (target->flags & EXPR_F_CONDITIONAL)
+        return chk_fail(c, target, EXPR_ERR_SYNTAX,
+                        "the left-hand side of an assignment must be a variable, property or indexer");
+    slice_t nm = target->u.name.name;
+    char *setter = arena_alloc(c->arena, nm.len + 5);
+    if (!setter) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    memcpy(setter, "set_", 4);
+    memcpy(setter + 4, nm.ptr, nm.len);
+    setter[nm.len + 4] = '\0';
+    const expr_node_t *value = n->u.binary.right;
+    if (op != EXPR_OP_ASSIGN) {
+        for (const expr_node_t *r = target->u.name.target; r && r->kind != EXPR_NAME; r = r->u.name.target)
+            if (r->kind != EXPR_MEMBER || (r->flags & EXPR_F_CONDITIONAL))
+                return chk_fail(c, n, EXPR_ERR_UNSUPPORTED,
+                                "compound assignment to a property of a computed value is not supported");
+        expr_node_t *bin = syn_node(c, n, EXPR_BINARY);
+        if (!bin) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+        bin->op = (uint8_t)compound_base(op);
+        bin->u.binary.left = (expr_node_t *)target;
+        bin->u.binary.right = (expr_node_t *)value;
+        value = bin;
+    }
+    expr_node_t *callee = syn_node(c, target, EXPR_MEMBER);
+    expr_node_t *arg = syn_node(c, value, EXPR_ARG);
+    expr_node_t *inv = syn_node(c, n, EXPR_INVOKE);
+    expr_node_t **items = arena_alloc(c->arena, sizeof *items);
+    if (!callee || !arg || !inv || !items) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    callee->u.name.target = target->u.name.target;
+    callee->u.name.name = (slice_t){setter, nm.len + 4};
+    arg->u.arg.value = (expr_node_t *)value;
+    items[0] = arg;
+    inv->u.call.target = callee;
+    inv->u.call.args = (expr_list_t){items, 1};
+    /* a property without a setter reads as C# says it */
+    bnode_t *b = chk_expr(c, inv);
+    if (!b && c->rc && c->err && strstr(c->err->message, setter)) {
+        c->rc = 0;
+        return chk_fail(c, target, EXPR_ERR_SYNTAX,
+                        "property '%.*s' cannot be assigned to (it is read only, or unknown)",
+                        (int)nm.len, nm.ptr);
+    }
+    return b;
+}
+
 bnode_t *chk_assign(chk_t *c, const expr_node_t *n)
 {
     const expr_node_t *target = n->u.binary.left;
@@ -363,10 +425,11 @@ bnode_t *chk_assign(chk_t *c, const expr_node_t *n)
         b->u.call = (expr_call_t){.member = m, .receiver_type = recv->type};
         return b;
     }
+    if (target->kind == EXPR_MEMBER) return assign_property(c, n, target, op);
     if (target->kind != EXPR_NAME)
         return chk_fail(c, target, EXPR_ERR_UNSUPPORTED,
-                        "assigning to %s is not supported (only local variables and indexers with a setter)",
-                        target->kind == EXPR_MEMBER ? "a property" : "this target");
+                        "assigning to %s is not supported (only local variables, properties and indexers with a setter)",
+                        "this target");
     chk_var_t *v = chk_find_var(c, target->u.name.name);
     if (!v) {
         chk_expr(c, target);

@@ -107,7 +107,13 @@ Test(check, statements)
     EXPECT("@{ throw 1; }", "1:10: the type thrown must be an Exception, not 'int'");
     EXPECT("@{ try { return 1; } catch (string e) { return 2; } }", "1:29: 'string' is not an exception type");
     EXPECT("@{ context.Foo = 1; return 1; }",
-           "unsupported 1:4: assigning to a property is not supported (only local variables and indexers with a setter)");
+           "1:4: property 'Foo' cannot be assigned to (it is read only, or unknown)");
+    EXPECT("@{ context.Count = 1; return 1; }",
+           "1:4: property 'Count' cannot be assigned to (it is read only, or unknown)");
+    EXPECT("@{ var a = System.Security.Cryptography.Aes.Create(); a.KeySize = 128; return a.KeySize; }", "ok");
+    EXPECT("@{ (1 + 2).Foo += 1; return 1; }",
+           "unsupported 1:5: compound assignment to a property of a computed value is not supported");
+    EXPECT("@{ object o = null; o.Key = new byte[16]; return 1; }", "ok");
     EXPECT("@{ var i = 0; i++; context.Count++; return i; }", "unsupported 1:20: '++' is only supported on local variables");
     /* reachability: these are complete */
     EXPECT("@{ while (true) { } }", "ok");

@@ -212,3 +212,20 @@ Test(lib_symmetric, crypto_transforms)
            "!System.ArgumentException: Offset and length were out of bounds for the array or count is greater than the "
            "number of elements from index to the end of the source collection.");
 }
+
+/* Property assignment: aes.Key = k calls set_Key (check_ops.c); compound assignment reads
+   the property and calls the setter */
+Test(lib_symmetric, property_assignment)
+{
+    EXPECT("@{ var aes = Aes.Create(); aes.Key = " NIST_KEY "; aes.IV = " NIST_IV "; aes.Mode = CipherMode.CBC;"
+           " aes.Padding = PaddingMode.PKCS7;"
+           " return Convert.ToHexString(" NIST_PLAIN ".Encrypt(aes)); }",
+           NIST_CBC NIST_CBC_PAD);
+    EXPECT("@{ var aes = Aes.Create(); aes.KeySize = 128; aes.KeySize += 64; return aes.KeySize + \" \" + aes.Key.Length; }",
+           "192 24");
+    EXPECT("@{ object o = Aes.Create(); o.KeySize = 256; return ((Aes)o).KeySize; }", "256");
+    EXPECT("@{ object o = \"s\"; o.KeySize = 256; return 1; }",
+           "!Microsoft.CSharp.RuntimeBinder.RuntimeBinderException: 'System.String' does not contain a definition for 'set_KeySize'");
+    EXPECT("@{ var aes = Aes.Create(); aes.Key = new byte[3]; return 1; }",
+           "!System.Security.Cryptography.CryptographicException: Specified key is not a valid size for this algorithm.");
+}
