@@ -3,6 +3,7 @@
 #include "policy/exec_policies.h"
 #include "policy/registry_tables.h"
 #include "policy/transform.h"
+#include "policy/transform_misc.h"
 
 #define EXISTS_ACTION A_ENUM("exists-action", 0, "override", "override", "skip", "append", "delete")
 
@@ -107,12 +108,16 @@ static const policy_descriptor_t xml_to_json = {
     .run = policy_xml_to_json_run,
 };
 
+/* Once per section: the vendor's usage note. */
 static const policy_descriptor_t redirect_content_urls = {
     .name = "redirect-content-urls",
     .family = "transform",
     .sections = POLICY_IN | POLICY_OUT,
     .scopes = POLICY_ALL_SCOPES,
+    .flags = POLICY_ONCE_PER_SECTION,
     .element = {.content = POLICY_CONTENT_EMPTY},
+    .compile = policy_redirect_content_urls_compile,
+    .run = policy_redirect_content_urls_run,
 };
 
 /* <parameters> and the stylesheet itself: read by the policy, not checked here. Accepted,
@@ -137,13 +142,17 @@ static const policy_descriptor_t jsonp = {
     .run = policy_jsonp_run,
 };
 
-/* Flash/Silverlight cross-domain policy: the body of crossdomain.xml, kept as written. */
+/* Flash/Silverlight cross-domain policy: the body of crossdomain.xml (and/or
+ * clientaccesspolicy.xml), kept as written (transform_misc.h). The vendor allows it at global
+ * scope only; other scopes are accepted (§1.3's example places it in an API policy). */
 static const policy_descriptor_t cross_domain = {
     .name = "cross-domain",
     .family = "transform",
     .sections = POLICY_IN,
     .scopes = POLICY_ALL_SCOPES,
     .element = {ANY_CONTENT},
+    .compile = policy_cross_domain_compile,
+    .run = policy_cross_domain_run,
 };
 
 const policy_descriptor_t *const policy_family_transform[] = {
