@@ -921,6 +921,76 @@ static bnode_t *bind_new_array(chk_t *c, const expr_node_t *n)
     return b;
 }
 
+/* One setter call on the object being initialised (B_SELF): set_Name(v) or set_Item(k, v). */
+static bnode_t *bind_setter_call(chk_t *c, const expr_node_t *at, bnode_t *self, expr_type_t t,
+                                 const char *setter, const char *shown, bnode_t **argsb, unsigned argc)
+{
+    lookup_t lk = {0};
+    lookup_in(t.cls, setter, EXPR_M_METHOD, argsb, argc, &lk);
+    if (!lk.found || !args_fit(lk.found, argc))
+        return chk_fail(c, at, EXPR_ERR_SYNTAX, "%s of %s cannot be assigned to (it is read only, or unknown)",
+                        shown, t.cls->name);
+    bnode_t *call = chk_node(c, B_CALL, lk.found->ret);
+    if (!call || !(call->args = arena_alloc(c->arena, argc * sizeof *call->args)))
+        return chk_fail(c, at, EXPR_ERR_NOMEM, "out of memory");
+    call->a = self;
+    call->nargs = (uint16_t)argc;
+    for (unsigned k = 0; k < argc; k++) {
+        call->args[k] = argsb[k];
+        if (lk.found->params && lk.found->params[k].cls &&
+            !(call->args[k] = chk_convert_implicit(c, at, argsb[k], lk.found->params[k])))
+            return NULL;
+    }
+    call->u.call = (expr_call_t){.member = lk.found, .receiver_type = t};
+    if (call->type.cls == &expr_class_void) call->flags |= BF_VOID;
+    return call;
+}
+
+/* new T(...) { A = 1, [k] = v }: the object, then one setter call per member (set_A(1),
+ * set_Item(k, v)) in source order, as C# compiles it (B_COLLINIT runs them). */
+static bnode_t *bind_object_init(chk_t *c, const expr_node_t *n, bnode_t *created, expr_type_t t)
+{
+    const expr_node_t *init = n->u.create.init;
+    bnode_t *ci = chk_node(c, B_COLLINIT, t);
+    bnode_t *self = chk_node(c, B_SELF, t);
+    if (!ci || !self) return NULL;
+    ci->a = created;
+    ci->nargs = (uint16_t)init->u.list.count;
+    ci->args = arena_alloc(c->arena, (ci->nargs ? ci->nargs : 1) * sizeof *ci->args);
+    if (!ci->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < init->u.list.count; i++) {
+        const expr_node_t *it = init->u.list.items[i];
+        bnode_t *argsb[2];
+        const expr_node_t *value;
+        char setter[136], shown[136];
+        unsigned argc = 0;
+        if (it->kind == EXPR_INIT_MEMBER) {
+            slice_t nm = it->u.arg.name;
+            if (nm.len > 120) return chk_fail(c, it, EXPR_ERR_SYNTAX, "name too long");
+            snprintf(setter, sizeof setter, "set_%.*s", (int)nm.len, nm.ptr);
+            snprintf(shown, sizeof shown, "property '%.*s'", (int)nm.len, nm.ptr);
+            value = it->u.arg.value;
+        } else if (it->kind == EXPR_INIT_INDEX) {
+            if (it->u.init_index.args.count != 1)
+                return chk_fail(c, it, EXPR_ERR_UNSUPPORTED, "an indexer initializer takes one index");
+            const expr_node_t *k = it->u.init_index.args.items[0];
+            if (k->kind == EXPR_ARG) k = k->u.arg.value;
+            if (!(argsb[argc++] = chk_expr(c, k))) return NULL;
+            strcpy(setter, "set_Item");
+            strcpy(shown, "the indexer");
+            value = it->u.init_index.value;
+        } else {
+            return chk_fail(c, it, EXPR_ERR_SYNTAX,
+                            "an object initializer holds member assignments (Name = value) or [key] = value");
+        }
+        if (value->kind == EXPR_INITIALIZER)
+            return chk_fail(c, value, EXPR_ERR_UNSUPPORTED, "nested object or collection initializers are not supported");
+        if (!(argsb[argc++] = chk_expr(c, value))) return NULL;
+        if (!(ci->args[i] = bind_setter_call(c, it, self, t, setter, shown, argsb, argc))) return NULL;
+    }
+    return ci;
+}
+
 static bnode_t *bind_new_object(chk_t *c, const expr_node_t *n)
 {
     expr_type_t t;
@@ -952,8 +1022,7 @@ static bnode_t *bind_new_object(chk_t *c, const expr_node_t *n)
     b->u.call = (expr_call_t){.member = lk.found, .receiver_type = t};
     const expr_node_t *init = n->u.create.init;
     if (!init) return b;
-    if (init->op != EXPR_INIT_COLLECTION)
-        return chk_fail(c, init, EXPR_ERR_UNSUPPORTED, "object initializers are not supported");
+    if (init->op == EXPR_INIT_OBJECT) return bind_object_init(c, n, b, t);
     /* a collection initializer: one Add(...) call per item on the new object */
     bnode_t *ci = chk_node(c, B_COLLINIT, t);
     bnode_t *self = chk_node(c, B_SELF, t);

@@ -170,6 +170,24 @@ NATIVE(hmac_key)
     return 0;
 }
 
+/* hmac.Key = k (set_Key: the setter's name, value.h): a copy, as .NET clones it */
+NATIVE(hmac_set_key)
+{
+    UNUSED_ARGS;
+    hash_obj_t *h = self->u.obj.ptr;
+    const uint8_t *kp = NULL;
+    size_t kn = 0;
+    if (args[0].tag == EXPR_V_NULL)
+        return expr_throw(rt, "System.ArgumentNullException", "Value cannot be null. (Parameter 'value')");
+    if (arg_bytes(rt, &args[0], "value", &kp, &kn)) return EXPR_THROWN;
+    uint8_t *key = expr_rt_alloc(rt, kn ? kn : 1);
+    if (!key) return EXPR_THROWN;
+    if (kn) memcpy(key, kp, kn);
+    h->key = bytes_value(key, kn);
+    *out = expr_null();
+    return 0;
+}
+
 #define T_BYTES (&expr_class_bytes)
 #define T_INT (&expr_class_int)
 #define T_VOID (&expr_class_void)
@@ -195,6 +213,7 @@ static const expr_class_t cls_hash_algorithm = {
 
 static const expr_member_t hmac_members[] = {
     M("Key", EXPR_M_PROPERTY, 0, 0, hmac_key, T_BYTES),
+    M("set_Key", EXPR_M_METHOD, 1, 1, hmac_set_key, T_VOID),
 };
 
 static const expr_class_t cls_hmac = {
@@ -204,7 +223,7 @@ static const expr_class_t cls_hmac = {
     .is_nameable = true,
     .base = &cls_hash_algorithm,
     .members = hmac_members,
-    .member_count = 1,
+    .member_count = sizeof hmac_members / sizeof hmac_members[0],
 };
 
 /* ---- one class per algorithm: Create()/new, static HashData ---- */

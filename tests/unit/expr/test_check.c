@@ -134,7 +134,9 @@ Test(check, refused_constructs_are_named)
     EXPECT("@(x => x)", "unsupported 1:3: a lambda expression is only supported as an argument of a method that takes one");
     EXPECT("@(new int[2, 2])", "unsupported 1:7: multi-dimensional arrays are not supported");
     EXPECT("@(context.Items.Any(ref x))", "unsupported 1:21: 'ref' arguments are not supported");
-    EXPECT("@(new Exception(\"x\") { })", "unsupported 1:22: object initializers are not supported");
+    EXPECT("@(new Exception(\"x\") { })", "ok");
+    EXPECT("@(new Exception(\"x\") { Message = \"y\" })",
+           "1:24: property 'Message' of Exception cannot be assigned to (it is read only, or unknown)");
     EXPECT("@(default)", "unsupported 1:3: the 'default' literal is not supported");
     EXPECT("@{ goto x; }", "unsupported 1:4: 'goto' is not supported");
 }

@@ -50,7 +50,7 @@ static const char *run(const char *text)
     return result;
 }
 
-#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s", text)
+#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s\n  got: %s", text, result)
 
 TestSuite(interp, .init = setup, .fini = teardown);
 
@@ -255,6 +255,18 @@ Test(interp, collections)
     EXPECT("@{ var d = new Dictionary<string, string>(); d.Add(\"k\", \"1\"); d.Add(\"k\", \"2\"); return 1; }",
            "!System.ArgumentException: An item with the same key has already been added.");
     EXPECT("@{ var h = new HashSet<string>(); h.Add(\"a\"); h.Add(\"a\"); return h.Count; }", "1");
+}
+
+/* new T { A = 1, [k] = v }: setter calls (set_A, set_Item) on the new object, in order */
+Test(interp, object_initializers)
+{
+    EXPECT("@{ var d = new Dictionary<string, int> { [\"a\"] = 1, [\"b\"] = 2, [\"a\"] = 3 }; return d[\"a\"] * 10 + d.Count; }",
+           "32");
+    EXPECT("@(new List<string> { \"x\" } { Foo = 1 })", "error 1:28: expected ')' closing the expression, found '{'");
+    EXPECT("@(new List<int>(2) { Count = 1 })",
+           "error 1:22: property 'Count' of List cannot be assigned to (it is read only, or unknown)");
+    EXPECT("@(new Dictionary<string, int> { [\"a\"] = { 1 } })",
+           "error 1:41: nested object or collection initializers are not supported");
 }
 
 Test(interp, out_variables_and_void)

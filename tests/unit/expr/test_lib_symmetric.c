@@ -229,3 +229,14 @@ Test(lib_symmetric, property_assignment)
     EXPECT("@{ var aes = Aes.Create(); aes.Key = new byte[3]; return 1; }",
            "!System.Security.Cryptography.CryptographicException: Specified key is not a valid size for this algorithm.");
 }
+
+/* hmac.Key = k and new HMACSHA256 { Key = k } (object initializer through set_Key) */
+Test(lib_symmetric, hmac_key_setter_and_initializer)
+{
+    EXPECT("@{ var h = new System.Security.Cryptography.HMACSHA256 { Key = Encoding.UTF8.GetBytes(\"key\") };"
+           " return Convert.ToBase64String(h.ComputeHash(Encoding.UTF8.GetBytes(\"The quick brown fox jumps over the lazy dog\"))); }",
+           "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg=");
+    EXPECT("@{ var h = new HMACSHA256(); h.Key = new byte[] { 1, 2 }; return h.Key.Length; }", "2");
+    EXPECT("@{ var h = new HMACSHA256(); h.Key = null; return 1; }",
+           "!System.ArgumentNullException: Value cannot be null. (Parameter 'value')");
+}
