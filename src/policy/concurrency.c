@@ -119,7 +119,9 @@ int policy_limit_concurrency_enter(policy_exec_t *exec, const policy_step_t *ste
     size_t len;
     if (policy_value_string(exec, step, &l->key, &key, &len) < 0) return -1;
     held_t *held = arena_alloc(exec->arena, sizeof *held);
-    if (!held) return policy_exec_raise_oom(exec, step);
+    /* LEAVE shares this step's state slot (exec_compile.c) */
+    void **slot = policy_exec_step_state(exec, step);
+    if (!held || !slot) return policy_exec_raise_oom(exec, step);
     int rc = policy_concurrency_acquire(key, len, (long)l->max_count);
     if (rc == -ENOMEM) return policy_exec_raise_oom(exec, step);
     if (rc == -EBUSY)
@@ -128,16 +130,14 @@ int policy_limit_concurrency_enter(policy_exec_t *exec, const policy_step_t *ste
                                  "Too many requests: %lld requests already run with key '%.*s'.",
                                  (long long)l->max_count, (int)(len > 200 ? 200 : len), key);
     *held = (held_t){.key = key, .len = len};
-    if (policy_support_state_set(exec, l, held) < 0) {
-        policy_concurrency_release(key, len);
-        return policy_exec_raise_oom(exec, step);
-    }
+    *slot = held;
     return POLICY_RUN_NEXT;
 }
 
 int policy_limit_concurrency_leave(policy_exec_t *exec, const policy_step_t *step)
 {
-    held_t *held = policy_support_state_get(exec, step->data);
+    void **slot = policy_exec_step_state(exec, step);
+    held_t *held = slot ? *slot : NULL;
     if (held && held->key) {
         policy_concurrency_release(held->key, held->len);
         held->key = NULL;

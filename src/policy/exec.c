@@ -21,6 +21,8 @@ policy_exec_t *policy_exec_new(arena_t *arena, const policy_exec_program_t *prog
     exec->request.headers.is_case_insensitive = true;
     exec->response.headers.is_case_insensitive = true;
     exec->info.matched_parameters.is_case_insensitive = true;
+    exec->final_set.is_case_insensitive = true;
+    exec->final_add.is_case_insensitive = true;
     if (program->slot_count) {
         exec->slots = arena_alloc(arena, program->slot_count * sizeof *exec->slots);
         if (!exec->slots) return NULL;
@@ -150,6 +152,66 @@ static void set_error_response(policy_exec_t *exec, const policy_last_error_t *e
     r->body = (policy_body_t){.kind = POLICY_BODY_BYTES, .bytes = copy, .len = (size_t)n};
 }
 
+/* ---- final headers ---- */
+
+static bool has_value(const policy_fields_t *f, const policy_field_t *field)
+{
+    for (long i = policy_fields_find(f, field->name, field->name_len, 0); i >= 0;
+         i = policy_fields_find(f, field->name, field->name_len, (size_t)i + 1))
+        if (f->items[i].value_len == field->value_len &&
+            memcmp(f->items[i].value, field->value, field->value_len) == 0)
+            return true;
+    return false;
+}
+
+int policy_exec_final_header(policy_exec_t *exec, policy_final_mode_t mode, const char *name,
+                             size_t name_len, const char *value, size_t value_len)
+{
+    if (mode == POLICY_FINAL_SET) {
+        policy_fields_remove(&exec->final_set, name, name_len);
+        return policy_fields_add(&exec->final_set, exec->arena, name, name_len, value, value_len);
+    }
+    policy_field_t f = {.name = name, .value = value, .name_len = (uint32_t)name_len,
+                        .value_len = (uint32_t)value_len};
+    if (has_value(&exec->final_add, &f)) return 0;
+    return policy_fields_add(&exec->final_add, exec->arena, name, name_len, value, value_len);
+}
+
+/* Merges the final headers into the response host->done gets. Out of memory drops the rest:
+ * the response itself is already decided and is sent as it is. */
+static void merge_final_headers(policy_exec_t *exec)
+{
+    policy_fields_t *to = &exec->response.headers;
+    const policy_fields_t *set = &exec->final_set, *add = &exec->final_add;
+    for (uint32_t i = 0; i < set->count; i++)
+        policy_fields_remove(to, set->items[i].name, set->items[i].name_len);
+    for (uint32_t i = 0; i < set->count; i++) {
+        const policy_field_t *f = &set->items[i];
+        if (policy_fields_add(to, exec->arena, f->name, f->name_len, f->value, f->value_len) < 0)
+            return;
+    }
+    for (uint32_t i = 0; i < add->count; i++) {
+        const policy_field_t *f = &add->items[i];
+        if (has_value(to, f)) continue;
+        if (policy_fields_add(to, exec->arena, f->name, f->name_len, f->value, f->value_len) < 0)
+            return;
+    }
+}
+
+/* ---- per-step state ---- */
+
+void **policy_exec_step_state(policy_exec_t *exec, const policy_step_t *step)
+{
+    uint32_t count = exec->program->state_count;
+    if (step->state >= count) return NULL;
+    if (!exec->step_states) {
+        exec->step_states = arena_alloc(exec->arena, count * sizeof *exec->step_states);
+        if (!exec->step_states) return NULL;
+        memset(exec->step_states, 0, count * sizeof *exec->step_states);
+    }
+    return &exec->step_states[step->state];
+}
+
 /* ---- the loop ---- */
 
 /* Gives back what blocks the run left without passing their end took (limit-concurrency). */
@@ -173,6 +235,7 @@ static void finish(policy_exec_t *exec)
                           strcmp(exec->last_error->reason, "ClientConnectionFailure") == 0;
     /* status 0 tells the host to send nothing: the client is gone (§4.6) */
     if (exec->response.status == 0 && !is_client_gone) exec->response.status = 200;
+    if (exec->response.status != 0) merge_final_headers(exec);
     expr_rt_end(&exec->rt);
     /* host->done may end the request and free exec with its arena (a response written at
      * once): nothing may touch exec after it, so the loop flag is cleared first. */

@@ -19,13 +19,22 @@
  * function, which resumes the run. When the final response is decided the executor calls
  * host->done exactly once; the host then writes exec->response to the client.
  *
+ * Headers a policy owes the final response whatever it turns out to be (cors on an actual
+ * request: the backend's response replaces the one inbound edited, return-response and errors
+ * start their own) are not written into exec->response but handed to policy_exec_final_header;
+ * the executor merges them into the response it gives host->done, after outbound and
+ * on-error ran.
+ *
  * Callbacks: a host function never calls back into the executor (a *_done function) from
  * inside the call that asked for it (the libuv habit, STYLE.md); a synchronous host queues
  * the completion and calls *_done after policy_exec_start / the previous *_done returned.
  *
  * Memory: everything per request lives in the request's arena (messages, variables,
- * expression values); nothing is freed one by one. The compiled program is immutable and
- * shared by any number of requests on any number of threads. */
+ * expression values); nothing is freed one by one. A step that keeps state across a host round
+ * trip keeps it in its policy_exec_step_state slot, not in context.Variables. The compiled
+ * program is immutable and shared by any number of requests on any number of threads; what a
+ * policy's compile allocates outside the program's arena (keys, caches) is given back by a
+ * hook registered with policy_compile_defer, run when the program is freed. */
 #ifndef MERIDIAN_POLICY_EXEC_H
 #define MERIDIAN_POLICY_EXEC_H
 
@@ -239,12 +248,29 @@ struct policy_exec {
     const policy_step_t *pending_step;
     policy_resume_fn pending_resume;
     int64_t *slots; /* per-request state of control steps (retry counters...) */
+    void **step_states; /* policy_exec_step_state: program->state_count, allocated on first use */
+    /* policy_exec_final_header: SET replaces the response's values of the name, ADD appends */
+    policy_fields_t final_set, final_add;
 };
 
 /* context.Variables: the value named `name`, or NULL. */
 const expr_value_t *policy_exec_var_get(const policy_exec_t *exec, const char *name, size_t len);
 /* Sets (adds or replaces) a variable; the name is copied. 0 or -ENOMEM. */
 int policy_exec_var_set(policy_exec_t *exec, const char *name, size_t len, expr_value_t value);
+
+/* How a final header meets the response's own headers of that name. */
+typedef enum {
+    POLICY_FINAL_SET, /* replaces them (Access-Control-Allow-Origin: one value, ours) */
+    POLICY_FINAL_ADD, /* is added unless the response already has this very value (Vary) */
+} policy_final_mode_t;
+
+/* Records a header for the final response, whatever it turns out to be: the backend's, a
+ * return-response, an error response (not when the client is gone and nothing is sent).
+ * Merged after the last section ran, just before host->done, so outbound and on-error do not
+ * see it. A SET of a name already recorded replaces the earlier record (a step that runs twice
+ * does not send its header twice). Strings are copied. 0 or -ENOMEM. */
+int policy_exec_final_header(policy_exec_t *exec, policy_final_mode_t mode, const char *name,
+                             size_t name_len, const char *value, size_t value_len);
 
 /* ======================================================================================
  * Host interface
@@ -373,7 +399,14 @@ struct policy_compile_ctx {
     const policy_exec_options_t *opts;
     const expr_class_t *context_class;
     unsigned *flags; /* POLICY_NEEDS_* of the program: OR into it */
+    policy_exec_program_t *target; /* the program being built (policy_compile_defer) */
 };
+
+/* Runs fn(ptr) when the program being compiled is freed (policy_exec_program_free, also when
+ * the compilation fails later on), after the hooks registered after it: for what a policy's
+ * compile allocates outside cc->arena (key sets, caches shared by its requests). 0, or
+ * -ENOMEM after fn(ptr) ran (the resource is given back at once). */
+int policy_compile_defer(policy_compile_ctx_t *cc, void (*fn)(void *), void *ptr);
 
 /* A compiled attribute or text: a literal (already converted to the wanted type) or an
  * expression program. */
@@ -425,6 +458,8 @@ struct policy_step {
     const policy_descriptor_t *policy; /* NULL for executor-internal control steps */
     uint32_t jump;                     /* control steps: a target index in the section */
     uint32_t slot;                     /* control steps: index into exec->slots */
+    uint32_t state; /* index of its policy_exec_step_state (limit-concurrency's LEAVE shares
+                       its ENTER's) */
     /* For LastError (§1.5), computed at compile time. */
     const char *path;      /* "choose[1]/when[2]/set-header[1]" */
     const char *policy_id; /* the element's id attribute, or NULL */
@@ -458,6 +493,12 @@ void policy_exec_resume(policy_exec_t *exec, int status, void *result);
 int policy_exec_suspend(policy_exec_t *exec, const policy_step_t *step, policy_resume_fn resume);
 /* The next step to run is `index` in the current section (control steps). */
 void policy_exec_jump(policy_exec_t *exec, uint32_t index);
+/* This request's state slot of `step`, for what a step keeps across a host round trip (the
+ * resume function gets only exec and step) or hands to its partner (limit-concurrency's
+ * ENTER to its LEAVE): NULL until the step stores a pointer (arena memory) in it; private to
+ * the policy, never seen by expressions. NULL when out of memory (the slot array is allocated
+ * on first use). */
+void **policy_exec_step_state(policy_exec_t *exec, const policy_step_t *step);
 /* Raises an error for `step` (§1.5): fills LastError (Source = the step's policy name unless
  * `source` is given, Scope, Section, Path, PolicyId), sets the status and public message of
  * the default error response (§4.6: status 0 = 500, "Internal server error"), and returns a

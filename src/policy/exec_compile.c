@@ -48,7 +48,8 @@ static int push_step(compiler_t *c, const policy_step_t *step, uint32_t *index)
         c->steps.cap = cap;
     }
     if (index) *index = (uint32_t)c->steps.count;
-    c->steps.items[c->steps.count++] = *step;
+    c->steps.items[c->steps.count] = *step;
+    c->steps.items[c->steps.count++].state = c->out->state_count++;
     return 0;
 }
 
@@ -236,6 +237,7 @@ static policy_compile_ctx_t make_ctx(compiler_t *c, const policy_statement_t *st
         .opts = &c->out->opts,
         .context_class = c->out->context_class,
         .flags = &c->out->flags,
+        .target = c->out,
     };
 }
 
@@ -371,7 +373,8 @@ static int compile_limit_concurrency(compiler_t *c, const policy_statement_t *st
     policy_step_t enter = control_step(st, path, st->policy->run);
     enter.policy = st->policy;
     enter.data = data;
-    if ((rc = push_step(c, &enter, NULL))) return rc;
+    uint32_t enter_at = 0;
+    if ((rc = push_step(c, &enter, &enter_at))) return rc;
     const policy_block_t *block = block_of(st, st->node);
     if (block && (rc = compile_list(c, block->statements, block->count, path))) return rc;
     policy_step_t leave = control_step(st, path, policy_limit_concurrency_leave);
@@ -379,6 +382,8 @@ static int compile_limit_concurrency(compiler_t *c, const policy_statement_t *st
     leave.data = data;
     uint32_t at = 0;
     if ((rc = push_step(c, &leave, &at))) return rc;
+    /* LEAVE reads what ENTER took from ENTER's state slot */
+    c->steps.items[at].state = c->steps.items[enter_at].state;
     policy_exec_program_t *p = c->out;
     if (p->release_count == c->release_cap) {
         size_t cap = c->release_cap ? c->release_cap * 2 : 4;
@@ -478,9 +483,31 @@ int policy_exec_compile(const policy_program_t *program, const policy_exec_optio
     return 0;
 }
 
+int policy_compile_defer(policy_compile_ctx_t *cc, void (*fn)(void *), void *ptr)
+{
+    struct policy_deferred *d = malloc(sizeof *d);
+    if (!d || !cc->target) {
+        /* no program to tie it to (or no memory): give it back now rather than leak it */
+        free(d);
+        fn(ptr);
+        return -ENOMEM;
+    }
+    *d = (struct policy_deferred){.fn = fn, .ptr = ptr, .next = cc->target->deferred};
+    cc->target->deferred = d;
+    return 0;
+}
+
 void policy_exec_program_free(policy_exec_program_t *program)
 {
     if (!program) return;
+    /* newest first: a hook may still use what an older one releases; before the arena goes,
+     * since the hooks' objects may point into it */
+    while (program->deferred) {
+        struct policy_deferred *d = program->deferred;
+        program->deferred = d->next;
+        d->fn(d->ptr);
+        free(d);
+    }
     free(program->releases);
     arena_free(&program->arena);
     free(program);

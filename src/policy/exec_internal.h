@@ -21,6 +21,13 @@ struct policy_exec_program {
     size_t release_count;
     policy_exec_options_t opts;
     const expr_class_t *context_class;
+    uint32_t state_count; /* policy_exec_step_state slots a run may use */
+    /* policy_compile_defer hooks, newest first: run by policy_exec_program_free */
+    struct policy_deferred {
+        void (*fn)(void *);
+        void *ptr;
+        struct policy_deferred *next;
+    } *deferred;
 };
 
 /* ---- control steps (exec_control.c) ---- */

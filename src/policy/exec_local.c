@@ -134,6 +134,14 @@ static const char *operation_suffix(const char *path, const char *api_path)
 
 int policy_local_run(const policy_exec_program_t *program, arena_t *arena, policy_local_t *io)
 {
+    /* the outputs describe this run only: a second run on the same io starts from nothing */
+    io->exec = NULL;
+    memset(&io->forwarded, 0, sizeof io->forwarded);
+    io->is_forwarded = false;
+    io->forward_count = 0;
+    io->sent_count = 0;
+    io->waited_ms = 0;
+    io->is_done = false;
     local_host_t *h = arena_alloc(arena, sizeof *h);
     if (!h) return -ENOMEM;
     *h = (local_host_t){.io = io};

@@ -78,8 +78,9 @@ int policy_local_compile(const char *text, size_t len, const char *name,
 const policy_exec_program_t *policy_local_program(const policy_local_program_t *program);
 void policy_local_program_free(policy_local_program_t *program);
 
-/* Runs `program` for `io` with everything allocated in `arena`. 0, -EINVAL when the input
- * request is malformed (URL not absolute http(s)), -ENOMEM. */
+/* Runs `program` for `io` with everything allocated in `arena`; the output fields are reset
+ * first, so one io may be run again (the sent[] records of the last run are overwritten).
+ * 0, -EINVAL when the input request is malformed (URL not absolute http(s)), -ENOMEM. */
 int policy_local_run(const policy_exec_program_t *program, arena_t *arena, policy_local_t *io);
 
 #endif

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,83 +112,6 @@ int policy_support_literal_attr(policy_compile_ctx_t *cc, const policy_doc_node_
     }
     if (!(*out = trimmed_copy(cc->arena, text, len))) return -ENOMEM;
     return 0;
-}
-
-/* ---- process-lifetime resources ---- */
-
-typedef struct deferred {
-    void (*fn)(void *);
-    void *ptr;
-    struct deferred *next;
-} deferred_t;
-
-static pthread_mutex_t deferred_lock = PTHREAD_MUTEX_INITIALIZER;
-static deferred_t *deferred_head;
-static pthread_once_t deferred_once = PTHREAD_ONCE_INIT;
-
-static void run_deferred(void)
-{
-    pthread_mutex_lock(&deferred_lock);
-    deferred_t *d = deferred_head;
-    deferred_head = NULL;
-    pthread_mutex_unlock(&deferred_lock);
-    while (d) {
-        deferred_t *next = d->next;
-        d->fn(d->ptr);
-        free(d);
-        d = next;
-    }
-}
-
-static void register_atexit(void)
-{
-    atexit(run_deferred);
-}
-
-int policy_support_defer(void (*fn)(void *), void *ptr)
-{
-    pthread_once(&deferred_once, register_atexit);
-    deferred_t *d = malloc(sizeof *d);
-    if (!d) {
-        fn(ptr);
-        return -ENOMEM;
-    }
-    *d = (deferred_t){fn, ptr, NULL};
-    pthread_mutex_lock(&deferred_lock);
-    d->next = deferred_head;
-    deferred_head = d;
-    pthread_mutex_unlock(&deferred_lock);
-    return 0;
-}
-
-/* ---- per-request state ---- */
-
-/* Its values are never seen by expressions in practice: the name starts with a control
- * character no policy document can write. */
-static const expr_class_t state_class = {
-    .name = "PolicyStepState",
-    .full_name = "Meridian.PolicyStepState",
-    .tag = EXPR_V_OBJECT,
-};
-
-static int state_name(const void *owner, char *buf, size_t size)
-{
-    return snprintf(buf, size, "\x1fstep-state:%p", owner);
-}
-
-void *policy_support_state_get(policy_exec_t *exec, const void *owner)
-{
-    char name[64];
-    int n = state_name(owner, name, sizeof name);
-    const expr_value_t *v = policy_exec_var_get(exec, name, (size_t)n);
-    return v && v->tag == EXPR_V_OBJECT && v->u.obj.cls == &state_class ? v->u.obj.ptr : NULL;
-}
-
-int policy_support_state_set(policy_exec_t *exec, const void *owner, void *state)
-{
-    char name[64];
-    int n = state_name(owner, name, sizeof name);
-    return policy_exec_var_set(exec, name, (size_t)n, expr_object(&state_class, state));
 }
 
 /* ---- external services ---- */

@@ -6,9 +6,8 @@
  *   policy does nothing yet) and policy_support_noop_run is their run function;
  * - literal lists: policy_support_literal_text reads a child element's text that must be
  *   literal (origins, audiences, keys), after named-value substitution;
- * - configuration-lifetime resources (EVP keys, counter tables) that arena memory cannot hold:
- *   policy_support_defer;
- * - per-request state of a step that waits for the host: policy_support_state_*;
+ * - (resources a compile allocates outside the arena: policy_compile_defer, exec.h; state a
+ *   step keeps across a host round trip: policy_exec_step_state, exec.h);
  * - external services (§2.7): policy_support_endpoint and policy_support_raise_no_endpoint. */
 #ifndef MERIDIAN_POLICY_POLICIES_SUPPORT_H
 #define MERIDIAN_POLICY_POLICIES_SUPPORT_H
@@ -37,17 +36,6 @@ int policy_support_literal_attr(policy_compile_ctx_t *cc, const policy_doc_node_
 /* Fills *err at `pos` of the statement's document. Returns -EINVAL. */
 int policy_support_error(policy_compile_ctx_t *cc, policy_doc_pos_t pos, policy_doc_error_t *err,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Runs fn(ptr) when the process ends (atexit). Compiled programs have no release hook for
- * resources outside their arena yet (exec.h); until they do, such resources live as long as
- * the process. 0 or -ENOMEM (fn(ptr) has then run). */
-int policy_support_defer(void (*fn)(void *), void *ptr);
-
-/* Per-request state of a step across a host round trip (the resume function receives only
- * exec and step), or shared by two steps (limit-concurrency's enter and leave): stored as a
- * private request variable keyed by `owner` (the step, or its compiled data). */
-void *policy_support_state_get(policy_exec_t *exec, const void *owner);
-int policy_support_state_set(policy_exec_t *exec, const void *owner, void *state);
 
 /* The http(s) URL configured for `service` ("logger", "service-bus", "dapr",
  * "managed-identity", ...) and `name` (the logger-id, queue, component...), asked from the

@@ -206,8 +206,16 @@ static bool headers_allowed(const cors_config_t *c, const char *list)
     return true;
 }
 
-static int add_header(policy_exec_t *exec, const char *name, const char *value)
+/* A preflight's headers go on the response the gateway answers with (is_final false); an
+ * actual request's must reach whatever response the client gets — the backend's, a
+ * return-response, an error — so they are final headers (exec.h), merged by the executor. */
+static int add_header(policy_exec_t *exec, bool is_final, const char *name, const char *value)
 {
+    if (is_final) {
+        /* Vary lists what the response varies on: the backend may have its own values */
+        policy_final_mode_t mode = strcmp(name, "Vary") == 0 ? POLICY_FINAL_ADD : POLICY_FINAL_SET;
+        return policy_exec_final_header(exec, mode, name, strlen(name), value, strlen(value));
+    }
     return policy_fields_add(&exec->response.headers, exec->arena, name, strlen(name), value,
                              strlen(value));
 }
@@ -219,17 +227,17 @@ static const char *request_header(policy_exec_t *exec, const char *name)
 }
 
 /* ACAO, ACAC and Vary shared by preflight and actual responses. */
-static int add_origin_headers(policy_exec_t *exec, const cors_config_t *c, const char *origin,
-                              bool credentials)
+static int add_origin_headers(policy_exec_t *exec, bool is_final, const cors_config_t *c,
+                              const char *origin, bool credentials)
 {
     /* "*" only when any origin is allowed and credentials are not (Fetch §3.2.5: a credentialed
      * response must name the origin). */
     const char *acao = c->origins.is_any && !credentials ? "*" : origin;
-    if (add_header(exec, "Access-Control-Allow-Origin", acao) < 0) return -ENOMEM;
-    if (credentials && add_header(exec, "Access-Control-Allow-Credentials", "true") < 0)
+    if (add_header(exec, is_final, "Access-Control-Allow-Origin", acao) < 0) return -ENOMEM;
+    if (credentials && add_header(exec, is_final, "Access-Control-Allow-Credentials", "true") < 0)
         return -ENOMEM;
     if (acao != origin) return 0;
-    return add_header(exec, "Vary", "Origin");
+    return add_header(exec, is_final, "Vary", "Origin");
 }
 
 /* An empty 200 answered by the gateway (§2.4). */
@@ -265,13 +273,13 @@ static int preflight(policy_exec_t *exec, const policy_step_t *step, const cors_
             return -1;
         char age[24];
         snprintf(age, sizeof age, "%lld", (long long)c->max_age);
-        if (add_origin_headers(exec, c, origin, credentials) < 0 ||
-            add_header(exec, "Access-Control-Allow-Methods",
+        if (add_origin_headers(exec, false, c, origin, credentials) < 0 ||
+            add_header(exec, false, "Access-Control-Allow-Methods",
                        c->methods.is_any && method ? method : c->methods.joined) < 0 ||
             ((headers || c->headers.count) &&
-             add_header(exec, "Access-Control-Allow-Headers",
+             add_header(exec, false, "Access-Control-Allow-Headers",
                         c->headers.is_any && headers ? headers : c->headers.joined) < 0) ||
-            (c->max_age > 0 && add_header(exec, "Access-Control-Max-Age", age) < 0))
+            (c->max_age > 0 && add_header(exec, false, "Access-Control-Max-Age", age) < 0))
             return policy_exec_raise_oom(exec, step);
         return answer(exec);
     }
@@ -304,10 +312,10 @@ int policy_cors_run(policy_exec_t *exec, const policy_step_t *step)
     if (c->allow_credentials.is_present &&
         policy_value_bool(exec, step, &c->allow_credentials, &credentials) < 0)
         return -1;
-    /* Headers for the response the client will get: kept on exec->response through
-     * forwarding (the host merges the backend's headers into it). */
-    if (add_origin_headers(exec, c, origin, credentials) < 0 ||
-        ((c->expose.count || c->expose.is_any) && add_header(exec, "Access-Control-Expose-Headers", c->expose.joined) < 0))
+    /* Headers for the response the client will get, whether or not the backend is called. */
+    if (add_origin_headers(exec, true, c, origin, credentials) < 0 ||
+        ((c->expose.count || c->expose.is_any) &&
+         add_header(exec, true, "Access-Control-Expose-Headers", c->expose.joined) < 0))
         return policy_exec_raise_oom(exec, step);
     return POLICY_RUN_NEXT;
 }

@@ -38,7 +38,7 @@ typedef struct {
     jwt_rules_t rules; /* lists compiled; the booleans and skew are per request */
 } vjwt_t;
 
-/* Per request, across fetches. */
+/* Per request, across fetches: in the step's policy_exec_step_state slot. */
 typedef struct {
     const char *token;
     size_t len;
@@ -54,8 +54,8 @@ static void keyset_release(void *p)
     jwt_keyset_unref(p);
 }
 
-/* The caches are malloc'd, not in the program's arena: they are released at exit
- * (policy_support_defer), possibly after the program was freed. */
+/* The caches are malloc'd (their keys are replaced while requests run, which arena memory
+ * cannot do); they are released with the program (policy_compile_defer). */
 typedef struct {
     size_t count;
     oidc_t items[];
@@ -66,7 +66,6 @@ static void oidc_release(void *p)
     oidc_array_t *a = p;
     for (size_t i = 0; i < a->count; i++) {
         jwt_keyset_unref(a->items[i].keys);
-        free((char *)a->items[i].url);
         pthread_mutex_destroy(&a->items[i].lock);
     }
     free(a);
@@ -77,7 +76,7 @@ static int compile_keys(policy_compile_ctx_t *cc, const policy_doc_node_t *list,
 {
     if (!v->keys) {
         if (!(v->keys = jwt_keyset_new())) return -ENOMEM;
-        if (policy_support_defer(keyset_release, v->keys) < 0) return -ENOMEM;
+        if (policy_compile_defer(cc, keyset_release, v->keys) < 0) return -ENOMEM;
     }
     for (const policy_doc_node_t *k = policy_doc_first_element(list, "key"); k;
          k = policy_doc_next_element(k, "key")) {
@@ -206,15 +205,13 @@ int policy_validate_jwt_compile(policy_compile_ctx_t *cc, const policy_doc_node_
         if (!a) return -ENOMEM;
         for (size_t i = 0; i < v->oidc_count; i++) pthread_mutex_init(&a->items[i].lock, NULL);
         a->count = v->oidc_count;
-        if (policy_support_defer(oidc_release, a) < 0) return -ENOMEM;
+        if (policy_compile_defer(cc, oidc_release, a) < 0) return -ENOMEM;
         v->oidc = a->items;
         size_t i = 0;
         for (const policy_doc_node_t *c = policy_doc_first_element(element, "openid-config"); c;
              c = policy_doc_next_element(c, "openid-config"), i++) {
-            const char *url;
-            if ((rc = policy_support_literal_attr(cc, c, "url", &url, err)) < 0) return rc;
-            /* the URL too must outlive the program's arena */
-            if (!(v->oidc[i].url = strdup(url))) return -ENOMEM;
+            if ((rc = policy_support_literal_attr(cc, c, "url", &v->oidc[i].url, err)) < 0)
+                return rc;
         }
     }
     *data = v;
@@ -327,7 +324,8 @@ static const policy_response_t *ok_response(int status, void *result, char *why,
 static int resume_jwks(policy_exec_t *exec, const policy_step_t *step, int status, void *result)
 {
     const vjwt_t *v = step->data;
-    vjwt_state_t *st = policy_support_state_get(exec, step);
+    void **slot = policy_exec_step_state(exec, step);
+    vjwt_state_t *st = slot ? *slot : NULL;
     if (!st) return policy_exec_raise_oom(exec, step);
     oidc_t *o = &v->oidc[st->fetching];
     int64_t now = policy_support_now(exec);
@@ -365,7 +363,8 @@ static int resume_jwks(policy_exec_t *exec, const policy_step_t *step, int statu
 static int resume_config(policy_exec_t *exec, const policy_step_t *step, int status, void *result)
 {
     const vjwt_t *v = step->data;
-    vjwt_state_t *st = policy_support_state_get(exec, step);
+    void **slot = policy_exec_step_state(exec, step);
+    vjwt_state_t *st = slot ? *slot : NULL;
     if (!st) return policy_exec_raise_oom(exec, step);
     oidc_t *o = &v->oidc[st->fetching];
     char why[160] = "";
@@ -508,10 +507,12 @@ int policy_validate_jwt_run(policy_exec_t *exec, const policy_step_t *step)
     if (!st) return policy_exec_raise_oom(exec, step);
     *st = (vjwt_state_t){.token = token, .len = len};
     if (v->oidc_count) {
-        if (!(st->attempted = arena_alloc(exec->arena, v->oidc_count * sizeof *st->attempted)))
+        /* only <openid-config> fetches suspend the step: the resume functions find st here */
+        void **slot = policy_exec_step_state(exec, step);
+        if (!slot || !(st->attempted = arena_alloc(exec->arena, v->oidc_count * sizeof *st->attempted)))
             return policy_exec_raise_oom(exec, step);
         memset(st->attempted, 0, v->oidc_count * sizeof *st->attempted);
-        if (policy_support_state_set(exec, step, st) < 0) return policy_exec_raise_oom(exec, step);
+        *slot = st;
     }
     return verify_now(exec, step, v, st);
 }

@@ -198,6 +198,30 @@ def test_return_response_ends_the_pipeline_before_the_backend(gateways, backends
     assert len(echo.requests) == 1
 
 
+def test_cors_headers_reach_forwarded_and_streamed_responses(gateways, backends):
+    echo = backends.echo()
+    cors = """<cors allow-credentials="true"><allowed-origins><origin>https://app.example.com</origin>
+      </allowed-origins><allowed-methods><method>GET</method></allowed-methods>
+      <expose-headers><header>X-Total</header></expose-headers></cors>"""
+    buffered = "<policies><inbound>" + cors + "</inbound><backend><forward-request /></backend></policies>"
+    streamed = ("<policies><inbound>" + cors + "</inbound><backend>"
+                "<forward-request buffer-response=\"false\" /></backend></policies>")
+    snap = snapshot([api("orders", "orders", echo.url()), api("feed", "feed", echo.url())],
+                    policies=policies(apis={"orders": buffered, "feed": streamed}))
+    gw = gateways(snap)
+    for path in ("/orders/x", "/feed/x"):
+        r = gw.request("GET", path, headers=[("Origin", "https://app.example.com")])
+        assert r.status == 200, r
+        assert len(echo.requests) >= 1, "the backend was called"
+        assert r.header("Access-Control-Allow-Origin") == "https://app.example.com", (path, r)
+        assert r.header("Access-Control-Allow-Credentials") == "true"
+        assert r.header("Access-Control-Expose-Headers") == "X-Total"
+        assert header_of(r.json(), "Access-Control-Allow-Origin") is None, "not sent to the backend"
+    r = gw.request("GET", "/orders/x", headers=[("Origin", "https://evil.example.com")])
+    assert r.status == 200, r
+    assert r.header("Access-Control-Allow-Origin") is None
+
+
 def test_retry_against_a_failing_backend(gateways, backends):
     echo = backends.echo()
     doc = """<policies><inbound /><backend>

@@ -514,3 +514,74 @@ Test(exec, a_client_gone_while_waiting_gets_no_response)
     cr_assert_eq(H.io.exec->response.status, 0);
     cr_assert_null(response_header("X-Err")); /* on-error does not run for nobody */
 }
+
+/* ---- policy_compile_defer: what a policy's compile allocates goes with the program ---- */
+
+static int freed_order[4];
+static int freed_count;
+
+static void record_free(void *p)
+{
+    freed_order[freed_count++] = *(int *)p;
+}
+
+Test(exec, compile_defer_hooks_run_newest_first_when_the_program_is_freed)
+{
+    static const char text[] = "<policies><inbound/><backend/><outbound/><on-error/></policies>";
+    policy_doc_t *doc = NULL;
+    policy_program_t *composed = NULL;
+    policy_exec_program_t *program = NULL;
+    cr_assert_eq(policy_doc_load(text, sizeof text - 1, POLICY_DOC_POLICY, "global policy", &doc,
+                                 &H.err), 0, "%s", H.err.message);
+    policy_compose_input_t in = {0};
+    in.docs[POLICY_SCOPE_GLOBAL] = doc;
+    cr_assert_eq(policy_compose(&in, &composed, &H.err), 0, "%s", H.err.message);
+    cr_assert_eq(policy_exec_compile(composed, NULL, &program, &H.err), 0, "%s", H.err.message);
+    /* what a compile function is given names the program it builds */
+    static int ids[] = {1, 2, 3};
+    policy_compile_ctx_t cc = {.target = program};
+    freed_count = 0;
+    for (int i = 0; i < 3; i++) cr_assert_eq(policy_compile_defer(&cc, record_free, &ids[i]), 0);
+    cr_assert_eq(freed_count, 0, "nothing runs before the program is freed");
+    policy_exec_program_free(program);
+    cr_assert_eq(freed_count, 3);
+    cr_assert_eq(freed_order[0], 3);
+    cr_assert_eq(freed_order[1], 2);
+    cr_assert_eq(freed_order[2], 1);
+    /* no program to tie it to: given back at once, and the caller is told */
+    policy_compile_ctx_t none = {0};
+    cr_assert_eq(policy_compile_defer(&none, record_free, &ids[0]), -ENOMEM);
+    cr_assert_eq(freed_count, 4);
+    cr_assert_eq(freed_order[3], 1);
+    policy_program_free(composed);
+    policy_doc_free(doc);
+}
+
+/* ---- policy_local_run: one io, several runs ---- */
+
+Test(exec, a_second_run_on_the_same_io_starts_from_nothing)
+{
+    H.io.send_body = "side";
+    compile_ok(POLICIES("<send-request mode=\"new\" response-variable-name=\"r\" timeout=\"5\">"
+                        "<set-url>http://side.example/x</set-url><set-method>GET</set-method>"
+                        "</send-request>",
+                        "<retry condition=\"@(context.Response.StatusCode == 503)\" count=\"1\" "
+                        "interval=\"2\"><forward-request/></retry>",
+                        "<set-header name=\"X-Side\"><value>@(((IResponse)context.Variables"
+                        "[&quot;r&quot;]).StatusCode.ToString())</value></set-header>",
+                        "<base/>"));
+    H.io.backend_status = 503;
+    run();
+    cr_assert_eq(H.io.forward_count, 2);
+    cr_assert_eq(H.io.sent_count, 1);
+    cr_assert_eq(H.io.waited_ms, 2000);
+    /* the same io again: every output describes the second run only */
+    H.io.backend_status = 200;
+    run();
+    cr_assert_eq(H.io.exec->response.status, 200);
+    cr_assert_str_eq(response_header("X-Side"), "200", "the run went to its end");
+    cr_assert_eq(H.io.forward_count, 1);
+    cr_assert_eq(H.io.sent_count, 1);
+    cr_assert_eq(H.io.waited_ms, 0);
+    cr_assert(H.io.is_forwarded);
+}

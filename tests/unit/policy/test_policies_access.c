@@ -189,15 +189,77 @@ Test(access, cors_unmatched_preflight_gets_an_empty_200)
     cr_assert_null(response_header("Access-Control-Allow-Origin"));
 }
 
-/* Without forward-request: forward-request starts a fresh response today, which drops the
- * headers cors added in inbound (a gap the executor has to close: docs/policies.md). */
+/* The headers of an allowed actual request reach the response the client gets, whether or not
+ * the backend was called: without a backend (an empty 200)... */
 Test(access, cors_actual_request_gets_headers_on_the_response)
 {
     add_header(&H.io.headers, "Origin", "https://APP.example.com:443");
     compile_ok("<policies><inbound>" CORS "</inbound><backend/><outbound/></policies>");
     run();
+    cr_assert_not(H.io.is_forwarded);
     cr_assert_str_eq(response_header("Access-Control-Allow-Origin"), "https://APP.example.com:443");
+    cr_assert_str_eq(response_header("Access-Control-Allow-Credentials"), "true");
     cr_assert_str_eq(response_header("Access-Control-Expose-Headers"), "X-Total");
+    cr_assert_str_eq(response_header("Vary"), "Origin");
+}
+
+/* ...on the backend's response, which replaces the one inbound edited: the backend's own
+ * Access-Control-Allow-Origin gives way, its Vary values stay and Origin is not repeated... */
+Test(access, cors_actual_request_that_is_forwarded_keeps_its_headers)
+{
+    add_header(&H.io.headers, "Origin", "https://app.example.com");
+    add_header(&H.io.backend_headers, "Access-Control-Allow-Origin", "*");
+    add_header(&H.io.backend_headers, "Vary", "Accept-Encoding");
+    add_header(&H.io.backend_headers, "Vary", "Origin");
+    add_header(&H.io.backend_headers, "X-Total", "7");
+    H.io.backend_status = 201;
+    H.io.backend_body = "created";
+    compile_ok(POLICIES(CORS, "<base/>",
+                        "<set-header name=\"X-Saw-Acao\" exists-action=\"override\"><value>@(context."
+                        "Response.Headers.GetValueOrDefault(&quot;Access-Control-Allow-Origin&quot;, "
+                        "&quot;none&quot;))</value></set-header>",
+                        ""));
+    run();
+    cr_assert(H.io.is_forwarded);
+    cr_assert_eq(status(), 201);
+    cr_assert_str_eq(response_body(), "created");
+    cr_assert_str_eq(response_header("X-Total"), "7");
+    cr_assert_str_eq(response_header("Access-Control-Allow-Origin"), "https://app.example.com");
+    cr_assert_str_eq(response_header("Access-Control-Allow-Credentials"), "true");
+    cr_assert_str_eq(response_header("Access-Control-Expose-Headers"), "X-Total");
+    cr_assert_str_eq(response_header("Vary"), "Accept-Encoding,Origin");
+    /* merged after outbound: outbound saw the backend's response as it came */
+    cr_assert_str_eq(response_header("X-Saw-Acao"), "*");
+    cr_assert_null(forwarded_header("Access-Control-Allow-Origin"), "not sent to the backend");
+}
+
+/* ...and on an error response or a return-response decided after cors. */
+Test(access, cors_actual_request_headers_reach_errors_and_return_response)
+{
+    add_header(&H.io.headers, "Origin", "https://app.example.com");
+    compile_ok(POLICIES(CORS CHECK_HEADER, "<base/>", "<base/>", ""));
+    run();
+    cr_assert_eq(status(), 401);
+    cr_assert_str_eq(response_header("Access-Control-Allow-Origin"), "https://app.example.com");
+    cr_assert_str_eq(response_header("Content-Type"), "application/json; charset=utf-8");
+    harness_teardown();
+    harness_setup();
+    add_header(&H.io.headers, "Origin", "https://app.example.com");
+    compile_ok(POLICIES(CORS "<return-response><set-status code=\"202\"/></return-response>",
+                        "<base/>", "<base/>", ""));
+    run();
+    cr_assert_eq(status(), 202);
+    cr_assert_str_eq(response_header("Access-Control-Allow-Origin"), "https://app.example.com");
+    cr_assert_str_eq(response_header("Vary"), "Origin");
+    /* a disallowed origin gets none of them, forwarded or not */
+    harness_teardown();
+    harness_setup();
+    add_header(&H.io.headers, "Origin", "https://evil.example.com");
+    compile_ok(POLICIES(CORS, "<base/>", "<base/>", ""));
+    run();
+    cr_assert(H.io.is_forwarded);
+    cr_assert_null(response_header("Access-Control-Allow-Origin"));
+    cr_assert_null(response_header("Vary"));
 }
 
 Test(access, cors_any_origin_without_credentials_is_a_star)
@@ -451,6 +513,9 @@ Test(access, validate_jwt_openid_config_keys_are_fetched)
     cr_assert_eq(H.io.sent_count, 2);
     cr_assert_str_eq(H.io.sent[0].url, "http://idp.example/.well-known/openid-configuration");
     cr_assert_str_eq(H.io.sent[1].url, "http://idp.example/keys");
+    /* The step's state across the fetches is not a variable users can enumerate. */
+    for (const policy_variable_t *var = H.io.exec->variables; var; var = var->next)
+        cr_assert((unsigned char)var->name[0] >= 0x20, "a private variable: %s", var->name + 1);
     /* The next request of the same configuration uses the cache. */
     policy_local_t again = H.io;
     again.sent_count = 0;
