@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+extern const expr_member_t expr_core_set_index_member; /* lib_object.c: T[] and byte[] */
+
 static const expr_type_t T_DYN = {NULL, NULL};
 #define T_OF(cls) ((expr_type_t){(cls), NULL})
 
@@ -405,13 +407,25 @@ bnode_t *chk_assign(chk_t *c, const expr_node_t *n)
         bnode_t *recv = chk_expr(c, target->u.call.target);
         if (!recv) return NULL;
         const expr_member_t *m = recv->type.cls ? expr_class_find(recv->type.cls, "set_Item", EXPR_M_METHOD) : NULL;
+        bool core = false;
+        if (!m && (recv->type.cls == &expr_class_array || recv->type.cls == &expr_class_bytes)) {
+            /* T[] and byte[]: the core's element store (lib_object.c) */
+            m = &expr_core_set_index_member;
+            core = true;
+        }
         if (!m || target->u.call.args.count != 1)
             return chk_fail(c, target, EXPR_ERR_UNSUPPORTED, "assigning to an element of %s is not supported",
                             chk_type_name(c, recv->type));
         bnode_t *k = chk_expr(c, target->u.call.args.items[0]->u.arg.value);
         bnode_t *v = k ? chk_expr(c, n->u.binary.right) : NULL;
         if (!v) return NULL;
-        if (m->params) {
+        if (core) {
+            expr_type_t et = recv->type.cls == &expr_class_bytes ? T_OF(&expr_class_int)
+                                                                  : (expr_type_t){recv->type.elem, NULL};
+            k = chk_convert_implicit(c, target, k, T_OF(&expr_class_int));
+            if (k && et.cls) v = chk_convert_implicit(c, n->u.binary.right, v, et);
+            if (!k || !v) return NULL;
+        } else if (m->params) {
             k = chk_convert_implicit(c, target, k, m->params[0]);
             v = chk_convert_implicit(c, n->u.binary.right, v, m->params[1]);
             if (!k || !v) return NULL;

@@ -447,7 +447,7 @@ static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t 
                 char *p = expr_rt_alloc(rt, (size_t)sz.u.i + 1);
                 if (!p) return EXPR_THROWN;
                 memset(p, 0, (size_t)sz.u.i + 1);
-                *out = (expr_value_t){.tag = EXPR_V_BYTES, .u.s = {p, (uint32_t)sz.u.i}};
+                *out = (expr_value_t){.tag = EXPR_V_BYTES, .aux = EXPR_AUX_WRITABLE, .u.s = {p, (uint32_t)sz.u.i}};
                 return 0;
             }
             expr_value_t *items = expr_rt_alloc(rt, ((size_t)sz.u.i + 1) * sizeof *items);
@@ -459,7 +459,7 @@ static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t 
             else if (n->cls == &expr_class_bool) d = expr_bool(false);
             else if (n->cls == &expr_class_char) d = (expr_value_t){.tag = EXPR_V_CHAR};
             for (int64_t i = 0; i < sz.u.i; i++) items[i] = d;
-            *out = (expr_value_t){.tag = EXPR_V_ARRAY, .u.arr = {items, (uint32_t)sz.u.i, n->cls}};
+            *out = (expr_value_t){.tag = EXPR_V_ARRAY, .aux = EXPR_AUX_WRITABLE, .u.arr = {items, (uint32_t)sz.u.i, n->cls}};
             return 0;
         }
         if (n->type.cls == &expr_class_bytes) {
@@ -470,7 +470,7 @@ static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t 
                 if ((rc = eval(rt, f, n->args[i], &v))) return rc == R_SHORT ? 0 : rc;
                 p[i] = (char)v.u.i;
             }
-            *out = (expr_value_t){.tag = EXPR_V_BYTES, .u.s = {p, n->nargs}};
+            *out = (expr_value_t){.tag = EXPR_V_BYTES, .aux = EXPR_AUX_WRITABLE, .u.s = {p, n->nargs}};
             return 0;
         }
         expr_value_t *items = expr_rt_alloc(rt, (n->nargs ? n->nargs : 1) * sizeof *items);
@@ -480,7 +480,7 @@ static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t 
             if (rc == R_SHORT) items[i] = expr_null(), rc = 0;
             if (rc) return rc;
         }
-        *out = (expr_value_t){.tag = EXPR_V_ARRAY, .u.arr = {items, n->nargs, n->type.elem}};
+        *out = (expr_value_t){.tag = EXPR_V_ARRAY, .aux = EXPR_AUX_WRITABLE, .u.arr = {items, n->nargs, n->type.elem}};
         return 0;
     }
     case B_THROWX: {

@@ -104,6 +104,33 @@ NATIVE(core_index)
 const expr_member_t expr_core_index_member = {
     .name = "[]", .kind = EXPR_M_INDEXER, .min_args = 1, .max_args = 1, .ret_rule = EXPR_RET_ELEM, .fn = core_index};
 
+/* a[i] = v on a T[] or byte[] made writable by `new` (value.h EXPR_AUX_WRITABLE); v has
+   the element type (the checker converts it); a byte takes the low 8 bits, as (byte) */
+NATIVE(core_set_index)
+{
+    UNUSED_ARGS;
+    uint32_t k;
+    if (self->tag != EXPR_V_ARRAY && self->tag != EXPR_V_BYTES)
+        return expr_throw(rt, "InvalidCastException", "cannot assign to an element of this value");
+    if (!(self->aux & EXPR_AUX_WRITABLE))
+        return expr_throw(rt, "NotSupportedException",
+                          "this array is read-only in policy expressions: only arrays created with 'new' can be written");
+    if (self->tag == EXPR_V_ARRAY) {
+        if (index_of(rt, &args[0], self->u.arr.count, &k)) return EXPR_THROWN;
+        self->u.arr.items[k] = args[1];
+    } else {
+        if (index_of(rt, &args[0], self->u.s.len, &k)) return EXPR_THROWN;
+        if (args[1].tag != EXPR_V_INT && args[1].tag != EXPR_V_LONG && args[1].tag != EXPR_V_CHAR)
+            return expr_throw(rt, "InvalidCastException", "a byte[] element must be a number");
+        ((char *)self->u.s.ptr)[k] = (char)(uint8_t)args[1].u.i;
+    }
+    *out = args[1];
+    return 0;
+}
+
+const expr_member_t expr_core_set_index_member = {
+    .name = "set_Item", .kind = EXPR_M_METHOD, .min_args = 2, .max_args = 2, .ret_rule = EXPR_RET_ELEM, .fn = core_set_index};
+
 NATIVE(array_length)
 {
     UNUSED_ARGS;

@@ -77,7 +77,8 @@ typedef enum {
 
 typedef struct expr_value {
     uint8_t tag; /* expr_vtag_t */
-    uint8_t aux; /* DateTimeKind for EXPR_V_DATETIME; 0 otherwise */
+    uint8_t aux; /* DateTimeKind for EXPR_V_DATETIME; EXPR_AUX_WRITABLE or 0 for arrays and
+                    byte[]; 0 otherwise */
     union {
         bool b;
         int64_t i;
@@ -102,6 +103,12 @@ typedef struct expr_value {
         } fn;
     } u;
 } expr_value_t;
+
+/* aux of an EXPR_V_ARRAY / EXPR_V_BYTES whose items live in the request's arena and are
+ * shared with no string or compiled constant (new T[n], new T[] { ... }, Array.Copy's
+ * target): `a[i] = v` may write them. Other arrays are read-only to expressions (a write
+ * throws NotSupportedException): values are immutable unless said otherwise. */
+#define EXPR_AUX_WRITABLE 1
 
 /* A static type: cls NULL = dynamic (object). elem: element type of an array or enumerable
  * class (string[] = {&expr_class_array, &expr_class_string}), NULL when unknown/object. */

@@ -269,6 +269,20 @@ Test(interp, object_initializers)
            "error 1:41: nested object or collection initializers are not supported");
 }
 
+/* a[i] = v on arrays and byte[] created with new (EXPR_AUX_WRITABLE); others are read-only */
+Test(interp, array_element_assignment)
+{
+    EXPECT("@{ var a = new int[3]; a[0] = 5; a[2] = a[0] * 2; return a[0] + a[1] + a[2]; }", "15");
+    EXPECT("@{ var a = new string[] { \"x\", \"y\" }; a[1] = \"z\"; return string.Join(\",\", a); }", "x,z");
+    EXPECT("@{ var b = new byte[2]; b[0] = 255; b[1] = (byte)(b[0] + 2); return b[0] * 1000 + b[1]; }", "255001");
+    EXPECT("@{ var a = new long[1]; a[0] = 3000000; return a[0] * 1000000; }", "3000000000000");
+    EXPECT("@{ var a = new int[1]; a[1] = 1; return 1; }",
+           "!System.IndexOutOfRangeException: Index was outside the bounds of the array.");
+    EXPECT("@{ var a = new int[1]; a[0] = \"s\"; return 1; }", "error 1:31: cannot implicitly convert type 'string' to 'int'");
+    EXPECT("@{ var a = \"a,b\".Split(','); a[0] = \"c\"; return a[0]; }",
+           "!System.NotSupportedException: this array is read-only in policy expressions: only arrays created with 'new' can be written");
+}
+
 Test(interp, out_variables_and_void)
 {
     EXPECT("@{ context.Trace(\"x\"); return 1; }", "1");
