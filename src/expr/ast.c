@@ -61,6 +61,7 @@ static const char *const kind_names[EXPR_KIND_COUNT] = {
     [EXPR_CATCH] = "catch",
     [EXPR_STMT_CHECKED] = "checked block",
     [EXPR_STMT_FUNCTION] = "local function",
+    [EXPR_STMT_USING] = "using",
 };
 
 const char *expr_ast_kind_name(expr_kind_t kind)
@@ -226,6 +227,7 @@ void expr_ast_for_each_child(const expr_node_t *n, visit_fn fn, void *ctx)
         one(n->u.for_.body, fn, ctx);
         break;
     case EXPR_STMT_WHILE:
+    case EXPR_STMT_USING:
         one(n->u.loop.cond, fn, ctx);
         one(n->u.loop.body, fn, ctx);
         break;

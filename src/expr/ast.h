@@ -142,6 +142,8 @@ typedef enum {
                          * included), name, params (EXPR_PARAM, typed; u.typed.operand is a
                          * default value or NULL), body (EXPR_STMT_BLOCK, or an expression
                          * for `=> e;`) */
+    EXPR_STMT_USING,    /* u.loop: using (cond) body; cond is an EXPR_STMT_LOCAL (using (var x
+                         * = e)) or an expression (using (e)) */
     EXPR_KIND_COUNT
 } expr_kind_t;
 

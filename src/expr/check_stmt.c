@@ -2,6 +2,7 @@
  * reachability rules (C# §8.1) for "not all code paths return a value". */
 #include "expr/check_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define T_OF(cls) ((expr_type_t){(cls), NULL})
@@ -278,6 +279,81 @@ static bnode_t *chk_try(chk_t *c, const expr_node_t *n, bool *completes)
     return b;
 }
 
+/* S_EXPR: `local?.Dispose()` when the local's static class has Dispose(); NULL when it has
+ * none (nothing to call: C# requires IDisposable, Meridian ignores it). */
+static bnode_t *dispose_of(chk_t *c, const chk_var_t *v)
+{
+    if (!v->type.cls || v->type.cls->tag != EXPR_V_OBJECT) return NULL;
+    const expr_member_t *m = NULL;
+    for (const expr_class_t *k = v->type.cls; k && !m; k = k->base) m = expr_class_find(k, "Dispose", EXPR_M_METHOD);
+    if (!m || m->min_args != 0) return NULL;
+    bnode_t *l = chk_node(c, B_LOCAL, v->type);
+    bnode_t *call = chk_node(c, B_CALL, T_OF(&expr_class_void));
+    bnode_t *s = chk_node(c, S_EXPR, (expr_type_t){NULL, NULL});
+    if (!l || !call || !s || !(call->args = arena_alloc(c->arena, sizeof *call->args))) return NULL;
+    l->slot = v->slot;
+    l->depth = (uint8_t)(c->level - v->level);
+    call->a = l;
+    call->flags = BF_COND | BF_VOID;
+    call->u.call = (expr_call_t){.member = m, .receiver_type = v->type};
+    s->a = call;
+    return s;
+}
+
+/* using (T x = e) body / using (e) body: { x = e; try { body } finally { x?.Dispose(); } }
+ * (C# §8.13), the resource in a hidden local for the expression form. */
+static bnode_t *chk_using(chk_t *c, const expr_node_t *n, bool *completes)
+{
+    const expr_node_t *res = n->u.loop.cond;
+    uint32_t saved = c->nvars;
+    bnode_t *blk = chk_node(c, S_BLOCK, (expr_type_t){NULL, NULL});
+    bnode_t *fin = chk_node(c, S_BLOCK, (expr_type_t){NULL, NULL});
+    bnode_t *tr = chk_node(c, S_TRY, (expr_type_t){NULL, NULL});
+    if (!blk || !fin || !tr || !(blk->args = arena_alloc(c->arena, 2 * sizeof *blk->args)))
+        return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    const chk_var_t *vars[16];
+    unsigned nv = 0;
+    if (res->kind == EXPR_STMT_LOCAL) {
+        if (res->flags & EXPR_F_CONST) return chk_fail(c, res, EXPR_ERR_SYNTAX, "a using resource cannot be const");
+        if (res->u.local.declarators.count > 16)
+            return chk_fail(c, res, EXPR_ERR_LIMIT, "too many resources in one using statement");
+        if (!(blk->args[0] = local_decl(c, res))) return NULL;
+        for (uint32_t i = 0; i < res->u.local.declarators.count; i++) {
+            const expr_node_t *d = res->u.local.declarators.items[i];
+            chk_var_t *v = chk_find_var(c, d->u.arg.name);
+            if (!v) return NULL;
+            v->is_readonly = true; /* C#: a using variable is read-only */
+            vars[nv++] = v;
+        }
+    } else {
+        bnode_t *e = chk_expr(c, res);
+        if (!e) return NULL;
+        char *name = arena_alloc(c->arena, 32);
+        if (!name) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+        int len = snprintf(name, 32, " using %u:%u", n->pos.line, n->pos.col);
+        chk_var_t *v = chk_declare(c, res, (slice_t){name, (size_t)len}, e->type);
+        bnode_t *st = chk_node(c, S_STORE, (expr_type_t){NULL, NULL});
+        if (!v || !st) return NULL;
+        st->slot = v->slot;
+        st->a = e;
+        blk->args[0] = st;
+        vars[nv++] = v;
+    }
+    if (!(tr->a = chk_stmt(c, n->u.loop.body, completes))) return NULL;
+    if (!(fin->args = arena_alloc(c->arena, nv * sizeof *fin->args)))
+        return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    for (unsigned i = nv; i-- > 0;) { /* disposed in reverse order of acquisition */
+        bnode_t *d = dispose_of(c, vars[i]);
+        if (c->rc) return NULL;
+        if (d) fin->args[fin->nargs++] = d;
+    }
+    c->nvars = saved;
+    tr->b = fin;
+    blk->args[1] = fin->nargs ? tr : tr->a;
+    blk->nargs = 2;
+    return blk;
+}
+
 static bnode_t *chk_stmt(chk_t *c, const expr_node_t *n, bool *completes)
 {
     *completes = true;
@@ -448,6 +524,7 @@ static bnode_t *chk_stmt(chk_t *c, const expr_node_t *n, bool *completes)
         return b;
     }
     case EXPR_STMT_TRY: return chk_try(c, n, completes);
+    case EXPR_STMT_USING: return chk_using(c, n, completes);
     case EXPR_STMT_CHECKED:
         return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "'%s' blocks are not supported",
                         (n->flags & EXPR_F_UNCHECKED) ? "unchecked" : "checked");

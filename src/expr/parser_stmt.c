@@ -385,6 +385,18 @@ static expr_node_t *parse_local_function(expr_parser_t *p)
 
 /* ---- dispatch ---- */
 
+/* using (T x = e) body | using (e) body (C# §8.13); C# 8's `using var x = e;` is not C# 7 */
+static expr_node_t *parse_using(expr_parser_t *p)
+{
+    expr_node_t *n = pp_node(p, EXPR_STMT_USING, p->i);
+    p->i++;
+    if (!n || !pp_expect(p, EXPR_TOK_LPAREN, NULL)) return NULL;
+    n->u.loop.cond = at_local_declaration(p) ? parse_local(p) : pp_parse_expression(p);
+    if (!n->u.loop.cond || !pp_expect(p, EXPR_TOK_RPAREN, NULL)) return NULL;
+    if (!(n->u.loop.body = parse_embedded(p, "using"))) return NULL;
+    return pp_done(p, n);
+}
+
 static expr_node_t *refuse(expr_parser_t *p, const char *what)
 {
     return pp_fail(p, EXPR_ERR_UNSUPPORTED, pp_tok(p)->pos, "%s", what);
@@ -439,7 +451,7 @@ static expr_node_t *statement_inner(expr_parser_t *p)
         return n;
     }
     case EXPR_TOK_KW_USING:
-        return refuse(p, "'using' statements are not supported");
+        return parse_using(p);
     case EXPR_TOK_KW_LOCK:
         return refuse(p, "'lock' statements are not supported");
     case EXPR_TOK_KW_GOTO:

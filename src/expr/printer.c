@@ -668,6 +668,13 @@ static void print_stmt(printer_t *w, const expr_node_t *n)
         put(w, " ");
         print_stmt(w, n->u.loop.body);
         break;
+    case EXPR_STMT_USING:
+        put(w, "using (");
+        if (n->u.loop.cond->kind == EXPR_STMT_LOCAL) print_local_core(w, n->u.loop.cond);
+        else print_expr(w, n->u.loop.cond, PR_BARE);
+        put(w, ") ");
+        print_stmt(w, n->u.loop.body);
+        break;
     case EXPR_STMT_DO:
         put(w, "do ");
         print_stmt(w, n->u.loop.body);

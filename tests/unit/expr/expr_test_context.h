@@ -62,6 +62,21 @@ TC_NATIVE(tc_items)
     *out = (expr_value_t){.tag = EXPR_V_ARRAY, .u.arr = {tc_items_values, 3, &expr_class_string}};
     return 0;
 }
+/* context.Dispose() counts its calls (using statements), context.Disposed reads the count */
+static int tc_disposed;
+TC_NATIVE(tc_dispose)
+{
+    TC_UNUSED;
+    tc_disposed++;
+    *out = expr_null();
+    return 0;
+}
+TC_NATIVE(tc_disposed_get)
+{
+    TC_UNUSED;
+    *out = expr_int(tc_disposed);
+    return 0;
+}
 TC_NATIVE(tc_trace)
 {
     TC_UNUSED;
@@ -158,6 +173,8 @@ static const expr_member_t tc_context_members[] = {
     {.name = "Nothing", .kind = EXPR_M_PROPERTY, .ret = {&tc_request_class, NULL}, .fn = tc_nothing},
     {.name = "Items", .kind = EXPR_M_PROPERTY, .ret = {&expr_class_array, &expr_class_string}, .fn = tc_items},
     {.name = "Trace", .kind = EXPR_M_METHOD, .min_args = 1, .max_args = 1, .ret = {&expr_class_void, NULL}, .fn = tc_trace},
+    {.name = "Dispose", .kind = EXPR_M_METHOD, .ret = {&expr_class_void, NULL}, .fn = tc_dispose},
+    {.name = "Disposed", .kind = EXPR_M_PROPERTY, .ret = {&expr_class_int, NULL}, .fn = tc_disposed_get},
 };
 const expr_class_t tc_context_class = {.name = "IContext", .tag = EXPR_V_OBJECT, .members = tc_context_members,
                                        .member_count = sizeof tc_context_members / sizeof tc_context_members[0]};

@@ -283,6 +283,24 @@ Test(interp, array_element_assignment)
            "!System.NotSupportedException: this array is read-only in policy expressions: only arrays created with 'new' can be written");
 }
 
+/* using: the body runs, then Dispose() (when the class has it) also when the body returns,
+   breaks or throws; a null resource is not disposed */
+Test(interp, using_statements)
+{
+    tc_disposed = 0;
+    EXPECT("@{ var n = 0; using (var c = context) { n = c.Disposed; } return n * 10 + context.Disposed; }", "1");
+    EXPECT("@{ using (context) return context.Disposed; }", "1");
+    cr_expect_eq(tc_disposed, 2);
+    EXPECT("@{ try { using (var c = context) { throw new Exception(\"x\"); } } catch (Exception e) { return e.Message + context.Disposed; } }",
+           "x3");
+    EXPECT("@{ for (var i = 0; i < 3; i++) { using (context) { if (i == 1) break; } } return context.Disposed; }", "5");
+    EXPECT("@{ using (var s = \"text\") { return s.Length; } }", "4");
+    EXPECT("@{ using (var c = context.Nothing) { } using (System.Security.Cryptography.Aes a = null, b = null) { } return 1; }", "1");
+    EXPECT("@{ using (var c = context) { c = null; } return 1; }", "error 1:30: 'c' cannot be assigned to");
+    EXPECT("@{ using (var c = context) var d = 1; return 1; }",
+           "error 1:28: a declaration cannot be the body of 'using'; use a block { }");
+}
+
 Test(interp, out_variables_and_void)
 {
     EXPECT("@{ context.Trace(\"x\"); return 1; }", "1");

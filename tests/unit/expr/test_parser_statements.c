@@ -20,6 +20,8 @@ Test(parser_statements, statements)
         {"for (i = 0; ; ) break;", "{ for (i = 0;;) break; }"},
         {"for (;;) { continue; }", "{ for (;;) { continue; } }"},
         {"while (x > 0) x--;", "{ while (x > 0) x--; }"},
+        {"using (var r = X()) { }", "{ using (var r = X()) { } }"},
+        {"using (r) using (Foo a = b, c = d) x();", "{ using (r) using (Foo a = b, c = d) x(); }"},
         {"do { x++; } while (x < 10);", "{ do { x++; } while (x < 10); }"},
         {"switch (m) { case \"GET\": case \"HEAD\": return 1; default: break; }",
          "{ switch (m) { case \"GET\": case \"HEAD\": return 1; default: break; } }"},
@@ -106,7 +108,6 @@ Test(parser_statements, unsupported_constructs_are_named)
         unsigned col;
         const char *fragment;
     } stmts[] = {
-        {"using (var r = X()) { }", 1, "'using' statements are not supported"},
         {"lock (o) { }", 1, "'lock' statements"},
         {"goto done;", 1, "'goto'"},
         {"yield return 1;", 1, "'yield'"},
