@@ -43,6 +43,15 @@ int expr_throw(expr_rt_t *rt, const char *type, const char *fmt, ...)
 
 void *expr_rt_alloc(expr_rt_t *rt, size_t size)
 {
+    uint64_t limit = rt->memory_limit ? rt->memory_limit : EXPR_DEFAULT_MEMORY;
+    if (size > limit || rt->allocated + size > limit) {
+        expr_throw(rt, "OutOfMemoryException",
+                   "Insufficient memory to continue the execution of the program (the "
+                   "expression used more than its %llu bytes).",
+                   (unsigned long long)limit);
+        return NULL;
+    }
+    rt->allocated += size;
     void *p = arena_alloc(rt->arena, size ? size : 1);
     if (!p) expr_throw(rt, "OutOfMemoryException", "Insufficient memory to continue the execution of the program.");
     return p;

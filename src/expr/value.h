@@ -285,6 +285,11 @@ struct expr_rt {
     int64_t now_ticks;    /* DateTime.UtcNow for this evaluation (0: read the clock) */
     uint64_t budget;      /* interpreter steps left; 0 at start = EXPR_DEFAULT_BUDGET. Loops
                              and lambdas spend it; exhausting it throws (no endless loop) */
+    /* Bytes expr_rt_alloc has handed out, and the most it may (0 at start =
+     * EXPR_DEFAULT_MEMORY): past it an allocation throws OutOfMemoryException, so an
+     * expression that grows a string or a list without end fails its request instead of
+     * the unit (`s += s` in a loop doubles per step: the step budget alone does not bound it). */
+    uint64_t allocated, memory_limit;
     expr_cleanup_t *cleanups;
     /* The pending exception, after EXPR_THROWN. */
     bool has_exception;
@@ -293,6 +298,7 @@ struct expr_rt {
 };
 
 #define EXPR_DEFAULT_BUDGET 1000000u
+#define EXPR_DEFAULT_MEMORY (64u * 1024 * 1024)
 
 /* Sets up a runtime over `arena` (the caller owns both). */
 void expr_rt_init(expr_rt_t *rt, arena_t *arena, void *host);

@@ -222,6 +222,11 @@ Test(interp, exceptions)
     EXPECT("@(context.Name ?? throw new Exception(\"n\"))", "meridian");
     EXPECT("@{ try { while (true) { } } catch { return 1; } }",
            "!Meridian.ExpressionBudgetExceededException: the expression ran out of its step budget (endless loop?)");
+    /* A string doubled in a loop takes few steps but unbounded memory: the memory budget
+     * (value.h, EXPR_DEFAULT_MEMORY) stops it (found by fuzz_expr_eval as an OOM). */
+    EXPECT("@{ var s = \"ab\"; for (var i = 0; i < 60; i++) s += s; return s.Length; }",
+           "!System.OutOfMemoryException: Insufficient memory to continue the execution of the "
+           "program (the expression used more than its 67108864 bytes).");
 }
 
 Test(interp, casts)
