@@ -1115,6 +1115,8 @@ bnode_t *chk_expr(chk_t *c, const expr_node_t *n)
         return chk_const(c, k, t);
     }
     case EXPR_CHECKED:
+        /* integer arithmetic wraps: unchecked(e) is e */
+        if (n->flags & EXPR_F_UNCHECKED) return chk_expr(c, n->u.typed.operand);
         return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "'%s' expressions are not supported",
                         (n->flags & EXPR_F_UNCHECKED) ? "unchecked" : "checked");
     case EXPR_THROW: {

@@ -526,6 +526,8 @@ static bnode_t *chk_stmt(chk_t *c, const expr_node_t *n, bool *completes)
     case EXPR_STMT_TRY: return chk_try(c, n, completes);
     case EXPR_STMT_USING: return chk_using(c, n, completes);
     case EXPR_STMT_CHECKED:
+        /* integer arithmetic wraps: unchecked { } is the default, a plain block */
+        if (n->flags & EXPR_F_UNCHECKED) return chk_stmt(c, n->u.unary.operand, completes);
         return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "'%s' blocks are not supported",
                         (n->flags & EXPR_F_UNCHECKED) ? "unchecked" : "checked");
     case EXPR_STMT_FUNCTION:

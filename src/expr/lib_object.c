@@ -5,6 +5,7 @@
 #include "expr/bound.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define T(c) {(c), NULL}
@@ -138,8 +139,22 @@ NATIVE(array_length)
     return 0;
 }
 
+/* Array's static methods (below, after the comparison they share with OrderBy) */
+static int arr_copy(expr_rt_t *, const expr_call_t *, const expr_value_t *, expr_value_t *, unsigned, expr_value_t *);
+static int arr_exists(expr_rt_t *, const expr_call_t *, const expr_value_t *, expr_value_t *, unsigned, expr_value_t *);
+static int arr_index_of(expr_rt_t *, const expr_call_t *, const expr_value_t *, expr_value_t *, unsigned, expr_value_t *);
+static int arr_reverse(expr_rt_t *, const expr_call_t *, const expr_value_t *, expr_value_t *, unsigned, expr_value_t *);
+static int arr_sort(expr_rt_t *, const expr_call_t *, const expr_value_t *, expr_value_t *, unsigned, expr_value_t *);
+
 static const expr_member_t array_members[] = {
     {.name = "Length", .kind = EXPR_M_PROPERTY, .ret = T(&expr_class_int), .fn = array_length},
+    {.name = "Copy", .kind = EXPR_M_STATIC_METHOD, .min_args = 3, .max_args = 3, .ret = T(&expr_class_void), .fn = arr_copy},
+    {.name = "Copy", .kind = EXPR_M_STATIC_METHOD, .min_args = 5, .max_args = 5, .ret = T(&expr_class_void), .fn = arr_copy},
+    {.name = "Exists", .kind = EXPR_M_STATIC_METHOD, .min_args = 2, .max_args = 2, .lambda_mask = 2,
+     .ret = T(&expr_class_bool), .fn = arr_exists},
+    {.name = "IndexOf", .kind = EXPR_M_STATIC_METHOD, .min_args = 2, .max_args = 2, .ret = T(&expr_class_int), .fn = arr_index_of},
+    {.name = "Reverse", .kind = EXPR_M_STATIC_METHOD, .min_args = 1, .max_args = 1, .ret = T(&expr_class_void), .fn = arr_reverse},
+    {.name = "Sort", .kind = EXPR_M_STATIC_METHOD, .min_args = 1, .max_args = 1, .ret = T(&expr_class_void), .fn = arr_sort},
     {.name = "[]", .kind = EXPR_M_INDEXER, .min_args = 1, .max_args = 1, .ret_rule = EXPR_RET_ELEM, .fn = core_index},
 };
 
@@ -748,3 +763,172 @@ const expr_class_t *const expr_lib_object_classes[] = {
     &cls_index,          &cls_key,            &cls_not_supported,  &cls_not_impl,
     &cls_unauthorized,   NULL,
 };
+
+/* ---- Array's static methods (System.Array) ---- */
+
+static int arr_arg(expr_rt_t *rt, const expr_value_t *v, const char *param, uint32_t *count)
+{
+    if (v->tag == EXPR_V_NULL)
+        return expr_throw(rt, "System.ArgumentNullException", "Value cannot be null. (Parameter '%s')", param);
+    if (v->tag == EXPR_V_ARRAY) *count = v->u.arr.count;
+    else if (v->tag == EXPR_V_BYTES) *count = v->u.s.len;
+    else return expr_throw(rt, "System.ArgumentException", "Object must be an array. (Parameter '%s')", param);
+    return 0;
+}
+
+static int arr_writable(expr_rt_t *rt, const expr_value_t *v)
+{
+    if (v->aux & EXPR_AUX_WRITABLE) return 0;
+    return expr_throw(rt, "System.NotSupportedException",
+                      "this array is read-only in policy expressions: only arrays created with 'new' can be written");
+}
+
+static int arr_int(expr_rt_t *rt, const expr_value_t *v, const char *param, int64_t *out)
+{
+    if (v->tag != EXPR_V_INT && v->tag != EXPR_V_LONG)
+        return expr_throw(rt, "System.ArgumentException", "an integer is expected (Parameter '%s')", param);
+    if (v->u.i < 0)
+        return expr_throw(rt, "System.ArgumentOutOfRangeException", "Non-negative number required. (Parameter '%s')",
+                          param);
+    *out = v->u.i;
+    return 0;
+}
+
+/* Copy(src, dst, length) | Copy(src, srcIndex, dst, dstIndex, length): overlapping ranges of
+   one array copy as if through a temporary, as .NET does */
+static int arr_copy(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args,
+                    unsigned argc, expr_value_t *out)
+{
+    UNUSED_ARGS;
+    const expr_value_t *src = &args[0], *dst = &args[argc == 5 ? 2 : 1];
+    int64_t si = 0, di = 0, len = 0;
+    uint32_t sn, dn;
+    if (arr_arg(rt, src, "sourceArray", &sn) || arr_arg(rt, dst, "destinationArray", &dn)) return EXPR_THROWN;
+    if (argc == 5) {
+        if (arr_int(rt, &args[1], "sourceIndex", &si) || arr_int(rt, &args[3], "destinationIndex", &di))
+            return EXPR_THROWN;
+    }
+    if (arr_int(rt, &args[argc - 1], "length", &len)) return EXPR_THROWN;
+    if (si + len > (int64_t)sn)
+        return expr_throw(rt, "System.ArgumentException",
+                          "Source array was not long enough. Check the source index, length, and the array's lower bounds. (Parameter 'sourceArray')");
+    if (di + len > (int64_t)dn)
+        return expr_throw(rt, "System.ArgumentException",
+                          "Destination array was not long enough. Check the destination index, length, and the array's lower bounds. (Parameter 'destinationArray')");
+    if (src->tag != dst->tag)
+        return expr_throw(rt, "System.ArrayTypeMismatchException",
+                          "Source array type cannot be assigned to destination array type.");
+    *out = expr_null();
+    if (len == 0) return 0;
+    if (arr_writable(rt, dst)) return EXPR_THROWN;
+    if (dst->tag == EXPR_V_BYTES) memmove((char *)dst->u.s.ptr + di, src->u.s.ptr + si, (size_t)len);
+    else memmove(dst->u.arr.items + di, src->u.arr.items + si, (size_t)len * sizeof *dst->u.arr.items);
+    return 0;
+}
+
+/* the items of an array or byte[] argument as values (byte[] items are ints) */
+static int arr_items(expr_rt_t *rt, const expr_value_t *v, expr_value_t **items, uint32_t *count)
+{
+    if (arr_arg(rt, v, "array", count)) return EXPR_THROWN;
+    return expr_rt_enumerate(rt, v, items, count);
+}
+
+static int arr_exists(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args,
+                      unsigned argc, expr_value_t *out)
+{
+    UNUSED_ARGS;
+    expr_value_t *items;
+    uint32_t count;
+    if (arr_items(rt, &args[0], &items, &count)) return EXPR_THROWN;
+    if (args[1].tag != EXPR_V_LAMBDA)
+        return expr_throw(rt, "System.ArgumentNullException", "Value cannot be null. (Parameter 'match')");
+    for (uint32_t i = 0; i < count; i++) {
+        expr_value_t a[1] = {items[i]}, v;
+        if (expr_rt_invoke(rt, &args[1], a, 1, &v)) return EXPR_THROWN;
+        if (v.tag != EXPR_V_BOOL) return expr_throw(rt, "InvalidCastException", "the lambda must return a bool");
+        if (v.u.b) {
+            *out = expr_bool(true);
+            return 0;
+        }
+    }
+    *out = expr_bool(false);
+    return 0;
+}
+
+static int arr_index_of(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args,
+                        unsigned argc, expr_value_t *out)
+{
+    UNUSED_ARGS;
+    expr_value_t *items;
+    uint32_t count;
+    if (arr_items(rt, &args[0], &items, &count)) return EXPR_THROWN;
+    for (uint32_t i = 0; i < count; i++)
+        if (expr_value_equals(&items[i], &args[1])) {
+            *out = expr_int((int32_t)i);
+            return 0;
+        }
+    *out = expr_int(-1);
+    return 0;
+}
+
+static int arr_reverse(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args,
+                       unsigned argc, expr_value_t *out)
+{
+    UNUSED_ARGS;
+    uint32_t n;
+    *out = expr_null();
+    if (arr_arg(rt, &args[0], "array", &n)) return EXPR_THROWN;
+    if (n < 2) return 0;
+    if (arr_writable(rt, &args[0])) return EXPR_THROWN;
+    for (uint32_t i = 0, j = n - 1; i < j; i++, j--) {
+        if (args[0].tag == EXPR_V_BYTES) {
+            char *p = (char *)args[0].u.s.ptr, t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        } else {
+            expr_value_t t = args[0].u.arr.items[i];
+            args[0].u.arr.items[i] = args[0].u.arr.items[j];
+            args[0].u.arr.items[j] = t;
+        }
+    }
+    return 0;
+}
+
+static int byte_cmp(const void *a, const void *b)
+{
+    return (int)*(const unsigned char *)a - (int)*(const unsigned char *)b;
+}
+
+/* Sort(array): in place, strings ordinally, numbers by value (a merge sort: stable, which
+   .NET's introsort is not, but equal items are indistinguishable here) */
+static int arr_sort(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args,
+                    unsigned argc, expr_value_t *out)
+{
+    UNUSED_ARGS;
+    uint32_t n;
+    *out = expr_null();
+    if (arr_arg(rt, &args[0], "array", &n)) return EXPR_THROWN;
+    if (n < 2) return 0;
+    if (arr_writable(rt, &args[0])) return EXPR_THROWN;
+    if (args[0].tag == EXPR_V_BYTES) {
+        qsort((char *)args[0].u.s.ptr, n, 1, byte_cmp);
+        return 0;
+    }
+    expr_value_t *a = args[0].u.arr.items, *tmp = expr_rt_alloc(rt, n * sizeof *tmp);
+    if (!tmp) return EXPR_THROWN;
+    for (uint32_t w = 1; w < n; w *= 2) {
+        for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+            uint32_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            uint32_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi) {
+                int c;
+                if (compare_values(rt, &a[i], &a[j], &c)) return EXPR_THROWN;
+                tmp[o++] = c <= 0 ? a[i++] : a[j++];
+            }
+            while (i < mid) tmp[o++] = a[i++];
+            while (j < hi) tmp[o++] = a[j++];
+        }
+        memcpy(a, tmp, n * sizeof *a);
+    }
+    return 0;
+}

@@ -131,6 +131,7 @@ Test(check, refused_constructs_are_named)
     EXPECT("@(typeof(string))", "unsupported 1:3: 'typeof' is not supported");
     EXPECT("@(checked(1 + 2))", "unsupported 1:3: 'checked' expressions are not supported");
     EXPECT("@{ checked { return 1; } }", "unsupported 1:4: 'checked' blocks are not supported");
+    EXPECT("@{ unchecked { return unchecked(1 + 2); } }", "ok");
     EXPECT("@(x => x)", "unsupported 1:3: a lambda expression is only supported as an argument of a method that takes one");
     EXPECT("@(new int[2, 2])", "unsupported 1:7: multi-dimensional arrays are not supported");
     EXPECT("@(context.Items.Any(ref x))", "unsupported 1:21: 'ref' arguments are not supported");

@@ -306,6 +306,29 @@ Test(interp, using_statements)
            "error 1:28: a declaration cannot be the body of 'using'; use a block { }");
 }
 
+/* Array.Copy / Exists / IndexOf / Reverse / Sort (lib_object.c); unchecked wraps as usual */
+Test(interp, array_statics)
+{
+    EXPECT("@{ var d = new byte[6]; Array.Copy(new byte[] { 1, 2, 3 }, d, 3); Array.Copy(d, 0, d, 3, 3);"
+           " return Convert.ToHexString(d); }", "010203010203");
+    EXPECT("@{ var d = new string[3]; Array.Copy(context.Items, 1, d, 0, 2); return string.Join(\"|\", d); }", "a|cc|");
+    EXPECT("@{ var d = new int[2]; Array.Copy(new int[] { 1, 2, 3 }, d, 3); return 1; }",
+           "!System.ArgumentException: Destination array was not long enough. Check the destination index, length, and the array's lower bounds. (Parameter 'destinationArray')");
+    EXPECT("@{ var d = new int[2]; Array.Copy(new int[1], 0, d, 0, -1); return 1; }",
+           "!System.ArgumentOutOfRangeException: Non-negative number required. (Parameter 'length')");
+    EXPECT("@{ Array.Copy(new string[1], context.Items, 1); return 1; }",
+           "!System.NotSupportedException: this array is read-only in policy expressions: only arrays created with 'new' can be written");
+    EXPECT("@{ Array.Copy(new byte[1], new int[1], 1); return 1; }",
+           "!System.ArrayTypeMismatchException: Source array type cannot be assigned to destination array type.");
+    EXPECT("@(Array.Exists(context.Items, e => e == \"cc\") + \" \" + Array.Exists(context.Items, e => e == \"z\"))", "True False");
+    EXPECT("@(Array.IndexOf(context.Items, \"a\") * 10 + Array.IndexOf(context.Items, \"q\"))", "9");
+    EXPECT("@{ var a = new[] { \"b\", \"C\", \"a\" }; Array.Sort(a); var n = new[] { 3, -1, 2 }; Array.Sort(n); Array.Reverse(n);"
+           " return string.Join(\",\", a) + \" \" + string.Join(\",\", n); }", "C,a,b 3,2,-1");
+    EXPECT("@(Array.Exists(null, e => true))", "!System.ArgumentNullException: Value cannot be null. (Parameter 'array')");
+    EXPECT("@{ unchecked { var b = new byte[1]; b[0] = (byte)(0x1234567L >> 8); return b[0] + unchecked(2147483647 + 1); } }",
+           "-2147483579");
+}
+
 Test(interp, out_variables_and_void)
 {
     EXPECT("@{ context.Trace(\"x\"); return 1; }", "1");
