@@ -55,6 +55,8 @@ typedef enum {
     B_COLLINIT,   /* a = the created object, args = calls made on it (B_CALL whose receiver
                      is B_SELF) — collection initializers */
     B_SELF,       /* the object being initialised by the enclosing B_COLLINIT */
+    B_LOCALFN,    /* a call of a local function: u.lambda (its body, is_block), args; the
+                     function's frame's `up` is the frame `depth` hops up from the caller */
     /* ---- statements ---- */
     S_BLOCK,      /* args[nargs] */
     S_EXPR,       /* a */

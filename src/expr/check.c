@@ -841,6 +841,10 @@ bnode_t *chk_chain(chk_t *c, const expr_node_t *n)
             return bind_access(c, n, callee->u.name.target, callee->u.name.name,
                                callee->u.name.type_args.count ? &callee->u.name.type_args : NULL,
                                &n->u.call.args, false, callee->flags & EXPR_F_CONDITIONAL);
+        if (callee->kind == EXPR_NAME) {
+            bnode_t *lf = chk_local_call(c, n, callee->u.name.name);
+            if (lf || c->rc) return lf;
+        }
         if (callee->kind == EXPR_NAME)
             return chk_fail(c, callee, EXPR_ERR_SYNTAX,
                             "'%.*s' is not a method (methods are called on a value or a type)",

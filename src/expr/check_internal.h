@@ -24,8 +24,24 @@ typedef struct {
     bool broken;   /* a break targets it */
 } chk_breakable_t;
 
+/* A local function (C# 7) visible in the block being bound: registered when the block is
+ * entered (calls may come before the declaration), its body bound at the declaration. */
+#define CHK_MAX_FN_PARAMS 16
+typedef struct {
+    const expr_node_t *node; /* EXPR_STMT_FUNCTION */
+    slice_t name;
+    uint8_t level;           /* function level that declares it */
+    expr_lambda_t *lambda;
+    expr_type_t ret;         /* expr_class_void for void */
+    expr_type_t params[CHK_MAX_FN_PARAMS];
+    bnode_t *defaults[CHK_MAX_FN_PARAMS]; /* NULL: required */
+    uint16_t nparams;
+} chk_localfn_t;
+
 typedef struct {
     uint32_t nslots;
+    bool has_declared_return; /* a local function's body: returns convert to declared_return */
+    expr_type_t declared_return;
     /* return type of the function's block (first return decides; differing → dynamic) */
     bool has_return_type;
     expr_type_t return_type;
@@ -45,6 +61,8 @@ typedef struct {
     unsigned level;
     chk_breakable_t breakables[256];
     uint32_t nbreakables;
+    chk_localfn_t *fns;
+    uint32_t nfns, cap_fns;
     const bnode_t *self_node; /* B_SELF of the collection initializer being bound */
     expr_type_t self_type;
 } chk_t;
@@ -82,6 +100,8 @@ bool chk_is_numeric(const expr_class_t *cls);
 
 /* check_stmt.c */
 bnode_t *chk_block(chk_t *c, const expr_node_t *n, bool *completes);
+/* A call of the local function `name` (NULL without an error when there is none). */
+bnode_t *chk_local_call(chk_t *c, const expr_node_t *n, slice_t name);
 void chk_note_return(chk_t *c, expr_type_t t);
 
 #endif

@@ -20,10 +20,153 @@ void chk_note_return(chk_t *c, expr_type_t t)
     }
 }
 
+/* Registers a block's local functions (their signatures) before its statements are bound. */
+static bool declare_functions(chk_t *c, const expr_list_t *list)
+{
+    uint32_t start = c->nfns;
+    for (uint32_t i = 0; i < list->count; i++) {
+        const expr_node_t *n = list->items[i];
+        if (n->kind != EXPR_STMT_FUNCTION) continue;
+        for (uint32_t k = 0; k < c->nfns; k++)
+            if (k >= start && slice_eq(c->fns[k].name, n->u.function.name)) {
+                chk_fail(c, n, EXPR_ERR_SYNTAX, "a local function named '%.*s' is already defined in this scope",
+                         (int)n->u.function.name.len, n->u.function.name.ptr);
+                return false;
+            }
+        if (c->nfns == c->cap_fns) {
+            uint32_t cap = c->cap_fns ? c->cap_fns * 2 : 8;
+            chk_localfn_t *f = arena_alloc(c->arena, cap * sizeof *f);
+            if (!f) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory"), false;
+            if (c->nfns) memcpy(f, c->fns, c->nfns * sizeof *f);
+            c->fns = f;
+            c->cap_fns = cap;
+        }
+        chk_localfn_t *fn = &c->fns[c->nfns];
+        memset(fn, 0, sizeof *fn);
+        fn->node = n;
+        fn->name = n->u.function.name;
+        fn->level = (uint8_t)c->level;
+        const expr_node_t *rt = n->u.function.type;
+        if (rt->kind == EXPR_TYPE_PREDEFINED && rt->op == EXPR_PREDEF_VOID) fn->ret = T_OF(&expr_class_void);
+        else if (rt->kind == EXPR_TYPE_VAR)
+            return chk_fail(c, rt, EXPR_ERR_SYNTAX, "'var' is not a return type"), false;
+        else if (!chk_type(c, rt, &fn->ret)) return false;
+        const expr_list_t *ps = &n->u.function.params;
+        if (ps->count > CHK_MAX_FN_PARAMS)
+            return chk_fail(c, n, EXPR_ERR_LIMIT, "a local function takes at most %d parameters", CHK_MAX_FN_PARAMS), false;
+        for (uint32_t k = 0; k < ps->count; k++) {
+            const expr_node_t *p = ps->items[k];
+            if (!chk_type(c, p->u.typed.type, &fn->params[k])) return false;
+            if (p->u.typed.operand) {
+                bnode_t *d = chk_expr(c, p->u.typed.operand);
+                if (d) d = chk_convert_implicit(c, p->u.typed.operand, d, fn->params[k]);
+                if (!d) return false;
+                if (d->op != B_CONST)
+                    return chk_fail(c, p->u.typed.operand, EXPR_ERR_SYNTAX,
+                                    "default parameter value for '%.*s' must be a compile-time constant",
+                                    (int)p->u.typed.name.len, p->u.typed.name.ptr), false;
+                fn->defaults[k] = d;
+            }
+        }
+        fn->nparams = (uint16_t)ps->count;
+        if (!(fn->lambda = arena_alloc(c->arena, sizeof *fn->lambda)))
+            return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory"), false;
+        memset(fn->lambda, 0, sizeof *fn->lambda);
+        fn->lambda->nparams = fn->nparams;
+        c->nfns++;
+    }
+    return true;
+}
+
+/* The body of a local function, at its declaration: a new function level whose first
+ * slots are the parameters (as a lambda's). */
+static bnode_t *bind_function(chk_t *c, const expr_node_t *n)
+{
+    chk_localfn_t *fn = NULL;
+    for (uint32_t k = c->nfns; k-- > 0;)
+        if (c->fns[k].node == n) fn = &c->fns[k];
+    if (!fn) return chk_fail(c, n, EXPR_ERR_SYNTAX, "a local function must be declared in a block");
+    if (c->level + 1 >= CHK_MAX_LEVELS) return chk_fail(c, n, EXPR_ERR_LIMIT, "local functions nested too deeply");
+    uint32_t saved_vars = c->nvars;
+    c->level++;
+    chk_func_t *f = &c->funcs[c->level];
+    memset(f, 0, sizeof *f);
+    f->breakable_base = c->nbreakables;
+    f->catch_slot = -1;
+    f->has_declared_return = true;
+    f->declared_return = fn->ret;
+    bnode_t *ok = NULL;
+    const expr_list_t *ps = &n->u.function.params;
+    for (uint32_t i = 0; i < ps->count; i++)
+        if (!chk_declare(c, ps->items[i], ps->items[i]->u.typed.name, fn->params[i])) goto out;
+    const expr_node_t *body = n->u.function.body;
+    if (body->kind == EXPR_STMT_BLOCK) {
+        bool completes;
+        fn->lambda->body = chk_block(c, body, &completes);
+        if (!fn->lambda->body) goto out;
+        fn->lambda->is_block = true;
+        if (completes && fn->ret.cls != &expr_class_void) {
+            chk_fail(c, n, EXPR_ERR_SYNTAX, "'%.*s': not all code paths return a value", (int)fn->name.len,
+                     fn->name.ptr);
+            goto out;
+        }
+    } else {
+        bnode_t *e = chk_expr(c, body);
+        if (e && fn->ret.cls != &expr_class_void) e = chk_convert_implicit(c, body, e, fn->ret);
+        if (!e) goto out;
+        fn->lambda->body = e;
+    }
+    fn->lambda->nslots = (uint16_t)f->nslots;
+    ok = chk_node(c, S_BLOCK, (expr_type_t){NULL, NULL});
+out:
+    c->level--;
+    c->nvars = saved_vars;
+    return c->rc ? NULL : ok;
+}
+
+bnode_t *chk_local_call(chk_t *c, const expr_node_t *n, slice_t name)
+{
+    const chk_localfn_t *fn = NULL;
+    for (uint32_t k = c->nfns; k-- > 0 && !fn;)
+        if (slice_eq(c->fns[k].name, name)) fn = &c->fns[k];
+    if (!fn) return NULL;
+    const expr_list_t *args = &n->u.call.args;
+    unsigned need = 0;
+    while (need < fn->nparams && !fn->defaults[need]) need++;
+    if (args->count < need || args->count > fn->nparams)
+        return chk_fail(c, n, EXPR_ERR_SYNTAX, "no overload of '%.*s' takes %u arguments", (int)name.len, name.ptr,
+                        args->count);
+    bnode_t *b = chk_node(c, B_LOCALFN, fn->ret.cls == &expr_class_void ? T_OF(&expr_class_void) : fn->ret);
+    if (!b || !(b->args = arena_alloc(c->arena, (fn->nparams ? fn->nparams : 1) * sizeof *b->args)))
+        return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    for (unsigned i = 0; i < fn->nparams; i++) {
+        if (i >= args->count) {
+            b->args[i] = fn->defaults[i];
+            continue;
+        }
+        const expr_node_t *a = args->items[i];
+        if (a->op != EXPR_ARG_VALUE || a->u.arg.name.len)
+            return chk_fail(c, a, EXPR_ERR_UNSUPPORTED, "named, ref and out arguments of local functions are not supported");
+        if (a->u.arg.value->kind == EXPR_LAMBDA)
+            return chk_fail(c, a, EXPR_ERR_UNSUPPORTED, "a lambda is not accepted by a local function");
+        bnode_t *v = chk_expr(c, a->u.arg.value);
+        if (v) v = chk_convert_implicit(c, a->u.arg.value, v, fn->params[i]);
+        if (!v) return NULL;
+        b->args[i] = v;
+    }
+    b->nargs = fn->nparams;
+    b->depth = (uint8_t)(c->level - fn->level);
+    b->u.lambda = fn->lambda;
+    if (fn->ret.cls == &expr_class_void) b->flags |= BF_VOID;
+    return b;
+}
+
 static bnode_t *list_block(chk_t *c, const expr_list_t *list, bool *completes)
 {
     bnode_t *b = chk_node(c, S_BLOCK, (expr_type_t){NULL, NULL});
     if (!b) return NULL;
+    uint32_t saved_fns = c->nfns;
+    if (!declare_functions(c, list)) return NULL;
     b->args = arena_alloc(c->arena, (list->count ? list->count : 1) * sizeof *b->args);
     if (!b->args) return chk_fail(c, NULL, EXPR_ERR_NOMEM, "out of memory");
     uint32_t saved = c->nvars;
@@ -36,6 +179,7 @@ static bnode_t *list_block(chk_t *c, const expr_list_t *list, bool *completes)
         if (!comp) reach = false;
     }
     c->nvars = saved;
+    c->nfns = saved_fns;
     *completes = reach;
     return b;
 }
@@ -482,9 +626,13 @@ static bnode_t *chk_stmt(chk_t *c, const expr_node_t *n, bool *completes)
             chk_note_return(c, T_OF(&expr_class_void));
             return b;
         }
+        if (f->has_declared_return && f->declared_return.cls == &expr_class_void)
+            return chk_fail(c, n, EXPR_ERR_SYNTAX, "a void local function cannot return a value");
         if (!(b->a = chk_expr(c, n->u.unary.operand))) return NULL;
         if (b->a->type.cls == &expr_class_void || b->a->op == B_LAMBDA)
             return chk_fail(c, n->u.unary.operand, EXPR_ERR_SYNTAX, "the returned expression has no value");
+        if (f->has_declared_return && !(b->a = chk_convert_implicit(c, n->u.unary.operand, b->a, f->declared_return)))
+            return NULL;
         chk_note_return(c, b->a->type);
         return b;
     }
@@ -530,8 +678,7 @@ static bnode_t *chk_stmt(chk_t *c, const expr_node_t *n, bool *completes)
         if (n->flags & EXPR_F_UNCHECKED) return chk_stmt(c, n->u.unary.operand, completes);
         return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "'%s' blocks are not supported",
                         (n->flags & EXPR_F_UNCHECKED) ? "unchecked" : "checked");
-    case EXPR_STMT_FUNCTION:
-        return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "local functions are not supported");
+    case EXPR_STMT_FUNCTION: return bind_function(c, n);
     default:
         return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "%s is not supported as a statement",
                         expr_ast_kind_name((expr_kind_t)n->kind));

@@ -19,7 +19,10 @@
 typedef struct frame {
     expr_value_t *slots;
     const struct frame *up;
+    unsigned calls; /* local function and lambda calls below the program's frame (bounds recursion) */
 } frame_t;
+
+#define MAX_CALL_DEPTH 200
 
 static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t *out);
 static int exec(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t *ret);
@@ -122,6 +125,32 @@ static int eval_call(expr_rt_t *rt, const frame_t *f, const bnode_t *n, const ex
     return 0;
 }
 
+/* A local function: a new frame over the declaring one (closures see its locals) */
+static int call_local(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t *out)
+{
+    const expr_lambda_t *l = n->u.lambda;
+    if (spend(rt)) return EXPR_THROWN;
+    if (f->calls >= MAX_CALL_DEPTH)
+        return expr_throw(rt, "InsufficientExecutionStackException", "Insufficient stack to continue executing the program safely.");
+    expr_value_t slots[l->nslots ? l->nslots : 1];
+    for (unsigned i = 0; i < l->nslots; i++) slots[i] = expr_null();
+    for (unsigned i = 0; i < n->nargs && i < l->nslots; i++) {
+        int rc = eval(rt, f, n->args[i], &slots[i]);
+        if (rc == R_SHORT) slots[i] = expr_null(), rc = 0;
+        if (rc) return rc;
+    }
+    const frame_t *env = f;
+    for (unsigned d = n->depth; d--;) env = env->up;
+    frame_t fr = {slots, env, f->calls + 1};
+    *out = expr_null();
+    if (!l->is_block) {
+        int rc = eval(rt, &fr, l->body, out);
+        return rc == R_SHORT ? (*out = expr_null(), 0) : rc;
+    }
+    int rc = exec(rt, &fr, l->body, out);
+    return rc == EXPR_THROWN ? rc : 0;
+}
+
 /* ---- lambdas and enumeration (value.h) ---- */
 
 int expr_rt_invoke(expr_rt_t *rt, const expr_value_t *lambda, const expr_value_t *args,
@@ -133,7 +162,10 @@ int expr_rt_invoke(expr_rt_t *rt, const expr_value_t *lambda, const expr_value_t
     expr_value_t slots[l->nslots ? l->nslots : 1];
     for (unsigned i = 0; i < l->nslots; i++) slots[i] = expr_null();
     for (unsigned i = 0; i < l->nparams && i < argc; i++) slots[i] = args[i];
-    frame_t fr = {slots, lambda->u.fn.env};
+    const frame_t *env = lambda->u.fn.env;
+    frame_t fr = {slots, env, env ? env->calls + 1 : 1};
+    if (fr.calls > MAX_CALL_DEPTH)
+        return expr_throw(rt, "InsufficientExecutionStackException", "Insufficient stack to continue executing the program safely.");
     *out = expr_null();
     if (!l->is_block) {
         int rc = eval(rt, &fr, l->body, out);
@@ -340,6 +372,7 @@ static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t 
     case B_CONTEXT: *out = rt->context; return 0;
     case B_CALL:
     case B_DYNCALL: return eval_call(rt, f, n, NULL, out);
+    case B_LOCALFN: return call_local(rt, f, n, out);
     case B_NULLCHAIN:
         rc = eval(rt, f, n->a, out);
         if (rc == R_SHORT) {
@@ -506,7 +539,7 @@ int expr_interp_eval_const(arena_t *arena, const bnode_t *n, expr_value_t *out)
     expr_rt_t rt;
     expr_rt_init(&rt, arena, NULL);
     rt.budget = 1000;
-    frame_t f = {NULL, NULL};
+    frame_t f = {NULL, NULL, 0};
     int rc = eval(&rt, &f, n, out);
     expr_rt_end(&rt);
     return rc;
@@ -714,7 +747,7 @@ int expr_run(const expr_program_t *program, expr_rt_t *rt, expr_value_t *out)
     expr_value_t *slots = small;
     if (program->nslots > 8 && !(slots = expr_rt_alloc(rt, program->nslots * sizeof *slots))) return EXPR_THROWN;
     for (uint32_t i = 0; i < program->nslots; i++) slots[i] = expr_null();
-    frame_t f = {slots, NULL};
+    frame_t f = {slots, NULL, 0};
     *out = expr_null();
     int rc;
     if (program->is_block) {

@@ -329,6 +329,27 @@ Test(interp, array_statics)
            "-2147483579");
 }
 
+/* local functions: called before or after their declaration, recursion (bounded), closures
+   over the enclosing locals, defaults, void functions, expression bodies */
+Test(interp, local_functions)
+{
+    EXPECT("@{ int Twice(int x) => x * 2; return Twice(21); }", "42");
+    EXPECT("@{ var n = 0; void Add(int k = 5) { n += k; } Add(); Add(2); return n; }", "7");
+    EXPECT("@{ return Fact(10); long Fact(int k) { if (k <= 1) return 1; return k * Fact(k - 1); } }", "3628800");
+    EXPECT("@{ bool Even(int k) => k == 0 ? true : Odd(k - 1); bool Odd(int k) => k == 0 ? false : Even(k - 1); return Even(10); }",
+           "True");
+    EXPECT("@{ string Name() => context.Name; return context.Items.Select(x => x + Name()).Last(); }", "ccmeridian");
+    EXPECT("@{ double Half(int x) => x / 2; return Half(3); }", "1");
+    EXPECT("@{ int Loop(int k) => Loop(k + 1); return Loop(0); }",
+           "!System.InsufficientExecutionStackException: Insufficient stack to continue executing the program safely.");
+    EXPECT("@{ int F(int x) { if (x > 0) return 1; } return F(1); }", "error 1:4: 'F': not all code paths return a value");
+    EXPECT("@{ int F(int x) => x; return F(); }", "error 1:30: no overload of 'F' takes 0 arguments");
+    EXPECT("@{ void F() { return 1; } return 1; }", "error 1:15: a void local function cannot return a value");
+    EXPECT("@{ int F() => 1; int F() => 2; return F(); }",
+           "error 1:18: a local function named 'F' is already defined in this scope");
+    EXPECT("@{ int F(int x) => x; return F(\"s\"); }", "error 1:32: cannot implicitly convert type 'string' to 'int'");
+}
+
 Test(interp, out_variables_and_void)
 {
     EXPECT("@{ context.Trace(\"x\"); return 1; }", "1");
