@@ -55,6 +55,7 @@ typedef enum {
     B_COLLINIT,   /* a = the created object, args = calls made on it (B_CALL whose receiver
                      is B_SELF) — collection initializers */
     B_SELF,       /* the object being initialised by the enclosing B_COLLINIT */
+    B_NEW_ANON,   /* cls = the anonymous class the checker made, args = property values */
     B_LOCALFN,    /* a call of a local function: u.lambda (its body, is_block), args; the
                      function's frame's `up` is the frame `depth` hops up from the caller */
     /* ---- statements ---- */

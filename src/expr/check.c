@@ -1072,6 +1072,61 @@ static bnode_t *bind_new_object(chk_t *c, const expr_node_t *n)
     return ci;
 }
 
+/* new { a = 1, x.b }: a read-only class made here, one property per member (value.h) */
+static bnode_t *bind_new_anonymous(chk_t *c, const expr_node_t *n)
+{
+    const expr_node_t *init = n->u.create.init;
+    uint32_t count = init ? init->u.list.count : 0;
+    expr_member_t *ms = arena_alloc(c->arena, (count ? count : 1) * sizeof *ms);
+    expr_class_t *cls = arena_alloc(c->arena, sizeof *cls);
+    bnode_t *b = chk_node(c, B_NEW_ANON, (expr_type_t){NULL, NULL});
+    if (!ms || !cls || !b || !(b->args = arena_alloc(c->arena, (count ? count : 1) * sizeof *b->args)))
+        return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    memset(ms, 0, (count ? count : 1) * sizeof *ms);
+    for (uint32_t i = 0; i < count; i++) {
+        const expr_node_t *it = init->u.list.items[i];
+        slice_t name;
+        const expr_node_t *value = it;
+        if (it->kind == EXPR_INIT_MEMBER) {
+            name = it->u.arg.name;
+            value = it->u.arg.value;
+        } else if (it->kind == EXPR_NAME || it->kind == EXPR_MEMBER) {
+            name = it->u.name.name; /* a projection: new { x, y.z } names them x and z */
+        } else {
+            return chk_fail(c, it, EXPR_ERR_SYNTAX, "invalid anonymous type member declarator");
+        }
+        for (uint32_t k = 0; k < i; k++)
+            if (strlen(ms[k].name) == name.len && memcmp(ms[k].name, name.ptr, name.len) == 0)
+                return chk_fail(c, it, EXPR_ERR_SYNTAX, "an anonymous type cannot have multiple properties with the same name");
+        if (value->kind == EXPR_INITIALIZER || value->kind == EXPR_LAMBDA)
+            return chk_fail(c, value, EXPR_ERR_SYNTAX, "cannot assign this to an anonymous type property");
+        bnode_t *v = chk_expr(c, value);
+        if (!v) return NULL;
+        bool untyped_null = chk_is_null_literal(v) && !v->type.cls;
+        if (v->type.cls == &expr_class_void || untyped_null)
+            return chk_fail(c, value, EXPR_ERR_SYNTAX, "cannot assign %s to an anonymous type property",
+                            untyped_null ? "<null>" : "void");
+        b->args[i] = v;
+        ms[i].name = arena_strndup(c->arena, name.ptr, name.len);
+        if (!ms[i].name) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+        ms[i].kind = EXPR_M_PROPERTY;
+        ms[i].ret = v->type;
+        ms[i].fn = expr_anonymous_get;
+    }
+    memset(cls, 0, sizeof *cls);
+    cls->name = "<anonymous type>";
+    cls->full_name = "<>f__AnonymousType";
+    cls->tag = EXPR_V_OBJECT;
+    cls->base = &expr_class_object;
+    cls->members = ms;
+    cls->member_count = count;
+    cls->to_string = expr_anonymous_to_string;
+    b->nargs = (uint16_t)count;
+    b->cls = cls;
+    b->type = (expr_type_t){cls, NULL};
+    return b;
+}
+
 /* ---- the expression switch ---- */
 
 bnode_t *chk_expr(chk_t *c, const expr_node_t *n)
@@ -1133,8 +1188,7 @@ bnode_t *chk_expr(chk_t *c, const expr_node_t *n)
                         "a lambda expression is only supported as an argument of a method that takes one");
     case EXPR_NEW_OBJECT: return bind_new_object(c, n);
     case EXPR_NEW_ARRAY: return bind_new_array(c, n);
-    case EXPR_NEW_ANONYMOUS:
-        return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "anonymous types are not supported");
+    case EXPR_NEW_ANONYMOUS: return bind_new_anonymous(c, n);
     case EXPR_DECLARATION:
         return chk_fail(c, n, EXPR_ERR_SYNTAX, "a declaration is only allowed as an out argument");
     case EXPR_TYPE_PREDEFINED:

@@ -521,6 +521,17 @@ static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t 
         if ((rc = eval(rt, f, n->a, &ex))) return rc == R_SHORT ? null_ref(rt) : rc;
         return expr_exception_throw(rt, &ex);
     }
+    case B_NEW_ANON: {
+        expr_value_t *vals = expr_rt_alloc(rt, (n->nargs ? n->nargs : 1) * sizeof *vals);
+        if (!vals) return EXPR_THROWN;
+        for (unsigned i = 0; i < n->nargs; i++) {
+            rc = eval(rt, f, n->args[i], &vals[i]);
+            if (rc == R_SHORT) vals[i] = expr_null(), rc = 0;
+            if (rc) return rc;
+        }
+        *out = expr_object(n->cls, vals);
+        return 0;
+    }
     case B_COLLINIT: {
         if ((rc = eval(rt, f, n->a, out))) return rc;
         for (unsigned i = 0; i < n->nargs; i++) {

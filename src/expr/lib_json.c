@@ -302,6 +302,22 @@ static int from_value(expr_rt_t *rt, const expr_value_t *v, json_t **out, int de
             *out = depth == 0 ? json_incref(t->json) : json_deep_copy(t->json);
             return *out ? 0 : oom(rt);
         }
+        uint32_t nf;
+        const expr_member_t *names;
+        const expr_value_t *vals;
+        if (expr_anonymous_fields(v, &nf, &names, &vals)) {
+            /* an anonymous object: its properties in order, as Newtonsoft serializes them */
+            json_t *o = json_object();
+            if (!o) return oom(rt);
+            for (uint32_t i = 0; i < nf; i++) {
+                json_t *fj = NULL;
+                if (vals[i].tag == EXPR_V_NULL) fj = json_null();
+                else if (from_value(rt, &vals[i], &fj, depth + 1)) return json_decref(o), EXPR_THROWN;
+                if (json_object_set_new(o, names[i].name, fj)) return json_decref(o), oom(rt);
+            }
+            *out = o;
+            return 0;
+        }
         const expr_class_t *cls = v->u.obj.cls;
         if (cls && cls->enumerate) {
             expr_value_t *items = NULL;

@@ -932,3 +932,40 @@ static int arr_sort(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *
     }
     return 0;
 }
+
+/* ---- anonymous objects (value.h): an array of values, one per member of the class ---- */
+
+bool expr_anonymous_fields(const expr_value_t *v, uint32_t *count, const expr_member_t **names,
+                           const expr_value_t **values)
+{
+    if (v->tag != EXPR_V_OBJECT || !v->u.obj.cls || v->u.obj.cls->to_string != expr_anonymous_to_string) return false;
+    *count = (uint32_t)v->u.obj.cls->member_count;
+    *names = v->u.obj.cls->members;
+    *values = v->u.obj.ptr;
+    return true;
+}
+
+int expr_anonymous_get(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args,
+                       unsigned argc, expr_value_t *out)
+{
+    UNUSED_ARGS;
+    const expr_value_t *vals = self->u.obj.ptr;
+    *out = vals[call->member - self->u.obj.cls->members];
+    return 0;
+}
+
+/* "{ a = 1, b = x }", as C#'s generated ToString (null values print empty) */
+int expr_anonymous_to_string(expr_rt_t *rt, const expr_value_t *self, expr_value_t *out)
+{
+    const expr_class_t *cls = self->u.obj.cls;
+    const expr_value_t *vals = self->u.obj.ptr;
+    expr_value_t acc = expr_str_ref("{", 1);
+    for (size_t i = 0; i < cls->member_count; i++) {
+        expr_value_t s = expr_str_ref("", 0);
+        if (vals[i].tag != EXPR_V_NULL && expr_value_to_string(rt, &vals[i], &s)) return EXPR_THROWN;
+        if (expr_str_printf(rt, &acc, "%.*s%s %s = %.*s", (int)acc.u.s.len, acc.u.s.ptr, i ? "," : "",
+                            cls->members[i].name, (int)s.u.s.len, s.u.s.ptr))
+            return EXPR_THROWN;
+    }
+    return expr_str_printf(rt, out, "%.*s }", (int)acc.u.s.len, acc.u.s.ptr);
+}

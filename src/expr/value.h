@@ -364,6 +364,17 @@ int expr_str_copy(expr_rt_t *rt, const char *ptr, size_t len, expr_value_t *out)
 int expr_str_printf(expr_rt_t *rt, expr_value_t *out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Anonymous objects (new { a = 1, b = x }): the checker makes one read-only class per
+ * creation (its members are the properties, in order); expr_anonymous_fields gives a value's
+ * property names and values (serializers: JObject.FromObject, JsonConvert.SerializeObject).
+ * false when `v` is not an anonymous object. */
+bool expr_anonymous_fields(const expr_value_t *v, uint32_t *count, const expr_member_t **names,
+                           const expr_value_t **values);
+/* lib_object.c: the getter and ToString every anonymous class uses */
+int expr_anonymous_get(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args,
+                       unsigned argc, expr_value_t *out);
+int expr_anonymous_to_string(expr_rt_t *rt, const expr_value_t *self, expr_value_t *out);
+
 /* C#'s ToString() of any value, with .NET's invariant formatting (what string concatenation,
  * interpolation and a policy attribute's string conversion use): null → "" (concatenation)
  * , true → "True", 1.5 → "1.5", DateTime → "M/d/yyyy h:mm:ss tt" (invariant "G"), Guid →

@@ -230,6 +230,23 @@ Test(lib_symmetric, property_assignment)
            "!System.Security.Cryptography.CryptographicException: Specified key is not a valid size for this algorithm.");
 }
 
+/* anonymous objects: properties, ToString as C#, JSON as Newtonsoft (Create-HMAC-SHA256-Signed-JWT) */
+Test(lib_symmetric, anonymous_objects)
+{
+    EXPECT("@{ var header = new { typ = \"JWT\", alg = \"HS256\" }; return JsonConvert.SerializeObject(header); }",
+           "{\"typ\":\"JWT\",\"alg\":\"HS256\"}");
+    EXPECT("@{ var exp = 10L; var username = \"john\"; var p = new { exp, username, n = new { a = 1.5 } };"
+           " return p.ToString() + \" \" + p.exp * 2 + \" \" + JObject.FromObject(p)[\"n\"][\"a\"]; }",
+           "{ exp = 10, username = john, n = { a = 1.5 } } 20 1.5");
+    EXPECT("@{ var s = \"x\"; var p = new { s.Length, t = (string)null }; return p + \"|\" + JsonConvert.SerializeObject(p); }",
+           "{ Length = 1, t =  }|{\"Length\":1,\"t\":null}");
+    EXPECT("@(new { a = 1, a = 2 })", "error 1:16: an anonymous type cannot have multiple properties with the same name");
+    EXPECT("@(new { a = null })", "error 1:13: cannot assign <null> to an anonymous type property");
+    EXPECT("@(new { a = 1 }.b)", "error 1:3: 'b' is not a member of <anonymous type>");
+    EXPECT("@{ var p = new { a = 1 }; p.a = 2; return 1; }",
+           "error 1:27: property 'a' cannot be assigned to (it is read only, or unknown)");
+}
+
 /* hmac.Key = k and new HMACSHA256 { Key = k } (object initializer through set_Key) */
 Test(lib_symmetric, hmac_key_setter_and_initializer)
 {
