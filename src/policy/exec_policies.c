@@ -146,13 +146,11 @@ static int apply_set_field(policy_exec_t *exec, const policy_step_t *step,
     case EXISTS_SKIP:
         if (exists) return POLICY_RUN_NEXT;
         break;
-    case EXISTS_OVERRIDE:
-        policy_fields_remove(target, name, name_len);
-        break;
     default:
         break;
     }
-    /* evaluate every value first: an exception leaves the message as it was */
+    /* evaluate every value first: an exception leaves the message as it was (override
+     * removes the old values only after this) */
     const char **values = NULL, *one_value[1];
     size_t *lens = NULL, count = 0, one_len[1];
     if (d->value_count) {
@@ -172,6 +170,7 @@ static int apply_set_field(policy_exec_t *exec, const policy_step_t *step,
         values[count] = v;
         lens[count++] = len;
     }
+    if (action == EXISTS_OVERRIDE) policy_fields_remove(target, name, name_len);
     const char *wire_name = name;
     if (!is_header) {
         wire_name = query_encode(exec->arena, name, name_len, &name_len);

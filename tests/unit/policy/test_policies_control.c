@@ -243,3 +243,18 @@ Test(control, return_response_with_a_liquid_template_written_as_markup)
     run();
     cr_assert_str_eq(response_body(), "<m v=\"abc\"><n>GET</n></m>");
 }
+
+/* set-header exists-action="override" evaluates its values before touching the message: a
+ * value that throws leaves the old header for on-error to see. */
+Test(control, a_failing_override_leaves_the_header_as_it_was)
+{
+    add_header(&H.io.headers, "X-A", "old");
+    compile_ok(POLICIES("<set-header name=\"X-A\" exists-action=\"override\">"
+                        "<value>@(int.Parse(\"x\").ToString())</value></set-header>",
+                        "<base/>", "<base/>",
+                        "<set-header name=\"X-Seen\" exists-action=\"override\"><value>"
+                        "@(context.Request.Headers.GetValueOrDefault(\"X-A\", \"gone\"))"
+                        "</value></set-header>"));
+    run();
+    cr_assert_str_eq(response_header("X-Seen"), "old");
+}
