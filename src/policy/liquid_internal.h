@@ -52,6 +52,11 @@ bool liquid__equal(const json_t *a, const json_t *b);
 /* Ordering of two numbers or two strings: true with *cmp (<0, 0, >0); false when the two
  * cannot be ordered (Liquid then says the comparison is false). */
 bool liquid__compare(const json_t *a, const json_t *b, int *cmp);
+/* A new JSON string with b's bytes; b is freed. NULL: memory. */
+json_t *liquid__buf_to_string(buf_t *b);
+/* The Date filter (liquid_dates.c). */
+int liquid__filter_date(liquid__render_t *r, json_t *in, json_t *const *args, size_t argc,
+                        json_t **out);
 /* true when v is a number; *d its value. */
 bool liquid__number(const json_t *v, double *d);
 
