@@ -96,4 +96,29 @@ int json_tok_remove(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *
 int json_path_select(expr_rt_t *rt, json_t *root, const char *path, size_t len,
                      bool error_when_no_match, json_t ***matches, size_t *count);
 
+
+/* Shared by lib_json_members.c and lib_json_value.c. */
+int json_member_oom(expr_rt_t *rt); /* OutOfMemoryException */
+/* A token read from container `parent` (search: somewhere below it, as SelectToken finds
+ * it), so that Parent and Remove() can reach the container. */
+int json_tok_child(expr_rt_t *rt, const expr_json_token_t *parent, bool search, json_t *json,
+                   const char *name, size_t name_len, expr_value_t *out);
+/* A string argument (null → ArgumentNullException, other tags → ArgumentException). */
+int json_need_string(expr_rt_t *rt, const expr_value_t *v, const char *param, const char **s,
+                     size_t *len);
+/* Value<T>() / ToObject<T>(): the token converted to class `to`. */
+int json_convert_generic(expr_rt_t *rt, const expr_value_t *token, const expr_class_t *to,
+                         expr_value_t *out);
+
+/* The JToken class hooks (value.h expr_class_t) and Count, shared by every JToken class
+ * table (lib_json_members.c, lib_json_value.c). */
+int json_tok_enumerate(expr_rt_t *rt, const expr_value_t *self, expr_value_t **items,
+                       uint32_t *count);
+int json_tok_convert(expr_rt_t *rt, const expr_value_t *self, const expr_class_t *to,
+                     expr_value_t *out);
+int json_tok_class_to_string(expr_rt_t *rt, const expr_value_t *self, expr_value_t *out);
+bool json_tok_equals(const expr_value_t *a, const expr_value_t *b);
+int json_tok_count(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                   expr_value_t *args, unsigned argc, expr_value_t *out);
+
 #endif

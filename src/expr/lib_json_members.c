@@ -10,7 +10,7 @@
                     expr_value_t *args, unsigned argc, expr_value_t *out)
 #define UNUSED_ARGS (void)rt, (void)call, (void)self, (void)args, (void)argc, (void)out
 
-static int oom(expr_rt_t *rt)
+int json_member_oom(expr_rt_t *rt)
 {
     return expr_throw(rt, "OutOfMemoryException", "Insufficient memory to continue the execution of the program.");
 }
@@ -37,7 +37,7 @@ static int no_children(expr_rt_t *rt, const expr_json_token_t *t)
 
 /* A token read from container token `parent` (search: somewhere below it, as SelectToken
  * finds it), so that Parent and Remove() can reach the container. */
-static int tok_child(expr_rt_t *rt, const expr_json_token_t *parent, bool search, json_t *json,
+int json_tok_child(expr_rt_t *rt, const expr_json_token_t *parent, bool search, json_t *json,
                      const char *name, size_t name_len, expr_value_t *out)
 {
     if (json_tok_new(rt, json, name, name_len, out)) return EXPR_THROWN;
@@ -55,7 +55,7 @@ static bool string_arg(const expr_value_t *v, const char **s, size_t *len)
     return true;
 }
 
-static int need_string(expr_rt_t *rt, const expr_value_t *v, const char *param, const char **s,
+int json_need_string(expr_rt_t *rt, const expr_value_t *v, const char *param, const char **s,
                        size_t *len)
 {
     if (string_arg(v, s, len)) return 0;
@@ -82,7 +82,7 @@ static int child_get(expr_rt_t *rt, const expr_json_token_t *t, const expr_value
             *out = expr_null();
             return 0;
         }
-        return tok_child(rt, t, false, v, NULL, 0, out);
+        return json_tok_child(rt, t, false, v, NULL, 0, out);
     }
     if (json_is_array(t->json)) {
         if (key->tag != EXPR_V_INT && key->tag != EXPR_V_LONG) {
@@ -93,7 +93,7 @@ static int child_get(expr_rt_t *rt, const expr_json_token_t *t, const expr_value
         }
         if (key->u.i < 0 || (uint64_t)key->u.i >= json_array_size(t->json))
             return expr_throw(rt, "ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')");
-        return tok_child(rt, t, false, json_array_get(t->json, (size_t)key->u.i), NULL, 0, out);
+        return json_tok_child(rt, t, false, json_array_get(t->json, (size_t)key->u.i), NULL, 0, out);
     }
     return no_children(rt, t);
 }
@@ -119,7 +119,7 @@ static int child_set(expr_rt_t *rt, const expr_json_token_t *t, const expr_value
     if (json_for_add(rt, value, t->json, &j)) return EXPR_THROWN;
     int rc = json_is_object(t->json) ? json_object_setn_new_nocheck(t->json, name, len, j)
                                      : json_array_set_new(t->json, (size_t)key->u.i, j);
-    return rc ? oom(rt) : 0;
+    return rc ? json_member_oom(rt) : 0;
 }
 
 /* token[key] (1 argument) and token[key] = value (2 arguments: the interpreter's indexer
@@ -152,7 +152,7 @@ static bool is_token_class(const expr_class_t *c)
 
 /* Newtonsoft's Extensions.Convert<JToken, T> (Value<T>, ToObject<T>): a missing token gives
  * default(T); a token of class T is returned as is; a JValue converts its value. */
-static int convert_generic(expr_rt_t *rt, const expr_value_t *token, const expr_class_t *to,
+int json_convert_generic(expr_rt_t *rt, const expr_value_t *token, const expr_class_t *to,
                            expr_value_t *out)
 {
     const expr_json_token_t *t = json_tok(token);
@@ -213,7 +213,7 @@ NATIVE(tok_value_generic)
     if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     expr_value_t token = *self;
     if (argc == 1 && child_get(rt, t, &args[0], &token)) return EXPR_THROWN;
-    return convert_generic(rt, &token, call->type_arg, out);
+    return json_convert_generic(rt, &token, call->type_arg, out);
 }
 
 NATIVE(tok_to_object)
@@ -221,7 +221,7 @@ NATIVE(tok_to_object)
     (void)args, (void)argc;
     const expr_json_token_t *t;
     if (json_self_token(rt, self, &t)) return EXPR_THROWN;
-    return convert_generic(rt, self, call->type_arg, out);
+    return json_convert_generic(rt, self, call->type_arg, out);
 }
 
 NATIVE(tok_type)
@@ -256,24 +256,24 @@ static int children_of(expr_rt_t *rt, const expr_json_token_t *t, expr_value_t *
     expr_value_t *v = expr_rt_alloc(rt, (n ? n : 1) * sizeof *v);
     if (!v) return EXPR_THROWN;
     if (t->name) {
-        if (tok_child(rt, t, false, t->json, NULL, 0, &v[0])) return EXPR_THROWN;
+        if (json_tok_child(rt, t, false, t->json, NULL, 0, &v[0])) return EXPR_THROWN;
     } else if (json_is_object(t->json)) {
         const char *key;
         size_t key_len, i = 0;
         json_t *value;
         json_object_keylen_foreach(t->json, key, key_len, value) {
-            if (tok_child(rt, t, false, value, key, key_len, &v[i++])) return EXPR_THROWN;
+            if (json_tok_child(rt, t, false, value, key, key_len, &v[i++])) return EXPR_THROWN;
         }
     } else {
         for (size_t i = 0; i < n; i++)
-            if (tok_child(rt, t, false, json_array_get(t->json, i), NULL, 0, &v[i])) return EXPR_THROWN;
+            if (json_tok_child(rt, t, false, json_array_get(t->json, i), NULL, 0, &v[i])) return EXPR_THROWN;
     }
     *items = v;
     *count = (uint32_t)n;
     return 0;
 }
 
-static int tok_enumerate(expr_rt_t *rt, const expr_value_t *self, expr_value_t **items,
+int json_tok_enumerate(expr_rt_t *rt, const expr_value_t *self, expr_value_t **items,
                          uint32_t *count)
 {
     const expr_json_token_t *t;
@@ -317,14 +317,14 @@ NATIVE(tok_first_last)
     const expr_json_token_t *t;
     if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     bool last = call->member->name[0] == 'L';
-    if (t->name) return tok_child(rt, t, false, t->json, NULL, 0, out);
+    if (t->name) return json_tok_child(rt, t, false, t->json, NULL, 0, out);
     if (json_is_array(t->json)) {
         size_t n = json_array_size(t->json);
         if (!n) {
             *out = expr_null();
             return 0;
         }
-        return tok_child(rt, t, false, json_array_get(t->json, last ? n - 1 : 0), NULL, 0, out);
+        return json_tok_child(rt, t, false, json_array_get(t->json, last ? n - 1 : 0), NULL, 0, out);
     }
     if (!json_is_object(t->json)) return no_children(rt, t);
     void *it = json_object_iter(t->json), *found = it;
@@ -334,11 +334,12 @@ NATIVE(tok_first_last)
         *out = expr_null();
         return 0;
     }
-    return tok_child(rt, t, false, json_object_iter_value(found), json_object_iter_key(found),
+    return json_tok_child(rt, t, false, json_object_iter_value(found), json_object_iter_key(found),
                         json_object_iter_key_len(found), out);
 }
 
-NATIVE(tok_count)
+int json_tok_count(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                   expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
@@ -356,7 +357,7 @@ NATIVE(tok_select)
     const expr_json_token_t *t;
     const char *path = NULL;
     size_t len = 0;
-    if (json_self_token(rt, self, &t) || need_string(rt, &args[0], "path", &path, &len)) return EXPR_THROWN;
+    if (json_self_token(rt, self, &t) || json_need_string(rt, &args[0], "path", &path, &len)) return EXPR_THROWN;
     bool strict = argc > 1 && args[1].tag == EXPR_V_BOOL && args[1].u.b;
     json_t **matches = NULL;
     size_t count = 0;
@@ -373,12 +374,12 @@ NATIVE(tok_select)
             *out = *self;
             return 0;
         }
-        return tok_child(rt, t, true, matches[0], NULL, 0, out);
+        return json_tok_child(rt, t, true, matches[0], NULL, 0, out);
     }
     expr_value_t *items = expr_rt_alloc(rt, (count ? count : 1) * sizeof *items);
     if (!items) return EXPR_THROWN;
     for (size_t i = 0; i < count; i++)
-        if (tok_child(rt, t, true, matches[i], NULL, 0, &items[i])) return EXPR_THROWN;
+        if (json_tok_child(rt, t, true, matches[i], NULL, 0, &items[i])) return EXPR_THROWN;
     return array_of(&expr_class_jtoken, items, (uint32_t)count, out);
 }
 
@@ -388,7 +389,7 @@ NATIVE(tok_deep_clone)
     const expr_json_token_t *t;
     if (json_self_token(rt, self, &t)) return EXPR_THROWN;
     json_t *copy = json_deep_copy(t->json);
-    if (!copy) return oom(rt);
+    if (!copy) return json_member_oom(rt);
     int rc = json_tok_new(rt, copy, t->name, t->name_len, out);
     json_decref(copy);
     if (rc == 0) ((expr_json_token_t *)out->u.obj.ptr)->has_parent = false;
@@ -405,7 +406,7 @@ static int to_string_plain(expr_rt_t *rt, const expr_json_token_t *t, expr_value
     return json_convert_to(rt, t, &expr_class_string, out);
 }
 
-static int tok_class_to_string(expr_rt_t *rt, const expr_value_t *self, expr_value_t *out)
+int json_tok_class_to_string(expr_rt_t *rt, const expr_value_t *self, expr_value_t *out)
 {
     const expr_json_token_t *t;
     if (json_self_token(rt, self, &t)) return EXPR_THROWN;
@@ -425,7 +426,7 @@ NATIVE(tok_to_string)
 }
 
 /* (string)token, (int)token... and (JObject)token casts. */
-static int tok_convert(expr_rt_t *rt, const expr_value_t *self, const expr_class_t *to,
+int json_tok_convert(expr_rt_t *rt, const expr_value_t *self, const expr_class_t *to,
                        expr_value_t *out)
 {
     const expr_json_token_t *t;
@@ -440,7 +441,7 @@ static int tok_convert(expr_rt_t *rt, const expr_value_t *self, const expr_class
     return json_convert_to(rt, t, to, out);
 }
 
-static bool tok_equals(const expr_value_t *a, const expr_value_t *b)
+bool json_tok_equals(const expr_value_t *a, const expr_value_t *b)
 {
     const expr_json_token_t *x = json_tok(a), *y = json_tok(b);
     if (!x || !y) return x == y;
@@ -488,7 +489,7 @@ NATIVE(tok_parse)
     (void)self, (void)argc;
     const char *s = NULL;
     size_t len = 0;
-    if (need_string(rt, &args[0], "json", &s, &len)) return EXPR_THROWN;
+    if (json_need_string(rt, &args[0], "json", &s, &len)) return EXPR_THROWN;
     return expr_json_parse_as(rt, s, len, call->member->ret.cls, out);
 }
 
@@ -573,7 +574,7 @@ static int add_property(expr_rt_t *rt, json_t *obj, const char *name, size_t len
                           (int)len, name);
     json_t *j = NULL;
     if (json_for_add(rt, value, obj, &j)) return EXPR_THROWN;
-    return json_object_setn_new_nocheck(obj, name, len, j) ? oom(rt) : 0;
+    return json_object_setn_new_nocheck(obj, name, len, j) ? json_member_oom(rt) : 0;
 }
 
 /* JContainer.Add(content) on a JObject: JProperty, or an enumerable of them; null is
@@ -608,7 +609,7 @@ NATIVE(obj_ctor)
 {
     (void)call, (void)self;
     json_t *obj = json_object();
-    if (!obj) return oom(rt);
+    if (!obj) return json_member_oom(rt);
     const expr_json_token_t *t = argc == 1 ? json_tok(&args[0]) : NULL;
     if (t && !t->name && json_is_object(t->json)) {
         json_t *copy = json_deep_copy(t->json);
@@ -629,13 +630,13 @@ NATIVE(obj_property)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || need_string(rt, &args[0], "name", &name, &len)) return EXPR_THROWN;
+    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "name", &name, &len)) return EXPR_THROWN;
     json_t *v = json_object_getn(t->json, name, len);
     if (!v) {
         *out = expr_null();
         return 0;
     }
-    return tok_child(rt, t, false, v, name, len, out);
+    return json_tok_child(rt, t, false, v, name, len, out);
 }
 
 static bool ignore_case_arg(expr_rt_t *rt, const expr_value_t *v)
@@ -657,7 +658,7 @@ NATIVE(obj_get_value)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
+    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
     json_t *v = json_object_getn(t->json, name, len);
     if (!v && argc > 1 && ignore_case_arg(rt, &args[1])) {
         const char *key;
@@ -674,7 +675,7 @@ NATIVE(obj_get_value)
         *out = expr_null();
         return 0;
     }
-    return tok_child(rt, t, false, v, NULL, 0, out);
+    return json_tok_child(rt, t, false, v, NULL, 0, out);
 }
 
 NATIVE(obj_contains_key)
@@ -683,7 +684,7 @@ NATIVE(obj_contains_key)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
+    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
     *out = expr_bool(json_object_getn(t->json, name, len) != NULL);
     return 0;
 }
@@ -695,10 +696,10 @@ NATIVE(obj_try_get_value)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
+    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
     json_t *v = json_object_getn(t->json, name, len);
     args[1] = expr_null();
-    if (v && tok_child(rt, t, false, v, NULL, 0, &args[1])) return EXPR_THROWN;
+    if (v && json_tok_child(rt, t, false, v, NULL, 0, &args[1])) return EXPR_THROWN;
     *out = expr_bool(v != NULL);
     return 0;
 }
@@ -709,7 +710,7 @@ NATIVE(obj_remove)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
+    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
     char *key = expr_rt_alloc(rt, len + 1);
     if (!key) return EXPR_THROWN;
     memcpy(key, name, len);
@@ -728,7 +729,7 @@ NATIVE(obj_add)
     if (argc == 1) return object_add_content(rt, t->json, &args[0], 0);
     const char *name = NULL;
     size_t len = 0;
-    if (need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
+    if (json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
     if (json_tok(&args[1]) && json_tok(&args[1])->name)
         return expr_throw(rt, "ArgumentException", "Can not add Newtonsoft.Json.Linq.JProperty to a property value.");
     return add_property(rt, t->json, name, len, &args[1]);
@@ -741,7 +742,7 @@ static int merge_into(expr_rt_t *rt, json_t *dst, json_t *src, int depth)
     if (depth > 4096) return expr_throw(rt, JSON_EXC, "The JSON is nested too deeply to merge.");
     if (json_is_array(dst) && json_is_array(src)) {
         for (size_t i = 0; i < json_array_size(src); i++)
-            if (json_array_append_new(dst, json_deep_copy(json_array_get(src, i)))) return oom(rt);
+            if (json_array_append_new(dst, json_deep_copy(json_array_get(src, i)))) return json_member_oom(rt);
         return 0;
     }
     const char *key;
@@ -753,7 +754,7 @@ static int merge_into(expr_rt_t *rt, json_t *dst, json_t *src, int depth)
                          (json_is_array(existing) && json_is_array(value)))) {
             if (merge_into(rt, existing, value, depth + 1)) return EXPR_THROWN;
         } else if (!existing || !json_is_null(value)) {
-            if (json_object_setn_new_nocheck(dst, key, key_len, json_deep_copy(value))) return oom(rt);
+            if (json_object_setn_new_nocheck(dst, key, key_len, json_deep_copy(value))) return json_member_oom(rt);
         }
     }
     return 0;
@@ -772,100 +773,6 @@ NATIVE(tok_merge)
         return 0; /* Newtonsoft merges only a container of the same kind */
     if (src->json == t->json) return 0;
     return merge_into(rt, t->json, src->json, 0);
-}
-
-/* ---- JValue ---- */
-
-NATIVE(val_ctor)
-{
-    (void)call, (void)self, (void)argc;
-    if (args[0].tag == EXPR_V_ARRAY || json_tok(&args[0]))
-        return expr_throw(rt, "ArgumentException", "Could not determine JSON object type for type %s.",
-                          args[0].tag == EXPR_V_ARRAY ? "System.Array" : json_full_name_of(json_tok(&args[0])));
-    json_t *j = NULL;
-    if (expr_json_from_value(rt, &args[0], &j)) return EXPR_THROWN;
-    if (json_is_object(j) || json_is_array(j)) {
-        json_decref(j);
-        return expr_throw(rt, "ArgumentException", "Could not determine JSON object type for an enumerable.");
-    }
-    return json_tok_steal(rt, j, out);
-}
-
-NATIVE(val_create_null)
-{
-    UNUSED_ARGS;
-    return json_tok_steal(rt, json_null(), out);
-}
-
-NATIVE(val_create_string)
-{
-    (void)call, (void)self, (void)argc;
-    if (args[0].tag == EXPR_V_NULL) return json_tok_steal(rt, json_null(), out);
-    const char *s = NULL;
-    size_t len = 0;
-    if (need_string(rt, &args[0], "value", &s, &len)) return EXPR_THROWN;
-    return json_tok_steal(rt, json_stringn_nocheck(s, len), out);
-}
-
-/* JValue.Value: the primitive (long, double, string, bool or null). */
-NATIVE(val_value)
-{
-    UNUSED_ARGS;
-    const expr_json_token_t *t;
-    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
-    return convert_generic(rt, self, &expr_class_object, out);
-}
-
-/* ---- JProperty ---- */
-
-/* new JProperty(name, value) / new JProperty(name, params object[] content): several
- * values (or an enumerable) make a JArray value, as Newtonsoft. */
-NATIVE(prop_ctor)
-{
-    (void)call, (void)self;
-    const char *name = NULL;
-    size_t len = 0;
-    if (need_string(rt, &args[0], "name", &name, &len)) return EXPR_THROWN;
-    json_t *value;
-    if (argc == 1) {
-        value = json_null();
-    } else if (argc == 2) {
-        if (json_tok(&args[1]) && json_tok(&args[1])->name)
-            return expr_throw(rt, "ArgumentException", "Can not add Newtonsoft.Json.Linq.JProperty to Newtonsoft.Json.Linq.JProperty.");
-        if (json_for_add(rt, &args[1], NULL, &value)) return EXPR_THROWN;
-    } else {
-        value = json_array();
-        if (!value) return oom(rt);
-        for (unsigned i = 1; i < argc; i++)
-            if (json_array_add(rt, value, &args[i], false, 0)) {
-                json_decref(value);
-                return EXPR_THROWN;
-            }
-    }
-    if (!value) return oom(rt);
-    int rc = json_tok_new(rt, value, name, len, out);
-    json_decref(value);
-    if (rc == 0) ((expr_json_token_t *)out->u.obj.ptr)->has_parent = false;
-    return rc;
-}
-
-NATIVE(prop_name)
-{
-    UNUSED_ARGS;
-    const expr_json_token_t *t;
-    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
-    if (!t->name) return json_cast_error(rt, t, &expr_class_jproperty);
-    *out = expr_str_ref(t->name, t->name_len);
-    return 0;
-}
-
-NATIVE(prop_value)
-{
-    UNUSED_ARGS;
-    const expr_json_token_t *t;
-    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
-    if (!t->name) return json_cast_error(rt, t, &expr_class_jproperty);
-    return tok_child(rt, t, false, t->json, NULL, 0, out);
 }
 
 /* ---- tables ---- */
@@ -906,10 +813,10 @@ const expr_class_t expr_class_jtoken = {
     .members = jtoken_members,
     .member_count = sizeof jtoken_members / sizeof jtoken_members[0],
     .elem = &expr_class_jtoken,
-    .enumerate = tok_enumerate,
-    .convert = tok_convert,
-    .to_string = tok_class_to_string,
-    .equals = tok_equals,
+    .enumerate = json_tok_enumerate,
+    .convert = json_tok_convert,
+    .to_string = json_tok_class_to_string,
+    .equals = json_tok_equals,
 };
 
 static const expr_member_t jobject_members[] = {
@@ -927,7 +834,7 @@ static const expr_member_t jobject_members[] = {
     METHOD("Remove", 1, 1, &expr_class_bool, obj_remove),
     METHOD("Add", 1, 2, &expr_class_void, obj_add),
     METHOD("Merge", 1, 2, &expr_class_void, tok_merge),
-    PROP("Count", &expr_class_int, tok_count),
+    PROP("Count", &expr_class_int, json_tok_count),
 };
 
 const expr_class_t expr_class_jobject = {
@@ -939,10 +846,10 @@ const expr_class_t expr_class_jobject = {
     .members = jobject_members,
     .member_count = sizeof jobject_members / sizeof jobject_members[0],
     .elem = &expr_class_jproperty,
-    .enumerate = tok_enumerate,
-    .convert = tok_convert,
-    .to_string = tok_class_to_string,
-    .equals = tok_equals,
+    .enumerate = json_tok_enumerate,
+    .convert = json_tok_convert,
+    .to_string = json_tok_class_to_string,
+    .equals = json_tok_equals,
 };
 
 static const expr_member_t jarray_members[] = {
@@ -950,7 +857,7 @@ static const expr_member_t jarray_members[] = {
     CTOR(0, 255, json_arr_ctor),
     STATIC("Parse", 1, 1, &expr_class_jarray, tok_parse),
     STATIC("FromObject", 1, 1, &expr_class_jarray, tok_from_object),
-    PROP("Count", &expr_class_int, tok_count),
+    PROP("Count", &expr_class_int, json_tok_count),
     METHOD("Add", 1, 1, &expr_class_void, json_arr_add),
     METHOD("Insert", 2, 2, &expr_class_void, json_arr_insert),
     METHOD("RemoveAt", 1, 1, &expr_class_void, json_arr_remove_at),
@@ -970,53 +877,8 @@ const expr_class_t expr_class_jarray = {
     .members = jarray_members,
     .member_count = sizeof jarray_members / sizeof jarray_members[0],
     .elem = &expr_class_jtoken,
-    .enumerate = tok_enumerate,
-    .convert = tok_convert,
-    .to_string = tok_class_to_string,
-    .equals = tok_equals,
-};
-
-static const expr_member_t jvalue_members[] = {
-    CTOR(1, 1, val_ctor),
-    STATIC("CreateNull", 0, 0, &expr_class_jvalue, val_create_null),
-    STATIC("CreateString", 1, 1, &expr_class_jvalue, val_create_string),
-    {.name = "Value", .kind = EXPR_M_PROPERTY, .ret = {NULL, NULL}, .fn = val_value},
-};
-
-const expr_class_t expr_class_jvalue = {
-    .name = "JValue",
-    .full_name = "Newtonsoft.Json.Linq.JValue",
-    .tag = EXPR_V_OBJECT,
-    .is_nameable = true,
-    .base = &expr_class_jtoken,
-    .members = jvalue_members,
-    .member_count = sizeof jvalue_members / sizeof jvalue_members[0],
-    .elem = &expr_class_jtoken,
-    .enumerate = tok_enumerate,
-    .convert = tok_convert,
-    .to_string = tok_class_to_string,
-    .equals = tok_equals,
-};
-
-static const expr_member_t jproperty_members[] = {
-    CTOR(1, 255, prop_ctor),
-    PROP("Name", &expr_class_string, prop_name),
-    PROP("Key", &expr_class_string, prop_name),
-    {.name = "Value", .kind = EXPR_M_PROPERTY, .ret = {&expr_class_jtoken, NULL}, .fn = prop_value},
-    PROP("Count", &expr_class_int, tok_count),
-};
-
-const expr_class_t expr_class_jproperty = {
-    .name = "JProperty",
-    .full_name = "Newtonsoft.Json.Linq.JProperty",
-    .tag = EXPR_V_OBJECT,
-    .is_nameable = true,
-    .base = &expr_class_jtoken,
-    .members = jproperty_members,
-    .member_count = sizeof jproperty_members / sizeof jproperty_members[0],
-    .elem = &expr_class_jtoken,
-    .enumerate = tok_enumerate,
-    .convert = tok_convert,
-    .to_string = tok_class_to_string,
-    .equals = tok_equals,
+    .enumerate = json_tok_enumerate,
+    .convert = json_tok_convert,
+    .to_string = json_tok_class_to_string,
+    .equals = json_tok_equals,
 };
