@@ -306,13 +306,13 @@ static bnode_t *bind_name(chk_t *c, const expr_node_t *n)
 
 /* ---- member lookup ---- */
 
-static bool args_fit(const expr_member_t *m, unsigned argc)
+bool chk_args_fit(const expr_member_t *m, unsigned argc)
 {
     return argc >= m->min_args && (m->max_args == 255 || argc <= m->max_args);
 }
 
 /* Can a value of static type `from` be passed where `to` is declared (overload choice)? */
-static bool arg_accepts(const expr_type_t *to, const bnode_t *arg)
+bool chk_arg_accepts(const expr_type_t *to, const bnode_t *arg)
 {
     if (!arg || !to || !to->cls || !arg->type.cls) return true; /* lambdas, out: bound later */
     if (arg->op == B_LAMBDA) return true;
@@ -330,25 +330,20 @@ static bool arg_accepts(const expr_type_t *to, const bnode_t *arg)
     return false;
 }
 
-typedef struct {
-    const expr_member_t *found;
-    const expr_member_t *any;   /* same name and kind, any arity: for the message */
-    const expr_member_t *arity; /* the first that takes as many arguments, types aside */
-} lookup_t;
 
-static void lookup_in(const expr_class_t *cls, const char *name, expr_member_kind_t kind,
-                      bnode_t **args, unsigned argc, lookup_t *lk)
+void chk_lookup_in(const expr_class_t *cls, const char *name, expr_member_kind_t kind,
+                      bnode_t **args, unsigned argc, chk_lookup_t *lk)
 {
     for (const expr_class_t *k = cls; k && !lk->found; k = k->base) {
         for (size_t i = 0; i < k->member_count; i++) {
             const expr_member_t *m = &k->members[i];
             if (m->kind != kind || strcmp(m->name, name) != 0) continue;
             if (!lk->any) lk->any = m;
-            if (!args_fit(m, argc)) continue;
+            if (!chk_args_fit(m, argc)) continue;
             if (!lk->arity) lk->arity = m;
             bool ok = true;
             for (unsigned a = 0; ok && a < argc && m->params; a++)
-                if (a < m->max_args || m->max_args != 255) ok = arg_accepts(&m->params[a], args[a]);
+                if (a < m->max_args || m->max_args != 255) ok = chk_arg_accepts(&m->params[a], args[a]);
             if (ok) {
                 lk->found = m;
                 return;
@@ -358,7 +353,7 @@ static void lookup_in(const expr_class_t *cls, const char *name, expr_member_kin
     }
     /* every class derives from object (ToString, Equals, GetHashCode) */
     if (!lk->found && cls != &expr_class_object && kind == EXPR_M_METHOD)
-        lookup_in(&expr_class_object, name, kind, args, argc, lk);
+        chk_lookup_in(&expr_class_object, name, kind, args, argc, lk);
     /* no overload takes these types: take the one of that arity, so that the argument
        conversion names the argument that does not fit */
     if (!lk->found && cls != &expr_class_object) lk->found = lk->arity;
@@ -370,7 +365,7 @@ typedef struct {
     const char *name;
     bnode_t **args;
     unsigned argc;
-    lookup_t *lk;
+    chk_lookup_t *lk;
 } ext_search_t;
 
 static void ext_visit(const expr_class_t *cls, void *ctx)
@@ -383,7 +378,7 @@ static void ext_visit(const expr_class_t *cls, void *ctx)
         const expr_member_t *m = &cls->members[i];
         if (m->kind != EXPR_M_METHOD || strcmp(m->name, s->name) != 0) continue;
         if (!s->lk->any) s->lk->any = m;
-        if (args_fit(m, s->argc)) s->lk->found = m;
+        if (chk_args_fit(m, s->argc)) s->lk->found = m;
     }
 }
 
@@ -437,7 +432,7 @@ static void dyn_visit(const expr_class_t *cls, void *ctx)
                         cls == &expr_class_enumerable);
         if (!kind_ok || strcmp(m->name, s->name) != 0) continue;
         s->any_name = true;
-        if (!args_fit(m, s->argc)) continue;
+        if (!chk_args_fit(m, s->argc)) continue;
         bool dup = false;
         for (uint32_t k = 0; k < s->count; k++)
             if (s->cands[k].cls == as) dup = true; /* first overload per class wins */
@@ -447,16 +442,11 @@ static void dyn_visit(const expr_class_t *cls, void *ctx)
 
 /* ---- arguments ---- */
 
-typedef struct {
-    bnode_t *args[64];
-    const expr_node_t *nodes[64]; /* the EXPR_ARG of each position */
-    unsigned argc;
-} argv_t;
 
 /* Binds the arguments except lambdas (bound once the member is known) and out
  * declarations; places named arguments after the positional ones in source order (they
  * are re-placed by param_names once the member is known). */
-static bool bind_args(chk_t *c, const expr_list_t *list, argv_t *av)
+bool chk_bind_args(chk_t *c, const expr_list_t *list, chk_argv_t *av)
 {
     if (list->count > 64) {
         chk_fail(c, list->items[64], EXPR_ERR_LIMIT, "too many arguments");
@@ -481,13 +471,13 @@ static bool bind_args(chk_t *c, const expr_list_t *list, argv_t *av)
 }
 
 /* Puts named arguments at their parameter's position. */
-static bool place_named(chk_t *c, const expr_member_t *m, argv_t *av)
+bool chk_place_named(chk_t *c, const expr_member_t *m, chk_argv_t *av)
 {
     bool any = false;
     for (unsigned i = 0; i < av->argc; i++)
         if (av->nodes[i]->u.arg.name.len) any = true;
     if (!any) return true;
-    argv_t out = {.argc = 0};
+    chk_argv_t out = {.argc = 0};
     for (unsigned i = 0; i < av->argc; i++) {
         slice_t nm = av->nodes[i]->u.arg.name;
         unsigned pos = i;
@@ -527,7 +517,7 @@ static bool place_named(chk_t *c, const expr_member_t *m, argv_t *av)
 
 /* Binds lambdas and out arguments of `b` (a B_CALL or the candidates' first member),
  * converts arguments to declared parameter types, fills b->args. */
-static bool finish_args(chk_t *c, bnode_t *b, const expr_member_t *m, argv_t *av,
+bool chk_finish_args(chk_t *c, bnode_t *b, const expr_member_t *m, chk_argv_t *av,
                         expr_type_t recv_type, bool any_lambda_ok, uint32_t out_any)
 {
     b->nargs = (uint16_t)av->argc;
@@ -653,15 +643,15 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
     if (targs && !resolve_type_arg(c, targs, &targ)) return NULL;
     if (!targs) targ = NULL;
 
-    argv_t av = {.argc = 0};
-    if (args && !bind_args(c, args, &av)) return NULL;
+    chk_argv_t av = {.argc = 0};
+    if (args && !chk_bind_args(c, args, &av)) return NULL;
 
     /* Type.Member: a static member */
     const expr_class_t *scls = is_index ? NULL : chain_class(c, target);
     if (scls) {
         expr_member_kind_t kind = args ? EXPR_M_STATIC_METHOD : EXPR_M_STATIC_PROPERTY;
-        lookup_t lk = {0};
-        lookup_in(scls, name, kind, av.args, av.argc, &lk);
+        chk_lookup_t lk = {0};
+        chk_lookup_in(scls, name, kind, av.args, av.argc, &lk);
         if (!lk.found && !lk.any && args) {
             /* methods on the class's values called with the class name (string.Equals(a, b)) are
                not the same member; report what exists */
@@ -674,10 +664,10 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
                             scls->name);
         }
         const expr_member_t *m = lk.found;
-        if (args && !place_named(c, m, &av)) return NULL;
+        if (args && !chk_place_named(c, m, &av)) return NULL;
         bnode_t *b = chk_node(c, B_CALL, (expr_type_t){NULL, NULL});
         if (!b) return NULL;
-        if (!finish_args(c, b, m, &av, (expr_type_t){NULL, NULL}, false, 0)) return NULL;
+        if (!chk_finish_args(c, b, m, &av, (expr_type_t){NULL, NULL}, false, 0)) return NULL;
         b->u.call = (expr_call_t){.member = m, .type_arg = targ};
         b->type = ret_type(m, (expr_type_t){NULL, NULL}, targ, b->args, b->nargs);
         if (b->type.cls == &expr_class_void) b->flags |= BF_VOID;
@@ -739,7 +729,7 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
         bdyn_t *d = arena_alloc(c->arena, sizeof *d);
         b = chk_node(c, B_DYNCALL, (expr_type_t){NULL, NULL});
         if (!d || !b) return chk_fail(c, at, EXPR_ERR_NOMEM, "out of memory");
-        if (!finish_args(c, b, NULL, &av, rt, lambda_any != 0, out_any)) return NULL;
+        if (!chk_finish_args(c, b, NULL, &av, rt, lambda_any != 0, out_any)) return NULL;
         for (uint32_t k = 0; k < s.count; k++) {
             s.cands[k].call.type_arg = targ;
             s.cands[k].call.receiver_type = (expr_type_t){s.cands[k].cls, NULL};
@@ -757,8 +747,8 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
         }
         if (same && t0.cls != &expr_class_void) b->type = t0;
     } else {
-        lookup_t lk = {0};
-        lookup_in(rt.cls, name, kind, av.args, av.argc, &lk);
+        chk_lookup_t lk = {0};
+        chk_lookup_in(rt.cls, name, kind, av.args, av.argc, &lk);
         if (!lk.found && kind == EXPR_M_INDEXER && av.argc == 1 &&
             (rt.cls == &expr_class_array || rt.cls == &expr_class_string ||
              rt.cls == &expr_class_bytes))
@@ -772,7 +762,7 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
                 const expr_member_t *m = &expr_class_enumerable.members[i];
                 if (m->kind != EXPR_M_EXTENSION || strcmp(m->name, name) != 0) continue;
                 if (!lk.any) lk.any = m;
-                if (args_fit(m, av.argc)) lk.found = m;
+                if (chk_args_fit(m, av.argc)) lk.found = m;
             }
         }
         if (!lk.found) {
@@ -780,8 +770,8 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
                 return chk_fail(c, at, EXPR_ERR_SYNTAX, "no overload of '%s' takes %u arguments",
                                 name, av.argc);
             if (kind == EXPR_M_PROPERTY) {
-                lookup_t lm = {0};
-                lookup_in(rt.cls, name, EXPR_M_METHOD, NULL, 0, &lm);
+                chk_lookup_t lm = {0};
+                chk_lookup_in(rt.cls, name, EXPR_M_METHOD, NULL, 0, &lm);
                 if (lm.any)
                     return chk_fail(c, at, EXPR_ERR_SYNTAX,
                                     "'%s' is a method of %s: call it with ()", name,
@@ -794,10 +784,10 @@ static bnode_t *bind_access(chk_t *c, const expr_node_t *at, const expr_node_t *
                             chk_type_name(c, rt));
         }
         const expr_member_t *m = lk.found;
-        if (args && !place_named(c, m, &av)) return NULL;
+        if (args && !chk_place_named(c, m, &av)) return NULL;
         b = chk_node(c, B_CALL, (expr_type_t){NULL, NULL});
         if (!b) return NULL;
-        if (!finish_args(c, b, m, &av, rt, false, 0)) return NULL;
+        if (!chk_finish_args(c, b, m, &av, rt, false, 0)) return NULL;
         b->u.call = (expr_call_t){.member = m, .type_arg = targ, .receiver_type = rt};
         b->type = ret_type(m, rt, targ, b->args, b->nargs);
         if (b->type.cls == &expr_class_void) b->flags |= BF_VOID;
@@ -867,266 +857,6 @@ static bnode_t *bind_postfix(chk_t *c, const expr_node_t *n)
     return w;
 }
 
-/* ---- object creation ---- */
-
-static bnode_t *bind_new_array(chk_t *c, const expr_node_t *n)
-{
-    expr_type_t t = {&expr_class_array, NULL};
-    if (n->u.create.type && !chk_type(c, n->u.create.type, &t)) return NULL;
-    bnode_t *b = chk_node(c, B_NEW_ARRAY, t);
-    if (!b) return NULL;
-    b->cls = t.elem;
-    if (n->u.create.args.count > 1)
-        return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "multi-dimensional arrays are not supported");
-    if (n->u.create.args.count == 1) {
-        if (n->u.create.init)
-            return chk_fail(c, n, EXPR_ERR_UNSUPPORTED,
-                            "an array size together with an initializer is not supported");
-        b->flags |= BF_SIZED;
-        b->a = chk_convert_implicit(c, n->u.create.args.items[0], chk_expr(c, n->u.create.args.items[0]),
-                                    (expr_type_t){&expr_class_int, NULL});
-        return b->a ? b : NULL;
-    }
-    const expr_node_t *init = n->u.create.init;
-    if (!init) return chk_fail(c, n, EXPR_ERR_SYNTAX, "an array creation needs a size or an initializer");
-    b->nargs = (uint16_t)init->u.list.count;
-    b->args = arena_alloc(c->arena, (b->nargs ? b->nargs : 1) * sizeof *b->args);
-    if (!b->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
-    bool infer = !n->u.create.type;
-    for (uint32_t i = 0; i < init->u.list.count; i++) {
-        const expr_node_t *it = init->u.list.items[i];
-        if (it->kind == EXPR_INITIALIZER)
-            return chk_fail(c, it, EXPR_ERR_UNSUPPORTED, "nested array initializers are not supported");
-        bnode_t *v = chk_expr(c, it);
-        if (!v) return NULL;
-        if (infer) {
-            if (i == 0) b->cls = v->type.cls;
-            else if (b->cls != v->type.cls && !chk_is_null_literal(v)) {
-                if (chk_is_numeric(b->cls) && chk_is_numeric(v->type.cls)) {
-                    if (b->cls == &expr_class_double || v->type.cls == &expr_class_double) b->cls = &expr_class_double;
-                    else b->cls = &expr_class_long;
-                } else {
-                    b->cls = NULL;
-                }
-            }
-        } else if (!(v = chk_convert_implicit(c, it, v, (expr_type_t){b->cls, NULL}))) {
-            return NULL;
-        }
-        b->args[i] = v;
-    }
-    if (infer) {
-        for (uint32_t i = 0; i < b->nargs && b->cls; i++)
-            if (!(b->args[i] = chk_convert_implicit(c, init->u.list.items[i], b->args[i],
-                                                    (expr_type_t){b->cls, NULL})))
-                return NULL;
-        b->type.elem = b->cls;
-    }
-    if (t.cls == &expr_class_bytes) b->cls = &expr_class_int;
-    return b;
-}
-
-/* One setter call on the object being initialised (B_SELF): set_Name(v) or set_Item(k, v). */
-static bnode_t *bind_setter_call(chk_t *c, const expr_node_t *at, bnode_t *self, expr_type_t t,
-                                 const char *setter, const char *shown, bnode_t **argsb, unsigned argc)
-{
-    lookup_t lk = {0};
-    lookup_in(t.cls, setter, EXPR_M_METHOD, argsb, argc, &lk);
-    if (!lk.found || !args_fit(lk.found, argc))
-        return chk_fail(c, at, EXPR_ERR_SYNTAX, "%s of %s cannot be assigned to (it is read only, or unknown)",
-                        shown, t.cls->name);
-    bnode_t *call = chk_node(c, B_CALL, lk.found->ret);
-    if (!call || !(call->args = arena_alloc(c->arena, argc * sizeof *call->args)))
-        return chk_fail(c, at, EXPR_ERR_NOMEM, "out of memory");
-    call->a = self;
-    call->nargs = (uint16_t)argc;
-    for (unsigned k = 0; k < argc; k++) {
-        call->args[k] = argsb[k];
-        if (lk.found->params && lk.found->params[k].cls &&
-            !(call->args[k] = chk_convert_implicit(c, at, argsb[k], lk.found->params[k])))
-            return NULL;
-    }
-    call->u.call = (expr_call_t){.member = lk.found, .receiver_type = t};
-    if (call->type.cls == &expr_class_void) call->flags |= BF_VOID;
-    return call;
-}
-
-/* new T(...) { A = 1, [k] = v }: the object, then one setter call per member (set_A(1),
- * set_Item(k, v)) in source order, as C# compiles it (B_COLLINIT runs them). */
-static bnode_t *bind_object_init(chk_t *c, const expr_node_t *n, bnode_t *created, expr_type_t t)
-{
-    const expr_node_t *init = n->u.create.init;
-    bnode_t *ci = chk_node(c, B_COLLINIT, t);
-    bnode_t *self = chk_node(c, B_SELF, t);
-    if (!ci || !self) return NULL;
-    ci->a = created;
-    ci->nargs = (uint16_t)init->u.list.count;
-    ci->args = arena_alloc(c->arena, (ci->nargs ? ci->nargs : 1) * sizeof *ci->args);
-    if (!ci->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; i < init->u.list.count; i++) {
-        const expr_node_t *it = init->u.list.items[i];
-        bnode_t *argsb[2];
-        const expr_node_t *value;
-        char setter[136], shown[136];
-        unsigned argc = 0;
-        if (it->kind == EXPR_INIT_MEMBER) {
-            slice_t nm = it->u.arg.name;
-            if (nm.len > 120) return chk_fail(c, it, EXPR_ERR_SYNTAX, "name too long");
-            snprintf(setter, sizeof setter, "set_%.*s", (int)nm.len, nm.ptr);
-            snprintf(shown, sizeof shown, "property '%.*s'", (int)nm.len, nm.ptr);
-            value = it->u.arg.value;
-        } else if (it->kind == EXPR_INIT_INDEX) {
-            if (it->u.init_index.args.count != 1)
-                return chk_fail(c, it, EXPR_ERR_UNSUPPORTED, "an indexer initializer takes one index");
-            const expr_node_t *k = it->u.init_index.args.items[0];
-            if (k->kind == EXPR_ARG) k = k->u.arg.value;
-            if (!(argsb[argc++] = chk_expr(c, k))) return NULL;
-            strcpy(setter, "set_Item");
-            strcpy(shown, "the indexer");
-            value = it->u.init_index.value;
-        } else {
-            return chk_fail(c, it, EXPR_ERR_SYNTAX,
-                            "an object initializer holds member assignments (Name = value) or [key] = value");
-        }
-        if (value->kind == EXPR_INITIALIZER)
-            return chk_fail(c, value, EXPR_ERR_UNSUPPORTED, "nested object or collection initializers are not supported");
-        if (!(argsb[argc++] = chk_expr(c, value))) return NULL;
-        if (!(ci->args[i] = bind_setter_call(c, it, self, t, setter, shown, argsb, argc))) return NULL;
-    }
-    return ci;
-}
-
-static bnode_t *bind_new_object(chk_t *c, const expr_node_t *n)
-{
-    expr_type_t t;
-    if (!chk_type(c, n->u.create.type, &t)) return NULL;
-    if (!t.cls || t.cls->is_static_only)
-        return chk_fail(c, n, EXPR_ERR_SYNTAX, "cannot create an instance of %s", chk_type_name(c, t));
-    argv_t av = {.argc = 0};
-    if (!bind_args(c, &n->u.create.args, &av)) return NULL;
-    lookup_t lk = {0};
-    for (size_t i = 0; i < t.cls->member_count && !lk.found; i++) {
-        const expr_member_t *m = &t.cls->members[i];
-        if (m->kind != EXPR_M_CONSTRUCTOR) continue;
-        if (!lk.any) lk.any = m;
-        if (!args_fit(m, av.argc)) continue;
-        bool ok = true;
-        for (unsigned a = 0; ok && a < av.argc && m->params && m->max_args != 255; a++)
-            ok = arg_accepts(&m->params[a], av.args[a]);
-        if (ok) lk.found = m;
-    }
-    if (!lk.found) {
-        if (lk.any)
-            return chk_fail(c, n, EXPR_ERR_SYNTAX, "no constructor of %s takes %u arguments",
-                            t.cls->name, av.argc);
-        return chk_fail(c, n, EXPR_ERR_UNSUPPORTED, "%s has no constructor", t.cls->name);
-    }
-    if (!place_named(c, lk.found, &av)) return NULL;
-    bnode_t *b = chk_node(c, B_CALL, t);
-    if (!b || !finish_args(c, b, lk.found, &av, t, false, 0)) return NULL;
-    b->u.call = (expr_call_t){.member = lk.found, .receiver_type = t};
-    const expr_node_t *init = n->u.create.init;
-    if (!init) return b;
-    if (init->op == EXPR_INIT_OBJECT) return bind_object_init(c, n, b, t);
-    /* a collection initializer: one Add(...) call per item on the new object */
-    bnode_t *ci = chk_node(c, B_COLLINIT, t);
-    bnode_t *self = chk_node(c, B_SELF, t);
-    if (!ci || !self) return NULL;
-    ci->a = b;
-    ci->nargs = (uint16_t)init->u.list.count;
-    ci->args = arena_alloc(c->arena, (ci->nargs ? ci->nargs : 1) * sizeof *ci->args);
-    if (!ci->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; i < init->u.list.count; i++) {
-        const expr_node_t *it = init->u.list.items[i];
-        bnode_t *argsb[2];
-        unsigned argc = 0;
-        if (it->kind == EXPR_INITIALIZER) {
-            if (it->u.list.count > 2)
-                return chk_fail(c, it, EXPR_ERR_UNSUPPORTED, "Add with more than two arguments");
-            for (uint32_t k = 0; k < it->u.list.count; k++)
-                if (!(argsb[argc++] = chk_expr(c, it->u.list.items[k]))) return NULL;
-        } else if (it->kind == EXPR_INIT_INDEX || it->kind == EXPR_INIT_MEMBER) {
-            return chk_fail(c, it, EXPR_ERR_UNSUPPORTED, "object initializers are not supported");
-        } else {
-            if (!(argsb[argc++] = chk_expr(c, it))) return NULL;
-        }
-        lookup_t lk2 = {0};
-        lookup_in(t.cls, "Add", EXPR_M_METHOD, argsb, argc, &lk2);
-        if (!lk2.found)
-            return chk_fail(c, it, EXPR_ERR_SYNTAX, "%s has no Add method taking %u arguments",
-                            t.cls->name, argc);
-        bnode_t *call = chk_node(c, B_CALL, lk2.found->ret);
-        if (!call) return NULL;
-        call->a = self;
-        call->nargs = (uint16_t)argc;
-        call->args = arena_alloc(c->arena, argc * sizeof *call->args);
-        if (!call->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
-        for (unsigned k = 0; k < argc; k++) {
-            call->args[k] = argsb[k];
-            if (lk2.found->params && lk2.found->params[k].cls &&
-                !(call->args[k] = chk_convert_implicit(c, it, argsb[k], lk2.found->params[k])))
-                return NULL;
-        }
-        call->u.call = (expr_call_t){.member = lk2.found, .receiver_type = t};
-        ci->args[i] = call;
-    }
-    return ci;
-}
-
-/* new { a = 1, x.b }: a read-only class made here, one property per member (value.h) */
-static bnode_t *bind_new_anonymous(chk_t *c, const expr_node_t *n)
-{
-    const expr_node_t *init = n->u.create.init;
-    uint32_t count = init ? init->u.list.count : 0;
-    expr_member_t *ms = arena_alloc(c->arena, (count ? count : 1) * sizeof *ms);
-    expr_class_t *cls = arena_alloc(c->arena, sizeof *cls);
-    bnode_t *b = chk_node(c, B_NEW_ANON, (expr_type_t){NULL, NULL});
-    if (!ms || !cls || !b || !(b->args = arena_alloc(c->arena, (count ? count : 1) * sizeof *b->args)))
-        return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
-    memset(ms, 0, (count ? count : 1) * sizeof *ms);
-    for (uint32_t i = 0; i < count; i++) {
-        const expr_node_t *it = init->u.list.items[i];
-        slice_t name;
-        const expr_node_t *value = it;
-        if (it->kind == EXPR_INIT_MEMBER) {
-            name = it->u.arg.name;
-            value = it->u.arg.value;
-        } else if (it->kind == EXPR_NAME || it->kind == EXPR_MEMBER) {
-            name = it->u.name.name; /* a projection: new { x, y.z } names them x and z */
-        } else {
-            return chk_fail(c, it, EXPR_ERR_SYNTAX, "invalid anonymous type member declarator");
-        }
-        for (uint32_t k = 0; k < i; k++)
-            if (strlen(ms[k].name) == name.len && memcmp(ms[k].name, name.ptr, name.len) == 0)
-                return chk_fail(c, it, EXPR_ERR_SYNTAX, "an anonymous type cannot have multiple properties with the same name");
-        if (value->kind == EXPR_INITIALIZER || value->kind == EXPR_LAMBDA)
-            return chk_fail(c, value, EXPR_ERR_SYNTAX, "cannot assign this to an anonymous type property");
-        bnode_t *v = chk_expr(c, value);
-        if (!v) return NULL;
-        bool untyped_null = chk_is_null_literal(v) && !v->type.cls;
-        if (v->type.cls == &expr_class_void || untyped_null)
-            return chk_fail(c, value, EXPR_ERR_SYNTAX, "cannot assign %s to an anonymous type property",
-                            untyped_null ? "<null>" : "void");
-        b->args[i] = v;
-        ms[i].name = arena_strndup(c->arena, name.ptr, name.len);
-        if (!ms[i].name) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
-        ms[i].kind = EXPR_M_PROPERTY;
-        ms[i].ret = v->type;
-        ms[i].fn = expr_anonymous_get;
-    }
-    memset(cls, 0, sizeof *cls);
-    cls->name = "<anonymous type>";
-    cls->full_name = "<>f__AnonymousType";
-    cls->tag = EXPR_V_OBJECT;
-    cls->base = &expr_class_object;
-    cls->members = ms;
-    cls->member_count = count;
-    cls->to_string = expr_anonymous_to_string;
-    b->nargs = (uint16_t)count;
-    b->cls = cls;
-    b->type = (expr_type_t){cls, NULL};
-    return b;
-}
-
 /* ---- the expression switch ---- */
 
 bnode_t *chk_expr(chk_t *c, const expr_node_t *n)
@@ -1186,9 +916,9 @@ bnode_t *chk_expr(chk_t *c, const expr_node_t *n)
     case EXPR_LAMBDA:
         return chk_fail(c, n, EXPR_ERR_UNSUPPORTED,
                         "a lambda expression is only supported as an argument of a method that takes one");
-    case EXPR_NEW_OBJECT: return bind_new_object(c, n);
-    case EXPR_NEW_ARRAY: return bind_new_array(c, n);
-    case EXPR_NEW_ANONYMOUS: return bind_new_anonymous(c, n);
+    case EXPR_NEW_OBJECT: return chk_bind_new_object(c, n);
+    case EXPR_NEW_ARRAY: return chk_bind_new_array(c, n);
+    case EXPR_NEW_ANONYMOUS: return chk_bind_new_anonymous(c, n);
     case EXPR_DECLARATION:
         return chk_fail(c, n, EXPR_ERR_SYNTAX, "a declaration is only allowed as an out argument");
     case EXPR_TYPE_PREDEFINED:

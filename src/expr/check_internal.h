@@ -104,4 +104,33 @@ bnode_t *chk_block(chk_t *c, const expr_node_t *n, bool *completes);
 bnode_t *chk_local_call(chk_t *c, const expr_node_t *n, slice_t name);
 void chk_note_return(chk_t *c, expr_type_t t);
 
+
+/* ---- shared by check.c and check_new.c (object creation) ---- */
+
+/* Members of one name and kind found on a class. */
+typedef struct {
+    const expr_member_t *found;
+    const expr_member_t *any;   /* same name and kind, any arity: for the message */
+    const expr_member_t *arity; /* the first that takes as many arguments, types aside */
+} chk_lookup_t;
+
+/* Arguments of a call being bound. */
+typedef struct {
+    bnode_t *args[64];
+    const expr_node_t *nodes[64]; /* the EXPR_ARG of each position */
+    unsigned argc;
+} chk_argv_t;
+
+bool chk_args_fit(const expr_member_t *m, unsigned argc);
+bool chk_arg_accepts(const expr_type_t *to, const bnode_t *arg);
+void chk_lookup_in(const expr_class_t *cls, const char *name, expr_member_kind_t kind,
+                   bnode_t **args, unsigned argc, chk_lookup_t *lk);
+bool chk_bind_args(chk_t *c, const expr_list_t *list, chk_argv_t *av);
+bool chk_place_named(chk_t *c, const expr_member_t *m, chk_argv_t *av);
+bool chk_finish_args(chk_t *c, bnode_t *b, const expr_member_t *m, chk_argv_t *av,
+                     expr_type_t recv_type, bool any_lambda_ok, uint32_t out_any);
+bnode_t *chk_bind_new_array(chk_t *c, const expr_node_t *n);
+bnode_t *chk_bind_new_object(chk_t *c, const expr_node_t *n);
+bnode_t *chk_bind_new_anonymous(chk_t *c, const expr_node_t *n);
+
 #endif
