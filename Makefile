@@ -70,6 +70,13 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDSAN) -o $@ $< $(LIB) $(LDLIBS) -lcriterion
 
+# The CLI's pure parts (the service-file plan, SAS tokens) are tested with the CLI objects
+# linked in; main.o stays out (the test has its own main).
+CLI_TEST_OBJ := $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
+$(BUILD)/tests/unit/cli/%: tests/unit/cli/%.c $(CLI_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDSAN) -o $@ $< $(CLI_TEST_OBJ) $(LIB) $(LDLIBS) -lcriterion
+
 $(BUILD)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDSAN) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDLIBS)

@@ -3,6 +3,7 @@
  * keep the two in step. */
 #include "base/log.h"
 #include "cli/args.h"
+#include "cli/mgmt_commands.h"
 #include "cli/policy_cmd.h"
 #include "deploy/demo_backend.h"
 #include "deploy/host_port.h"
@@ -32,6 +33,16 @@ static const char general_help[] =
     "  gateway        run a gateway of one region from a snapshot file\n"
     "  demo-backend   run an HTTP server that echoes every request as JSON\n"
     "  policy check   compile policy documents and print their errors as FILE:LINE:COL\n"
+    "\n"
+    "Management (clients of 'meridian manage'):\n"
+    "  api            list, show, import (OpenAPI) and delete APIs\n"
+    "  policy get|set read and write the policy of a scope\n"
+    "  product        list, show, create and delete products; link APIs\n"
+    "  subscription   list, show, create and delete subscriptions; keys\n"
+    "  named-value    list, show, set and delete named values\n"
+    "  apply          make the service match a declarative file (prints the plan first)\n"
+    "  export         write the service as such a file\n"
+    "\n"
     "  version        print the version\n"
     "  help [COMMAND] print this help, or a command's help\n"
     "\n"
@@ -279,6 +290,13 @@ static const command_t commands[] = {
     {"demo-backend", command_demo_backend, demo_backend_help},
     {"version", command_version, version_help},
     {"policy", command_policy, policy_help},
+    /* management clients (cli/mgmt_commands.h) */
+    {"api", command_api, api_help},
+    {"product", command_product, product_help},
+    {"subscription", command_subscription, subscription_help},
+    {"named-value", command_named_value, named_value_help},
+    {"apply", command_apply, apply_help},
+    {"export", command_export, export_help},
 };
 
 static const command_t *find_command(const char *name)

@@ -1,6 +1,7 @@
 #include "cli/policy_cmd.h"
 
 #include "cli/args.h"
+#include "cli/mgmt_commands.h"
 #include "policy/check.h"
 
 #include <errno.h>
@@ -25,7 +26,10 @@ const char policy_help[] =
     "Exit codes: 0 every file compiles, 1 some file does not, 2 bad command line.\n"
     "\n"
     "run: compiles one document and runs it against a described request with a simulated\n"
-    "backend; 'meridian policy run --help' lists its options.\n";
+    "backend; 'meridian policy run --help' lists its options.\n"
+    "\n"
+    "get, set, delete: the policy of a scope on the management server\n"
+    "('meridian policy get --help').\n";
 
 /* Reads a whole file; NULL with errno set on failure. */
 static char *read_file(const char *path, size_t *len)
@@ -95,14 +99,17 @@ static int check_one(const char *path)
 
 int command_policy(int argc, char **argv)
 {
-    if (argc == 0) return cli_usage_error("policy", "expected a subcommand: check or run");
+    if (argc == 0) return cli_usage_error("policy", "expected a subcommand: check, run, get, set or delete");
     if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
         fputs(policy_help, stdout);
         return CLI_EXIT_OK;
     }
     if (strcmp(argv[0], "run") == 0) return policy_run_command(argc - 1, argv + 1);
+    if (strcmp(argv[0], "get") == 0 || strcmp(argv[0], "set") == 0 ||
+        strcmp(argv[0], "delete") == 0)
+        return command_policy_remote(argc, argv);
     if (strcmp(argv[0], "check") != 0)
-        return cli_usage_error("policy", "unknown subcommand '%s' (expected: check or run)", argv[0]);
+        return cli_usage_error("policy", "unknown subcommand '%s' (expected: check, run, get, set or delete)", argv[0]);
     if (argc == 1) return cli_usage_error("policy", "check needs at least one FILE");
     int failures = 0;
     for (int i = 1; i < argc; i++) {
