@@ -122,7 +122,7 @@ static int check_name_list(checker_t *c, const json_t *entry, const char *key, c
         /* Only a section the file has can be checked: one it leaves out stays as the
          * server has it. */
         if (known && !json_object_get(known, json_string_value(v)))
-            return fail(c, v, list, "%s lists %s \"%s\", which is not in '%s'", owner, key,
+            return fail(c, v, list, "%s '%s': \"%s\" is not in the file's '%s'", owner, key,
                         json_string_value(v), known_section);
     }
     return 0;
