@@ -655,7 +655,10 @@ static int check_document_rules(compose_t *c, policy_scope_t scope, const char *
     }
     /* §1.1: the backend section holds one policy element (normally forward-request). The
      * <base/> marker is not a policy: `<base /><forward-request />` is one element beside the
-     * inherited ones, and forwarding twice on one path is refused after composition (§1.6). */
+     * inherited ones. forward-request is once per document (§1.6, its descriptor's flag):
+     * such a document forwards a second time after the inherited forward-request, which the
+     * executor runs in sequence (the second re-sends the current request and replaces the
+     * response). */
     const stmt_list_t *backend = &c->lists[scope][POLICY_SECTION_BACKEND];
     size_t policies_in_backend = 0, second = 0;
     for (size_t i = 0; i < backend->count; i++)
@@ -777,13 +780,6 @@ int policy_compose(const policy_compose_input_t *in, policy_program_t **out,
         else
             rc = vec_finish(&c, &v, &l->items, &l->count);
         l->is_present = true;
-    }
-    if (!rc) {
-        /* §1.6: forward-request at most once on any path of the effective backend. */
-        const stmt_list_t *backend = &c.program->sections[POLICY_SECTION_BACKEND];
-        const policy_descriptor_t *fr = policy_registry_find("forward-request");
-        if (path_count(backend->items, backend->count, fr) > 1)
-            rc = report_repeat(&c, backend, fr, "in the effective <backend> (spec §1.6)");
     }
     if (rc) {
         free(c.overlay);

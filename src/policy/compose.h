@@ -7,8 +7,10 @@
  *    allowed in its section and at the scope of the document it came from (§1.6), with
  *    known attributes (plus `id`, §1.1, and xmlns declarations), every required attribute,
  *    well-typed literal values, allowed child elements in allowed numbers; once-per-section
- *    and once-per-document rules (a choose counts its busiest branch); a <backend> section
- *    holds at most one element (§1.1);
+ *    and once-per-document rules (a choose counts its busiest branch; forward-request is
+ *    once per document, so a document forwards at most once on any path, while the composed
+ *    backend may forward again after an inherited forward-request: `<base/><forward-request/>`);
+ *    a <backend> section holds at most one element (§1.1);
  * 2. `include-fragment fragment-id="x"` is replaced by the statements of fragment x, checked
  *    as if written at the include site (section and scope of the including document); a
  *    missing fragment is an error naming it; a fragment may hold no section and no <base/>,
@@ -16,8 +18,7 @@
  * 3. <base/> is allowed only as a direct child of a section; the effective statements of
  *    each section follow §1.3: operation → API → product (only in product context) →
  *    global; an absent document or section counts as <section><base/></section>; <base/> in
- *    the global document adds nothing;
- * 4. the effective <backend> runs forward-request at most once on any path (§1.6).
+ *    the global document adds nothing.
  *
  * Named values (§3.6) — the tree is immutable, so substitution goes into an overlay the
  * program owns: for every attribute value and element text that holds a reference

@@ -29,6 +29,7 @@ typedef struct {
     step_vec_t steps;
     policy_section_t section;
     unsigned retry_depth; /* inside <retry>: a forward-request there must replay the body */
+    size_t forward_count; /* forward-requests compiled so far, in run order */
     size_t release_cap;
 } compiler_t;
 
@@ -421,8 +422,11 @@ static int compile_statement(compiler_t *c, const policy_statement_t *st, const 
     }
     if (strcmp(name, "forward-request") == 0) {
         c->out->flags |= POLICY_CALLS_BACKEND;
-        /* a retried forward-request must send the body again (§2.1) */
-        if (c->retry_depth) c->out->flags |= POLICY_NEEDS_REQUEST_BODY;
+        /* a retried forward-request must send the body again (§2.1), and so must a second
+         * one after an inherited forward-request (`<base/><forward-request/>`, §1.6 counts
+         * per document): each re-sends the current request and replaces the response. Two
+         * in exclusive choose branches are counted too: buffering is then merely unneeded. */
+        if (c->retry_depth || c->forward_count++) c->out->flags |= POLICY_NEEDS_REQUEST_BODY;
     }
     return push_step(c, &step, NULL);
 }

@@ -222,6 +222,9 @@ static const policy_descriptor_t forward_request = {
     .family = "routing",
     .sections = POLICY_BACK,
     .scopes = POLICY_ALL_SCOPES,
+    /* §1.6 "one per document": a document's own paths forward at most once; an API's
+     * `<base/><forward-request/>` after the global one forwards twice, in sequence */
+    .flags = POLICY_ONCE_PER_DOCUMENT,
     .element = {ATTRS(A_INT("timeout", 0, "300", 0, 2147483L),
                       A_INT("timeout-ms", 0, NULL, 0, 2147483647L),
                       A_INT("continue-timeout", 0, NULL, 0, 2147483L),

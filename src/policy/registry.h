@@ -112,7 +112,8 @@ struct policy_element_spec {
 
 /* Descriptor flags. */
 #define POLICY_ONCE_PER_SECTION 1u  /* at most once in a document's section (§1.6) */
-#define POLICY_ONCE_PER_DOCUMENT 2u /* at most once in a document (rate-limit, quota) */
+#define POLICY_ONCE_PER_DOCUMENT 2u /* at most once in a document (rate-limit, quota,
+                                       forward-request) */
 #define POLICY_NEEDS_EXTERNAL 4u    /* calls an Azure service: runs against a configured
                                        HTTP endpoint or fails with a clear error (§2.7) */
 

@@ -27,7 +27,7 @@
 #include <strings.h>
 
 #define REQUIRED_COMPILING 107 /* 90% of 118, rounded up: the target */
-#define COMPILING_FLOOR 103     /* what compiles on main now (see above) */
+#define COMPILING_FLOOR 104     /* what compiles on main now (see above) */
 
 static const char global_text[] = "<policies><inbound><base/></inbound>"
                                   "<backend><forward-request/></backend>"

@@ -224,6 +224,52 @@ Test(exec, last_error_path_names_nested_elements)
     cr_assert_str_eq(e->message, "invalid HTTP method");
 }
 
+/* ---- forward-request twice on one composed path (§1.6 counts per document) ---- */
+
+Test(exec, a_second_forward_resends_the_current_request_and_replaces_the_response)
+{
+    compile_ok(POLICIES("<base/>", "<base/>", "<base/>", "<base/>"));
+    /* one forward-request outside <retry>: the body may stream, nothing replays it */
+    cr_assert_not(policy_exec_program_flags(policy_local_program(H.program)) & POLICY_NEEDS_REQUEST_BODY);
+
+    H.io.method = "POST";
+    H.io.body = "payload";
+    H.io.body_len = 7;
+    H.io.backend_status = 201;
+    H.io.backend_body = "created";
+    add_header(&H.io.backend_headers, "X-Backend", "yes");
+    /* the global document forwards, then the API document changes the request and the
+     * response, and forwards again */
+    compile_ok(POLICIES("<base/>",
+                        "<base/><choose><when condition=\"true\">"
+                        "<set-header name=\"X-Attempt\" exists-action=\"override\">"
+                        "<value>@(context.Response.StatusCode.ToString())</value></set-header>"
+                        "<set-status code=\"299\" reason=\"Between\"/>"
+                        "<forward-request timeout=\"7\"/></when></choose>",
+                        "<set-header name=\"X-Out\" exists-action=\"override\">"
+                        "<value>@(context.Response.StatusCode.ToString())</value></set-header>",
+                        "<base/>"));
+    /* the second forward must send the body again: the host buffers it */
+    cr_assert(policy_exec_program_flags(policy_local_program(H.program)) & POLICY_NEEDS_REQUEST_BODY);
+    run();
+    cr_assert_null(H.io.exec->last_error);
+    cr_assert_eq(H.io.forward_count, 2);
+    /* what was sent last is the current request: the header set between the two, the body */
+    cr_assert_str_eq(forwarded_header("X-Attempt"), "201"); /* the first answer was visible */
+    cr_assert_str_eq(H.io.forwarded.method, "POST");
+    cr_assert_eq(H.io.forwarded.forward.timeout_ms, 7000);
+    cr_assert_eq(H.io.forwarded.body.kind, POLICY_BODY_BYTES);
+    cr_assert_eq(H.io.forwarded.body.len, 7);
+    cr_assert_eq(memcmp(H.io.forwarded.body.bytes, "payload", 7), 0);
+    /* the second answer replaced the response, the set-status between them included, and
+     * the first answer's headers are not kept beside the second's */
+    cr_assert_eq(H.io.exec->response.status, 201);
+    cr_assert(!H.io.exec->response.reason || strcmp(H.io.exec->response.reason, "Between") != 0);
+    cr_assert_str_eq(response_header("X-Backend"), "yes");
+    cr_assert_str_eq(response_header("X-Out"), "201");
+    cr_assert_str_eq(response_body(), "created");
+}
+
 /* ---- retry ---- */
 
 Test(exec, retry_runs_once_when_the_condition_is_false)
