@@ -10,7 +10,7 @@ static const expr_class_t *const *const all_lists[] = {
     expr_lib_object_classes, expr_lib_string_classes, expr_lib_number_classes,
     expr_lib_net_classes,    expr_lib_datetime_classes, expr_lib_regex_classes,
     expr_lib_crypto_classes, expr_lib_json_classes,   expr_lib_auth_classes,
-    expr_lib_xml_classes, expr_lib_symmetric_classes,
+    expr_lib_xml_classes, expr_lib_symmetric_classes, expr_lib_io_classes,
 };
 #define LIST_COUNT (sizeof all_lists / sizeof all_lists[0])
 

@@ -712,11 +712,7 @@ static int namespace_to_string(expr_rt_t *rt, const expr_value_t *self, expr_val
 ENUM_CONST(enum_0, 0)
 ENUM_CONST(enum_1, 1)
 ENUM_CONST(enum_2, 2)
-ENUM_CONST(enum_3, 3)
 ENUM_CONST(enum_4, 4)
-ENUM_CONST(enum_7, 7)
-ENUM_CONST(enum_8, 8)
-ENUM_CONST(enum_9, 9)
 
 /* ---- class tables ---- */
 
@@ -729,6 +725,8 @@ ENUM_CONST(enum_9, 9)
 #define CTOR(lo, hi, f) {.name = ".ctor", .kind = EXPR_M_CONSTRUCTOR, .min_args = lo, .max_args = hi, .fn = f}
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+static const expr_type_t read_from_params[] = {T(&expr_class_xml_reader)};
+
 static const expr_member_t xnode_members[] = {
     PROP("Parent", T(&expr_class_xelement), node_parent),
     PROP("Document", T(&expr_class_xdocument), node_document),
@@ -738,6 +736,8 @@ static const expr_member_t xnode_members[] = {
     METHOD("ToString", 0, 1, T(&expr_class_string), node_to_string),
     METHOD("Ancestors", 0, 1, SEQ(&expr_class_xelement), element_ancestors),
     METHOD("ElementsAfterSelf", 0, 1, SEQ(&expr_class_xelement), element_elements_after_self),
+    {.name = "ReadFrom", .kind = EXPR_M_STATIC_METHOD, .min_args = 1, .max_args = 1,
+     .ret = T(&expr_class_xnode), .params = read_from_params, .fn = xml_xnode_read_from},
 };
 
 const expr_class_t expr_class_xnode = {
@@ -944,23 +944,11 @@ static const expr_member_t save_options_members[] = {
 };
 ENUM_CLASS(expr_class_save_options, "SaveOptions", "System.Xml.Linq.SaveOptions", save_options_members);
 
-static const expr_member_t node_type_members[] = {
-    SPROP("None", T(&expr_class_int), enum_0),
-    SPROP("Element", T(&expr_class_int), enum_1),
-    SPROP("Attribute", T(&expr_class_int), enum_2),
-    SPROP("Text", T(&expr_class_int), enum_3),
-    SPROP("CDATA", T(&expr_class_int), enum_4),
-    SPROP("ProcessingInstruction", T(&expr_class_int), enum_7),
-    SPROP("Comment", T(&expr_class_int), enum_8),
-    SPROP("Document", T(&expr_class_int), enum_9),
-};
-ENUM_CLASS(expr_class_xml_node_type, "XmlNodeType", "System.Xml.XmlNodeType", node_type_members);
-
 const expr_class_t *const expr_lib_xml_classes[] = {
     &expr_class_xnode,          &expr_class_xcontainer,   &expr_class_xelement,
     &expr_class_xdocument,      &expr_class_xattribute,   &expr_class_xtext,
     &expr_class_xcdata,         &expr_class_xcomment,     &expr_class_xpi,
     &expr_class_xname,          &expr_class_xnamespace,   &expr_class_load_options,
     &expr_class_save_options,   &expr_class_xml_node_type, &expr_class_xml_extensions,
-    NULL,
+    &expr_class_xml_reader,     NULL,
 };

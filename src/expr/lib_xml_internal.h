@@ -1,5 +1,6 @@
-/* lib_xml internals shared by lib_xml.c (model, parsing, classes) and lib_xml_text.c (the
- * writer and value conversions). */
+/* lib_xml internals shared by lib_xml.c (model, parsing, classes), lib_xml_text.c (the
+ * writer and value conversions), lib_xml_new.c (constructors) and lib_xml_reader.c
+ * (XmlReader). */
 #ifndef MERIDIAN_EXPR_LIB_XML_INTERNAL_H
 #define MERIDIAN_EXPR_LIB_XML_INTERNAL_H
 
@@ -34,6 +35,11 @@ int xml_name_arg(expr_rt_t *rt, const expr_value_t *v, xml_name_t *out);
 /* A namespace's URI, "" for none. */
 const char *xml_ns_of(const xmlNs *ns);
 bool xml_space_only(const xmlChar *s);
+
+/* lib_xml_reader.c: System.Xml.XmlReader, XmlNodeType, and XNode.ReadFrom(reader). */
+extern const expr_class_t expr_class_xml_reader;
+extern const expr_class_t expr_class_xml_node_type;
+EXPR_NATIVE_DECL(xml_xnode_read_from);
 
 EXPR_NATIVE_DECL(xml_xelement_new);
 EXPR_NATIVE_DECL(xml_xdocument_new);

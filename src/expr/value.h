@@ -250,7 +250,11 @@ extern const expr_class_t *const expr_lib_auth_classes[];     /* lib_auth.c: Jwt
                                                                   BasicAuthCredentials, their
                                                                   string extensions */
 extern const expr_class_t *const expr_lib_xml_classes[];      /* lib_xml.c: XDocument, XElement,
-                                                                  XAttribute, XName, XNamespace... */
+                                                                  XAttribute, XName, XNamespace...,
+                                                                  XmlReader, XmlNodeType */
+extern const expr_class_t *const expr_lib_io_classes[];       /* lib_io.c: StringReader,
+                                                                  StringWriter, TextReader,
+                                                                  TextWriter */
 
 /* The nameable class written `name` ("DateTime", "JObject", "string", "System.Text.Encoding":
  * a class's name or full_name), or NULL. Compile time only (it searches). */

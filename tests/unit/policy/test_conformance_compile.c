@@ -2,13 +2,29 @@
  * by the executor, every expression included (issue 3 "Done when": at least 90% compile,
  * and each that does not names the unsupported construct).
  *
- * The 90% target (REQUIRED_COMPILING) is not met while the expression libraries and the
- * transformation policies are being written; 10 documents cannot compile as published (three
- * hold C# syntax errors, three name policies that do not exist, the others carry malformed
- * attribute values or sections out of order), so at most 108/118 can. Until the target holds
- * the test asserts a floor (COMPILING_FLOOR: no document that compiled may stop compiling)
- * and prints the count against the target; raise the floor as policies and libraries land,
- * and switch the assertion to REQUIRED_COMPILING when it holds.
+ * The 90% target (REQUIRED_COMPILING) is not met yet. Until it holds the test asserts a floor
+ * (COMPILING_FLOOR: no document that compiled may stop compiling) and prints the count
+ * against the target; raise the floor as policies and libraries land, and switch the
+ * assertion to REQUIRED_COMPILING when it holds. The 13 documents that do not compile, each
+ * with its fault:
+ * - C# syntax errors in the published expressions (3):
+ *   policy-snippets/Call-out-to-an-HTTP-endpoint-and-cache-the-response.policy.xml,
+ *   Loopback-request-for-service-at-same-API-Management-service.xml and
+ *   Pre-authorize-requests-based-on-HTTP-method-with-validate-jwt.policy.xml (a string
+ *   literal where ',' or ')' must come);
+ * - policies that do not exist (3): policy-toolkit/cache-value.xml (<cache-value>),
+ *   invoke-darp-binding.xml and publish-to-darp.xml ("darp" for "dapr");
+ * - malformed attribute values or structure (4): GET-a-file-from-blobStorage-account.xml
+ *   (<outbound> after <on-error>), Generate-Azure-Relay-Token.policy.xml (base-url=""),
+ *   Get-OAuth2-access-token-from-AAD-using-client-id-and-certificate-using-key-vault-m...
+ *   (duration '{{cachetime}]'), policy-toolkit/llm-token-limit.xml (token-quota-period
+ *   'day');
+ * - Return-a-blob-URL-signed-with-a-user-delegation-SAS-token.xml: XmlDocument is not
+ *   supported, and the document also calls DateTime.AddSeconds with a string, a C# compile
+ *   error, so it cannot compile anyway;
+ * - not supported yet (2): DELETE-a-from-to-blobStorage-account.xml and
+ *   PUT-a-file-to-blobStorage-account.xml read context.Request.MatchedParameters.
+ * So at most 107/118 can compile: the target, once MatchedParameters exists.
  * Each document is the API scope under a minimal global document; a <fragment> is included
  * from a one-line API policy. Named values get placeholder values, so that a document never
  * fails for using one. Read in place; a missing directory is a failure (STYLE.md §10). */
@@ -27,7 +43,7 @@
 #include <strings.h>
 
 #define REQUIRED_COMPILING 107 /* 90% of 118, rounded up: the issue's target */
-#define COMPILING_FLOOR 104     /* what compiles on main now (see above) */
+#define COMPILING_FLOOR 105     /* what compiles on main now (see above) */
 
 static const char global_text[] = "<policies><inbound><base/></inbound>"
                                   "<backend><forward-request/></backend>"

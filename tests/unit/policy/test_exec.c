@@ -270,6 +270,44 @@ Test(exec, a_second_forward_resends_the_current_request_and_replaces_the_respons
     cr_assert_str_eq(response_body(), "created");
 }
 
+/* ---- XmlReader in a policy (lib_xml_reader.c): the conformance document runs, and
+ * malformed XML goes to on-error ---- */
+
+Test(exec, extract_value_from_xml_conformance_document_answers_the_value)
+{
+    /* read in place; a missing document is a failure (STYLE.md §10) */
+    FILE *f = fopen("../shared/conformance/policy-snippets/Extract-value-from-XML.xml", "rb");
+    cr_assert_not_null(f, "the conformance documents must be present (../shared/conformance)");
+    static char text[8192];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    cr_assert(len > 0 && len < sizeof text - 1);
+    int rc = policy_local_compile(text, len, "api policy", NULL, &H.program, &H.err);
+    cr_assert_eq(rc, 0, "%s", H.err.message);
+    run();
+    cr_assert_null(H.io.exec->last_error);
+    cr_assert_not(H.io.is_forwarded);
+    cr_assert_eq(H.io.exec->response.status, 200);
+    cr_assert_str_eq(response_body(), "ABCDEF123456789");
+}
+
+Test(exec, malformed_xml_in_an_xml_reader_goes_to_on_error)
+{
+    compile_ok(POLICIES("<set-variable name=\"v\" value=\"@{ using (var r = XmlReader.Create(new "
+                        "StringReader(&quot;&lt;a&gt;&lt;b&gt;&lt;/a&gt;&quot;))) { while (r.Read()) { } } "
+                        "return 1; }\"/>",
+                        "<base/>", "<base/>",
+                        "<set-header name=\"X-Error\"><value>@(context.LastError.Reason)</value></set-header>"));
+    run();
+    const policy_last_error_t *e = H.io.exec->last_error;
+    cr_assert_not_null(e);
+    cr_assert_str_eq(e->reason, "ExpressionValueEvaluationFailure");
+    cr_assert(strstr(e->message, "XmlException"), "%s", e->message);
+    cr_assert(strstr(e->message, "Opening and ending tag mismatch"), "%s", e->message);
+    cr_assert_eq(H.io.exec->response.status, 500);
+    cr_assert_str_eq(response_header("X-Error"), "ExpressionValueEvaluationFailure");
+}
+
 /* ---- retry ---- */
 
 Test(exec, retry_runs_once_when_the_condition_is_false)
