@@ -269,6 +269,31 @@ Test(lib_xml_reader, malformed_xml_throws_xml_exception)
            "caught TrueFalse");
 }
 
+/* A document far larger than libxml2's parse chunks: the reader streams it, and a fault near
+ * its end surfaces only when the reader gets there. */
+#define BIG(tail) "var sb = new StringBuilder(\"<r>\"); for (int i = 0; i < 3000; i++) sb.Append(\"<item id='\" + i + " \
+                  "\"'><v>\" + i + \"</v></item>\"); sb.Append(\"" tail "\"); " \
+                  "var r = XmlReader.Create(new StringReader(sb.ToString())); "
+
+Test(lib_xml_reader, large_documents_stream)
+{
+    EXPECT("@{ " BIG("</r>") "var n = 0; var sum = 0; r.ReadToFollowing(\"item\"); while (r.Name == \"item\") { n++; "
+           "var e = (XElement)XNode.ReadFrom(r); sum += (int)e.Element(\"v\"); } return n + \"|\" + sum + \"|\" + "
+           "r.NodeType + r.Name; }",
+           "3000|4498500|15r");
+    /* as in .NET: ReadFrom leaves the reader on the next item, which ReadToFollowing then
+     * reads past (it starts with Read), so this loop takes every other item */
+    EXPECT("@{ " BIG("</r>") "var n = 0; while (r.ReadToFollowing(\"item\")) { n++; XNode.ReadFrom(r); } "
+           "return n + \"|\" + r.EOF; }",
+           "1500|True");
+    EXPECT("@{ " BIG("</r>") "r.ReadToFollowing(\"item\"); var d = r.Depth; var x = r.ReadOuterXml(); r.Skip(); r.Skip(); "
+           "return d + x + r.GetAttribute(\"id\"); }",
+           "1<item id=\"0\"><v>0</v></item>3");
+    EXPECT("@{ " BIG("</oops>") "var n = 0; try { while (r.Read()) n++; } catch (Exception e) { return (n > 1000) + \"|\" + "
+           "e.Message.StartsWith(\"Opening and ending tag mismatch: r line 1 and oops\"); } return \"no error\"; }",
+           "True|True");
+}
+
 Test(lib_xml_reader, create_reads_the_rest_of_a_text_reader)
 {
     EXPECT("@{ var sr = new StringReader(\"header\\n<a>1</a>\"); var h = sr.ReadLine(); "
