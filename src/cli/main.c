@@ -9,6 +9,8 @@
 #include "deploy/host_port.h"
 #include "deploy/run.h"
 #include "gateway/unit.h"
+#include "manage/resources.h"
+#include "manage/server.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +34,7 @@ static const char general_help[] =
     "  run            start the demo service: 2 gateway units and 2 demo backends on loopback\n"
     "  gateway        run a gateway of one region from a snapshot file\n"
     "  demo-backend   run an HTTP server that echoes every request as JSON\n"
+    "  manage         run the management REST API (store, validation, snapshot)\n"
     "  policy check   compile policy documents and print their errors as FILE:LINE:COL\n"
     "\n"
     "Management (clients of 'meridian manage'):\n"
@@ -264,6 +267,57 @@ static int command_run(int argc, char **argv)
     return deploy_run(&opts);
 }
 
+static const char manage_help[] =
+    "Usage: meridian manage --listen HOST:PORT --data DIR [options]\n"
+    "\n"
+    "Runs the management plane: the REST API of docs/manage-api.md over the store in\n"
+    "DIR/meridian.db. The first start creates DIR/admin-key.json (mode 0600) and prints\n"
+    "its path on stderr.\n"
+    "\n"
+    "  --listen HOST:PORT         REST API listener (required)\n"
+    "  --data DIR                 data directory, created when missing (required)\n"
+    "  --service NAME             service name in resource paths (default: meridian)\n"
+    "  --location NAME            primary region until PATCHed (default: West US)\n"
+    "  --subscription-id ID       (default: 00000000-0000-0000-0000-000000000000)\n"
+    "  --resource-group NAME      (default: meridian)\n"
+    "\n"
+    "Signals: SIGTERM or SIGINT stops accepting, finishes the writes in flight, exits 0.\n";
+
+static int command_manage(int argc, char **argv)
+{
+    const char *listen = NULL, *data = NULL, *service = NULL, *location = NULL;
+    const char *subscription = NULL, *group = NULL;
+    const cli_option_t options[] = {
+        {"--listen", &listen},           {"--data", &data},
+        {"--service", &service},         {"--location", &location},
+        {"--subscription-id", &subscription}, {"--resource-group", &group},
+    };
+    switch (cli_parse_options("manage", argc, argv, options, sizeof options / sizeof options[0])) {
+    case CLI_PARSE_HELP:
+        return print_help(manage_help);
+    case CLI_PARSE_ERROR:
+        return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
+    }
+    if (!listen) return cli_usage_error("manage", "--listen is required");
+    if (!data || !*data) return cli_usage_error("manage", "--data is required");
+    host_port_t hp;
+    if (!parse_address("manage", "--listen", listen, &hp)) return CLI_EXIT_USAGE;
+    const char *names[] = {service, subscription, group};
+    for (size_t i = 0; i < 3; i++)
+        if (names[i] && !manage_id_is_valid(names[i], strlen(names[i])))
+            return cli_usage_error("manage", "\"%s\": names are 1-256 letters, digits, '-', '.', "
+                                             "'_' or '~'", names[i]);
+    if (location && !*location) return cli_usage_error("manage", "--location must not be empty");
+    manage_server_options_t opts = {
+        .service = {.data_dir = data, .service_name = service, .location = location,
+                    .subscription_id = subscription, .resource_group = group},
+        .listen_addr = listen,
+    };
+    return manage_server_run(&opts);
+}
+
 static int command_version(int argc, char **argv)
 {
     switch (cli_parse_options("version", argc, argv, NULL, 0)) {
@@ -288,6 +342,7 @@ static const command_t commands[] = {
     {"run", command_run, run_help},
     {"gateway", command_gateway, gateway_help},
     {"demo-backend", command_demo_backend, demo_backend_help},
+    {"manage", command_manage, manage_help},
     {"version", command_version, version_help},
     {"policy", command_policy, policy_help},
     /* management clients (cli/mgmt_commands.h) */

@@ -1,0 +1,359 @@
+/* `meridian manage`: the management REST API server (server.h). */
+#include "manage/server.h"
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "http/server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STOP_DRAIN_MS 30000
+#define STOP_POLL_MS 20
+
+typedef struct manage_server manage_server_t;
+
+typedef enum { JOB_READING, JOB_QUEUED } job_state_t;
+
+typedef struct job {
+    struct job *next;
+    manage_server_t *srv;
+    http_exchange_t *ex; /* NULL once the exchange is gone (client left) */
+    job_state_t state;
+    char *method, *path, *query, *authorization, *if_match, *host;
+    size_t authorization_len;
+    buf_t body;
+    manage_response_t resp;
+    uv_work_t work;
+} job_t;
+
+struct manage_server {
+    uv_loop_t loop;
+    http_server_t *http;
+    manage_service_t *svc;
+    job_t *queue_head, *queue_tail;
+    bool is_busy;
+    bool is_stopping;
+    uint64_t stop_deadline_ms;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t stop_timer;
+};
+
+static char *dup_slice(slice_t s)
+{
+    char *p = malloc(s.len + 1);
+    if (!p) abort();
+    if (s.len) memcpy(p, s.ptr, s.len);
+    p[s.len] = 0;
+    return p;
+}
+
+static void job_free(job_t *j)
+{
+    free(j->method);
+    free(j->path);
+    free(j->query);
+    free(j->authorization);
+    free(j->if_match);
+    free(j->host);
+    buf_free(&j->body);
+    manage_response_free(&j->resp);
+    free(j);
+}
+
+/* 413 in the ARM error shape: the body is not read further and the connection closes. */
+static void respond_too_large(http_exchange_t *ex)
+{
+    static const char body[] =
+        "{\"error\":{\"code\":\"RequestEntityTooLarge\",\"message\":\"The request body is larger "
+        "than 4194304 bytes (4 MiB), the management API's limit.\",\"details\":[]}}";
+    http_exchange_close_after(ex);
+    http_exchange_respond(ex, 413, "application/json; charset=utf-8", body, sizeof body - 1);
+}
+
+/* ---- the work queue: one job at a time on the thread pool ---- */
+
+static void pump(manage_server_t *srv);
+
+static void work_cb(uv_work_t *w)
+{
+    job_t *j = w->data;
+    manage_request_t req = {
+        .method = j->method,
+        .path = j->path,
+        .query = j->query,
+        .authorization = j->authorization,
+        .authorization_len = j->authorization_len,
+        .if_match = j->if_match,
+        .host = j->host,
+        .body = j->body.data ? j->body.data : "",
+        .body_len = j->body.len,
+    };
+    manage_service_handle(j->srv->svc, &req, &j->resp);
+}
+
+static void send_response(job_t *j)
+{
+    const manage_response_t *r = &j->resp;
+    http_header_t headers[6];
+    size_t n = 0;
+    char etag[64], rev[32];
+    if (r->content_type)
+        headers[n++] = (http_header_t){SLICE_LIT("Content-Type"), slice_from_cstr(r->content_type)};
+    if (r->etag[0]) {
+        snprintf(etag, sizeof etag, "\"%s\"", r->etag);
+        headers[n++] = (http_header_t){SLICE_LIT("ETag"), slice_from_cstr(etag)};
+    }
+    if (r->revision >= 0) {
+        snprintf(rev, sizeof rev, "%lld", (long long)r->revision);
+        headers[n++] = (http_header_t){SLICE_LIT("X-Meridian-Revision"), slice_from_cstr(rev)};
+    }
+    if (r->needs_www_authenticate)
+        headers[n++] = (http_header_t){SLICE_LIT("WWW-Authenticate"),
+                                       SLICE_LIT("SharedAccessSignature realm=\"meridian\", "
+                                                 "Bearer realm=\"meridian\"")};
+    http_response_head_t head = {.status = r->status,
+                                 .headers = headers,
+                                 .header_count = n,
+                                 .content_length = (int64_t)r->body_len};
+    http_exchange_t *ex = j->ex;
+    if (http_exchange_send_head(ex, &head) < 0) return;
+    if (r->body_len && http_exchange_send_body(ex, r->body, r->body_len) < 0) return;
+    http_exchange_finish(ex);
+}
+
+static void after_work_cb(uv_work_t *w, int status)
+{
+    job_t *j = w->data;
+    manage_server_t *srv = j->srv;
+    srv->is_busy = false;
+    if (status == 0 && j->resp.status >= 400 && j->resp.status != 404)
+        log_info("%s %s -> %d%s%s", j->method, j->path, j->resp.status,
+                 j->resp.actor[0] ? " by " : "", j->resp.actor);
+    else if (status == 0 && strcmp(j->method, "GET") != 0 && strcmp(j->method, "HEAD") != 0)
+        log_info("%s %s -> %d by %s (revision %lld)", j->method, j->path, j->resp.status,
+                 j->resp.actor, (long long)j->resp.revision);
+    if (j->ex) {
+        http_exchange_set_userdata(j->ex, NULL);
+        if (status == 0) send_response(j);
+        else http_exchange_respond_error(j->ex, 503, "Service unavailable");
+    }
+    job_free(j);
+    pump(srv);
+}
+
+static void pump(manage_server_t *srv)
+{
+    if (srv->is_busy || !srv->queue_head) return;
+    job_t *j = srv->queue_head;
+    srv->queue_head = j->next;
+    if (!srv->queue_head) srv->queue_tail = NULL;
+    srv->is_busy = true;
+    j->work.data = j;
+    int rc = uv_queue_work(&srv->loop, &j->work, work_cb, after_work_cb);
+    if (rc) {
+        log_error("uv_queue_work: %s", uv_strerror(rc));
+        srv->is_busy = false;
+        if (j->ex) {
+            http_exchange_set_userdata(j->ex, NULL);
+            http_exchange_respond_error(j->ex, 503, "Service unavailable");
+        }
+        job_free(j);
+    }
+}
+
+/* ---- HTTP handler ---- */
+
+static char *header_copy(const http_request_t *req, const char *name, size_t *len)
+{
+    const http_header_t *h = http_find_header(req->headers, req->header_count, name);
+    if (!h) return NULL;
+    if (len) *len = h->value.len;
+    return dup_slice(h->value);
+}
+
+static void on_request(http_exchange_t *ex, void *ud)
+{
+    manage_server_t *srv = ud;
+    const http_request_t *req = http_exchange_request(ex);
+    if (req->content_length > (int64_t)MANAGE_MAX_BODY_BYTES) {
+        respond_too_large(ex);
+        return;
+    }
+    job_t *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->srv = srv;
+    j->ex = ex;
+    j->state = JOB_READING;
+    j->method = dup_slice(req->method);
+    j->path = dup_slice(req->path);
+    j->query = dup_slice(req->query);
+    j->host = dup_slice(req->host);
+    j->authorization = header_copy(req, "Authorization", &j->authorization_len);
+    j->if_match = header_copy(req, "If-Match", NULL);
+    buf_init(&j->body);
+    http_exchange_set_userdata(ex, j);
+    http_exchange_read_body(ex);
+}
+
+static void on_body(http_exchange_t *ex, const char *data, size_t len, void *ud)
+{
+    (void)ud;
+    job_t *j = http_exchange_userdata(ex);
+    if (!j) return;
+    if (j->body.len + len > MANAGE_MAX_BODY_BYTES) {
+        /* Chunked bodies have no length up front: stop at the limit. on_complete frees j. */
+        respond_too_large(ex);
+        return;
+    }
+    if (buf_append(&j->body, data, len) != 0) {
+        http_exchange_respond_error(ex, 503, "Out of memory");
+    }
+}
+
+static void on_body_end(http_exchange_t *ex, void *ud)
+{
+    manage_server_t *srv = ud;
+    job_t *j = http_exchange_userdata(ex);
+    if (!j) return;
+    j->state = JOB_QUEUED;
+    if (srv->queue_tail) srv->queue_tail->next = j;
+    else srv->queue_head = j;
+    srv->queue_tail = j;
+    pump(srv);
+}
+
+static void on_complete(http_exchange_t *ex, bool ok, void *ud)
+{
+    (void)ok;
+    (void)ud;
+    job_t *j = http_exchange_userdata(ex);
+    if (!j) return;
+    http_exchange_set_userdata(ex, NULL);
+    if (j->state == JOB_READING) job_free(j);
+    else j->ex = NULL; /* queued or running: freed when its work completes */
+}
+
+static const http_handler_t handler = {
+    .on_request = on_request,
+    .on_body = on_body,
+    .on_body_end = on_body_end,
+    .on_complete = on_complete,
+};
+
+/* ---- stopping ---- */
+
+static void close_handle(uv_handle_t *h)
+{
+    if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static void finish_stop(manage_server_t *srv)
+{
+    if (srv->http) {
+        http_server_close(srv->http);
+        srv->http = NULL;
+    }
+    close_handle((uv_handle_t *)&srv->stop_timer);
+    close_handle((uv_handle_t *)&srv->sigterm);
+    close_handle((uv_handle_t *)&srv->sigint);
+}
+
+static void on_stop_tick(uv_timer_t *t)
+{
+    manage_server_t *srv = t->data;
+    bool is_idle = !srv->is_busy && !srv->queue_head && http_server_active_exchanges(srv->http) == 0;
+    if (is_idle || clock_mono_ms() >= srv->stop_deadline_ms) {
+        if (!is_idle) log_warn("stopping with requests still in flight after %d ms", STOP_DRAIN_MS);
+        /* A job on the thread pool still completes before uv_run returns (its after-work
+         * callback runs on the loop), so an acknowledged write is never cut short. */
+        finish_stop(srv);
+    }
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+    manage_server_t *srv = h->data;
+    if (srv->is_stopping) return;
+    srv->is_stopping = true;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    http_server_stop_accepting(srv->http);
+    srv->stop_deadline_ms = clock_mono_ms() + STOP_DRAIN_MS;
+    uv_timer_start(&srv->stop_timer, on_stop_tick, 0, STOP_POLL_MS);
+}
+
+int manage_server_run(const manage_server_options_t *opts)
+{
+    log_set_prefix("manage");
+    signal(SIGPIPE, SIG_IGN);
+    const char *dir = opts->service.data_dir;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        log_error("cannot create the data directory %s: %s", dir, strerror(errno));
+        return 1;
+    }
+    manage_server_t *srv = calloc(1, sizeof *srv);
+    if (!srv) abort();
+    char *err = NULL;
+    bool key_created;
+    if (manage_service_open(&opts->service, &srv->svc, &key_created, &err) < 0) {
+        log_error("%s", err ? err : "cannot open the management store");
+        free(err);
+        free(srv);
+        return 1;
+    }
+    fprintf(stderr, "admin key: %s/admin-key.json%s\n", dir, key_created ? " (created)" : "");
+
+    int rc = uv_loop_init(&srv->loop);
+    if (rc) {
+        log_error("uv_loop_init: %s", uv_strerror(rc));
+        manage_service_close(srv->svc);
+        free(srv);
+        return 1;
+    }
+    uv_timer_init(&srv->loop, &srv->stop_timer);
+    uv_signal_init(&srv->loop, &srv->sigterm);
+    uv_signal_init(&srv->loop, &srv->sigint);
+    srv->stop_timer.data = srv->sigterm.data = srv->sigint.data = srv;
+
+    http_server_options_t hopts;
+    http_server_options_default(&hopts);
+    hopts.max_body_bytes = 0; /* enforced here, to answer in the ARM error shape */
+    hopts.server_header = "meridian-manage";
+    int exit_code = 0;
+    rc = http_server_listen(&srv->loop, opts->listen_addr, false, &hopts, &handler, srv, &srv->http);
+    if (rc) {
+        log_error("cannot listen on %s: %s", opts->listen_addr, uv_strerror(rc));
+        exit_code = 1;
+        goto stop;
+    }
+    if ((rc = uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM)) ||
+        (rc = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT))) {
+        log_error("uv_signal_start: %s", uv_strerror(rc));
+        exit_code = 1;
+        http_server_stop_accepting(srv->http);
+        goto stop;
+    }
+    log_info("listening on %s (revision %lld, %s)", opts->listen_addr,
+             (long long)manage_service_revision(srv->svc), manage_service_base_path(srv->svc));
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    goto closed;
+stop:
+    finish_stop(srv);
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+closed:
+    uv_loop_close(&srv->loop);
+    manage_service_close(srv->svc);
+    free(srv);
+    if (exit_code == 0) log_info("stopped");
+    return exit_code;
+}

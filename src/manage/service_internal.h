@@ -1,0 +1,57 @@
+/* Internals shared by service.c (state, commits, rendering) and handlers.c (the REST
+ * methods). Not for other modules. */
+#ifndef MERIDIAN_MANAGE_SERVICE_INTERNAL_H
+#define MERIDIAN_MANAGE_SERVICE_INTERNAL_H
+
+#include "manage/resources.h"
+#include "manage/service.h"
+#include "manage/snapshot.h"
+#include "manage/store.h"
+
+#include <jansson.h>
+
+struct manage_service {
+    manage_store_t *store;
+    manage_auth_t auth;
+    json_t *resources;          /* path → entry (snapshot.h), the committed state */
+    int64_t revision;
+    int64_t next_seq;
+    manage_snapshot_t snapshot; /* of `revision`, built once per revision */
+    char *service_name;
+    char *subscription_id;
+    char *resource_group;
+    char *base_path;            /* {svc} */
+};
+
+/* The request being handled, decoded. */
+typedef struct {
+    const manage_request_t *raw;
+    const char *method;
+    manage_route_t route;
+    json_t *query;              /* decoded query parameters name → string */
+    const char *actor;
+} manage_call_t;
+
+/* A new entry {"kind", "seq", "etag", "props", "secrets"?} (props and secrets stolen). */
+json_t *manage_entry_new(const char *kind, int64_t seq, int64_t revision, json_t *props,
+                         json_t *secrets);
+/* The ARM JSON of an entity: {"id", "type", "name", "properties"}. */
+json_t *manage_entity_json(const manage_service_t *s, const manage_kind_t *k, const char *path,
+                           const json_t *entry);
+json_t *manage_service_entity_json(const manage_service_t *s);
+
+/* Commits `next` (a modified shallow copy of s->resources) as revision + 1: builds and
+ * compiles its snapshot (400 ValidationError, or 409 Conflict when `is_delete`), writes
+ * the difference in one transaction, then makes it current (steals `next` either way).
+ * Returns 0, or -1 with *e set. */
+int manage_commit(manage_service_t *s, json_t *next, const manage_call_t *call, bool is_delete,
+                  manage_error_t *e);
+
+/* Response helpers: set resp->status and a JSON body (stolen). */
+void manage_respond_json(manage_response_t *resp, int status, json_t *body);
+void manage_respond_error(manage_response_t *resp, const manage_error_t *e);
+
+/* The REST methods (handlers.c). */
+void manage_handle_call(manage_service_t *s, manage_call_t *call, manage_response_t *resp);
+
+#endif
