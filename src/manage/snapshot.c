@@ -392,12 +392,50 @@ void manage_snapshot_map_error(const manage_snapshot_t *s, const char *msg, mana
              where, text);
 }
 
+/* The gateway compiles a policy document when it composes an operation's program, so
+ * the documents of an API without operations (and the global one, with no API at all)
+ * would go unchecked. The document compiled for validation therefore gives each such API
+ * a wildcard operation, and a service without APIs one placeholder API: what is compiled
+ * is still the gateway's own compiler on the published document, plus these probes. */
+static char *validation_text(const manage_snapshot_t *s, size_t *len)
+{
+    json_t *apis = json_object_get(s->doc, "apis");
+    bool needs_probe = json_array_size(apis) == 0;
+    size_t i;
+    json_t *api;
+    json_array_foreach(apis, i, api) needs_probe = needs_probe || json_array_size(json_object_get(api, "operations")) == 0;
+    if (!needs_probe) return NULL;
+    json_t *doc = json_deep_copy(s->doc);
+    apis = json_object_get(doc, "apis");
+    json_t *probe = json_pack("{s:s, s:s, s:s}", "id", "__meridian-probe", "method", "*",
+                              "urlTemplate", "/*");
+    json_array_foreach(apis, i, api)
+    {
+        json_t *ops = json_object_get(api, "operations");
+        if (json_array_size(ops) == 0) json_array_append(ops, probe);
+    }
+    if (json_array_size(apis) == 0)
+        json_array_append_new(apis, json_pack("{s:s, s:s, s:s, s:[O]}", "id", "__meridian-probe",
+                                              "path", "__meridian-probe", "serviceUrl",
+                                              "http://127.0.0.1", "operations", probe));
+    json_decref(probe);
+    char *text = json_dumps(doc, JSON_INDENT(1));
+    json_decref(doc);
+    if (!text) abort();
+    *len = strlen(text);
+    return text;
+}
+
 int manage_snapshot_validate(const manage_snapshot_t *s, manage_error_t *e)
 {
     char *err = NULL;
     const char *region = json_string_value(
         json_object_get(json_array_get(json_object_get(s->doc, "regions"), 0), "name"));
-    gateway_config_t *cfg = gateway_config_compile(s->text, s->len, "snapshot.json", region, &err);
+    size_t len = s->len;
+    char *probe_text = validation_text(s, &len);
+    gateway_config_t *cfg = gateway_config_compile(probe_text ? probe_text : s->text, len,
+                                                   "snapshot.json", region, &err);
+    free(probe_text);
     if (cfg) {
         gateway_config_unref(cfg);
         return 0;
