@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define STOP_DRAIN_MS 30000
@@ -127,17 +128,27 @@ static void send_response(job_t *j)
     http_exchange_finish(ex);
 }
 
+/* Writes and refusals are logged, with the path under {svc}; bodies never are (they may
+ * hold keys and secret values). */
+static void log_job(const job_t *j)
+{
+    const char *base = manage_service_base_path(j->srv->svc);
+    const char *path = strncasecmp(j->path, base, strlen(base)) == 0 ? j->path + strlen(base) : j->path;
+    bool is_read = strcmp(j->method, "GET") == 0 || strcmp(j->method, "HEAD") == 0;
+    if (j->resp.status >= 400 && j->resp.status != 404)
+        log_info("%s {svc}%s -> %d%s%s", j->method, path, j->resp.status,
+                 j->resp.actor[0] ? " by " : "", j->resp.actor);
+    else if (!is_read)
+        log_info("%s {svc}%s -> %d by %s (revision %lld)", j->method, path, j->resp.status,
+                 j->resp.actor, (long long)j->resp.revision);
+}
+
 static void after_work_cb(uv_work_t *w, int status)
 {
     job_t *j = w->data;
     manage_server_t *srv = j->srv;
     srv->is_busy = false;
-    if (status == 0 && j->resp.status >= 400 && j->resp.status != 404)
-        log_info("%s %s -> %d%s%s", j->method, j->path, j->resp.status,
-                 j->resp.actor[0] ? " by " : "", j->resp.actor);
-    else if (status == 0 && strcmp(j->method, "GET") != 0 && strcmp(j->method, "HEAD") != 0)
-        log_info("%s %s -> %d by %s (revision %lld)", j->method, j->path, j->resp.status,
-                 j->resp.actor, (long long)j->resp.revision);
+    if (status == 0) log_job(j);
     if (j->ex) {
         http_exchange_set_userdata(j->ex, NULL);
         if (status == 0) send_response(j);
