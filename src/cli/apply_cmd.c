@@ -147,23 +147,22 @@ int command_apply(int argc, char **argv)
     if (parsed == MGMT_PARSE_ERROR) return CLI_EXIT_USAGE;
     if (!file) return cli_usage_error("apply", "-f FILE is required");
 
+    /* The command line is checked whole (exit 2) before any file is read (exit 1). */
+    mgmt_client_t client;
+    int rc = mgmt_cmd_client(&cl, &client);
+    if (rc) return rc;
     size_t len;
     char *text = mgmt_read_file(file, &len);
-    if (!text) return CLI_EXIT_FAILURE;
-    json_t *desired;
-    char *err;
-    int rc = svc_file_parse(text, len, strcmp(file, "-") == 0 ? "<stdin>" : file, &desired, &err);
+    json_t *desired = NULL;
+    char *err = NULL;
+    rc = text ? svc_file_parse(text, len, strcmp(file, "-") == 0 ? "<stdin>" : file, &desired, &err)
+              : -1;
     free(text);
     if (rc < 0) {
-        fprintf(stderr, "%s\n", err);
+        if (err) fprintf(stderr, "%s\n", err);
         free(err);
+        mgmt_client_free(&client);
         return CLI_EXIT_FAILURE;
-    }
-    mgmt_client_t client;
-    rc = mgmt_cmd_client(&cl, &client);
-    if (rc) {
-        json_decref(desired);
-        return rc;
     }
     json_t *current;
     rc = svc_state_read(&client, true, &current);
