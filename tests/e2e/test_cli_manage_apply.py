@@ -1,0 +1,278 @@
+"""`meridian apply` and `meridian export` (docs/service-file.md) against a real
+`meridian manage`: the plan and its order, creates/updates/deletes, managed sections,
+secrets, export | apply planning nothing, a round trip apply -> export -> apply that is a
+no-op (same revision), a failing step, and file errors with file:line:col."""
+
+import json
+import os
+import stat
+
+import pytest
+
+from cli_manage_util import Cli
+from manage_harness import Manage
+
+POLICY = ("<policies><inbound><base /></inbound><backend><base /></backend>"
+          "<outbound><base /></outbound><on-error><base /></on-error></policies>")
+
+SERVICE_YAML = """
+service:
+  publisherEmail: ops@example.com
+  publisherName: Contoso
+policy: |
+  <policies><inbound><set-header name="X-Global" exists-action="override"><value>1</value></set-header></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>
+namedValues:
+  backend-url: {displayName: backend-url, value: "http://127.0.0.1:19081"}
+  api-key: {displayName: api-key, value: s3cr3t, secret: true}
+policyFragments:
+  add-trace:
+    value: <fragment><set-header name="X-Trace" exists-action="override"><value>1</value></set-header></fragment>
+backends:
+  echo: {url: "http://127.0.0.1:19081", protocol: http}
+apis:
+  echo:
+    displayName: Echo
+    path: echo
+    serviceUrl: http://127.0.0.1:19081
+    protocols: [http, https]
+    policy: <policies><inbound><base /><include-fragment fragment-id="add-trace" /><set-header name="X-Key" exists-action="override"><value>{{api-key}}</value></set-header></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>
+    operations:
+      get-item:
+        displayName: Get item
+        method: GET
+        urlTemplate: /items/{id}
+        templateParameters: [{name: id, type: string, required: true}]
+        policy: %(policy)s
+      list:
+        displayName: List
+        method: GET
+        urlTemplate: /items
+users:
+  alice: {email: alice@example.com, firstName: Alice, lastName: Doe}
+groups:
+  devs: {displayName: Developers, users: [alice]}
+products:
+  starter:
+    displayName: Starter
+    state: published
+    subscriptionRequired: true
+    apis: [echo]
+    policy: %(policy)s
+subscriptions:
+  alice-starter:
+    scope: /products/starter
+    displayName: Alice starter
+    ownerId: /users/alice
+    state: active
+    primaryKey: 0123456789abcdef0123456789abcdef
+""" % {"policy": POLICY}
+
+FULL_PLAN = """Plan: 17 to create, 1 to update, 0 to delete.
+  update  service (publisherEmail, publisherName)
+  create  named value backend-url
+  create  named value api-key
+  create  backend echo
+  create  policy fragment add-trace
+  create  global policy
+  create  api echo
+  create  operation echo/get-item
+  create  operation echo/list
+  create  policy of api echo
+  create  policy of operation echo/get-item
+  create  user alice
+  create  group devs
+  create  user alice in group devs
+  create  product starter
+  create  api echo in product starter
+  create  policy of product starter
+  create  subscription alice-starter
+"""
+
+NO_CHANGES = "No changes: the service matches the file.\n"
+
+
+@pytest.fixture
+def manage(meridian_bin, tmp_path):
+    m = Manage(meridian_bin, tmp_path / "data").start()
+    yield m
+    m.stop()
+
+
+@pytest.fixture
+def cli(meridian_bin, manage):
+    return Cli(meridian_bin, manage)
+
+
+@pytest.fixture
+def applied(cli, tmp_path):
+    f = tmp_path / "service.yaml"
+    f.write_text(SERVICE_YAML)
+    cli.out("apply", "-f", str(f))
+    return f
+
+
+def test_dry_run_prints_the_plan_in_dependency_order_and_writes_nothing(cli, manage, tmp_path):
+    f = tmp_path / "service.yaml"
+    f.write_text(SERVICE_YAML)
+    before = manage.state()
+    assert cli.out("apply", "-f", str(f), "--dry-run") == FULL_PLAN
+    assert manage.state() == before
+
+
+def test_apply_creates_everything(cli, manage, tmp_path):
+    f = tmp_path / "service.yaml"
+    f.write_text(SERVICE_YAML)
+    out = cli.out("apply", "--file", str(f))
+    assert out.startswith(FULL_PLAN)
+    assert out.endswith("created subscription alice-starter\nApplied 18 steps.\n")
+    assert "s3cr3t" not in out
+    assert manage.get("").json()["properties"]["publisherName"] == "Contoso"
+    assert manage.get("/apis/echo/operations/get-item/policies/policy").status == 200
+    assert manage.get("/products/starter/apis/echo").status == 200
+    assert manage.get("/groups/devs/users/alice").status == 200
+    assert manage.post("/namedValues/api-key/listValue").json()["value"] == "s3cr3t"
+    keys = manage.post("/subscriptions/alice-starter/listSecrets").json()
+    assert keys["primaryKey"] == "0123456789abcdef0123456789abcdef"
+    # applying the same file again changes nothing
+    revision = manage.revision()
+    assert cli.out("apply", "-f", str(f)) == NO_CHANGES
+    assert manage.revision() == revision
+
+
+def test_export_then_apply_plans_nothing_and_round_trip_is_a_no_op(cli, manage, applied, tmp_path):
+    exported = tmp_path / "export.json"
+    cli.out("export", "-o", str(exported))
+    doc = json.loads(exported.read_text())
+    assert list(doc) == ["service", "policy", "namedValues", "policyFragments", "backends",
+                         "apiVersionSets", "apis", "users", "groups", "products", "subscriptions"]
+    # secrets are left out without --include-secrets
+    assert "value" not in doc["namedValues"]["api-key"]
+    assert "primaryKey" not in doc["subscriptions"]["alice-starter"]
+    assert doc["apis"]["echo"]["operations"]["get-item"]["policy"] == POLICY
+    assert doc["products"]["starter"]["apis"] == ["echo"]
+    assert cli.out("apply", "-f", str(exported), "--dry-run") == NO_CHANGES
+    # export | apply -f -
+    text = cli.out("export")
+    assert json.loads(text) == doc
+    assert cli.out("apply", "-f", "-", "--dry-run", stdin=text) == NO_CHANGES
+    # round trip: apply the export for real, export again: same file, same revision
+    revision = manage.revision()
+    assert cli.out("apply", "-f", str(exported)) == NO_CHANGES
+    assert manage.revision() == revision
+    assert json.loads(cli.out("export")) == doc
+    # secrets the file leaves out stay as they were
+    assert manage.post("/namedValues/api-key/listValue").json()["value"] == "s3cr3t"
+
+
+def test_export_with_secrets(cli, manage, applied, tmp_path):
+    out = tmp_path / "secret.json"
+    cli.out("export", "-o", str(out), "--include-secrets")
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    doc = json.loads(out.read_text())
+    assert doc["namedValues"]["api-key"]["value"] == "s3cr3t"
+    keys = manage.post("/subscriptions/alice-starter/listSecrets").json()
+    assert doc["subscriptions"]["alice-starter"]["primaryKey"] == keys["primaryKey"]
+    assert doc["subscriptions"]["alice-starter"]["secondaryKey"] == keys["secondaryKey"]
+    assert not os.path.exists(str(out) + ".tmp")
+    assert cli.out("apply", "-f", str(out), "--dry-run") == NO_CHANGES
+
+
+def test_updates_and_deletes(cli, manage, applied, tmp_path):
+    doc = json.loads(cli.out("export"))
+    doc["apis"]["echo"]["serviceUrl"] = "http://127.0.0.1:19082"
+    del doc["apis"]["echo"]["operations"]["list"]
+    del doc["apis"]["echo"]["operations"]["get-item"]["policy"]
+    doc["namedValues"]["api-key"]["value"] = "rotated"
+    del doc["namedValues"]["backend-url"]
+    doc["groups"]["devs"]["users"] = []
+    del doc["products"]["starter"]["policy"]
+    doc["policy"] = None
+    del doc["users"]  # not managed any more: alice stays
+    f = tmp_path / "changed.json"
+    f.write_text(json.dumps(doc))
+    out = cli.out("apply", "-f", str(f))
+    assert out.startswith("""Plan: 0 to create, 2 to update, 6 to delete.
+  update  named value api-key (value)
+  update  api echo (serviceUrl)
+  delete  policy of product starter
+  delete  user alice in group devs
+  delete  policy of operation echo/get-item
+  delete  operation echo/list
+  delete  global policy
+  delete  named value backend-url
+"""), out
+    assert "rotated" not in out
+    assert manage.get("/apis/echo").json()["properties"]["serviceUrl"] == "http://127.0.0.1:19082"
+    assert manage.get("/apis/echo/operations/list").status == 404
+    assert manage.get("/policies/policy").status == 404
+    assert manage.get("/users/alice").status == 200
+    assert manage.post("/namedValues/api-key/listValue").json()["value"] == "rotated"
+    assert cli.out("apply", "-f", str(f), "--dry-run") == NO_CHANGES
+
+
+def test_deleting_an_api_takes_its_children(cli, manage, applied, tmp_path):
+    doc = json.loads(cli.out("export"))
+    del doc["apis"]["echo"]
+    doc["products"]["starter"]["apis"] = []
+    doc["apis"]["other"] = {"displayName": "Other", "path": "other",
+                            "serviceUrl": "http://127.0.0.1:19081"}
+    f = tmp_path / "changed.json"
+    f.write_text(json.dumps(doc))
+    out = cli.out("apply", "-f", str(f))
+    assert "  create  api other\n" in out
+    assert "  delete  api echo (and 4 operations/policies under it)\n" in out
+    assert "  delete  api echo in product starter\n" in out
+    assert out.index("delete  api echo in product") < out.index("delete  api echo (")
+    assert "operation echo/" not in out
+    assert manage.get("/apis/echo").status == 404
+    assert manage.get("/apis/echo/operations/get-item").status == 404
+    assert cli.out("apply", "-f", str(f), "--dry-run") == NO_CHANGES
+
+
+def test_a_failed_step_stops_and_reports_what_was_applied(cli, manage, applied, tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text("""
+namedValues:
+  api-key: {displayName: api-key, secret: true}
+  backend-url: {displayName: backend-url, value: "http://127.0.0.1:19081"}
+  newnv: {displayName: newnv, value: x}
+apis:
+  echo:
+    displayName: Echo
+    path: echo
+    serviceUrl: http://127.0.0.1:19081
+    protocols: [http, https]
+    policy: <policies><inbound><base /><set-header name="a" exists-action="override"><value>{{nope}}</value></set-header></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>
+  two: {displayName: Two, path: two, serviceUrl: "http://127.0.0.1:19081"}
+""")
+    code, out, err = cli.run("apply", "-f", str(f), expect=1)
+    assert "created named value newnv\ncreated api two\n" in out
+    lines = err.splitlines()
+    assert lines[0].startswith("meridian: ValidationError: "), err
+    assert "nope" in err
+    tail = err[err.index("meridian: apply stopped"):]
+    assert tail.startswith("meridian: apply stopped: 2 of 6 steps applied; not applied:\n"
+                           "  update  policy of api echo  (failed)\n"), err
+    assert "  delete  operation echo/list\n" in tail
+    assert manage.get("/namedValues/newnv").status == 200
+    assert manage.get("/apis/echo/operations/list").status == 200
+
+
+def test_file_errors_name_file_line_col_and_change_nothing(cli, manage, tmp_path):
+    before = manage.state()
+    f = tmp_path / "svc.yaml"
+    f.write_text("apis:\n  x:\n    path: x\n    operations: [1]\n")
+    code, out, err = cli.run("apply", "-f", str(f), expect=1)
+    assert err == ("%s:4:17: 'operations' must be a mapping of operation ids to their properties, "
+                   "not a list (at apis.x.operations)\n" % f)
+    assert out == ""
+    g = tmp_path / "svc.json"
+    g.write_text('{"apis": {"x": {"path": "x"}},\n "prodcts": {}}')
+    err = cli.err("apply", "-f", str(g))
+    assert err.startswith("%s:2:13: unknown section 'prodcts'" % g), err
+    h = tmp_path / "syntax.yaml"
+    h.write_text("apis:\n  x: {path: x\n")
+    err = cli.err("apply", "-f", str(h))
+    assert err.startswith("%s:3:" % h), err
+    assert "No such file" in cli.err("apply", "-f", str(tmp_path / "missing.yaml"))
+    assert manage.state() == before
