@@ -1,6 +1,7 @@
 /* lib_xml: System.Xml.Linq for policy expressions (spec/apim-gateway.md §3.2) — XDocument,
  * XElement, XAttribute, XName, XNamespace, XNode, XContainer, XText, XCData, XComment,
- * LoadOptions, SaveOptions, XmlNodeType — over libxml2, plus the C API the policy context
+ * LoadOptions, SaveOptions — and System.Xml's XmlNodeType and forward-only XmlReader
+ * (lib_xml_reader.c, with XNode.ReadFrom) over libxml2, plus the C API the policy context
  * uses for a body read as XML (context.Request.Body.As<XDocument>()).
  *
  * Model

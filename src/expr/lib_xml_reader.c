@@ -52,6 +52,8 @@ typedef struct {
     uint32_t decl_len;
     uint8_t state;  /* read_state_t */
     uint8_t prolog; /* prolog_t: what the scan before the first read found */
+    int attr_index; /* the attribute the reader is on (NodeType Attribute): libxml2 counts
+                       attributes from the element only */
     /* the first error libxml2 reported */
     bool has_error;
     int error_code, error_line, error_col;
@@ -335,11 +337,14 @@ EXPR_NATIVE(reader_eof)
     return 0;
 }
 
+/* The attributes of the current element, also from one of its attributes (.NET). */
 static int attribute_count(const xml_reader_t *x)
 {
     int t = node_type(x);
     if (t != NT_ELEMENT && t != NT_ATTRIBUTE) return 0;
+    if (t == NT_ATTRIBUTE) xmlTextReaderMoveToElement(x->r);
     int n = xmlTextReaderAttributeCount(x->r);
+    if (t == NT_ATTRIBUTE) xmlTextReaderMoveToAttributeNo(x->r, x->attr_index);
     return n < 0 ? 0 : n;
 }
 
@@ -377,34 +382,35 @@ static int declaration_attribute(expr_rt_t *rt, const xml_reader_t *x, const cha
     return 0;
 }
 
-/* GetAttribute(name) / GetAttribute(localName, namespaceURI) / GetAttribute(index). */
+/* GetAttribute(name) / GetAttribute(localName, namespaceURI) / GetAttribute(index), from
+ * the element or one of its attributes (libxml2 answers from the element only: the reader
+ * steps back to it and returns to the attribute). */
 EXPR_NATIVE(reader_get_attribute)
 {
     xml_reader_t *x = READER;
     int t = node_type(x);
-    xmlChar *v = NULL;
+    int32_t index = -1;
+    const char *name = NULL, *ns = NULL;
+    size_t len = 0, ns_len = 0;
     if (argc == 1 && (args[0].tag == EXPR_V_INT || args[0].tag == EXPR_V_LONG)) {
-        int32_t i;
-        if (expr_text_arg_int(rt, &args[0], "i", &i)) return EXPR_THROWN;
-        if (i < 0 || i >= attribute_count(x))
+        if (expr_text_arg_int(rt, &args[0], "i", &index)) return EXPR_THROWN;
+        if (index < 0 || index >= attribute_count(x))
             return expr_throw(rt, "ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'i')");
-        v = xmlTextReaderGetAttributeNo(x->r, i);
     } else {
-        const char *name, *ns = NULL;
-        size_t len, ns_len = 0;
         if (expr_text_arg_str(rt, &args[0], argc == 2 ? "localName" : "name", false, &name, &len)) return EXPR_THROWN;
         if (argc == 2 && expr_text_arg_str(rt, &args[1], "namespaceURI", true, &ns, &ns_len)) return EXPR_THROWN;
         if (t == NT_DECLARATION && argc == 1) return declaration_attribute(rt, x, name, len, out);
-        char *n0 = xml_dup(rt, name, len), *ns0 = ns && ns_len ? xml_dup(rt, ns, ns_len) : NULL;
-        if (!n0 || (ns_len && !ns0)) return EXPR_THROWN;
-        if (t == NT_ELEMENT || t == NT_ATTRIBUTE)
-            v = argc == 2 ? xmlTextReaderGetAttributeNs(x->r, (const xmlChar *)n0, (const xmlChar *)ns0)
-                          : xmlTextReaderGetAttribute(x->r, (const xmlChar *)n0);
     }
-    if (!v) {
-        *out = expr_null();
-        return 0;
-    }
+    *out = expr_null();
+    if (t != NT_ELEMENT && t != NT_ATTRIBUTE) return 0;
+    char *n0 = name ? xml_dup(rt, name, len) : NULL, *ns0 = ns && ns_len ? xml_dup(rt, ns, ns_len) : NULL;
+    if ((name && !n0) || (ns_len && !ns0)) return EXPR_THROWN;
+    if (t == NT_ATTRIBUTE) xmlTextReaderMoveToElement(x->r);
+    xmlChar *v = index >= 0 ? xmlTextReaderGetAttributeNo(x->r, index)
+                 : argc == 2 ? xmlTextReaderGetAttributeNs(x->r, (const xmlChar *)n0, (const xmlChar *)ns0)
+                             : xmlTextReaderGetAttribute(x->r, (const xmlChar *)n0);
+    if (t == NT_ATTRIBUTE) xmlTextReaderMoveToAttributeNo(x->r, x->attr_index);
+    if (!v) return 0;
     int rc = copy_out(rt, v, out);
     xmlFree(v);
     return rc;
@@ -416,28 +422,45 @@ static int moved_to(int rc, expr_value_t *out)
     return 0;
 }
 
+/* MoveToAttribute(name): the attribute of that qualified name; its index is found by
+ * walking the attributes in order (libxml2 does not tell it). */
 EXPR_NATIVE(reader_move_to_attribute)
 {
     const char *name;
     size_t len;
+    xml_reader_t *x = READER;
     if (expr_text_arg_str(rt, &args[0], "name", false, &name, &len)) return EXPR_THROWN;
-    char *n0 = xml_dup(rt, name, len);
-    if (!n0) return EXPR_THROWN;
-    int t = node_type(READER);
-    return moved_to(t == NT_ELEMENT || t == NT_ATTRIBUTE ? xmlTextReaderMoveToAttribute(READER->r, (const xmlChar *)n0) : 0,
-                    out);
+    int t = node_type(x);
+    if (t != NT_ELEMENT && t != NT_ATTRIBUTE) return moved_to(0, out);
+    int n = attribute_count(x);
+    for (int i = 0; i < n; i++) {
+        if (xmlTextReaderMoveToAttributeNo(x->r, i) != 1) continue;
+        const char *an = (const char *)xmlTextReaderConstName(x->r);
+        if (an && strlen(an) == len && memcmp(an, name, len) == 0) {
+            x->attr_index = i;
+            return moved_to(1, out);
+        }
+    }
+    /* not found: .NET stays where it was */
+    if (t == NT_ATTRIBUTE) xmlTextReaderMoveToAttributeNo(x->r, x->attr_index);
+    else xmlTextReaderMoveToElement(x->r);
+    return moved_to(0, out);
 }
 
 EXPR_NATIVE(reader_move_to_first_attribute)
 {
     int t = node_type(READER);
-    return moved_to(t == NT_ELEMENT || t == NT_ATTRIBUTE ? xmlTextReaderMoveToFirstAttribute(READER->r) : 0, out);
+    int rc = t == NT_ELEMENT || t == NT_ATTRIBUTE ? xmlTextReaderMoveToFirstAttribute(READER->r) : 0;
+    if (rc == 1) READER->attr_index = 0;
+    return moved_to(rc, out);
 }
 
 EXPR_NATIVE(reader_move_to_next_attribute)
 {
     int t = node_type(READER);
-    return moved_to(t == NT_ELEMENT || t == NT_ATTRIBUTE ? xmlTextReaderMoveToNextAttribute(READER->r) : 0, out);
+    int rc = t == NT_ELEMENT || t == NT_ATTRIBUTE ? xmlTextReaderMoveToNextAttribute(READER->r) : 0;
+    if (rc == 1) READER->attr_index = t == NT_ELEMENT ? 0 : READER->attr_index + 1;
+    return moved_to(rc, out);
 }
 
 EXPR_NATIVE(reader_move_to_element)

@@ -123,6 +123,14 @@ Test(lib_xml_reader, attributes)
     EXPECT(READER(ATTRS, "r.Read(); var found = r.MoveToAttribute(\"p:y\"); var v = r.Value; "
                          "return found + v + r.MoveToAttribute(\"nope\") + r.MoveToElement() + r.MoveToElement();"),
            "True2FalseTrueFalse");
+    /* on an attribute: the element's attributes still count, and the position is kept */
+    EXPECT(READER(ATTRS, "r.Read(); r.MoveToFirstAttribute(); r.MoveToNextAttribute(); return r.AttributeCount + "
+                         "\"|\" + r.HasAttributes + \"|\" + r.GetAttribute(2) + r.GetAttribute(\"x\") + \"|\" + r.Name + \"|\" + "
+                         "r.MoveToNextAttribute() + r.Name + r.MoveToNextAttribute() + r.Name;"),
+           "3|True|21|x|Truep:yFalsep:y");
+    EXPECT(READER(ATTRS, "r.Read(); r.MoveToAttribute(\"x\"); var c = r.AttributeCount; var n = r.MoveToNextAttribute(); "
+                         "return c + \"|\" + n + r.Name + \"|\" + r.MoveToAttribute(\"zz\") + r.Name;"),
+           "3|Truep:y|Falsep:y");
     /* from an attribute, Read() goes on after its element */
     EXPECT(READER(ATTRS, "r.Read(); r.MoveToFirstAttribute(); r.Read(); return r.Name;"), "b");
     /* the declaration's pseudo-attributes */
