@@ -610,6 +610,10 @@ json_t *manage_props_check(const manage_kind_t *k, const json_t *props,
             json_object_set_new(*secrets, "value",
                                 given ? json_incref(given) : kept ? json_incref(kept) : json_string(""));
             json_object_del(out, "value");
+        } else if (!json_object_get(out, "value") && existing_secrets &&
+                   json_object_get(existing_secrets, "value")) {
+            /* A PATCH to secret: false without a value keeps the value it had. */
+            json_object_set(out, "value", json_object_get(existing_secrets, "value"));
         }
     }
     return out;

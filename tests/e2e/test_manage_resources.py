@@ -255,6 +255,9 @@ def test_secrets_are_never_returned_by_get(manage):
     # PATCH without the value keeps it
     assert manage.patch("/namedValues/sec", {"tags": ["t"]}).status == 200
     assert manage.post("/namedValues/sec/listValue").json() == {"value": "hunter2"}
+    # no longer secret: the value it had is kept, and shown
+    r = manage.patch("/namedValues/sec", {"secret": False})
+    assert r.status == 200 and r.json()["properties"]["value"] == "hunter2"
     assert "hunter2" not in manage.stderr()
     assert "pk-1234567890" not in manage.stderr()
 
