@@ -153,9 +153,12 @@ static int parse_core_int(const char *s, json_t **out)
 {
     int base = 10;
     const char *digits = s;
-    if (s[0] == '0' && s[1] == 'o') base = 8, digits = s + 2;
-    else if (s[0] == '0' && s[1] == 'x') base = 16, digits = s + 2;
-    else if (*s == '-' || *s == '+') digits = s + 1;
+    if (s[0] == '0' && s[1] == 'o')
+        base = 8, digits = s + 2;
+    else if (s[0] == '0' && s[1] == 'x')
+        base = 16, digits = s + 2;
+    else if (*s == '-' || *s == '+')
+        digits = s + 1;
     if (!all_digits(digits, base)) return 0;
     errno = 0;
     long long v = strtoll(base == 10 ? s : digits, NULL, base);
@@ -176,15 +179,16 @@ static json_t *scalar_value(const yaml_event_t *ev, const char **msg)
     const char *tag = (const char *)ev->data.scalar.tag;
     bool resolve = !tag && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     const char *kind = NULL; /* the core tag asked for, without prefix */
-    if (tag && strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) == 0) kind = tag + strlen(TAG_PREFIX);
+    if (tag && strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) == 0)
+        kind = tag + strlen(TAG_PREFIX);
     else if (tag && strcmp(tag, "!") != 0) {
         *msg = "unsupported tag (only the YAML core tags !!str, !!int, !!float, !!bool, !!null)";
         return NULL;
     }
     bool has_nul = memchr(s, '\0', n) != NULL;
     if (!resolve && !kind) return json_stringn(s, n);
-    if (kind && (strcmp(kind, "str") == 0 || strcmp(kind, "binary") == 0 ||
-                 strcmp(kind, "timestamp") == 0))
+    if (kind &&
+        (strcmp(kind, "str") == 0 || strcmp(kind, "binary") == 0 || strcmp(kind, "timestamp") == 0))
         return json_stringn(s, n);
     if (kind && strcmp(kind, "null") && strcmp(kind, "bool") && strcmp(kind, "int") &&
         strcmp(kind, "float")) {
@@ -234,10 +238,10 @@ not_that_kind:
 /* ---- YAML events → tree ---- */
 
 typedef struct {
-    json_t *node;       /* the mapping or sequence being filled */
-    char *key;          /* mapping: the key waiting for its value, or NULL */
+    json_t *node; /* the mapping or sequence being filled */
+    char *key;    /* mapping: the key waiting for its value, or NULL */
     size_t key_len;
-    char *anchor;       /* anchor to register when the node ends, or NULL */
+    char *anchor; /* anchor to register when the node ends, or NULL */
     size_t nodes_at_start, bytes_at_start;
 } frame_t;
 
@@ -282,8 +286,8 @@ static int charge(builder_t *b, yaml_mark_t m, size_t nodes, size_t bytes)
     return 0;
 }
 
-static int anchor_define(builder_t *b, const char *name, json_t *value, size_t nodes,
-                         size_t bytes, yaml_mark_t m)
+static int anchor_define(builder_t *b, const char *name, json_t *value, size_t nodes, size_t bytes,
+                         yaml_mark_t m)
 {
     if (b->anchor_count == b->anchor_cap) {
         size_t cap = b->anchor_cap ? b->anchor_cap * 2 : 16;
@@ -377,8 +381,10 @@ static int on_alias(builder_t *b, const yaml_event_t *ev)
     const char *name = (const char *)ev->data.alias.anchor;
     json_t *idx = json_object_get(b->anchor_index, name);
     if (!idx)
-        return fail_at(b, m, "alias *%s names no finished anchor (undefined, or a recursive "
-                             "structure)", name);
+        return fail_at(b, m,
+                       "alias *%s names no finished anchor (undefined, or a recursive "
+                       "structure)",
+                       name);
     const anchor_t *a = &b->anchors[json_integer_value(idx)];
     if (charge(b, m, a->nodes, a->bytes) < 0) return -1;
     if (wants_key(b)) {
@@ -400,8 +406,8 @@ static int on_start(builder_t *b, const yaml_event_t *ev, bool is_mapping)
         json_decref(node);
         return fail_at(b, m, "out of memory");
     }
-    const yaml_char_t *anchor = is_mapping ? ev->data.mapping_start.anchor
-                                           : ev->data.sequence_start.anchor;
+    const yaml_char_t *anchor =
+        is_mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     const yaml_char_t *tag = is_mapping ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
     if (tag && strcmp((const char *)tag, is_mapping ? TAG_PREFIX "map" : TAG_PREFIX "seq") != 0 &&
         strcmp((const char *)tag, "!") != 0) {
@@ -409,8 +415,8 @@ static int on_start(builder_t *b, const yaml_event_t *ev, bool is_mapping)
         return fail_at(b, m, "unsupported tag \"%s\"", (const char *)tag);
     }
     frame_t *f = &b->frames[b->depth++];
-    *f = (frame_t){node, NULL, 0, anchor ? strdup((const char *)anchor) : NULL, b->nodes - 1,
-                   b->bytes};
+    *f = (frame_t){node,         NULL,    0, anchor ? strdup((const char *)anchor) : NULL,
+                   b->nodes - 1, b->bytes};
     return 0;
 }
 
@@ -470,25 +476,40 @@ static int parse_yaml(yaml_json_doc_t *d, char **err)
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
             yaml_mark_t m = parser.problem_mark;
-            if (parser.error == YAML_MEMORY_ERROR) fail_at(b, m, "out of memory");
+            if (parser.error == YAML_MEMORY_ERROR)
+                fail_at(b, m, "out of memory");
             else if (parser.context)
                 fail_at(b, m, "%s %s", parser.problem ? parser.problem : "syntax error",
                         parser.context);
-            else fail_at(b, m, "%s", parser.problem ? parser.problem : "syntax error");
+            else
+                fail_at(b, m, "%s", parser.problem ? parser.problem : "syntax error");
             break;
         }
         switch (ev.type) {
         case YAML_DOCUMENT_START_EVENT:
             if (++documents > 1) fail_at(b, ev.start_mark, "only one YAML document is allowed");
             break;
-        case YAML_SCALAR_EVENT: on_scalar(b, &ev); break;
-        case YAML_ALIAS_EVENT: on_alias(b, &ev); break;
-        case YAML_MAPPING_START_EVENT: on_start(b, &ev, true); break;
-        case YAML_SEQUENCE_START_EVENT: on_start(b, &ev, false); break;
+        case YAML_SCALAR_EVENT:
+            on_scalar(b, &ev);
+            break;
+        case YAML_ALIAS_EVENT:
+            on_alias(b, &ev);
+            break;
+        case YAML_MAPPING_START_EVENT:
+            on_start(b, &ev, true);
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            on_start(b, &ev, false);
+            break;
         case YAML_MAPPING_END_EVENT:
-        case YAML_SEQUENCE_END_EVENT: on_end(b, &ev); break;
-        case YAML_STREAM_END_EVENT: done = true; break;
-        default: break;
+        case YAML_SEQUENCE_END_EVENT:
+            on_end(b, &ev);
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        default:
+            break;
         }
         yaml_event_delete(&ev);
     }
@@ -509,8 +530,8 @@ static int parse_yaml(yaml_json_doc_t *d, char **err)
 static int parse_json(yaml_json_doc_t *d, size_t start, char **err)
 {
     json_error_t je;
-    d->root = json_loadb(d->text + start, d->len - start, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-                         &je);
+    d->root =
+        json_loadb(d->text + start, d->len - start, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (d->root) return 0;
     *err = make_error(d->source, je.line > 0 ? (unsigned)je.line : 1,
                       je.column > 0 ? (unsigned)je.column : 1, "%s", je.text);
@@ -603,7 +624,8 @@ static int find_path(const json_t *node, const json_t *target, json_locate_step_
     if (json_is_object(node)) {
         const char *key;
         json_t *child;
-        json_object_foreach((json_t *)node, key, child) {
+        json_object_foreach((json_t *)node, key, child)
+        {
             steps[depth] = (json_locate_step_t){key, strlen(key), 0};
             int r = find_path(child, target, steps, nodes, depth + 1, max);
             if (r >= 0) return r;

@@ -36,10 +36,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define YAML_JSON_MAX_INPUT (64u << 20)          /* bytes of text */
-#define YAML_JSON_MAX_NODES 2000000u             /* values after alias expansion */
-#define YAML_JSON_MAX_SCALAR_BYTES (128u << 20)  /* scalar text after alias expansion */
-#define YAML_JSON_MAX_DEPTH 256u                 /* nested mappings and sequences */
+#define YAML_JSON_MAX_INPUT (64u << 20)         /* bytes of text */
+#define YAML_JSON_MAX_NODES 2000000u            /* values after alias expansion */
+#define YAML_JSON_MAX_SCALAR_BYTES (128u << 20) /* scalar text after alias expansion */
+#define YAML_JSON_MAX_DEPTH 256u                /* nested mappings and sequences */
 
 typedef struct yaml_json_doc yaml_json_doc_t;
 

@@ -164,8 +164,8 @@ Test(yaml_json, json_input_is_jansson)
     free(err);
 }
 
-static void expect_locate(const char *text, const char *path_in_doc[], size_t depth,
-                          unsigned line, unsigned col, const char *path)
+static void expect_locate(const char *text, const char *path_in_doc[], size_t depth, unsigned line,
+                          unsigned col, const char *path)
 {
     char *err = NULL;
     yaml_json_doc_t *d = yaml_json_doc_parse(text, strlen(text), "l", &err);
