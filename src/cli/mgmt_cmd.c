@@ -294,19 +294,6 @@ void mgmt_print_table(const char *const *headers, size_t columns, const char **r
         }
 }
 
-const char *mgmt_prop_text(const json_t *properties, const char *key, int slot)
-{
-    static char *slots[8];
-    if (slot < 0 || slot >= 8) return NULL;
-    free(slots[slot]);
-    slots[slot] = NULL;
-    const json_t *v = json_object_get(properties, key);
-    if (!v || json_is_null(v)) return NULL;
-    if (json_is_string(v)) return json_string_value(v);
-    slots[slot] = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    return slots[slot];
-}
-
 void mgmt_print_properties(const json_t *properties, int indent)
 {
     const char *key;

@@ -96,10 +96,6 @@ void mgmt_print_json(const json_t *j);
 void mgmt_print_table(const char *const *headers, size_t columns, const char **rows,
                       size_t row_count);
 
-/* Text of a property for display: strings as is, true/false, numbers, NULL → NULL; other
- * JSON compact. The result lives until the next call with the same `slot` (0..7). */
-const char *mgmt_prop_text(const json_t *properties, const char *key, int slot);
-
 /* Prints "key: value" lines for every member of an object (nested values as compact
  * JSON), indented by `indent` spaces. */
 void mgmt_print_properties(const json_t *properties, int indent);

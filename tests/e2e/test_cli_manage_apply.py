@@ -3,9 +3,13 @@
 secrets, export | apply planning nothing, a round trip apply -> export -> apply that is a
 no-op (same revision), a failing step, and file errors with file:line:col."""
 
+import http.client
 import json
 import os
+import re
+import socket
 import stat
+import threading
 
 import pytest
 
@@ -276,3 +280,145 @@ def test_file_errors_name_file_line_col_and_change_nothing(cli, manage, tmp_path
     assert err.startswith("%s:3:" % h), err
     assert "No such file" in cli.err("apply", "-f", str(tmp_path / "missing.yaml"))
     assert manage.state() == before
+
+
+# ---- concurrency: a change made by someone else while apply runs ---------------------------
+
+class Interceptor:
+    """An HTTP proxy in front of manage that runs `action()` once, just before forwarding
+    the first request for which `trigger(method, target)` is true: a change someone else
+    makes at the worst moment."""
+
+    def __init__(self, manage, trigger, action):
+        self.manage, self.trigger, self.action = manage, trigger, action
+        self.fired = False
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                self._one(conn)
+
+    def _one(self, conn):
+        f = conn.makefile("rb")
+        method, target, _ = f.readline().decode().split(" ", 2)
+        headers = {}
+        for line in iter(f.readline, b"\r\n"):
+            name, value = line.decode().split(":", 1)
+            headers[name.strip()] = value.strip()
+        body = f.read(int(headers.get("Content-Length", "0")))
+        if not self.fired and self.trigger(method, target):
+            self.fired = True
+            self.action()
+        headers.pop("Host", None)
+        up = http.client.HTTPConnection("127.0.0.1", self.manage.port, timeout=30)
+        up.request(method, target, body=body, headers=headers)
+        r = up.getresponse()
+        data = r.read()
+        out = "HTTP/1.1 %d %s\r\n" % (r.status, r.reason)
+        for k, v in r.getheaders():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                out += "%s: %s\r\n" % (k, v)
+        out += "Content-Length: %d\r\nConnection: close\r\n\r\n" % len(data)
+        conn.sendall(out.encode() + data)
+        up.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def change_echo_while_applying(cli, manage, tmp_path, trigger):
+    doc = json.loads(cli.out("export"))
+    doc["apis"]["echo"]["serviceUrl"] = "http://127.0.0.1:19099"
+    f = tmp_path / "changed.json"
+    f.write_text(json.dumps(doc))
+    proxy = Interceptor(manage, trigger,
+                        lambda: manage.patch("/apis/echo", {"description": "someone else"}))
+    try:
+        code, out, err = cli.run("apply", "-f", str(f), env={
+            "MERIDIAN_ENDPOINT": "http://127.0.0.1:%d" % proxy.port}, expect=1)
+    finally:
+        proxy.close()
+    assert proxy.fired
+    props = manage.get("/apis/echo").json()["properties"]
+    assert props["description"] == "someone else"
+    assert props["serviceUrl"] == "http://127.0.0.1:19081", "the other change was not overwritten"
+    return out, err
+
+
+def test_a_change_made_after_the_plan_stops_apply(cli, manage, applied, tmp_path):
+    # apply re-reads the API before updating it: the change made before that read is seen
+    out, err = change_echo_while_applying(
+        cli, manage, tmp_path, lambda m, t: m == "GET" and re.search(r"/apis/echo\?", t))
+    assert "  update  api echo (serviceUrl)\n" in out
+    assert err.startswith("meridian: api echo changed on the server since the plan was made; "
+                          "run apply again\n"), err
+
+
+def test_a_change_between_read_and_write_is_refused_by_if_match(cli, manage, applied, tmp_path):
+    # the change lands after apply's re-read, before its PATCH: the ETag no longer matches
+    out, err = change_echo_while_applying(
+        cli, manage, tmp_path, lambda m, t: m == "PATCH" and re.search(r"/apis/echo\?", t))
+    assert err.startswith("meridian: PreconditionFailed: "), err
+    assert "  update  api echo  (failed)\n" in err
+
+
+VERSIONED_YAML = """
+apiVersionSets:
+  orders: {displayName: Orders, versioningScheme: Segment}
+namedValues:
+  k: {displayName: k, value: v}
+backends:
+  b1:
+    url: http://127.0.0.1:9/x
+    protocol: http
+    title: B one
+    credentials: {header: {x-key: ["{{k}}"]}}
+    tls: {validateCertificateChain: false, validateCertificateName: false}
+apis:
+  orders-v1:
+    displayName: Orders
+    path: orders
+    serviceUrl: http://127.0.0.1:9/orders
+    apiVersion: v1
+    apiVersionSetId: /apiVersionSets/orders
+    subscriptionKeyParameterNames: {header: X-Key, query: key}
+    subscriptionRequired: false
+    operations:
+      op:
+        displayName: Op
+        method: POST
+        urlTemplate: /o/{id}
+        templateParameters: [{name: id, type: string, required: true}]
+products:
+  p: {displayName: P, terms: t, approvalRequired: true, subscriptionsLimit: 2, state: notPublished}
+subscriptions:
+  all: {scope: /apis, displayName: All}
+  one: {scope: /apis/orders-v1, displayName: One, state: suspended}
+"""
+
+
+def test_version_sets_backends_and_references_round_trip(cli, manage, tmp_path):
+    f = tmp_path / "versioned.yaml"
+    f.write_text(VERSIONED_YAML)
+    out = cli.out("apply", "-f", str(f))
+    assert out.index("create  api version set orders") < out.index("create  api orders-v1")
+    assert out.endswith("Applied 8 steps.\n"), out
+    assert cli.out("apply", "-f", str(f), "--dry-run") == NO_CHANGES
+    doc = json.loads(cli.out("export"))
+    assert doc["apis"]["orders-v1"]["apiVersionSetId"] == "/apiVersionSets/orders"
+    assert doc["subscriptions"]["one"]["scope"] == "/apis/orders-v1"
+    assert doc["backends"]["b1"]["credentials"] == {"header": {"x-key": ["{{k}}"]}}
+    assert cli.out("apply", "-f", "-", "--dry-run", stdin=json.dumps(doc)) == NO_CHANGES
+    # a full ARM id in the file names the same resource
+    full = f.read_text().replace("scope: /apis/orders-v1", "scope: %s/apis/orders-v1" % manage.base)
+    assert cli.out("apply", "-f", "-", "--dry-run", stdin=full) == NO_CHANGES
