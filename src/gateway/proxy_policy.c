@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "gateway/config_policy.h"
 #include "gateway/metrics.h"
 #include "policy/exec.h"
@@ -19,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* A body a policy must see is held in memory; larger ones are refused rather than risk the
  * unit (413 for the client's, 502 for a backend's). */
@@ -149,11 +149,7 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
             return -1;
     exec->response.headers.is_case_insensitive = true;
 
-    if (getrandom(info->request_id, sizeof info->request_id, GRND_NONBLOCK) !=
-        (ssize_t)sizeof info->request_id)
-        memset(info->request_id, 0, sizeof info->request_id);
-    info->request_id[6] = (uint8_t)((info->request_id[6] & 0x0f) | 0x40); /* RFC 4122 v4 */
-    info->request_id[8] = (uint8_t)((info->request_id[8] & 0x3f) | 0x80);
+    random_uuid_v4(info->request_id);
     info->timestamp_ticks = UNIX_EPOCH_TICKS + (int64_t)clock_wall_ms() * 10000;
     return 0;
 }

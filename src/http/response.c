@@ -1,11 +1,11 @@
 #include "http/response.h"
 
 #include "base/clock.h"
+#include "base/random.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 const char *http_status_reason(int status)
 {
@@ -133,12 +133,8 @@ int http_response_head_bytes(buf_t *out, const http_response_head_t *head,
 
 void http_response_guid(char *out)
 {
-    unsigned char b[16];
-    if (getrandom(b, sizeof b, GRND_NONBLOCK) != (ssize_t)sizeof b) {
-        for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)rand();
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 (RFC 9562 §5.4) */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    uint8_t b[16];
+    random_uuid_v4(b);
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
              b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
              b[13], b[14], b[15]);
