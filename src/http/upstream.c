@@ -94,6 +94,7 @@ struct upconn {
 static void conn_close(upconn_t *c);
 static void conn_start_connect(upconn_t *c);
 static void conn_process(upconn_t *c);
+static void conn_set_reading(upconn_t *c, bool want);
 static void request_fail(upstream_request_t *r, int err);
 
 void upstream_options_default(upstream_options_t *o)
@@ -465,6 +466,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
     (void)b;
     upconn_t *c = s->data;
     if (nread < 0) {
+        /* A paused request may still hold undelivered bytes: leave the end of the stream
+         * for after the resume (reading again reports EOF again; an error reads as EOF). */
+        if (c->req && c->req->paused) {
+            conn_set_reading(c, false);
+            return;
+        }
         conn_on_eof_or_error(c, nread == UV_EOF);
         return;
     }
@@ -803,10 +810,11 @@ void upstream_request_pause_response(upstream_request_t *r)
 {
     if (r->paused) return;
     r->paused = true;
-    if (r->conn) {
-        conn_set_reading(r->conn, false);
-        uv_timer_stop(&r->conn->timer);
-    }
+    /* Reading stops lazily: conn_process stops it when bytes arrive while paused. Most
+     * pauses (a policy host running outbound on a response already in the buffer) end
+     * before another byte comes, and stopping and restarting the read would cost two
+     * epoll_ctl calls per request. At most one more read buffer is taken in meanwhile. */
+    if (r->conn) uv_timer_stop(&r->conn->timer);
 }
 
 void upstream_request_resume_response(upstream_request_t *r)
