@@ -47,6 +47,17 @@ int buf_append_cstr(buf_t *b, const char *s)
     return buf_append(b, s, strlen(s));
 }
 
+int buf_append_u64(buf_t *b, unsigned long long v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return buf_append(b, digits + sizeof digits - n, n);
+}
+
 int buf_vprintf(buf_t *b, const char *fmt, va_list ap)
 {
     va_list ap2;

@@ -18,6 +18,8 @@ void buf_free(buf_t *b);
 int buf_reserve(buf_t *b, size_t extra);
 int buf_append(buf_t *b, const void *data, size_t len);
 int buf_append_cstr(buf_t *b, const char *s);
+/* Appends the decimal digits of v (no printf: this runs for every response head). */
+int buf_append_u64(buf_t *b, unsigned long long v);
 int buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(buf_t *b, const char *fmt, va_list ap);
 /* Appends `s` as the inside of a JSON string (quotes not included), escaping per RFC 8259 §7. */

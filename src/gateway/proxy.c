@@ -136,8 +136,11 @@ static int build_upstream_head(buf_t *b, const http_request_t *req, const route_
     buf_append_cstr(b, "X-Forwarded-Proto: http\r\n");
     if (req->host.len) append_header(b, SLICE_LIT("X-Forwarded-Host"), req->host);
     if (req->is_chunked) buf_append_cstr(b, "Transfer-Encoding: chunked\r\n");
-    else if (req->content_length >= 0)
-        buf_printf(b, "Content-Length: %lld\r\n", (long long)req->content_length);
+    else if (req->content_length >= 0) {
+        buf_append_cstr(b, "Content-Length: ");
+        buf_append_u64(b, (unsigned long long)req->content_length);
+        buf_append(b, "\r\n", 2);
+    }
     return buf_append(b, "\r\n", 2);
 }
 

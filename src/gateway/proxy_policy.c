@@ -329,7 +329,10 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, arena_t *a, const char *method
                         (url->port == 443 && strcmp(url->scheme, "https") == 0);
     if (v6) buf_printf(b, "[%s]", url->host);
     else buf_append_cstr(b, url->host);
-    if (!default_port) buf_printf(b, ":%d", url->port);
+    if (!default_port) {
+        buf_append(b, ":", 1);
+        buf_append_u64(b, (unsigned)url->port);
+    }
     buf_append(b, "\r\n", 2);
 
     /* Connection-listed names are hop-by-hop (RFC 9110 §7.6.1). */
@@ -378,10 +381,18 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, arena_t *a, const char *method
             buf_append(b, "\r\n", 2);
         }
     }
-    if (body->kind == POLICY_BODY_BYTES) buf_printf(b, "Content-Length: %zu\r\n", body->len);
+    if (body->kind == POLICY_BODY_BYTES) {
+        buf_append_cstr(b, "Content-Length: ");
+        buf_append_u64(b, body->len);
+        buf_append(b, "\r\n", 2);
+    }
     else if (body->kind == POLICY_BODY_STREAM) {
         if (chunked_stream) buf_append_cstr(b, "Transfer-Encoding: chunked\r\n");
-        else buf_printf(b, "Content-Length: %lld\r\n", (long long)stream_length);
+        else {
+            buf_append_cstr(b, "Content-Length: ");
+            buf_append_u64(b, (unsigned long long)stream_length);
+            buf_append(b, "\r\n", 2);
+        }
     }
     return buf_append(b, "\r\n", 2);
 }

@@ -100,7 +100,16 @@ int http_response_head_bytes(buf_t *out, const http_response_head_t *head,
 {
     (void)minor_version;
     const char *reason = head->reason ? head->reason : http_status_reason(head->status);
-    if (buf_printf(out, "HTTP/1.1 %03d %s\r\n", head->status, reason) < 0) return -1;
+    /* Appends instead of printf: formatting was a sixth of a proxied request's instructions. */
+    char status_line[16] = "HTTP/1.1 000 ";
+    int st = head->status >= 100 && head->status <= 999 ? head->status : 500;
+    status_line[9] = (char)('0' + st / 100);
+    status_line[10] = (char)('0' + st / 10 % 10);
+    status_line[11] = (char)('0' + st % 10);
+    int rc = buf_append(out, status_line, 13);
+    rc |= buf_append_cstr(out, reason);
+    rc |= buf_append(out, "\r\n", 2);
+    if (rc < 0) return -1;
     bool has_date = false;
     for (size_t i = 0; i < head->header_count; i++) {
         const http_header_t *h = &head->headers[i];
@@ -116,14 +125,23 @@ int http_response_head_bytes(buf_t *out, const http_response_head_t *head,
         out->data[out->len++] = '\r';
         out->data[out->len++] = '\n';
     }
-    int rc = 0;
-    if (!has_date) rc |= buf_printf(out, "Date: %s\r\n", cached_http_date());
-    if (server_header) rc |= buf_printf(out, "Server: %s\r\n", server_header);
+    if (!has_date) {
+        rc |= buf_append(out, "Date: ", 6);
+        rc |= buf_append_cstr(out, cached_http_date());
+        rc |= buf_append(out, "\r\n", 2);
+    }
+    if (server_header) {
+        rc |= buf_append(out, "Server: ", 8);
+        rc |= buf_append_cstr(out, server_header);
+        rc |= buf_append(out, "\r\n", 2);
+    }
     if (framing->chunked) {
         rc |= buf_append_cstr(out, "Transfer-Encoding: chunked\r\n");
     } else if (head->content_length >= 0 && head->status >= 200 && head->status != 204) {
         /* HEAD and 304 keep the length the GET would have had (RFC 9110 §8.6). */
-        rc |= buf_printf(out, "Content-Length: %lld\r\n", (long long)head->content_length);
+        rc |= buf_append(out, "Content-Length: ", 16);
+        rc |= buf_append_u64(out, (unsigned long long)head->content_length);
+        rc |= buf_append(out, "\r\n", 2);
     }
     if (!keep_alive) rc |= buf_append_cstr(out, "Connection: close\r\n");
     else if (minor_version == 0) rc |= buf_append_cstr(out, "Connection: keep-alive\r\n");

@@ -107,3 +107,17 @@ Test(clock, formats)
     cr_assert_str_eq(http, "Sun, 06 Nov 1994 08:49:37 GMT");
     cr_assert(clock_mono_ns() > 0);
 }
+
+Test(buf, append_u64_digits)
+{
+    buf_t b;
+    buf_init(&b);
+    cr_assert_eq(buf_append_u64(&b, 0), 0);
+    cr_assert_eq(buf_append(&b, ",", 1), 0);
+    cr_assert_eq(buf_append_u64(&b, 4294967296ull), 0);
+    cr_assert_eq(buf_append(&b, ",", 1), 0);
+    cr_assert_eq(buf_append_u64(&b, 18446744073709551615ull), 0);
+    cr_assert_eq(b.len, strlen("0,4294967296,18446744073709551615"));
+    cr_assert(memcmp(b.data, "0,4294967296,18446744073709551615", b.len) == 0);
+    buf_free(&b);
+}
