@@ -17,7 +17,13 @@ typedef struct {
     int literal_action;    /* exists_action_t, or -1 when the action is an expression */
     policy_value_t *values;
     size_t value_count;
+    unsigned literal_name_flags; /* NAME_* of a literal name, found once when compiling */
 } set_field_data_t;
+
+/* What the header name is to the gateway; a literal name's flags are found when compiling,
+ * so that a set-header does not compare its name with the lists below per request. */
+enum { NAME_PROTECTED = 1, NAME_REPEATED = 2, NAME_SERVER = 4 };
+static unsigned header_name_flags(const char *name);
 
 static int parse_action(const char *s)
 {
@@ -50,6 +56,7 @@ static int compile_set_field(policy_compile_ctx_t *cc, const policy_doc_node_t *
         rc = policy_compile_text(cc, v, POLICY_VALUE_STRING, &d->values[d->value_count++], err);
         if (rc) return rc;
     }
+    if (!d->name.program && d->name.text) d->literal_name_flags = header_name_flags(d->name.text);
     *data = d;
     return 0;
 }
@@ -88,6 +95,15 @@ static bool is_repeated_header(const char *name)
     for (size_t i = 0; names[i]; i++)
         if (strcasecmp(name, names[i]) == 0) return true;
     return false;
+}
+
+static unsigned header_name_flags(const char *name)
+{
+    unsigned flags = 0;
+    if (is_protected_header(name)) flags |= NAME_PROTECTED;
+    if (is_repeated_header(name)) flags |= NAME_REPEATED;
+    if (strcasecmp(name, "Server") == 0) flags |= NAME_SERVER;
+    return flags;
 }
 
 /* Percent-encodes everything but RFC 3986 unreserved characters (a value a policy adds to the
@@ -136,11 +152,13 @@ static int apply_set_field(policy_exec_t *exec, const policy_step_t *step,
                                      text);
         }
     }
-    if (is_header && is_protected_header(name)) return POLICY_RUN_NEXT;
-    bool exists = policy_fields_find(target, name, name_len, 0) >= 0;
+    unsigned flags = 0;
+    if (is_header) flags = d->name.program ? header_name_flags(name) : d->literal_name_flags;
+    if (flags & NAME_PROTECTED) return POLICY_RUN_NEXT;
+    bool exists = action == EXISTS_SKIP && policy_fields_find(target, name, name_len, 0) >= 0;
     switch (action) {
     case EXISTS_DELETE:
-        if (!(is_header && strcasecmp(name, "Server") == 0))
+        if (!(flags & NAME_SERVER))
             policy_fields_remove(target, name, name_len);
         return POLICY_RUN_NEXT;
     case EXISTS_SKIP:
@@ -184,7 +202,7 @@ static int apply_set_field(policy_exec_t *exec, const policy_step_t *step,
         lens = one_len;
         count = 1;
     }
-    if (is_header && !is_repeated_header(name) && count > 0) {
+    if (is_header && !(flags & NAME_REPEATED) && count > 0) {
         /* one line "v1,v2" — appended to an existing line when there is one */
         size_t total = 0;
         long at = action == EXISTS_APPEND ? policy_fields_find(target, name, name_len, 0) : -1;

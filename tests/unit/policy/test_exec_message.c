@@ -55,6 +55,23 @@ Test(message, set_header_in_outbound_edits_the_response)
     cr_assert_null(forwarded_header("X-Out"));
 }
 
+Test(message, computed_header_names_get_the_rules_of_literal_ones)
+{
+    /* literal names have their protected/repeated/Server rules found when compiling; a name
+     * computed per request must get the same rules */
+    add_header(&H.io.backend_headers, "Server", "backend");
+    add_header(&H.io.backend_headers, "Content-Length", "12");
+    compile_ok(POLICIES("<set-header name=\"@(&quot;Coo&quot; + &quot;kie&quot;)\"><value>a=1</value><value>b=2</value></set-header>",
+                        "<base/>",
+                        "<set-header name=\"@(&quot;Ser&quot; + &quot;ver&quot;)\" exists-action=\"delete\"/>"
+                        "<set-header name=\"@(&quot;Content-&quot; + &quot;Length&quot;)\" exists-action=\"delete\"/>",
+                        "<base/>"));
+    run();
+    cr_assert_eq(policy_fields_count(&H.io.forwarded.headers, "Cookie", 6), 2);
+    cr_assert_str_eq(response_header("Server"), "backend");
+    cr_assert_str_eq(response_header("Content-Length"), "12");
+}
+
 Test(message, a_bad_exists_action_from_an_expression_fails_the_request)
 {
     compile_ok(POLICIES("<set-header name=\"X\" exists-action=\"@(&quot;replace&quot;)\"><value>1</value></set-header>",
