@@ -167,6 +167,24 @@ int expr_string_equal(expr_rt_t *rt, const char *a, size_t alen, const char *b, 
         *eq = alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
         return 0;
     }
+    /* ASCII on both sides (header names, regions, methods): fold bytes directly instead of
+     * converting both strings to UTF-16 first. A non-ASCII byte takes the general path. */
+    if (alen == blen) {
+        size_t i = 0;
+        for (; i < alen; i++) {
+            unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+            if ((x | y) & 0x80) break;
+            if (x == y) continue;
+            if ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z') {
+                *eq = false;
+                return 0;
+            }
+        }
+        if (i == alen) {
+            *eq = true;
+            return 0;
+        }
+    }
     int r;
     if (expr_string_compare(rt, a, alen, b, blen, (expr_string_cmp_t){true, false}, &r)) return EXPR_THROWN;
     *eq = r == 0;

@@ -409,6 +409,12 @@ Test(lib_string, expressions)
     EXPECT("@(\"hello\".IndexOf('o'))", "4");
     EXPECT("@(\"x\".Equals(\"X\", StringComparison.OrdinalIgnoreCase))", "True");
     EXPECT("@(string.Equals(\"x\", \"X\", StringComparison.OrdinalIgnoreCase))", "True");
+    /* the ASCII fast path and the UTF-16 path must agree */
+    EXPECT("@(\"West US\".Equals(\"west us\", StringComparison.OrdinalIgnoreCase))", "True");
+    EXPECT("@(\"West US\".Equals(\"West UT\", StringComparison.OrdinalIgnoreCase))", "False");
+    EXPECT("@(\"a@\".Equals(\"a`\", StringComparison.OrdinalIgnoreCase))", "False");
+    EXPECT("@(\"caf\u00e9\".Equals(\"CAF\u00c9\", StringComparison.OrdinalIgnoreCase))", "True");
+    EXPECT("@(\"x\u00e9\".Equals(\"y\u00e9\", StringComparison.OrdinalIgnoreCase))", "False");
     EXPECT("@(String.IsNullOrEmpty(\"\"))", "True");
     EXPECT("@(string.IsNullOrWhiteSpace(\" \"))", "True");
     EXPECT("@(string.Format(\"{0}-{1:D3}\", \"a\", 7))", "a-007");
