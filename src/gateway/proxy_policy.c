@@ -42,6 +42,34 @@ static int add_field(policy_fields_t *f, arena_t *a, slice_t name, slice_t value
     return policy_fields_add(f, a, name.ptr, name.len, value.ptr ? value.ptr : "", value.len);
 }
 
+/* Header lines → pairs, every name and value copied into one arena block (one allocation
+ * instead of two per line). With `listed`, hop-by-hop lines (RFC 9110 §7.6.1) are left out. */
+static int add_header_fields(policy_fields_t *f, arena_t *a, const http_header_t *h, size_t n,
+                             const connection_tokens_t *listed)
+{
+    size_t total = 0, kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (listed && proxy_is_hop_by_hop(h[i].name, listed)) continue;
+        total += h[i].name.len + h[i].value.len + 2;
+        kept++;
+    }
+    if (!kept) return 0;
+    char *block = arena_alloc(a, total);
+    if (!block || policy_fields_reserve(f, a, kept) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (listed && proxy_is_hop_by_hop(h[i].name, listed)) continue;
+        char *name = block;
+        memcpy(name, h[i].name.ptr, h[i].name.len);
+        name[h[i].name.len] = '\0';
+        char *value = name + h[i].name.len + 1;
+        if (h[i].value.len) memcpy(value, h[i].value.ptr, h[i].value.len);
+        value[h[i].value.len] = '\0';
+        block = value + h[i].value.len + 1;
+        if (policy_fields_push(f, a, name, h[i].name.len, value, h[i].value.len) < 0) return -1;
+    }
+    return 0;
+}
+
 /* "a=1&b&c=3" → pairs, kept as written (percent-encoded), spec §3.4 IUrl.Query. */
 static int parse_query(policy_fields_t *f, arena_t *a, slice_t q)
 {
@@ -144,9 +172,8 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
     if (req->has_query && parse_query(&u->query, a, req->query) < 0) return -1;
 
     exec->request.headers.is_case_insensitive = true;
-    for (size_t i = 0; i < req->header_count; i++)
-        if (add_field(&exec->request.headers, a, req->headers[i].name, req->headers[i].value) < 0)
-            return -1;
+    if (add_header_fields(&exec->request.headers, a, req->headers, req->header_count, NULL) < 0)
+        return -1;
     exec->response.headers.is_case_insensitive = true;
 
     random_uuid_v4(info->request_id);
@@ -276,14 +303,30 @@ static int url_origin(proxy_ctx_t *ctx, arena_t *a, const policy_url_t *url, ori
     return out->origin_key ? 0 : -1;
 }
 
-static void append_query(buf_t *b, const policy_fields_t *q)
+/* build_head reserves the whole head once, then copies without checks. */
+static inline void put(buf_t *b, const char *p, size_t n)
+{
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+#define PUT_LIT(b, lit) put((b), (lit), sizeof(lit) - 1)
+
+static size_t query_length(const policy_fields_t *q)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < q->count; i++) n += q->items[i].name_len + q->items[i].value_len + 2;
+    return n;
+}
+
+static void put_query(buf_t *b, const policy_fields_t *q)
 {
     for (uint32_t i = 0; i < q->count; i++) {
-        buf_append(b, i ? "&" : "?", 1);
-        buf_append(b, q->items[i].name, q->items[i].name_len);
+        put(b, i ? "&" : "?", 1);
+        put(b, q->items[i].name, q->items[i].name_len);
         if (q->items[i].value_len) {
-            buf_append(b, "=", 1);
-            buf_append(b, q->items[i].value, q->items[i].value_len);
+            put(b, "=", 1);
+            put(b, q->items[i].value, q->items[i].value_len);
         }
     }
 }
@@ -311,29 +354,46 @@ static field_action_t request_field_action(const policy_field_t *f)
 
 /* The request head for `url`, `method`, `headers` (§4.4, §4.5): hop-by-hop and framing
  * fields dropped, Host from the URL, X-Forwarded-* added when `forwarded`. */
-static int build_head(proxy_ctx_t *ctx, buf_t *b, arena_t *a, const char *method,
-                      const policy_url_t *url, const policy_fields_t *headers,
-                      const policy_body_t *body, bool forwarded, bool chunked_stream,
-                      int64_t stream_length)
+static int build_head(proxy_ctx_t *ctx, buf_t *b, const char *method, const policy_url_t *url,
+                      const policy_fields_t *headers, const policy_body_t *body, bool forwarded,
+                      bool chunked_stream, int64_t stream_length)
 {
+    const http_request_t *req = http_exchange_request(ctx->ex);
+    const char *peer_ip = http_exchange_peer_ip(ctx->ex);
+    const char *base, *sep, *path;
+    size_t base_len;
+    policy_url_path_pieces(url, &base, &base_len, &sep, &path);
+    size_t method_len = strlen(method), path_len = strlen(path), host_len = strlen(url->host);
+    size_t fields_len = 0;
+    for (uint32_t i = 0; i < headers->count; i++)
+        fields_len += headers->items[i].name_len + headers->items[i].value_len + 4;
+    /* An upper bound of everything below: the fixed texts take less than 256 bytes (port,
+     * lengths and the X-Forwarded-* names included). */
+    size_t need = method_len + base_len + 1 + path_len + 1 + query_length(&url->query) +
+                  host_len + fields_len + strlen(peer_ip) + req->host.len + 256;
     b->len = 0;
-    const char *path = policy_url_path(a, url);
-    if (!path) return -1;
-    buf_append_cstr(b, method);
-    buf_append(b, " ", 1);
-    buf_append_cstr(b, path);
-    append_query(b, &url->query);
-    buf_append_cstr(b, " HTTP/1.1\r\nHost: ");
-    bool v6 = strchr(url->host, ':') != NULL;
+    if (buf_reserve(b, need) < 0) return -1;
+
+    put(b, method, method_len);
+    put(b, " ", 1);
+    size_t path_start = b->len;
+    put(b, base, base_len);
+    put(b, sep, strlen(sep));
+    put(b, path, path_len);
+    if (b->len == path_start) put(b, "/", 1);
+    put_query(b, &url->query);
+    PUT_LIT(b, " HTTP/1.1\r\nHost: ");
+    bool v6 = memchr(url->host, ':', host_len) != NULL;
     bool default_port = (url->port == 80 && strcmp(url->scheme, "http") == 0) ||
                         (url->port == 443 && strcmp(url->scheme, "https") == 0);
-    if (v6) buf_printf(b, "[%s]", url->host);
-    else buf_append_cstr(b, url->host);
+    if (v6) put(b, "[", 1);
+    put(b, url->host, host_len);
+    if (v6) put(b, "]", 1);
     if (!default_port) {
-        buf_append(b, ":", 1);
+        put(b, ":", 1);
         buf_append_u64(b, (unsigned)url->port);
     }
-    buf_append(b, "\r\n", 2);
+    put(b, "\r\n", 2);
 
     /* Connection-listed names are hop-by-hop (RFC 9110 §7.6.1). */
     http_header_t conn_fields[MAX_CONNECTION_TOKENS];
@@ -361,40 +421,35 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, arena_t *a, const char *method
                 continue;
             }
         }
-        buf_append(b, f->name, f->name_len);
-        buf_append(b, ": ", 2);
-        buf_append(b, f->value, f->value_len);
-        buf_append(b, "\r\n", 2);
+        put(b, f->name, f->name_len);
+        put(b, ": ", 2);
+        put(b, f->value, f->value_len);
+        put(b, "\r\n", 2);
     }
     if (forwarded) {
-        buf_append_cstr(b, "X-Forwarded-For: ");
+        PUT_LIT(b, "X-Forwarded-For: ");
         if (xff) {
-            buf_append(b, xff, xff_len);
-            buf_append(b, ", ", 2);
+            put(b, xff, xff_len);
+            put(b, ", ", 2);
         }
-        buf_append_cstr(b, http_exchange_peer_ip(ctx->ex));
-        buf_append_cstr(b, "\r\nX-Forwarded-Proto: http\r\n");
-        const http_request_t *req = http_exchange_request(ctx->ex);
+        put(b, peer_ip, strlen(peer_ip));
+        PUT_LIT(b, "\r\nX-Forwarded-Proto: http\r\n");
         if (req->host.len) {
-            buf_append_cstr(b, "X-Forwarded-Host: ");
-            buf_append(b, req->host.ptr, req->host.len);
-            buf_append(b, "\r\n", 2);
+            PUT_LIT(b, "X-Forwarded-Host: ");
+            put(b, req->host.ptr, req->host.len);
+            put(b, "\r\n", 2);
         }
     }
-    if (body->kind == POLICY_BODY_BYTES) {
-        buf_append_cstr(b, "Content-Length: ");
-        buf_append_u64(b, body->len);
-        buf_append(b, "\r\n", 2);
+    if (body->kind == POLICY_BODY_BYTES || (body->kind == POLICY_BODY_STREAM && !chunked_stream)) {
+        PUT_LIT(b, "Content-Length: ");
+        buf_append_u64(b, body->kind == POLICY_BODY_BYTES ? (unsigned long long)body->len
+                                                          : (unsigned long long)stream_length);
+        put(b, "\r\n", 2);
+    } else if (body->kind == POLICY_BODY_STREAM) {
+        PUT_LIT(b, "Transfer-Encoding: chunked\r\n");
     }
-    else if (body->kind == POLICY_BODY_STREAM) {
-        if (chunked_stream) buf_append_cstr(b, "Transfer-Encoding: chunked\r\n");
-        else {
-            buf_append_cstr(b, "Content-Length: ");
-            buf_append_u64(b, (unsigned long long)stream_length);
-            buf_append(b, "\r\n", 2);
-        }
-    }
-    return buf_append(b, "\r\n", 2);
+    put(b, "\r\n", 2);
+    return 0;
 }
 
 static http_method_t method_id(const char *m)
@@ -419,11 +474,7 @@ static int copy_response_head(arena_t *a, const http_response_t *r, policy_respo
     resp->status = r->status;
     resp->reason = r->reason.len ? arena_strndup(a, r->reason.ptr, r->reason.len) : NULL;
     resp->headers.is_case_insensitive = true;
-    for (size_t i = 0; i < r->header_count; i++) {
-        if (proxy_is_hop_by_hop(r->headers[i].name, &listed)) continue;
-        if (add_field(&resp->headers, a, r->headers[i].name, r->headers[i].value) < 0) return -1;
-    }
-    return 0;
+    return add_header_fields(&resp->headers, a, r->headers, r->header_count, &listed);
 }
 
 static int upstream_error_code(int err)
@@ -549,7 +600,7 @@ static int host_forward(policy_exec_t *exec, const policy_forward_t *opts)
     origin_t origin;
     if (url_origin(ctx, exec->arena, &rq->url, &origin) < 0) return POLICY_E_BACKEND_CONNECTION;
     static buf_t head; /* one unit = one thread: reused for every request's head */
-    if (build_head(ctx, &head, exec->arena, rq->method, &rq->url, &rq->headers, &rq->body, true,
+    if (build_head(ctx, &head, rq->method, &rq->url, &rq->headers, &rq->body, true,
                    req->is_chunked, req->content_length) < 0)
         return POLICY_E_BACKEND_CONNECTION;
     ctx->is_buffering_response = (exec->program && (policy_exec_program_flags(exec->program) &
@@ -727,7 +778,7 @@ static int host_send(policy_exec_t *exec, const policy_send_t *s)
     if (url_origin(ctx, exec->arena, &url, &origin) < 0) return POLICY_E_BACKEND_CONNECTION;
     buf_t head;
     buf_init(&head);
-    if (build_head(ctx, &head, exec->arena, s->method, &url, &s->headers, &s->body, false, false,
+    if (build_head(ctx, &head, s->method, &url, &s->headers, &s->body, false, false,
                    0) < 0) {
         buf_free(&head);
         return POLICY_E_BACKEND_CONNECTION;

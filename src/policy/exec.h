@@ -81,6 +81,12 @@ long policy_fields_find(const policy_fields_t *f, const char *name, size_t len, 
 /* Appends a pair (copies both strings into `arena`). 0 or -ENOMEM. */
 int policy_fields_add(policy_fields_t *f, arena_t *arena, const char *name, size_t name_len,
                       const char *value, size_t value_len);
+/* Appends a pair without copying: name and value must be NUL-terminated and live as long
+ * as the arena (a caller that copies many pairs into one block of its own). 0 or -ENOMEM. */
+int policy_fields_push(policy_fields_t *f, arena_t *arena, const char *name, size_t name_len,
+                       const char *value, size_t value_len);
+/* Makes room for `extra` more pairs at once. 0 or -ENOMEM. */
+int policy_fields_reserve(policy_fields_t *f, arena_t *arena, size_t extra);
 /* Removes every pair named `name`; returns how many. */
 size_t policy_fields_remove(policy_fields_t *f, const char *name, size_t len);
 /* Values of `name` joined with "," (the GetValueOrDefault form, §3.5) in the arena; NULL when
@@ -129,6 +135,10 @@ int policy_url_parse(arena_t *arena, const char *text, size_t len, bool as_base,
 char *policy_url_format(arena_t *arena, const policy_url_t *url, size_t *len);
 /* base_path joined with path (IUrl.Path), at least "/". */
 char *policy_url_path(arena_t *arena, const policy_url_t *url);
+/* The same path as pieces, without allocating: base (base_len bytes), then sep ("" or "/"),
+ * then path (NUL-terminated); all three empty means "/". */
+void policy_url_path_pieces(const policy_url_t *url, const char **base, size_t *base_len,
+                            const char **sep, const char **path);
 
 typedef struct {
     const char *method; /* upper case as received or as set-method wrote it */

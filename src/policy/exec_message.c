@@ -35,25 +35,39 @@ long policy_fields_find(const policy_fields_t *f, const char *name, size_t len, 
     return -1;
 }
 
+int policy_fields_reserve(policy_fields_t *f, arena_t *arena, size_t extra)
+{
+    if (extra > UINT32_MAX - f->count) return -ENOMEM;
+    if (f->count + extra <= f->cap) return 0;
+    /* the arena cannot grow in place: copy into a larger array (the old one is simply left
+     * behind until the request ends) */
+    uint32_t cap = f->cap ? f->cap * 2 : 8;
+    if (cap < f->count + extra) cap = (uint32_t)(f->count + extra);
+    policy_field_t *items = arena_alloc(arena, cap * sizeof *items);
+    if (!items) return -ENOMEM;
+    if (f->count) memcpy(items, f->items, f->count * sizeof *items);
+    f->items = items;
+    f->cap = cap;
+    return 0;
+}
+
+int policy_fields_push(policy_fields_t *f, arena_t *arena, const char *name, size_t name_len,
+                       const char *value, size_t value_len)
+{
+    if (name_len > UINT32_MAX || value_len > UINT32_MAX) return -ENOMEM;
+    if (policy_fields_reserve(f, arena, 1) < 0) return -ENOMEM;
+    f->items[f->count++] = (policy_field_t){name, value, (uint32_t)name_len, (uint32_t)value_len};
+    return 0;
+}
+
 int policy_fields_add(policy_fields_t *f, arena_t *arena, const char *name, size_t name_len,
                       const char *value, size_t value_len)
 {
     if (name_len > UINT32_MAX || value_len > UINT32_MAX) return -ENOMEM;
-    if (f->count == f->cap) {
-        /* the arena cannot grow in place: copy into a doubled array (the old one is simply
-         * left behind until the request ends) */
-        uint32_t cap = f->cap ? f->cap * 2 : 8;
-        policy_field_t *items = arena_alloc(arena, cap * sizeof *items);
-        if (!items) return -ENOMEM;
-        if (f->count) memcpy(items, f->items, f->count * sizeof *items);
-        f->items = items;
-        f->cap = cap;
-    }
     char *n = arena_strndup(arena, name, name_len);
     char *v = arena_strndup(arena, value, value_len);
     if (!n || !v) return -ENOMEM;
-    f->items[f->count++] = (policy_field_t){n, v, (uint32_t)name_len, (uint32_t)value_len};
-    return 0;
+    return policy_fields_push(f, arena, n, name_len, v, value_len);
 }
 
 size_t policy_fields_remove(policy_fields_t *f, const char *name, size_t len)
@@ -208,18 +222,28 @@ static void text_puts(text_t *t, const char *s)
 }
 
 /* base_path + path, with exactly one '/' at the join (§4.4 "avoid // on join"). */
+void policy_url_path_pieces(const policy_url_t *url, const char **base, size_t *base_len,
+                            const char **sep, const char **path)
+{
+    const char *b = url->base_path ? url->base_path : "";
+    const char *p = url->path ? url->path : "";
+    size_t bl = strlen(b);
+    while (bl && b[bl - 1] == '/' && *p) bl--;
+    *base = b;
+    *base_len = bl;
+    *sep = *p && *p != '/' ? "/" : "";
+    *path = p;
+}
+
 static void put_path(text_t *t, const policy_url_t *url)
 {
-    const char *base = url->base_path ? url->base_path : "";
-    const char *path = url->path ? url->path : "";
-    size_t bl = strlen(base);
-    while (bl && base[bl - 1] == '/' && *path) bl--;
+    const char *base, *sep, *path;
+    size_t bl;
+    policy_url_path_pieces(url, &base, &bl, &sep, &path);
     size_t start = t->len;
     text_put(t, base, bl);
-    if (*path) {
-        if (*path != '/') text_put(t, "/", 1);
-        text_puts(t, path);
-    }
+    text_puts(t, sep);
+    text_puts(t, path);
     if (t->len == start) text_put(t, "/", 1);
 }
 
