@@ -6,6 +6,7 @@
 #include "cli/service_file.h"
 #include "cli/service_plan.h"
 #include "cli/service_state.h"
+#include "cli/yaml_out.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,14 +35,15 @@ const char apply_help[] =
     "\n" MGMT_CONNECTION_HELP;
 
 const char export_help[] =
-    "Usage: meridian export [-o FILE] [--include-secrets]\n"
+    "Usage: meridian export [-o FILE] [--format json|yaml] [--include-secrets]\n"
     "\n"
-    "Writes the whole service as a service file (JSON, docs/service-file.md), so that\n"
+    "Writes the whole service as a service file (docs/service-file.md), so that\n"
     "'meridian apply -f FILE' plans no change. Secret named values and subscription keys\n"
     "are left out unless --include-secrets is given (then FILE is created with mode 0600).\n"
     "\n"
     "  -o, --output FILE   where to write (default: stdout); written to FILE.tmp, then\n"
     "                      renamed\n"
+    "  --format json|yaml  default: yaml when FILE ends in .yaml or .yml, else json\n"
     "  --include-secrets   include secret values and subscription keys\n"
     "\n" MGMT_CONNECTION_HELP;
 
@@ -228,22 +230,32 @@ static int write_file_atomically(const char *path, const char *text, bool is_pri
     return 0;
 }
 
+static bool has_yaml_extension(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    return dot && (strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0);
+}
+
 int command_export(int argc, char **argv)
 {
-    const char *output = NULL;
+    const char *output = NULL, *format = NULL;
     bool is_with_secrets = false;
     const mgmt_opt_t opts[] = {{"--output", &output, NULL},
+                               {"--format", &format, NULL},
                                {"--include-secrets", NULL, &is_with_secrets}};
     char **args = expand_short(argc, argv, "-o", "--output");
     if (!args) return CLI_EXIT_FAILURE;
     mgmt_cmdline_t cl;
-    mgmt_parse_t parsed = mgmt_cmd_parse(&cl, "export", argc, args, opts, 2, 0, false);
+    mgmt_parse_t parsed = mgmt_cmd_parse(&cl, "export", argc, args, opts, 3, 0, false);
     free(args);
     if (parsed == MGMT_PARSE_HELP) {
         fputs(export_help, stdout);
         return CLI_EXIT_OK;
     }
     if (parsed == MGMT_PARSE_ERROR) return CLI_EXIT_USAGE;
+    if (format && strcmp(format, "json") && strcmp(format, "yaml"))
+        return cli_usage_error("export", "--format must be json or yaml");
+    bool is_yaml = format ? strcmp(format, "yaml") == 0 : has_yaml_extension(output);
     mgmt_client_t client;
     int rc = mgmt_cmd_client(&cl, &client);
     if (rc) return rc;
@@ -251,15 +263,15 @@ int command_export(int argc, char **argv)
     rc = svc_state_read(&client, is_with_secrets, &doc);
     mgmt_client_free(&client);
     if (rc) return rc;
-    char *text = json_dumps(doc, JSON_INDENT(2));
+    char *text = is_yaml ? yaml_out_dump(doc) : json_dumps(doc, JSON_INDENT(2));
     json_decref(doc);
     if (!text) {
         fprintf(stderr, "meridian: out of memory\n");
         return CLI_EXIT_FAILURE;
     }
     size_t len = strlen(text);
-    char *with_newline = realloc(text, len + 2);
-    if (with_newline) {
+    char *with_newline = is_yaml ? text : realloc(text, len + 2);
+    if (with_newline && !is_yaml) {
         text = with_newline;
         text[len] = '\n';
         text[len + 1] = '\0';

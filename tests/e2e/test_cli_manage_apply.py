@@ -422,3 +422,18 @@ def test_version_sets_backends_and_references_round_trip(cli, manage, tmp_path):
     # a full ARM id in the file names the same resource
     full = f.read_text().replace("scope: /apis/orders-v1", "scope: %s/apis/orders-v1" % manage.base)
     assert cli.out("apply", "-f", "-", "--dry-run", stdin=full) == NO_CHANGES
+
+
+def test_yaml_export_round_trips(cli, manage, applied, tmp_path):
+    cli.out("named-value", "set", "looks-like-a-number", "--value", "12")
+    text = cli.out("export", "--format", "yaml")
+    assert text.startswith("service:\n  publisherEmail: ops@example.com\n"), text
+    assert "policy: |\n  <policies>" in text
+    assert 'value: "12"' in text
+    assert cli.out("apply", "-f", "-", "--dry-run", stdin=text) == NO_CHANGES
+    out = tmp_path / "service.yml"
+    cli.out("export", "-o", str(out))
+    assert out.read_text() == text, "a .yml file gets YAML"
+    assert cli.out("apply", "-f", str(out), "--dry-run") == NO_CHANGES
+    assert cli.run("export", "--format", "toml", expect=2)[2].startswith(
+        "meridian export: --format must be json or yaml")
