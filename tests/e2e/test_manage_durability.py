@@ -88,3 +88,29 @@ def test_kill_9_during_writes_loses_no_acknowledged_write(meridian_bin, tmp_path
         assert len(set(acked_revs)) == len(acked_revs)
     finally:
         m.stop()
+
+
+@pytest.mark.timeout_s(60)
+def test_sigterm_finishes_writes_in_flight_and_exits_0(meridian_bin, tmp_path):
+    data = tmp_path / "data"
+    m = Manage(meridian_bin, data).start()
+    acked, errors, stop = [], [], threading.Event()
+    threads = [threading.Thread(target=writer, args=(m, 0, w, acked, stop, errors)) for w in range(WRITERS)]
+    for t in threads:
+        t.start()
+    t0 = time.monotonic()
+    while len(acked) < 10 and time.monotonic() - t0 < 20:
+        time.sleep(0.002)
+    m.stop()  # SIGTERM; asserts exit code 0 and no sanitizer report
+    stop.set()
+    for t in threads:
+        t.join(15)
+    assert not errors, errors
+    m = Manage(meridian_bin, data).start()
+    try:
+        rev = m.revision()
+        assert rev >= max(r for _, r in acked)
+        for path, _ in acked:
+            assert m.get(path).status == 200, path
+    finally:
+        m.stop()
