@@ -311,10 +311,20 @@ static void put_entity(manage_service_t *s, manage_call_t *c, manage_response_t 
         given = merged;
     }
     if (strcmp(k->type, "apis") == 0 && json_object_get(given, "format")) {
-        manage_error_set(&e, 400, "InvalidRequestContent", "properties.format",
-                         "API import (properties.format and properties.value) is not available "
-                         "in this build: create the API and its operations instead.");
-        goto error;
+        /* An import: the fields are checked as usual first (format's allowed values). */
+        json_t *checked_secrets = NULL, *probe = json_copy(given);
+        if (!json_object_get(probe, "path")) json_object_set_new(probe, "path", json_string(""));
+        json_t *checked = manage_props_check(k, probe, NULL, &checked_secrets, &e);
+        json_decref(probe);
+        json_decref(checked);
+        json_decref(checked_secrets);
+        if (!checked) goto error;
+        bool is_new = existing == NULL;
+        if (manage_import_api(s, c, given, existing, &e) < 0) goto error;
+        json_decref(body);
+        json_decref(merged);
+        respond_entity(s, c, resp, is_new ? 201 : 200);
+        return;
     }
     const json_t *old_secrets = existing ? json_object_get(existing, "secrets") : NULL;
     if (!(props = manage_props_check(k, given, old_secrets, &secrets, &e))) goto error;

@@ -51,6 +51,13 @@ int manage_commit(manage_service_t *s, json_t *next, const manage_call_t *call, 
 void manage_respond_json(manage_response_t *resp, int status, json_t *body);
 void manage_respond_error(manage_response_t *resp, const manage_error_t *e);
 
+/* PUT /apis/{apiId} with properties.format and .value: imports the document (import.c)
+ * and commits the API with all its operations (replacing those it had). `given` = the
+ * request's properties (PATCH: merged), `existing` = the API's entry or NULL. Returns 0,
+ * or -1 with *e set. */
+int manage_import_api(manage_service_t *s, const manage_call_t *c, const json_t *given,
+                      const json_t *existing, manage_error_t *e);
+
 /* The REST methods (handlers.c). */
 void manage_handle_call(manage_service_t *s, manage_call_t *call, manage_response_t *resp);
 

@@ -305,3 +305,31 @@ Test(service, state_survives_reopening)
     json_decref(before.body);
     json_decref(after.body);
 }
+
+Test(service, openapi_import_creates_the_api_and_its_operations_in_one_revision)
+{
+    const char *body =
+        "{\"properties\":{\"format\":\"openapi\",\"path\":\"pets\",\"serviceUrl\":\"http://127.0.0.1:9\","
+        "\"value\":\"openapi: 3.0.0\\ninfo:\\n  title: Pets\\n  version: '1'\\npaths:\\n  /pets:\\n"
+        "    get:\\n      operationId: listPets\\n      responses:\\n        '200':\\n          description: ok\\n"
+        "  /pets/{id}:\\n    get:\\n      operationId: getPet\\n      parameters:\\n        - name: id\\n"
+        "          in: path\\n          required: true\\n          schema:\\n            type: string\\n"
+        "      responses:\\n        '200':\\n          description: ok\\n\"}}";
+    res_t r = call("PUT", "/apis/pets", NULL, body, NULL);
+    cr_assert_eq(r.status, 201, "%s", r.body ? json_dumps(r.body, 0) : "");
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.body, "properties"), "displayName")), "Pets");
+    cr_expect_null(json_object_get(json_object_get(r.body, "properties"), "value"));
+    json_decref(r.body);
+    cr_expect_eq(manage_service_revision(svc), 1);
+    r = call("GET", "/apis/pets/operations/getPet", NULL, NULL, NULL);
+    cr_assert_eq(r.status, 200);
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.body, "properties"), "urlTemplate")), "/pets/{id}");
+    json_decref(r.body);
+
+    r = call("PUT", "/apis/bad", NULL, "{\"properties\":{\"format\":\"openapi\",\"path\":\"b\",\"value\":\"{\\\"openapi\\\": \\\"3.0.0\\\"\"}}", NULL);
+    cr_expect_eq(r.status, 400);
+    cr_expect_str_eq(err_code(&r), "ValidationError");
+    cr_expect_str_eq(json_string_value(json_object_get(detail(&r), "target")), "properties.value");
+    json_decref(r.body);
+    cr_expect_eq(manage_service_revision(svc), 1);
+}
