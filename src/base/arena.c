@@ -66,6 +66,23 @@ void arena_reset(arena_t *a)
     a->inline_used = 0;
 }
 
+void arena_recycle(arena_t *a)
+{
+    arena_chunk_t *keep = NULL, *c = a->head;
+    while (c) {
+        arena_chunk_t *next = c->next;
+        if (!keep && c->size == a->chunk_size) keep = c;
+        else free(c);
+        c = next;
+    }
+    if (keep) {
+        keep->used = 0;
+        keep->next = NULL;
+    }
+    a->head = keep;
+    a->inline_used = 0;
+}
+
 void arena_free(arena_t *a)
 {
     arena_reset(a);

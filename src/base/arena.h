@@ -22,6 +22,9 @@ void *arena_alloc(arena_t *a, size_t size);
 char *arena_strndup(arena_t *a, const char *s, size_t len);
 /* Frees every chunk but keeps the arena usable. */
 void arena_reset(arena_t *a);
+/* Like arena_reset, but keeps one chunk of the default size for the arena's next user: a
+ * recycled request arena then serves its next request without a malloc. */
+void arena_recycle(arena_t *a);
 void arena_free(arena_t *a);
 
 #endif
