@@ -13,7 +13,7 @@ const char subscription_help[] =
     "Usage: meridian subscription list [--json]\n"
     "       meridian subscription show ID [--json]\n"
     "       meridian subscription create ID --scope SCOPE --display-name NAME\n"
-    "                [--owner /users/UID] [--state STATE] [--primary-key KEY]\n"
+    "                [--owner UID|/users/UID] [--state STATE] [--primary-key KEY]\n"
     "                [--secondary-key KEY]\n"
     "       meridian subscription delete ID\n"
     "       meridian subscription keys ID [--json]\n"
@@ -104,7 +104,14 @@ static int subscription_create(const mgmt_cmdline_t *cl, mgmt_client_t *client,
                                o->scope);
     json_t *props = json_pack("{s:s, s:s}", "scope", scope, "displayName", o->display_name);
     free(scope);
-    if (o->owner) json_object_set_new(props, "ownerId", json_string(o->owner));
+    if (o->owner) {
+        /* "alice" is short for the user's path */
+        char *owner = NULL;
+        if (o->owner[0] == '/') owner = strdup(o->owner);
+        else owner = mgmt_entity_path("users", o->owner, NULL);
+        json_object_set_new(props, "ownerId", json_string(owner ? owner : o->owner));
+        free(owner);
+    }
     if (o->state) json_object_set_new(props, "state", json_string(o->state));
     if (o->primary) json_object_set_new(props, "primaryKey", json_string(o->primary));
     if (o->secondary) json_object_set_new(props, "secondaryKey", json_string(o->secondary));

@@ -218,13 +218,15 @@ def test_product_commands(cli, manage):
 
 def test_subscription_commands(cli, manage):
     assert manage.put("/products/p", {"displayName": "P"}).status == 201
+    assert manage.put("/users/alice", {"email": "alice@example.com", "firstName": "A",
+                                       "lastName": "B"}).status == 201
     assert cli.out("subscription", "create", "s1", "--scope", "product:p", "--display-name", "S one",
-                   "--state", "active").strip() == "created subscription s1"
+                   "--state", "active", "--owner", "alice").strip() == "created subscription s1"
     assert cli.out("subscription", "create", "s2", "--scope", "all", "--display-name", "S two",
                    "--primary-key", "k" * 32).strip() == "created subscription s2"
     rows = table(cli.out("subscription", "list"))
     assert rows[0] == ["ID", "SCOPE", "STATE", "OWNER", "DISPLAY NAME"]
-    assert rows[1][:3] == ["s1", "/products/p", "active"]
+    assert rows[1][:4] == ["s1", "/products/p", "active", "/users/alice"]
     assert rows[2][:2] == ["s2", "/apis"]
     shown = cli.out("subscription", "show", "s2")
     assert "kkkk" not in shown, "keys are never in show"
