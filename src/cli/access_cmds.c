@@ -92,23 +92,24 @@ typedef struct {
     const char *scope, *display_name, *owner, *state, *primary, *secondary;
 } subscription_opts_t;
 
-static int subscription_create(const mgmt_cmdline_t *cl, mgmt_client_t *client,
-                               const char *path, const char *id, const subscription_opts_t *o)
+static int subscription_create(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path,
+                               const char *id, const subscription_opts_t *o)
 {
     if (!o->scope) return cli_usage_error(cl->command, "create needs --scope SCOPE");
     if (!o->display_name) return cli_usage_error(cl->command, "create needs --display-name NAME");
     char *scope = subscription_scope(o->scope);
     if (!scope)
-        return cli_usage_error(cl->command,
-                               "--scope \"%s\": expected all, api:ID, product:ID or a path",
-                               o->scope);
+        return cli_usage_error(
+            cl->command, "--scope \"%s\": expected all, api:ID, product:ID or a path", o->scope);
     json_t *props = json_pack("{s:s, s:s}", "scope", scope, "displayName", o->display_name);
     free(scope);
     if (o->owner) {
         /* "alice" is short for the user's path */
         char *owner = NULL;
-        if (o->owner[0] == '/') owner = strdup(o->owner);
-        else owner = mgmt_entity_path("users", o->owner, NULL);
+        if (o->owner[0] == '/')
+            owner = strdup(o->owner);
+        else
+            owner = mgmt_entity_path("users", o->owner, NULL);
         json_object_set_new(props, "ownerId", json_string(owner ? owner : o->owner));
         free(owner);
     }
@@ -120,8 +121,10 @@ static int subscription_create(const mgmt_cmdline_t *cl, mgmt_client_t *client,
     int rc = mgmt_cmd_call(client, "PUT", path, body, NULL, ok_put, &resp);
     json_decref(body);
     if (rc) return rc;
-    if (cl->is_json) mgmt_print_json(resp.json);
-    else printf("%s subscription %s\n", resp.status == 201 ? "created" : "replaced", id);
+    if (cl->is_json)
+        mgmt_print_json(resp.json);
+    else
+        printf("%s subscription %s\n", resp.status == 201 ? "created" : "replaced", id);
     mgmt_response_free(&resp);
     return 0;
 }
@@ -149,9 +152,13 @@ static int subscription_regenerate(const mgmt_cmdline_t *cl, mgmt_client_t *clie
                                    const char *path, const char *id, const char *which)
 {
     const char *action_name;
-    if (strcmp(which, "primary") == 0) action_name = "regeneratePrimaryKey";
-    else if (strcmp(which, "secondary") == 0) action_name = "regenerateSecondaryKey";
-    else return cli_usage_error(cl->command, "regenerate: expected primary or secondary, not '%s'", which);
+    if (strcmp(which, "primary") == 0)
+        action_name = "regeneratePrimaryKey";
+    else if (strcmp(which, "secondary") == 0)
+        action_name = "regenerateSecondaryKey";
+    else
+        return cli_usage_error(cl->command, "regenerate: expected primary or secondary, not '%s'",
+                               which);
     char *action = NULL;
     if (asprintf(&action, "%s/%s", path, action_name) < 0) return CLI_EXIT_FAILURE;
     mgmt_response_t resp;
@@ -180,9 +187,9 @@ int command_subscription(int argc, char **argv)
                                expected);
     subscription_opts_t o = {0};
     const mgmt_opt_t create_opts[] = {
-        {"--scope", &o.scope, NULL},           {"--display-name", &o.display_name, NULL},
-        {"--owner", &o.owner, NULL},           {"--state", &o.state, NULL},
-        {"--primary-key", &o.primary, NULL},   {"--secondary-key", &o.secondary, NULL},
+        {"--scope", &o.scope, NULL},         {"--display-name", &o.display_name, NULL},
+        {"--owner", &o.owner, NULL},         {"--state", &o.state, NULL},
+        {"--primary-key", &o.primary, NULL}, {"--secondary-key", &o.secondary, NULL},
     };
     bool is_create = strcmp(v->verb, "create") == 0;
     mgmt_cmdline_t cl;
@@ -247,10 +254,9 @@ static int named_value_set(const mgmt_cmdline_t *cl, mgmt_client_t *client, cons
         if (len > 0 && file_text[len - 1] == '\n') file_text[--len] = '\0';
         if (len > 0 && file_text[len - 1] == '\r') file_text[--len] = '\0';
     }
-    json_t *props = json_pack("{s:s, s:s%, s:b}", "displayName",
-                              o->display_name ? o->display_name : id, "value",
-                              o->value ? o->value : file_text,
-                              o->value ? strlen(o->value) : len, "secret", o->is_secret);
+    json_t *props = json_pack(
+        "{s:s, s:s%, s:b}", "displayName", o->display_name ? o->display_name : id, "value",
+        o->value ? o->value : file_text, o->value ? strlen(o->value) : len, "secret", o->is_secret);
     free(file_text);
     if (!props) return cli_usage_error(cl->command, "the value is not valid UTF-8");
     if (o->tags) {
@@ -268,8 +274,10 @@ static int named_value_set(const mgmt_cmdline_t *cl, mgmt_client_t *client, cons
     int rc = mgmt_cmd_call(client, "PUT", path, body, NULL, ok_put, &resp);
     json_decref(body);
     if (rc) return rc;
-    if (cl->is_json) mgmt_print_json(resp.json);
-    else printf("%s named value %s\n", resp.status == 201 ? "created" : "replaced", id);
+    if (cl->is_json)
+        mgmt_print_json(resp.json);
+    else
+        printf("%s named value %s\n", resp.status == 201 ? "created" : "replaced", id);
     mgmt_response_free(&resp);
     return 0;
 }
@@ -323,16 +331,19 @@ int command_named_value(int argc, char **argv)
                                expected);
     named_value_opts_t o = {0};
     const mgmt_opt_t set_opts[] = {
-        {"--value", &o.value, NULL},     {"--value-file", &o.value_file, NULL},
-        {"--display-name", &o.display_name, NULL}, {"--tags", &o.tags, NULL},
+        {"--value", &o.value, NULL},
+        {"--value-file", &o.value_file, NULL},
+        {"--display-name", &o.display_name, NULL},
+        {"--tags", &o.tags, NULL},
         {"--secret", NULL, &o.is_secret},
     };
     const mgmt_opt_t show_opts[] = {{"--reveal", NULL, &o.is_reveal}};
     bool is_set = strcmp(v->verb, "set") == 0, is_show = strcmp(v->verb, "show") == 0;
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "named-value", argc - 1, argv + 1,
-                           is_set ? set_opts : show_opts,
-                           is_set ? sizeof set_opts / sizeof set_opts[0] : is_show ? 1 : 0,
+    switch (mgmt_cmd_parse(&cl, "named-value", argc - 1, argv + 1, is_set ? set_opts : show_opts,
+                           is_set    ? sizeof set_opts / sizeof set_opts[0]
+                           : is_show ? 1
+                                     : 0,
                            v->positionals, v->accepts_json)) {
     case MGMT_PARSE_HELP:
         fputs(named_value_help, stdout);
@@ -399,8 +410,7 @@ int command_policy_remote(int argc, char **argv)
         {"--scope", &scope, NULL}, {"--format", &format, NULL}, {"--file", &file, NULL}};
     size_t n_opts = is_set ? 3 : is_get ? 2 : 1;
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "policy", argc - 1, argv + 1, opts, n_opts, 0, !is_set &&
-                           is_get)) {
+    switch (mgmt_cmd_parse(&cl, "policy", argc - 1, argv + 1, opts, n_opts, 0, !is_set && is_get)) {
     case MGMT_PARSE_HELP:
         fputs(policy_remote_help, stdout);
         return CLI_EXIT_OK;
@@ -416,7 +426,8 @@ int command_policy_remote(int argc, char **argv)
     if (!path)
         return cli_usage_error("policy",
                                "--scope \"%s\": expected global, api:ID, operation:API/OP or "
-                               "product:ID", scope);
+                               "product:ID",
+                               scope);
     mgmt_client_t client;
     int rc = mgmt_cmd_client(&cl, &client);
     if (rc) {
@@ -431,10 +442,12 @@ int command_policy_remote(int argc, char **argv)
                    : CLI_EXIT_FAILURE;
         free(query);
         if (rc == 0) {
-            const char *value =
-                json_string_value(json_object_get(json_object_get(resp.json, "properties"), "value"));
-            if (cl.is_json) mgmt_print_json(resp.json);
-            else if (value) printf("%s%s", value, value[0] && value[strlen(value) - 1] == '\n' ? "" : "\n");
+            const char *value = json_string_value(
+                json_object_get(json_object_get(resp.json, "properties"), "value"));
+            if (cl.is_json)
+                mgmt_print_json(resp.json);
+            else if (value)
+                printf("%s%s", value, value[0] && value[strlen(value) - 1] == '\n' ? "" : "\n");
             mgmt_response_free(&resp);
         }
     } else if (is_set) {
@@ -443,8 +456,8 @@ int command_policy_remote(int argc, char **argv)
         if (!text) {
             rc = CLI_EXIT_FAILURE;
         } else {
-            json_t *body = json_pack("{s:{s:s%, s:s}}", "properties", "value", text, len,
-                                     "format", format ? format : "rawxml");
+            json_t *body = json_pack("{s:{s:s%, s:s}}", "properties", "value", text, len, "format",
+                                     format ? format : "rawxml");
             free(text);
             mgmt_response_t resp;
             rc = !body ? cli_usage_error("policy", "the document is not valid UTF-8")

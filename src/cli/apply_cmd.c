@@ -102,8 +102,10 @@ static int run_step(mgmt_client_t *client, const plan_step_t *s)
         json_decref(fresh);
         if (!is_same) {
             free(etag);
-            fprintf(stderr, "meridian: %s changed on the server since the plan was made; run "
-                    "apply again\n", s->label);
+            fprintf(stderr,
+                    "meridian: %s changed on the server since the plan was made; run "
+                    "apply again\n",
+                    s->label);
             return CLI_EXIT_FAILURE;
         }
     }

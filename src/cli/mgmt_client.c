@@ -71,8 +71,10 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
         }
     } else {
         host_end = memchr(authority, ':', auth_len);
-        if (host_end) port = host_end + 1;
-        else host_end = authority + auth_len;
+        if (host_end)
+            port = host_end + 1;
+        else
+            host_end = authority + auth_len;
     }
     if (host_end == host) {
         set_err(err, err_size, "endpoint \"%s\": no host", url);
@@ -166,8 +168,7 @@ static int connect_to(mgmt_client_t *c, long long deadline, char *err, size_t er
     }
     int fd = -1, last_errno = 0;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) {
             last_errno = errno;
             continue;
@@ -189,8 +190,7 @@ static int connect_to(mgmt_client_t *c, long long deadline, char *err, size_t er
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        set_err(err, err_size, "cannot connect to %s: %s", c->host_header,
-                strerror(last_errno));
+        set_err(err, err_size, "cannot connect to %s: %s", c->host_header, strerror(last_errno));
         return MGMT_ERR_CONNECT;
     }
     return fd;
@@ -452,11 +452,9 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             int ready = wait_fd(fd, POLLIN, deadline);
             if (ready == 1) continue;
-            set_err(err, err_size, "no answer from %s within %d ms", c->host_header,
-                    c->timeout_ms);
+            set_err(err, err_size, "no answer from %s within %d ms", c->host_header, c->timeout_ms);
         } else {
-            set_err(err, err_size, "reading from %s failed: %s", c->host_header,
-                    strerror(errno));
+            set_err(err, err_size, "reading from %s failed: %s", c->host_header, strerror(errno));
         }
         rc = MGMT_ERR_IO;
         goto fail_read;
@@ -587,8 +585,7 @@ int mgmt_sas_header(const char *identifier, const char *key, time_t expiry, char
     return n < 0 || (size_t)n >= out_size ? -1 : 0;
 }
 
-int mgmt_sas_from_key_file(const char *path, char *out, size_t out_size, char *err,
-                           size_t err_size)
+int mgmt_sas_from_key_file(const char *path, char *out, size_t out_size, char *err, size_t err_size)
 {
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);

@@ -47,12 +47,12 @@ typedef struct {
 } mgmt_client_t;
 
 typedef struct {
-    int status;          /* HTTP status code */
-    char *etag;          /* ETag field as sent (quotes included), NULL when absent */
-    long long revision;  /* X-Meridian-Revision, -1 when absent */
-    char *body;          /* NUL-terminated, possibly empty */
+    int status;         /* HTTP status code */
+    char *etag;         /* ETag field as sent (quotes included), NULL when absent */
+    long long revision; /* X-Meridian-Revision, -1 when absent */
+    char *body;         /* NUL-terminated, possibly empty */
     size_t body_len;
-    json_t *json;        /* the body parsed as JSON, NULL when empty or not JSON */
+    json_t *json; /* the body parsed as JSON, NULL when empty or not JSON */
 } mgmt_response_t;
 
 typedef struct {

@@ -26,7 +26,7 @@ char *mgmt_entity_path(const char *collection, const char *id, const char *suffi
 
 /* GET a list and print it as a table of `columns` properties (the id first), or as JSON. */
 int mgmt_list_table(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path,
-                      const char *const *headers, const char *const *keys, size_t columns)
+                    const char *const *headers, const char *const *keys, size_t columns)
 {
     json_t *items;
     int rc = mgmt_cmd_list(client, path, &items);
@@ -86,18 +86,18 @@ int mgmt_show_entity(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char
 }
 
 /* DELETE unconditionally (If-Match: *) and say what happened. */
-int mgmt_delete_entity(mgmt_client_t *client, const char *path, const char *what,
-                         const char *id)
+int mgmt_delete_entity(mgmt_client_t *client, const char *path, const char *what, const char *id)
 {
     mgmt_response_t resp;
     int rc = mgmt_cmd_call(client, "DELETE", path, NULL, "*", ok_delete, &resp);
     if (rc) return rc;
-    if (resp.status == 204) printf("%s %s did not exist\n", what, id);
-    else printf("deleted %s %s\n", what, id);
+    if (resp.status == 204)
+        printf("%s %s did not exist\n", what, id);
+    else
+        printf("deleted %s %s\n", what, id);
     mgmt_response_free(&resp);
     return 0;
 }
-
 
 mgmt_parse_t mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, int argc, char **argv,
                             const mgmt_opt_t *extra, size_t extra_count, int max_positionals,
@@ -138,8 +138,8 @@ mgmt_parse_t mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, int argc, c
         const char *equals = strchr(arg, '=');
         size_t name_len = equals ? (size_t)(equals - arg) : strlen(arg);
         size_t k = 0;
-        while (k < n && !(strlen(opts[k].name) == name_len &&
-                          memcmp(opts[k].name, arg, name_len) == 0))
+        while (k < n &&
+               !(strlen(opts[k].name) == name_len && memcmp(opts[k].name, arg, name_len) == 0))
             k++;
         if (k == n) {
             cli_usage_error(command, "unknown option '%.*s'", (int)name_len, arg);
@@ -193,8 +193,8 @@ int mgmt_cmd_client(const mgmt_cmdline_t *cl, mgmt_client_t *client)
     if (cl->token && cl->key_file)
         return cli_usage_error(cl->command, "--token and --key-file exclude each other");
     uint32_t timeout_ms = 0;
-    if (cl->timeout && (!cli_parse_seconds(cl->timeout, MAX_TIMEOUT_SECONDS, &timeout_ms) ||
-                        timeout_ms == 0))
+    if (cl->timeout &&
+        (!cli_parse_seconds(cl->timeout, MAX_TIMEOUT_SECONDS, &timeout_ms) || timeout_ms == 0))
         return cli_usage_error(cl->command,
                                "--timeout must be seconds from 0.001 to %d (got \"%s\")",
                                MAX_TIMEOUT_SECONDS, cl->timeout);
@@ -209,9 +209,8 @@ int mgmt_cmd_client(const mgmt_cmdline_t *cl, mgmt_client_t *client)
             return CLI_EXIT_FAILURE;
         }
     } else {
-        return cli_usage_error(cl->command,
-                               "no credentials: give --key-file PATH (the server's "
-                               "admin-key.json) or --token, or set MERIDIAN_KEY_FILE");
+        return cli_usage_error(cl->command, "no credentials: give --key-file PATH (the server's "
+                                            "admin-key.json) or --token, or set MERIDIAN_KEY_FILE");
     }
     mgmt_client_options_t opts = {
         .endpoint = endpoint,
@@ -226,9 +225,8 @@ int mgmt_cmd_client(const mgmt_cmdline_t *cl, mgmt_client_t *client)
     return 0;
 }
 
-int mgmt_cmd_call(mgmt_client_t *client, const char *method, const char *path,
-                  const json_t *body, const char *if_match, const int *ok_statuses,
-                  mgmt_response_t *resp)
+int mgmt_cmd_call(mgmt_client_t *client, const char *method, const char *path, const json_t *body,
+                  const char *if_match, const int *ok_statuses, mgmt_response_t *resp)
 {
     char err[512];
     if (mgmt_request(client, method, path, body, if_match, resp, err, sizeof err) < 0) {
@@ -367,8 +365,11 @@ char *mgmt_read_file(const char *path, size_t *len)
 
 bool mgmt_parse_bool(const char *text, bool *out)
 {
-    if (strcmp(text, "true") == 0) *out = true;
-    else if (strcmp(text, "false") == 0) *out = false;
-    else return false;
+    if (strcmp(text, "true") == 0)
+        *out = true;
+    else if (strcmp(text, "false") == 0)
+        *out = false;
+    else
+        return false;
     return true;
 }

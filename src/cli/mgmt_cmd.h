@@ -13,23 +13,23 @@
 #define MGMT_MAX_OPTIONS 24
 
 /* Text shared by every management command's help. */
-#define MGMT_CONNECTION_HELP                                                                   \
-    "Connection (every management command):\n"                                                \
-    "  --endpoint URL          management API (default: $MERIDIAN_ENDPOINT, else\n"           \
-    "                          " MGMT_DEFAULT_ENDPOINT ")\n"                                  \
-    "  --key-file PATH         admin-key.json to sign a SharedAccessSignature with\n"         \
-    "                          (default: $MERIDIAN_KEY_FILE)\n"                               \
-    "  --token TOKEN           bearer token instead (default: $MERIDIAN_TOKEN)\n"             \
-    "  --service NAME          service name (default: " MGMT_DEFAULT_SERVICE ")\n"            \
-    "  --subscription-id ID    (default: " MGMT_DEFAULT_SUBSCRIPTION ")\n"                    \
-    "  --resource-group NAME   (default: " MGMT_DEFAULT_RESOURCE_GROUP ")\n"                  \
-    "  --timeout SECONDS       per request (default: 30)\n"                                   \
-    "\n"                                                                                      \
-    "Exit codes: 0 success, 1 the server refused or could not be reached (its error is\n"    \
+#define MGMT_CONNECTION_HELP                                                                       \
+    "Connection (every management command):\n"                                                     \
+    "  --endpoint URL          management API (default: $MERIDIAN_ENDPOINT, else\n"                \
+    "                          " MGMT_DEFAULT_ENDPOINT ")\n"                                       \
+    "  --key-file PATH         admin-key.json to sign a SharedAccessSignature with\n"              \
+    "                          (default: $MERIDIAN_KEY_FILE)\n"                                    \
+    "  --token TOKEN           bearer token instead (default: $MERIDIAN_TOKEN)\n"                  \
+    "  --service NAME          service name (default: " MGMT_DEFAULT_SERVICE ")\n"                 \
+    "  --subscription-id ID    (default: " MGMT_DEFAULT_SUBSCRIPTION ")\n"                         \
+    "  --resource-group NAME   (default: " MGMT_DEFAULT_RESOURCE_GROUP ")\n"                       \
+    "  --timeout SECONDS       per request (default: 30)\n"                                        \
+    "\n"                                                                                           \
+    "Exit codes: 0 success, 1 the server refused or could not be reached (its error is\n"          \
     "printed as 'meridian: CODE: message'), 2 bad command line.\n"
 
 typedef struct {
-    const char *name;  /* "--file" */
+    const char *name;   /* "--file" */
     const char **value; /* for options with a value; NULL for a flag */
     bool *flag;         /* for flags */
 } mgmt_opt_t;
@@ -65,9 +65,8 @@ int mgmt_cmd_client(const mgmt_cmdline_t *cl, mgmt_client_t *client);
 /* Sends a request and turns every failure into a printed message: returns 0 with *resp
  * filled when the status is one of `ok_statuses` (0-terminated), otherwise prints the
  * transport error or the server's error and returns CLI_EXIT_FAILURE (resp freed). */
-int mgmt_cmd_call(mgmt_client_t *client, const char *method, const char *path,
-                  const json_t *body, const char *if_match, const int *ok_statuses,
-                  mgmt_response_t *resp);
+int mgmt_cmd_call(mgmt_client_t *client, const char *method, const char *path, const json_t *body,
+                  const char *if_match, const int *ok_statuses, mgmt_response_t *resp);
 
 /* GETs every page of a list; returns 0 with *items, or CLI_EXIT_FAILURE after printing. */
 int mgmt_cmd_list(mgmt_client_t *client, const char *path, json_t **items);
@@ -85,8 +84,7 @@ int mgmt_list_table(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char 
 int mgmt_show_entity(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path);
 
 /* DELETE with If-Match: * and prints "deleted WHAT ID" or "WHAT ID did not exist". */
-int mgmt_delete_entity(mgmt_client_t *client, const char *path, const char *what,
-                       const char *id);
+int mgmt_delete_entity(mgmt_client_t *client, const char *path, const char *what, const char *id);
 
 /* Prints JSON on stdout, indented, with a newline. */
 void mgmt_print_json(const json_t *j);

@@ -79,10 +79,9 @@ static int api_import(const mgmt_cmdline_t *cl, mgmt_client_t *client, const cha
             rc = CLI_EXIT_FAILURE;
         } else {
             json_t *p = json_object_get(json_object_get(cur.json, "properties"), "path");
-            json_object_set_new(props, "path",
-                                json_string(cur.status == 200 && json_is_string(p)
-                                                ? json_string_value(p)
-                                                : id));
+            json_object_set_new(
+                props, "path",
+                json_string(cur.status == 200 && json_is_string(p) ? json_string_value(p) : id));
             mgmt_response_free(&cur);
         }
     }
@@ -132,7 +131,8 @@ static int api_show(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char 
 
 int command_api(int argc, char **argv)
 {
-    if (argc == 0) return cli_usage_error("api", "expected a subcommand: list, show, import or delete");
+    if (argc == 0)
+        return cli_usage_error("api", "expected a subcommand: list, show, import or delete");
     const char *verb = argv[0];
     if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
         fputs(api_help, stdout);
@@ -143,14 +143,18 @@ int command_api(int argc, char **argv)
         {"--file", &file, NULL}, {"--path", &path_opt, NULL}, {"--format", &format, NULL}};
     bool is_import = strcmp(verb, "import") == 0;
     int want;
-    if (strcmp(verb, "list") == 0) want = 0;
-    else if (strcmp(verb, "show") == 0 || strcmp(verb, "delete") == 0 || is_import) want = 1;
-    else return cli_usage_error("api", "unknown subcommand '%s' (expected: list, show, import or delete)", verb);
+    if (strcmp(verb, "list") == 0)
+        want = 0;
+    else if (strcmp(verb, "show") == 0 || strcmp(verb, "delete") == 0 || is_import)
+        want = 1;
+    else
+        return cli_usage_error(
+            "api", "unknown subcommand '%s' (expected: list, show, import or delete)", verb);
     char command[32];
     snprintf(command, sizeof command, "api %s", verb);
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "api", argc - 1, argv + 1, import_opts, is_import ? 3 : 0,
-                           want, strcmp(verb, "delete") != 0)) {
+    switch (mgmt_cmd_parse(&cl, "api", argc - 1, argv + 1, import_opts, is_import ? 3 : 0, want,
+                           strcmp(verb, "delete") != 0)) {
     case MGMT_PARSE_HELP:
         fputs(api_help, stdout);
         return CLI_EXIT_OK;
@@ -229,8 +233,10 @@ static int product_create(const mgmt_cmdline_t *cl, mgmt_client_t *client, const
     mgmt_response_t resp;
     int rc = mgmt_cmd_call(client, "PUT", path, body, NULL, ok_put, &resp);
     if (rc == 0) {
-        if (cl->is_json) mgmt_print_json(resp.json);
-        else printf("%s product %s\n", resp.status == 201 ? "created" : "replaced", id);
+        if (cl->is_json)
+            mgmt_print_json(resp.json);
+        else
+            printf("%s product %s\n", resp.status == 201 ? "created" : "replaced", id);
         mgmt_response_free(&resp);
     }
     free(path);
@@ -266,10 +272,14 @@ static int product_link(const mgmt_cmdline_t *cl, mgmt_client_t *client, const c
                            is_add ? ok_put : ok_delete, &resp);
     free(path);
     if (rc) return rc;
-    if (cl->is_json && resp.json) mgmt_print_json(resp.json);
-    else if (is_add) printf("api %s %s product %s\n", api, resp.status == 201 ? "added to" : "already in", id);
-    else if (resp.status == 204) printf("api %s was not in product %s\n", api, id);
-    else printf("api %s removed from product %s\n", api, id);
+    if (cl->is_json && resp.json)
+        mgmt_print_json(resp.json);
+    else if (is_add)
+        printf("api %s %s product %s\n", api, resp.status == 201 ? "added to" : "already in", id);
+    else if (resp.status == 204)
+        printf("api %s was not in product %s\n", api, id);
+    else
+        printf("api %s removed from product %s\n", api, id);
     mgmt_response_free(&resp);
     return 0;
 }
@@ -296,10 +306,14 @@ int command_product(int argc, char **argv)
     bool is_create = strcmp(verb, "create") == 0;
     bool is_link = strcmp(verb, "add-api") == 0 || strcmp(verb, "remove-api") == 0;
     int want;
-    if (strcmp(verb, "list") == 0) want = 0;
-    else if (strcmp(verb, "show") == 0 || strcmp(verb, "delete") == 0 || is_create) want = 1;
-    else if (is_link) want = 2;
-    else return cli_usage_error("product", "unknown subcommand '%s' (expected: %s)", verb, expected);
+    if (strcmp(verb, "list") == 0)
+        want = 0;
+    else if (strcmp(verb, "show") == 0 || strcmp(verb, "delete") == 0 || is_create)
+        want = 1;
+    else if (is_link)
+        want = 2;
+    else
+        return cli_usage_error("product", "unknown subcommand '%s' (expected: %s)", verb, expected);
     mgmt_cmdline_t cl;
     switch (mgmt_cmd_parse(&cl, "product", argc - 1, argv + 1, create_opts,
                            is_create ? sizeof create_opts / sizeof create_opts[0] : 0, want,

@@ -58,9 +58,12 @@ static int check_id(checker_t *c, const char *id, const json_t *value, const jso
     if (!*id) return fail(c, value, container, "%s id must not be empty", what);
     for (const unsigned char *p = (const unsigned char *)id; *p; p++)
         if (*p < 0x20 || *p == 0x7f || strchr("/?#\\", *p))
-            return fail(c, value, container, "%s id \"%s\" must not contain '/', '?', '#', '\\' "
-                        "or control characters", what, id);
-    if (strlen(id) > 256) return fail(c, value, container, "%s id is longer than 256 characters", what);
+            return fail(c, value, container,
+                        "%s id \"%s\" must not contain '/', '?', '#', '\\' "
+                        "or control characters",
+                        what, id);
+    if (strlen(id) > 256)
+        return fail(c, value, container, "%s id is longer than 256 characters", what);
     return 0;
 }
 
@@ -69,8 +72,8 @@ static int check_string_or_absent(checker_t *c, const json_t *entry, const char 
 {
     json_t *v = json_object_get(entry, key);
     if (v && !json_is_string(v))
-        return fail(c, v, entry, "%s '%s' must be a string (rawxml policy text), not %s", what,
-                    key, type_name(v));
+        return fail(c, v, entry, "%s '%s' must be a string (rawxml policy text), not %s", what, key,
+                    type_name(v));
     return 0;
 }
 
@@ -78,8 +81,10 @@ static int check_string_or_absent(checker_t *c, const json_t *entry, const char 
 static int check_entries(checker_t *c, const json_t *section, const char *name, const char *what)
 {
     if (!json_is_object(section))
-        return fail(c, section, section, "'%s' must be a mapping of %s ids to their properties, "
-                    "not %s", name, what, type_name(section));
+        return fail(c, section, section,
+                    "'%s' must be a mapping of %s ids to their properties, "
+                    "not %s",
+                    name, what, type_name(section));
     const char *id;
     json_t *entry;
     json_object_foreach((json_t *)section, id, entry)
@@ -90,8 +95,10 @@ static int check_entries(checker_t *c, const json_t *section, const char *name, 
                         what, id, type_name(entry));
         json_t *props = json_object_get(entry, "properties");
         if (props && json_is_object(props))
-            return fail(c, props, entry, "%s '%s': write its properties directly, without "
-                        "'properties'", what, id);
+            return fail(c, props, entry,
+                        "%s '%s': write its properties directly, without "
+                        "'properties'",
+                        what, id);
     }
     return 0;
 }
@@ -161,8 +168,10 @@ static int check_service(checker_t *c, const json_t *service)
     json_object_foreach((json_t *)service, key, v)
     {
         if (strcmp(key, "publisherEmail") && strcmp(key, "publisherName"))
-            return fail(c, v, service, "'service' manages publisherEmail and publisherName only, "
-                        "not '%s'", key);
+            return fail(c, v, service,
+                        "'service' manages publisherEmail and publisherName only, "
+                        "not '%s'",
+                        key);
         if (!json_is_string(v))
             return fail(c, v, service, "service '%s' must be a string, not %s", key, type_name(v));
     }
@@ -172,8 +181,10 @@ static int check_service(checker_t *c, const json_t *service)
 static int check_document(checker_t *c, const json_t *root)
 {
     if (!json_is_object(root))
-        return fail(c, root, root, "a service file is a mapping of sections (service, apis, "
-                    "products, ...), not %s", type_name(root));
+        return fail(c, root, root,
+                    "a service file is a mapping of sections (service, apis, "
+                    "products, ...), not %s",
+                    type_name(root));
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)root, key, v)
@@ -182,22 +193,29 @@ static int check_document(checker_t *c, const json_t *root)
         for (size_t i = 0; svc_sections[i]; i++)
             is_known = is_known || strcmp(key, svc_sections[i]) == 0;
         if (!is_known)
-            return fail(c, v, root, "unknown section '%s' (sections: service, policy, "
+            return fail(c, v, root,
+                        "unknown section '%s' (sections: service, policy, "
                         "namedValues, policyFragments, backends, apiVersionSets, apis, users, "
-                        "groups, products, subscriptions)", key);
+                        "groups, products, subscriptions)",
+                        key);
     }
     json_t *service = json_object_get(root, "service");
     if (service && check_service(c, service)) return -1;
     json_t *policy = json_object_get(root, "policy");
     if (policy && !json_is_string(policy) && !json_is_null(policy))
-        return fail(c, policy, root, "'policy' must be the global policy's rawxml text or null, "
-                    "not %s", type_name(policy));
+        return fail(c, policy, root,
+                    "'policy' must be the global policy's rawxml text or null, "
+                    "not %s",
+                    type_name(policy));
     static const struct {
         const char *section, *what;
     } simple[] = {
-        {"namedValues", "named value"}, {"policyFragments", "policy fragment"},
-        {"backends", "backend"},         {"apiVersionSets", "api version set"},
-        {"users", "user"},               {"subscriptions", "subscription"},
+        {"namedValues", "named value"},
+        {"policyFragments", "policy fragment"},
+        {"backends", "backend"},
+        {"apiVersionSets", "api version set"},
+        {"users", "user"},
+        {"subscriptions", "subscription"},
     };
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
         json_t *section = json_object_get(root, simple[i].section);

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const svc_sections[] = {"service",  "policy",   "namedValues",   "policyFragments",
-                                    "backends", "apiVersionSets", "apis", "users",
-                                    "groups",   "products", "subscriptions", NULL};
+const char *const svc_sections[] = {
+    "service", "policy", "namedValues", "policyFragments", "backends",      "apiVersionSets",
+    "apis",    "users",  "groups",      "products",        "subscriptions", NULL};
 
 static const char *const kind_names[SVC_KIND_COUNT] = {
     [SVC_SERVICE] = "service",
@@ -37,8 +37,8 @@ const char *svc_kind_name(svc_kind_t kind)
 
 bool svc_kind_is_policy(svc_kind_t kind)
 {
-    return kind == SVC_GLOBAL_POLICY || kind == SVC_API_POLICY ||
-           kind == SVC_OPERATION_POLICY || kind == SVC_PRODUCT_POLICY;
+    return kind == SVC_GLOBAL_POLICY || kind == SVC_API_POLICY || kind == SVC_OPERATION_POLICY ||
+           kind == SVC_PRODUCT_POLICY;
 }
 
 bool svc_kind_is_link(svc_kind_t kind)
@@ -107,7 +107,8 @@ void svc_normalize_props(svc_kind_t kind, json_t *props)
         json_t *v = json_object_get(props, reference_keys[i]);
         if (!json_is_string(v)) continue;
         const char *stripped = strip_service_prefix(json_string_value(v));
-        if (stripped != json_string_value(v)) json_object_set_new(props, reference_keys[i], json_string(stripped));
+        if (stripped != json_string_value(v))
+            json_object_set_new(props, reference_keys[i], json_string(stripped));
     }
     if (kind == SVC_NAMED_VALUE && json_is_true(json_object_get(props, "secret")) &&
         json_is_null(json_object_get(props, "value")))
@@ -212,11 +213,12 @@ int svc_flatten(const json_t *doc, svc_resources_t *out)
     const char *id;
     json_t *service = json_object_get(doc, "service");
     if (json_is_object(service))
-        add(&f, SVC_SERVICE, "service", json_deep_copy(service), "service%s%s", NULL, NULL, "%s", "");
+        add(&f, SVC_SERVICE, "service", json_deep_copy(service), "service%s%s", NULL, NULL, "%s",
+            "");
     json_t *policy = json_object_get(doc, "policy");
     if (json_is_string(policy))
-        add(&f, SVC_GLOBAL_POLICY, "policy", policy_props(policy), "global policy%s%s", NULL,
-            NULL, "/policies/policy");
+        add(&f, SVC_GLOBAL_POLICY, "policy", policy_props(policy), "global policy%s%s", NULL, NULL,
+            "/policies/policy");
     static const struct {
         const char *section, *collection;
         svc_kind_t kind;
@@ -234,8 +236,8 @@ int svc_flatten(const json_t *doc, svc_resources_t *out)
         {
             char *e = escape_id(id);
             if (!e) return -1;
-            add(&f, simple[i].kind, simple[i].section, json_deep_copy(v), simple[i].label, id,
-                NULL, "/%s/%s", simple[i].collection, e);
+            add(&f, simple[i].kind, simple[i].section, json_deep_copy(v), simple[i].label, id, NULL,
+                "/%s/%s", simple[i].collection, e);
             free(e);
         }
     }
@@ -258,8 +260,8 @@ int svc_flatten(const json_t *doc, svc_resources_t *out)
                 free(e);
                 return -1;
             }
-            add(&f, SVC_OPERATION, "apis", props_without(op, "policy", NULL), "operation %s/%s",
-                id, op_id, "/apis/%s/operations/%s", e, oe);
+            add(&f, SVC_OPERATION, "apis", props_without(op, "policy", NULL), "operation %s/%s", id,
+                op_id, "/apis/%s/operations/%s", e, oe);
             json_t *op_policy = json_object_get(op, "policy");
             if (json_is_string(op_policy))
                 add(&f, SVC_OPERATION_POLICY, "apis", policy_props(op_policy),

@@ -48,9 +48,12 @@ static plan_step_t *push(builder_t *b, plan_action_t action, const svc_resource_
         return NULL;
     }
     b->plan->count++;
-    if (action == PLAN_CREATE) b->plan->creates++;
-    else if (action == PLAN_UPDATE) b->plan->updates++;
-    else b->plan->deletes++;
+    if (action == PLAN_CREATE)
+        b->plan->creates++;
+    else if (action == PLAN_UPDATE)
+        b->plan->updates++;
+    else
+        b->plan->deletes++;
     return s;
 }
 
@@ -170,7 +173,8 @@ int plan_compute(const json_t *desired, const json_t *current, plan_t *plan)
         if (h->kind != SVC_API && api_parent(h->path, parent, sizeof parent)) {
             json_t *count = json_object_get(deleted_apis, parent);
             if (count) {
-                json_object_set_new(deleted_apis, parent, json_integer(json_integer_value(count) + 1));
+                json_object_set_new(deleted_apis, parent,
+                                    json_integer(json_integer_value(count) + 1));
                 continue;
             }
         }
@@ -228,8 +232,7 @@ void plan_print(const plan_t *plan, FILE *out)
                 fprintf(out, "%s%s", k ? ", " : "", json_string_value(name));
             fprintf(out, ")");
         }
-        if (s->cascaded)
-            fprintf(out, " (and %zu operations/policies under it)", s->cascaded);
+        if (s->cascaded) fprintf(out, " (and %zu operations/policies under it)", s->cascaded);
         fputc('\n', out);
     }
 }

@@ -27,12 +27,12 @@ typedef enum { PLAN_CREATE, PLAN_UPDATE, PLAN_DELETE } plan_action_t;
 typedef struct {
     plan_action_t action;
     svc_kind_t kind;
-    char *path;    /* REST path under {svc} */
-    char *label;   /* "api echo" */
-    json_t *body;  /* create: the properties; update: the properties that change (a policy:
-                      {format, value}); delete and links: NULL */
-    json_t *before; /* update and delete: the server's properties the plan was made from
-                       (NULL for links), to detect a change made since */
+    char *path;      /* REST path under {svc} */
+    char *label;     /* "api echo" */
+    json_t *body;    /* create: the properties; update: the properties that change (a policy:
+                        {format, value}); delete and links: NULL */
+    json_t *before;  /* update and delete: the server's properties the plan was made from
+                        (NULL for links), to detect a change made since */
     json_t *changed; /* update: array of the changed property names, for display */
     size_t cascaded; /* delete of an API: how many children go with it */
 } plan_step_t;

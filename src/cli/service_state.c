@@ -38,8 +38,10 @@ static json_t *read_policy(mgmt_client_t *client, const char *path, int *rc)
     json_t *value = NULL;
     if (resp.status == 200) {
         value = json_object_get(json_object_get(resp.json, "properties"), "value");
-        if (json_is_string(value)) json_incref(value);
-        else value = json_string("");
+        if (json_is_string(value))
+            json_incref(value);
+        else
+            value = json_string("");
     }
     mgmt_response_free(&resp);
     return value;
@@ -63,8 +65,8 @@ static json_t *post_action(mgmt_client_t *client, const char *path, const char *
 }
 
 /* Lists a collection into {name: properties}. */
-static int read_collection(mgmt_client_t *client, const char *path, svc_kind_t kind,
-                           json_t *into, json_t **items_out)
+static int read_collection(mgmt_client_t *client, const char *path, svc_kind_t kind, json_t *into,
+                           json_t **items_out)
 {
     json_t *items;
     int rc = mgmt_cmd_list(client, path, &items);
@@ -76,8 +78,10 @@ static int read_collection(mgmt_client_t *client, const char *path, svc_kind_t k
         const char *name = json_string_value(json_object_get(item, "name"));
         if (name) json_object_set_new(into, name, item_props(kind, item));
     }
-    if (items_out) *items_out = items;
-    else json_decref(items);
+    if (items_out)
+        *items_out = items;
+    else
+        json_decref(items);
     return 0;
 }
 
@@ -178,7 +182,8 @@ int svc_state_read(mgmt_client_t *client, bool with_secrets, json_t **doc_out)
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
         json_t *section = json_object();
         json_object_set_new(doc, simple[i].section, section);
-        if ((rc = read_collection(client, simple[i].path, simple[i].kind, section, NULL))) goto fail;
+        if ((rc = read_collection(client, simple[i].path, simple[i].kind, section, NULL)))
+            goto fail;
     }
 
     json_t *apis = json_object();
@@ -243,8 +248,7 @@ fail:
     return rc ? rc : CLI_EXIT_FAILURE;
 }
 
-int svc_state_fetch(mgmt_client_t *client, int kind, const char *path, json_t **props,
-                    char **etag)
+int svc_state_fetch(mgmt_client_t *client, int kind, const char *path, json_t **props, char **etag)
 {
     *props = NULL;
     *etag = NULL;

@@ -19,7 +19,6 @@ int svc_state_read(mgmt_client_t *client, bool with_secrets, json_t **doc);
  * {"format":"rawxml","value":TEXT}), for apply's check that nothing changed since the
  * plan. *props is NULL when it does not exist (404). *etag receives the ETag (malloc'd,
  * may be NULL). Returns 0 or CLI_EXIT_FAILURE after printing. */
-int svc_state_fetch(mgmt_client_t *client, int kind, const char *path, json_t **props,
-                    char **etag);
+int svc_state_fetch(mgmt_client_t *client, int kind, const char *path, json_t **props, char **etag);
 
 #endif

@@ -38,7 +38,7 @@ static int write_handler(void *ctx, unsigned char *buffer, size_t size)
  * like a number or an indicator, which is quoted to stay on the safe side.) */
 static bool needs_quotes(const char *s)
 {
-    static const char *const words[] = {"null", "Null", "NULL", "~",     "true", "True",
+    static const char *const words[] = {"null", "Null",  "NULL",  "~",     "true", "True",
                                         "TRUE", "false", "False", "FALSE", NULL};
     if (!*s) return true;
     for (size_t i = 0; words[i]; i++)

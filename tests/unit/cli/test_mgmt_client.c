@@ -54,7 +54,8 @@ Test(mgmt_sas, from_key_file_expires_in_about_an_hour)
     struct tm tm = {0};
     cr_assert_not_null(strptime(out + 35, "%Y-%m-%dT%H:%M:%S", &tm));
     time_t ex = timegm(&tm);
-    cr_assert(ex >= before + MGMT_SAS_LIFETIME_SECONDS - 1 && ex <= time(NULL) + MGMT_SAS_LIFETIME_SECONDS + 1);
+    cr_assert(ex >= before + MGMT_SAS_LIFETIME_SECONDS - 1 &&
+              ex <= time(NULL) + MGMT_SAS_LIFETIME_SECONDS + 1);
 }
 
 Test(mgmt_sas, key_file_errors_name_the_file)
@@ -74,8 +75,8 @@ Test(mgmt_client, endpoint_parts_and_service_path)
 {
     mgmt_client_t c;
     char err[256];
-    mgmt_client_options_t o = {.endpoint = "http://[::1]:9000/mgmt/", .service = "svc",
-                               .auth_header = "Bearer x"};
+    mgmt_client_options_t o = {
+        .endpoint = "http://[::1]:9000/mgmt/", .service = "svc", .auth_header = "Bearer x"};
     cr_assert_eq(mgmt_client_init(&c, &o, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq(c.host, "::1");
     cr_assert_str_eq(c.port, "9000");
@@ -96,8 +97,8 @@ Test(mgmt_client, bad_endpoints_are_refused)
 {
     mgmt_client_t c;
     char err[256];
-    const char *bad[] = {"https://x:1", "127.0.0.1:8070", "http://:80", "http://h:99999",
-                         "http://h:8a", "http://[::1", "http://h:1?x"};
+    const char *bad[] = {"https://x:1", "127.0.0.1:8070", "http://:80",  "http://h:99999",
+                         "http://h:8a", "http://[::1",    "http://h:1?x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mgmt_client_options_t o = {.endpoint = bad[i], .auth_header = ""};
         cr_assert_eq(mgmt_client_init(&c, &o, err, sizeof err), -1, "%s accepted", bad[i]);
@@ -110,8 +111,8 @@ Test(mgmt_client, unreachable_server_is_a_connect_error)
     mgmt_client_t c;
     char err[256];
     /* Port 1 on loopback: nothing listens there in a test environment. */
-    mgmt_client_options_t o = {.endpoint = "http://127.0.0.1:1", .auth_header = "Bearer x",
-                               .timeout_ms = 2000};
+    mgmt_client_options_t o = {
+        .endpoint = "http://127.0.0.1:1", .auth_header = "Bearer x", .timeout_ms = 2000};
     cr_assert_eq(mgmt_client_init(&c, &o, err, sizeof err), 0);
     mgmt_response_t resp;
     cr_assert_eq(mgmt_request(&c, "GET", "/apis", NULL, NULL, &resp, err, sizeof err),

@@ -46,8 +46,9 @@ Test(service_file, yaml_document_is_read)
     json_t *nv = json_object_get(json_object_get(doc, "namedValues"), "key");
     cr_assert_str_eq(json_string_value(json_object_get(nv, "value")), "1", "quoted stays a string");
     cr_assert(json_is_true(json_object_get(nv, "secret")));
-    json_t *get = json_object_get(json_object_get(json_object_get(json_object_get(doc, "apis"),
-                                                                  "echo"), "operations"), "get");
+    json_t *get = json_object_get(
+        json_object_get(json_object_get(json_object_get(doc, "apis"), "echo"), "operations"),
+        "get");
     cr_assert_str_eq(json_string_value(json_object_get(get, "method")), "GET");
     json_decref(doc);
 }

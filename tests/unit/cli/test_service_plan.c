@@ -26,8 +26,8 @@ static char *plan_text(const char *desired, const char *current, plan_t *plan)
     out[0] = '\0';
     for (size_t i = 0; i < plan->count; i++) {
         char line[256];
-        snprintf(line, sizeof line, "%s%s %s", i ? "|" : "", plan_action_name(plan->steps[i].action),
-                 plan->steps[i].label);
+        snprintf(line, sizeof line, "%s%s %s", i ? "|" : "",
+                 plan_action_name(plan->steps[i].action), plan->steps[i].label);
         strncat(out, line, sizeof out - strlen(out) - 1);
     }
     return out;
@@ -50,7 +50,8 @@ Test(service_plan, creates_run_in_dependency_order)
     const char *want =
         "{\"subscriptions\":{\"s\":{\"scope\":\"/products/p\"}},"
         "\"products\":{\"p\":{\"displayName\":\"P\",\"apis\":[\"x\"],\"policy\":\"<policies/>\"}},"
-        "\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<p/>\",\"operations\":{\"o\":{\"method\":\"GET\","
+        "\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<p/"
+        ">\",\"operations\":{\"o\":{\"method\":\"GET\","
         "\"policy\":\"<q/>\"}}}},"
         "\"policyFragments\":{\"f\":{\"value\":\"<fragment/>\"}},"
         "\"namedValues\":{\"n\":{\"displayName\":\"n\",\"value\":\"v\"}},\"policy\":\"<g/>\"}";
@@ -105,9 +106,10 @@ Test(service_plan, deletes_only_in_sections_the_file_has_and_in_reverse_order)
 
 Test(service_plan, children_of_a_deleted_api_go_with_it)
 {
-    const char *have = "{\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<p/>\",\"operations\":{"
-                       "\"a\":{\"method\":\"GET\",\"policy\":\"<q/>\"},\"b\":{\"method\":\"GET\"}}},"
-                       "\"y\":{\"path\":\"y\",\"operations\":{\"c\":{\"method\":\"GET\"}}}}}";
+    const char *have =
+        "{\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<p/>\",\"operations\":{"
+        "\"a\":{\"method\":\"GET\",\"policy\":\"<q/>\"},\"b\":{\"method\":\"GET\"}}},"
+        "\"y\":{\"path\":\"y\",\"operations\":{\"c\":{\"method\":\"GET\"}}}}}";
     const char *want = "{\"apis\":{\"y\":{\"path\":\"y\",\"operations\":{}}}}";
     plan_t plan;
     cr_assert_str_eq(plan_text(want, have, &plan), "delete operation y/c|delete api x");
@@ -117,15 +119,18 @@ Test(service_plan, children_of_a_deleted_api_go_with_it)
 
 Test(service_plan, policies_compare_their_text_and_a_null_global_policy_deletes_it)
 {
-    const char *have = "{\"policy\":\"<a/>\",\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<b/>\"}}}";
+    const char *have =
+        "{\"policy\":\"<a/>\",\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<b/>\"}}}";
     plan_t plan;
-    cr_assert_str_eq(plan_text("{\"policy\":null,\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<c/>\"}}}",
-                               have, &plan),
-                     "update policy of api x|delete global policy");
+    cr_assert_str_eq(
+        plan_text("{\"policy\":null,\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<c/>\"}}}", have,
+                  &plan),
+        "update policy of api x|delete global policy");
     cr_assert_str_eq(json_string_value(json_object_get(plan.steps[0].body, "value")), "<c/>");
     plan_free(&plan);
     /* a file without "policy" leaves the global policy alone */
-    cr_assert_str_eq(plan_text("{\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<b/>\"}}}", have, &plan), "");
+    cr_assert_str_eq(
+        plan_text("{\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<b/>\"}}}", have, &plan), "");
     plan_free(&plan);
 }
 
@@ -140,7 +145,8 @@ Test(service_plan, secrets_left_out_are_untouched_and_given_ones_compared)
     /* the file leaves the values out: nothing to do whatever the server holds */
     cr_assert_str_eq(plan_text("{\"namedValues\":{\"k\":{\"displayName\":\"k\",\"secret\":true}},"
                                "\"subscriptions\":{\"s\":{\"scope\":\"/apis\"}}}",
-                               have_known, &plan), "");
+                               have_known, &plan),
+                     "");
     plan_free(&plan);
     const char *want = "{\"namedValues\":{\"k\":{\"displayName\":\"k\",\"secret\":true,"
                        "\"value\":\"new\"}},\"subscriptions\":{\"s\":{\"scope\":\"/apis\","
@@ -157,7 +163,8 @@ Test(service_plan, secrets_left_out_are_untouched_and_given_ones_compared)
 
 Test(service_plan, full_arm_ids_compare_equal_to_short_ones)
 {
-    const char *want = "{\"subscriptions\":{\"s\":{\"scope\":\"/products/p\",\"ownerId\":\"/users/u\"}}}";
+    const char *want =
+        "{\"subscriptions\":{\"s\":{\"scope\":\"/products/p\",\"ownerId\":\"/users/u\"}}}";
     const char *have = "{\"subscriptions\":{\"s\":{\"scope\":\"/subscriptions/0/resourceGroups/rg/"
                        "providers/Microsoft.ApiManagement/service/svc/products/p\","
                        "\"ownerId\":\"/subscriptions/0/resourceGroups/rg/providers/"

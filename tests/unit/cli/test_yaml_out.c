@@ -27,28 +27,31 @@ static void assert_round_trip(const char *json_text)
 
 Test(yaml_out, strings_that_look_like_other_types_stay_strings)
 {
-    assert_round_trip("{\"a\": \"true\", \"b\": \"False\", \"c\": \"null\", \"d\": \"~\", \"e\": \"\","
-                      " \"f\": \"12\", \"g\": \"-3.5\", \"h\": \"0x1F\", \"i\": \"0o17\", \"j\": \".inf\","
-                      " \"k\": \"1e3\", \"l\": \"+1\", \"m\": \"yes\"}");
+    assert_round_trip(
+        "{\"a\": \"true\", \"b\": \"False\", \"c\": \"null\", \"d\": \"~\", \"e\": \"\","
+        " \"f\": \"12\", \"g\": \"-3.5\", \"h\": \"0x1F\", \"i\": \"0o17\", \"j\": \".inf\","
+        " \"k\": \"1e3\", \"l\": \"+1\", \"m\": \"yes\"}");
 }
 
 Test(yaml_out, indicators_and_odd_text)
 {
-    assert_round_trip("{\"a\": \"- x\", \"b\": \"a: b\", \"c\": \"#x\", \"d\": \"x #y\", \"e\": \"&a\","
-                      " \"f\": \"*a\", \"g\": \"!t\", \"h\": \"{x}\", \"i\": \"[1]\", \"j\": \"'q'\","
-                      " \"k\": \"\\\"dq\\\"\", \"l\": \" lead\", \"m\": \"trail \", \"n\": \"t\\tab\","
-                      " \"o\": \"caf\\u00e9 \\u6f22\", \"p\": \"@x\", \"q\": \"%x\", \"r\": \"a\\\\b\","
-                      " \"200\": \"key that is a number\", \"\": \"empty key\"}");
+    assert_round_trip(
+        "{\"a\": \"- x\", \"b\": \"a: b\", \"c\": \"#x\", \"d\": \"x #y\", \"e\": \"&a\","
+        " \"f\": \"*a\", \"g\": \"!t\", \"h\": \"{x}\", \"i\": \"[1]\", \"j\": \"'q'\","
+        " \"k\": \"\\\"dq\\\"\", \"l\": \" lead\", \"m\": \"trail \", \"n\": \"t\\tab\","
+        " \"o\": \"caf\\u00e9 \\u6f22\", \"p\": \"@x\", \"q\": \"%x\", \"r\": \"a\\\\b\","
+        " \"200\": \"key that is a number\", \"\": \"empty key\"}");
 }
 
 Test(yaml_out, multi_line_policies)
 {
-    assert_round_trip("{\"p\": \"<policies>\\n  <inbound />\\n</policies>\\n\","
-                      " \"no_final_newline\": \"a\\nb\", \"two_final\": \"a\\n\\n\","
-                      " \"leading_blank\": \"\\n  x\", \"spaces_end\": \"a  \\nb\","
-                      " \"crlf\": \"a\\r\\nb\", \"long\": \"" 
-                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                      "xxxxxxxxxxxx yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy zzzzzzzz\"}");
+    assert_round_trip(
+        "{\"p\": \"<policies>\\n  <inbound />\\n</policies>\\n\","
+        " \"no_final_newline\": \"a\\nb\", \"two_final\": \"a\\n\\n\","
+        " \"leading_blank\": \"\\n  x\", \"spaces_end\": \"a  \\nb\","
+        " \"crlf\": \"a\\r\\nb\", \"long\": \""
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxx yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy zzzzzzzz\"}");
 }
 
 Test(yaml_out, numbers_booleans_null_and_nesting)
@@ -61,8 +64,9 @@ Test(yaml_out, numbers_booleans_null_and_nesting)
 
 Test(yaml_out, block_style_with_policies_as_literal_blocks)
 {
-    json_t *v = json_pack("{s:s, s:{s:[s, s]}, s:s}", "policy", "<policies>\n  <inbound />\n</policies>\n",
-                          "apis", "x", "a", "b", "n", "true");
+    json_t *v =
+        json_pack("{s:s, s:{s:[s, s]}, s:s}", "policy", "<policies>\n  <inbound />\n</policies>\n",
+                  "apis", "x", "a", "b", "n", "true");
     char *yaml = yaml_out_dump(v);
     cr_assert_str_eq(yaml, "policy: |\n"
                            "  <policies>\n"
