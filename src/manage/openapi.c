@@ -12,7 +12,7 @@
 #define TEMPLATE_MAX_PARAMS 16 /* the gateway's limit (docs/snapshot.md, URL templates) */
 #define TEMPLATE_MAX_SEGMENTS 64
 #define NAME_MAX_LEN 80      /* operation names, as the vendor's resource names */
-#define DISPLAY_NAME_MAX 300 /* spec §6.4 */
+#define DISPLAY_NAME_MAX 300 /* bytes: the management API's bound (spec §6.4) */
 
 /* ---- errors and warnings ---- */
 
@@ -167,6 +167,8 @@ static int check_references(oa_ctx_t *c, json_t *node)
     return 0;
 }
 
+static json_t *string_at_most(const char *s, size_t max);
+
 /* ---- the API ---- */
 
 static bool is_url_scheme_start(const char *s)
@@ -279,7 +281,7 @@ static int import_api(oa_ctx_t *c, json_t *api)
     const char *description = oa_string(c, info, "description", &bad);
     if (bad) return -1;
     if (!title || !*title) return oa_fail(c, info, "required field \"title\" is missing");
-    json_object_set_new(api, "displayName", json_string(title));
+    json_object_set_new(api, "displayName", string_at_most(title, DISPLAY_NAME_MAX));
     if (description && *description)
         json_object_set_new(api, "description", json_string(description));
 
@@ -515,17 +517,17 @@ static json_t *reserved_names(json_t *paths)
     return reserved;
 }
 
-/* Cuts a UTF-8 string at `max` characters without splitting one. */
+/* Cuts a UTF-8 string to at most `max` bytes without splitting a character: the
+ * management API bounds displayName in bytes (300, spec §6.4). */
 static json_t *string_at_most(const char *s, size_t max)
 {
-    size_t i = 0, chars = 0;
-    while (s[i] && chars < max) {
-        i++;
-        while (((unsigned char)s[i] & 0xC0) == 0x80)
-            i++;
-        chars++;
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
     }
-    return json_stringn(s, i);
+    return json_stringn(s, n);
 }
 
 static bool same_parameter(json_t *a, json_t *b)
