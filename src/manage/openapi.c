@@ -29,6 +29,14 @@ int oa_fail(oa_ctx_t *c, const json_t *node, const char *fmt, ...)
 
 void oa_warn(oa_ctx_t *c, const json_t *node, const char *fmt, ...)
 {
+    /* Locating a value scans the document, so a document with thousands of losses would
+     * cost thousands of scans: past the cap, one last line says so. */
+    size_t count = json_array_size(c->warnings);
+    if (count > OPENAPI_MAX_WARNINGS) return;
+    if (count == OPENAPI_MAX_WARNINGS) {
+        json_array_append_new(c->warnings, json_string("more warnings left out"));
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     char *w = yaml_json_doc_verror(c->doc, node, fmt, ap);

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #define OPENAPI_MAX_OPERATIONS 10000
+#define OPENAPI_MAX_WARNINGS 100 /* then one "more warnings left out" */
 
 enum {
     OPENAPI_ESYNTAX = -1,  /* not YAML or JSON */
@@ -52,7 +53,8 @@ typedef struct {
      *  templateParameters, description?, request, responses}}. Names are unique
      * (case-insensitively), made of letters, digits and `-_.~`, at most 80 characters. */
     json_t *operations;
-    /* What was imported with a loss: "source:line:col: message (at path)" strings. */
+    /* What was imported with a loss: "source:line:col: message (at path)" strings, at
+     * most OPENAPI_MAX_WARNINGS of them. */
     json_t *warnings;
 } openapi_result_t;
 

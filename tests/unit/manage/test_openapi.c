@@ -428,3 +428,25 @@ Test(openapi, mapping_rules_v2)
         "               \"description\": \"where\", \"values\": []}]}]");
     openapi_result_free(&r);
 }
+
+Test(openapi, warnings_are_capped)
+{
+    /* 150 paths whose parameter is not declared: 150 losses, 100 reported. */
+    size_t cap = 64 * 1024, n = 0;
+    char *doc = malloc(cap);
+    n += (size_t)snprintf(doc + n, cap - n,
+                          "openapi: 3.0.0\ninfo: {title: T, version: '1'}\n"
+                          "paths:\n");
+    for (int i = 0; i < 150; i++)
+        n += (size_t)snprintf(doc + n, cap - n, "  /p%d/{x}:\n    get: {}\n", i);
+    openapi_result_t r;
+    import_text(doc, &r);
+    free(doc);
+    cr_assert_eq(json_array_size(r.operations), 150);
+    cr_assert_eq(json_array_size(r.warnings), OPENAPI_MAX_WARNINGS + 1);
+    cr_assert_str_eq(json_string_value(json_array_get(r.warnings, OPENAPI_MAX_WARNINGS)),
+                     "more warnings left out");
+    cr_assert(strstr(json_string_value(json_array_get(r.warnings, 0)),
+                     "t.yaml:5:10: path parameter {x} is not declared"));
+    openapi_result_free(&r);
+}
