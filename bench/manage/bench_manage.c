@@ -101,13 +101,17 @@ static void seed_store(const char *dir, const json_t *res)
     manage_store_close(st);
 }
 
-static double writes_per_s(manage_service_t *svc, const char *auth, int n, const char *tag)
+/* PUTs n backends (they change the published configuration: a full compile each) or n
+ * users (they do not: the unchanged configuration is not compiled again). */
+static double writes_per_s(manage_service_t *svc, const char *auth, int n, const char *tag,
+                           bool is_user)
 {
     double t0 = now_s();
     for (int i = 0; i < n; i++) {
         char path[256];
-        snprintf(path, sizeof path, SVC "/backends/%s-%d", tag, i);
-        const char *body = "{\"properties\":{\"url\":\"http://10.9.9.9:80\",\"protocol\":\"http\"}}";
+        snprintf(path, sizeof path, SVC "/%s/%s-%d", is_user ? "users" : "backends", tag, i);
+        const char *body = is_user ? "{\"properties\":{\"email\":\"a@example.com\"}}"
+                                   : "{\"properties\":{\"url\":\"http://10.9.9.9:80\",\"protocol\":\"http\"}}";
         manage_request_t req = {"PUT", path, "api-version=2022-08-01", auth, strlen(auth), NULL, "h",
                                 body, strlen(body)};
         manage_response_t r;
@@ -172,7 +176,7 @@ int main(int argc, char **argv)
     char *auth;
     manage_service_t *svc = open_service(small_dir, &auth);
     printf("writes, empty service:      %7.1f /s (%d PUTs, each validated and committed)\n",
-           writes_per_s(svc, auth, writes * 5, "small"), writes * 5);
+           writes_per_s(svc, auth, writes * 5, "small", false), writes * 5);
     manage_service_close(svc);
     free(auth);
 
@@ -180,7 +184,10 @@ int main(int argc, char **argv)
     double t0 = now_s();
     svc = open_service(big_dir, &auth);
     printf("open + load + first build:  %7.3f s\n", now_s() - t0);
-    printf("writes, large service:      %7.2f /s (%d PUTs)\n", writes_per_s(svc, auth, writes, "big"), writes);
+    printf("writes, large service:      %7.2f /s (%d PUTs of a backend)\n",
+           writes_per_s(svc, auth, writes, "big", false), writes);
+    printf("  not changing the config:  %7.2f /s (%d PUTs of a user)\n",
+           writes_per_s(svc, auth, writes, "user", true), writes);
     manage_service_close(svc);
     free(auth);
     json_decref(res);

@@ -117,7 +117,8 @@ int manage_service_open(const manage_options_t *opts, manage_service_t **out, bo
     }
     manage_snapshot_build(s->resources, s->service_name, s->revision, &s->snapshot);
     manage_error_t e;
-    if (manage_snapshot_validate(&s->snapshot, &e) < 0)
+    s->is_snapshot_valid = manage_snapshot_validate(&s->snapshot, &e) == 0;
+    if (!s->is_snapshot_valid)
         log_warn("the stored configuration (revision %lld) does not compile: %s",
                  (long long)s->revision, e.message);
     *out = s;
@@ -161,13 +162,26 @@ static char *dump(const json_t *v)
     return t;
 }
 
+/* A change that leaves the published configuration as it was (a user, a group, a
+ * description the snapshot does not carry) needs no compile: the same document compiled
+ * at the current revision. */
+static bool is_same_configuration(const manage_service_t *s, const manage_snapshot_t *next)
+{
+    if (!s->is_snapshot_valid) return false;
+    json_t *rev = json_incref(json_object_get(next->doc, "revision"));
+    json_object_set(next->doc, "revision", json_object_get(s->snapshot.doc, "revision"));
+    bool same = json_equal(next->doc, s->snapshot.doc);
+    json_object_set_new(next->doc, "revision", rev);
+    return same;
+}
+
 int manage_commit(manage_service_t *s, json_t *next, const manage_call_t *call, bool is_delete,
                   manage_error_t *e)
 {
     int64_t revision = s->revision + 1;
     manage_snapshot_t snap;
     manage_snapshot_build(next, s->service_name, revision, &snap);
-    if (manage_snapshot_validate(&snap, e) < 0) {
+    if (!is_same_configuration(s, &snap) && manage_snapshot_validate(&snap, e) < 0) {
         if (is_delete) {
             /* Removing something the rest of the configuration still uses. */
             e->status = 409;
@@ -249,6 +263,7 @@ int manage_commit(manage_service_t *s, json_t *next, const manage_call_t *call, 
     s->revision = revision;
     manage_snapshot_free(&s->snapshot);
     s->snapshot = snap;
+    s->is_snapshot_valid = true;
     return 0;
 }
 

@@ -17,6 +17,8 @@ struct manage_service {
     int64_t revision;
     int64_t next_seq;
     manage_snapshot_t snapshot; /* of `revision`, built once per revision */
+    bool is_snapshot_valid;     /* it compiles (false only for a store that was edited
+                                   behind our back or by an older build) */
     char *service_name;
     char *subscription_id;
     char *resource_group;

@@ -2,6 +2,7 @@
  * store in a temporary directory. */
 #include "manage/service.h"
 #include "manage/snapshot.h"
+#include "manage/store.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -332,4 +333,31 @@ Test(service, openapi_import_creates_the_api_and_its_operations_in_one_revision)
     cr_expect_str_eq(json_string_value(json_object_get(detail(&r), "target")), "properties.value");
     json_decref(r.body);
     cr_expect_eq(manage_service_revision(svc), 1);
+}
+
+Test(service, a_store_that_does_not_compile_refuses_writes_until_repaired)
+{
+    /* A row written behind the service's back: an API the gateway cannot route. */
+    manage_service_close(svc);
+    manage_store_t *st;
+    char *err;
+    cr_assert_eq(manage_store_open(dir, &st, &err), 0);
+    manage_store_op_t ops[] = {{.row = {"/apis/x", "apis", 1, "1", "{\"path\":\"x\"}", NULL}}};
+    manage_store_change_t ch = {1, "t", "test", "PUT", "/apis/x"};
+    cr_assert_eq(manage_store_commit(st, ops, 1, &ch, 2, &err), 0);
+    manage_store_close(st);
+    manage_options_t o = {.data_dir = dir};
+    bool created;
+    cr_assert_eq(manage_service_open(&o, &svc, &created, &err), 0);
+    /* even a write that does not touch the published configuration is compiled, and refused */
+    res_t r = call("PUT", "/users/u", NULL, "{\"properties\":{\"email\":\"u@example.com\"}}", NULL);
+    cr_expect_eq(r.status, 400);
+    cr_expect_str_eq(json_string_value(json_object_get(detail(&r), "target")), "/apis/x");
+    json_decref(r.body);
+    r = call("PATCH", "/apis/x", NULL, "{\"properties\":{\"serviceUrl\":\"http://127.0.0.1:1\"}}", "*");
+    cr_expect_eq(r.status, 200);
+    json_decref(r.body);
+    r = call("PUT", "/users/u", NULL, "{\"properties\":{\"email\":\"u@example.com\"}}", NULL);
+    cr_expect_eq(r.status, 201);
+    json_decref(r.body);
 }
