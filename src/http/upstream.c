@@ -43,10 +43,11 @@ struct upstream_pool {
     size_t spare_count;
 };
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SPARE_REQUESTS 0
-#else
 #define SPARE_REQUESTS 64
+#if defined(__SANITIZE_ADDRESS__)
+#define RECYCLE_REQUESTS 0
+#else
+#define RECYCLE_REQUESTS 1
 #endif
 
 typedef enum { RESP_NONE, RESP_LENGTH, RESP_CHUNKED, RESP_UNTIL_CLOSE } resp_kind_t;
@@ -237,7 +238,7 @@ static void request_free(upstream_request_t *r)
 {
     buf_free(&r->replay);
     upstream_pool_t *p = r->pool;
-    if (p && !p->closing && p->spare_count < SPARE_REQUESTS) {
+    if (RECYCLE_REQUESTS && p && !p->closing && p->spare_count < SPARE_REQUESTS) {
         r->next_spare = p->spare;
         p->spare = r;
         p->spare_count++;
