@@ -145,6 +145,31 @@ def test_api_list_show_delete(cli, manage):
     assert err.startswith("meridian: ResourceNotFound: "), err
 
 
+def test_api_import(cli, manage, tmp_path):
+    doc = tmp_path / "pets.json"
+    doc.write_text(json.dumps(OPENAPI_JSON))
+    assert cli.out("api", "import", "pets", "--file", str(doc), "--path", "pets").strip() == \
+        "created api pets (3 operations)"
+    ops = manage.get("/apis/pets/operations").json()["value"]
+    assert sorted(o["properties"]["urlTemplate"] for o in ops) == ["/pets", "/pets", "/pets/{petId}"]
+
+    yaml_doc = tmp_path / "store.yaml"
+    yaml_doc.write_text(OPENAPI_YAML)
+    # no --path: a new API is served under its id
+    assert cli.out("api", "import", "store", "--file", "-", stdin=OPENAPI_YAML).strip() == \
+        "created api store (1 operations)"
+    assert manage.get("/apis/store").json()["properties"]["path"] == "store"
+    # re-import keeps the path
+    manage.patch("/apis/store", {"path": "shop"})
+    assert cli.out("api", "import", "store", "--file", str(yaml_doc)).strip() == \
+        "replaced api store (1 operations)"
+    assert manage.get("/apis/store").json()["properties"]["path"] == "shop"
+
+    assert table(cli.out("api", "list"))[1:3] == [
+        ["pets", "pets", "Pets", "http://127.0.0.1:9001/pets"],
+        ["store", "shop", "Store", "http://127.0.0.1:9001/store"]]
+
+
 def test_api_import_of_a_broken_document_is_refused(cli, manage, tmp_path):
     before = manage.state()
     bad = tmp_path / "bad.yaml"
