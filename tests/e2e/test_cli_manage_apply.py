@@ -437,3 +437,17 @@ def test_yaml_export_round_trips(cli, manage, applied, tmp_path):
     assert cli.out("apply", "-f", str(out), "--dry-run") == NO_CHANGES
     assert cli.run("export", "--format", "toml", expect=2)[2].startswith(
         "meridian export: --format must be json or yaml")
+
+
+def test_the_documented_example_applies(cli, manage, tmp_path):
+    """docs/service-file.md's example is a file apply accepts as written."""
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "service-file.md")
+    with open(doc) as f:
+        text = f.read()
+    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    f = tmp_path / "example.yaml"
+    f.write_text(example)
+    out = cli.out("apply", "-f", str(f))
+    assert out.endswith("Applied 18 steps.\n"), out
+    assert cli.out("apply", "-f", str(f), "--dry-run") == NO_CHANGES
+    assert manage.get("/apis/orders/operations/get-order/policies/policy").status == 200
