@@ -75,8 +75,9 @@ static json_t *without_secrets(svc_kind_t kind, const json_t *props)
     return copy;
 }
 
-/* Carries out one step; prints the server's error on failure. */
-static int run_step(mgmt_client_t *client, const plan_step_t *s)
+/* Carries out one step; prints the server's error on failure. *revision receives the
+ * service revision the write produced (unchanged when the server did not say). */
+static int run_step(mgmt_client_t *client, const plan_step_t *s, long long *revision)
 {
     mgmt_response_t resp;
     char *etag = NULL;
@@ -130,7 +131,10 @@ static int run_step(mgmt_client_t *client, const plan_step_t *s)
     }
     json_decref(body);
     free(etag);
-    if (rc == 0) mgmt_response_free(&resp);
+    if (rc == 0) {
+        if (resp.revision >= 0) *revision = resp.revision;
+        mgmt_response_free(&resp);
+    }
     return rc;
 }
 
@@ -179,9 +183,10 @@ int command_apply(int argc, char **argv)
         plan_print(&plan, stdout);
         fflush(stdout);
         size_t done = 0;
+        long long revision = -1;
         for (; !is_dry_run && done < plan.count; done++) {
             const plan_step_t *s = &plan.steps[done];
-            if (run_step(&client, s)) break;
+            if (run_step(&client, s, &revision)) break;
             printf("%sd %s\n", plan_action_name(s->action), s->label);
             fflush(stdout);
         }
@@ -193,7 +198,10 @@ int command_apply(int argc, char **argv)
                 fprintf(stderr, "  %s  %s%s\n", plan_action_name(plan.steps[i].action),
                         plan.steps[i].label, i == done ? "  (failed)" : "");
         } else if (!is_dry_run && plan.count) {
-            printf("Applied %zu step%s.\n", plan.count, plan.count == 1 ? "" : "s");
+            /* The revision is what gateways must reach to serve the file. */
+            printf("Applied %zu step%s", plan.count, plan.count == 1 ? "" : "s");
+            if (revision >= 0) printf("; service revision %lld", revision);
+            printf(".\n");
         }
     }
     plan_free(&plan);

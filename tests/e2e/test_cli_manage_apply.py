@@ -128,7 +128,8 @@ def test_apply_creates_everything(cli, manage, tmp_path):
     f.write_text(SERVICE_YAML)
     out = cli.out("apply", "--file", str(f))
     assert out.startswith(FULL_PLAN)
-    assert out.endswith("created subscription alice-starter\nApplied 18 steps.\n")
+    assert out.endswith("created subscription alice-starter\nApplied 18 steps; service "
+                        "revision %d.\n" % manage.revision()), out
     assert "s3cr3t" not in out
     assert manage.get("").json()["properties"]["publisherName"] == "Contoso"
     assert manage.get("/apis/echo/operations/get-item/policies/policy").status == 200
@@ -412,7 +413,7 @@ def test_version_sets_backends_and_references_round_trip(cli, manage, tmp_path):
     f.write_text(VERSIONED_YAML)
     out = cli.out("apply", "-f", str(f))
     assert out.index("create  api version set orders") < out.index("create  api orders-v1")
-    assert out.endswith("Applied 8 steps.\n"), out
+    assert re.search(r"\nApplied 8 steps; service revision \d+\.\n$", out), out
     assert cli.out("apply", "-f", str(f), "--dry-run") == NO_CHANGES
     doc = json.loads(cli.out("export"))
     assert doc["apis"]["orders-v1"]["apiVersionSetId"] == "/apiVersionSets/orders"
@@ -448,6 +449,6 @@ def test_the_documented_example_applies(cli, manage, tmp_path):
     f = tmp_path / "example.yaml"
     f.write_text(example)
     out = cli.out("apply", "-f", str(f))
-    assert out.endswith("Applied 18 steps.\n"), out
+    assert re.search(r"\nApplied 18 steps; service revision \d+\.\n$", out), out
     assert cli.out("apply", "-f", str(f), "--dry-run") == NO_CHANGES
     assert manage.get("/apis/orders/operations/get-order/policies/policy").status == 200
