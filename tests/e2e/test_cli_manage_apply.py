@@ -452,3 +452,24 @@ def test_the_documented_example_applies(cli, manage, tmp_path):
     assert re.search(r"\nApplied 18 steps; service revision \d+\.\n$", out), out
     assert cli.out("apply", "-f", str(f), "--dry-run") == NO_CHANGES
     assert manage.get("/apis/orders/operations/get-order/policies/policy").status == 200
+
+
+def test_swapping_a_named_value_in_a_policy_orders_create_update_delete(cli, manage, applied,
+                                                                        tmp_path):
+    """The API policy uses {{api-key}}; the new file uses {{new-key}} and drops api-key.
+    Deleting api-key first would be refused (in use, 409), and updating the policy before
+    new-key exists would be refused (400): the plan creates, updates, then deletes."""
+    doc = json.loads(cli.out("export"))
+    doc["namedValues"]["new-key"] = {"displayName": "new-key", "value": "n", "secret": True}
+    del doc["namedValues"]["api-key"]
+    api = doc["apis"]["echo"]
+    api["policy"] = api["policy"].replace("{{api-key}}", "{{new-key}}")
+    f = tmp_path / "swap.json"
+    f.write_text(json.dumps(doc))
+    out = cli.out("apply", "-f", str(f))
+    assert out.startswith("Plan: 1 to create, 1 to update, 1 to delete.\n"
+                          "  create  named value new-key\n"
+                          "  update  policy of api echo\n"
+                          "  delete  named value api-key\n"), out
+    assert manage.get("/namedValues/api-key").status == 404
+    assert "{{new-key}}" in manage.get("/apis/echo/policies/policy").json()["properties"]["value"]
