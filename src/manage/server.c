@@ -322,7 +322,9 @@ int manage_server_run(const manage_server_options_t *opts)
         free(srv);
         return 1;
     }
-    fprintf(stderr, "admin key: %s/admin-key.json%s\n", dir, key_created ? " (created)" : "");
+    /* The contract's line, exactly, whether the key was created now or not. */
+    fprintf(stderr, "admin key: %s/admin-key.json\n", dir);
+    if (key_created) log_info("created %s/admin-key.json (mode 0600)", dir);
 
     int rc = uv_loop_init(&srv->loop);
     if (rc) {

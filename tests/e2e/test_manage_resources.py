@@ -294,3 +294,14 @@ def test_method_not_allowed(manage):
     assert manage.call("PUT", "/snapshot", {"properties": {}}).status == 405
     r = manage.call("POST", "/apis/x")
     assert r.status == 405 and r.json()["error"]["code"] == "MethodNotAllowed"
+
+
+def test_first_start_creates_the_admin_key(manage):
+    import os
+    import stat
+    path = os.path.join(manage.data_dir, "admin-key.json")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert "admin key: %s\n" % path in manage.stderr()
+    assert set(manage.key) == {"identifier", "key", "token"}
+    assert manage.key["identifier"] == "admin" and len(manage.key["token"]) == 43
+    assert manage.get("", auth="Bearer " + manage.key["token"]).status == 200
