@@ -7,41 +7,41 @@
 struct arena_chunk {
     arena_chunk_t *next;
     size_t size;
-    size_t used;
     _Alignas(16) char data[];
 };
 
-#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+static void use_inline(arena_t *a)
+{
+    a->cur = a->inline_first;
+    a->end = a->inline_first + sizeof a->inline_first;
+}
 
 void arena_init(arena_t *a, size_t chunk_size)
 {
     a->head = NULL;
+    a->spare = NULL;
     a->chunk_size = chunk_size ? chunk_size : 4096;
-    a->inline_used = 0;
+    use_inline(a);
 }
 
-void *arena_alloc(arena_t *a, size_t size)
+/* `size` is already rounded to 16 by arena_alloc. What is left of the current block is given
+ * up when a new chunk starts (a request's arena is short-lived). */
+void *arena_alloc_slow(arena_t *a, size_t size)
 {
-    size = ALIGN16(size ? size : 1);
-    /* inline_first is at a 16-aligned offset only if the struct is; align the cursor. */
-    uintptr_t base = (uintptr_t)a->inline_first;
-    size_t off = ALIGN16(base + a->inline_used) - base;
-    if (off + size <= sizeof a->inline_first) {
-        a->inline_used = off + size;
-        return a->inline_first + off;
+    if (size > SIZE_MAX / 2) return NULL;
+    arena_chunk_t *c;
+    if (a->spare && a->spare->size >= size) {
+        c = a->spare; /* kept by arena_recycle */
+        a->spare = NULL;
+    } else {
+        size_t want = size > a->chunk_size ? size : a->chunk_size;
+        if (!(c = malloc(sizeof *c + want))) return NULL;
+        c->size = want;
     }
-    if (a->head && a->head->size - a->head->used >= size) {
-        void *p = a->head->data + a->head->used;
-        a->head->used += size;
-        return p;
-    }
-    size_t want = size > a->chunk_size ? size : a->chunk_size;
-    arena_chunk_t *c = malloc(sizeof *c + want);
-    if (!c) return NULL;
-    c->size = want;
-    c->used = size;
     c->next = a->head;
     a->head = c;
+    a->cur = c->data + size;
+    a->end = c->data + c->size;
     return c->data;
 }
 
@@ -54,33 +54,33 @@ char *arena_strndup(arena_t *a, const char *s, size_t len)
     return p;
 }
 
-void arena_reset(arena_t *a)
+static void free_chunks(arena_chunk_t *c, arena_chunk_t **keep, size_t keep_size)
 {
-    arena_chunk_t *c = a->head;
     while (c) {
         arena_chunk_t *next = c->next;
-        free(c);
+        if (keep && !*keep && c->size == keep_size) *keep = c;
+        else free(c);
         c = next;
     }
+}
+
+void arena_reset(arena_t *a)
+{
+    free_chunks(a->head, NULL, 0);
+    free(a->spare);
     a->head = NULL;
-    a->inline_used = 0;
+    a->spare = NULL;
+    use_inline(a);
 }
 
 void arena_recycle(arena_t *a)
 {
-    arena_chunk_t *keep = NULL, *c = a->head;
-    while (c) {
-        arena_chunk_t *next = c->next;
-        if (!keep && c->size == a->chunk_size) keep = c;
-        else free(c);
-        c = next;
-    }
-    if (keep) {
-        keep->used = 0;
-        keep->next = NULL;
-    }
-    a->head = keep;
-    a->inline_used = 0;
+    arena_chunk_t *keep = a->spare;
+    free_chunks(a->head, &keep, a->chunk_size);
+    if (keep) keep->next = NULL;
+    a->head = NULL;
+    a->spare = keep;
+    use_inline(a);
 }
 
 void arena_free(arena_t *a)

@@ -8,16 +8,32 @@
 
 typedef struct arena_chunk arena_chunk_t;
 
+/* An arena must not be copied or moved once initialised: `cur` may point into its own
+ * inline_first. */
 typedef struct {
-    arena_chunk_t *head;   /* current chunk, newest first */
+    char *cur, *end;       /* free bytes of the current block (inline_first or head) */
+    arena_chunk_t *head;   /* chunks in use, newest first */
+    arena_chunk_t *spare;  /* one chunk kept by arena_recycle for the next user */
     size_t chunk_size;     /* default size of a new chunk */
-    char inline_first[512];/* first allocations come from here: no malloc for small requests */
-    size_t inline_used;
+    _Alignas(16) char inline_first[512]; /* first allocations: no malloc for small requests */
 } arena_t;
 
 void arena_init(arena_t *a, size_t chunk_size);
-/* 16-byte aligned, uninitialised; NULL when out of memory. */
-void *arena_alloc(arena_t *a, size_t size);
+void *arena_alloc_slow(arena_t *a, size_t size);
+
+/* 16-byte aligned, uninitialised; NULL when out of memory. Inline: the bump is the common
+ * case, dozens of times per request. */
+static inline void *arena_alloc(arena_t *a, size_t size)
+{
+    size = size ? (size + 15) & ~(size_t)15 : 16; /* a huge size wraps to 0: see below */
+    if (!size) return NULL;
+    if ((size_t)(a->end - a->cur) >= size) {
+        void *p = a->cur;
+        a->cur += size;
+        return p;
+    }
+    return arena_alloc_slow(a, size);
+}
 /* Copies `len` bytes and appends a NUL. */
 char *arena_strndup(arena_t *a, const char *s, size_t len);
 /* Frees every chunk but keeps the arena usable. */

@@ -8,16 +8,13 @@ static inline unsigned char lower_ascii(unsigned char c)
 bool slice_eq_nocase(slice_t a, slice_t b)
 {
     if (a.len != b.len) return false;
-    for (size_t i = 0; i < a.len; i++)
-        if (lower_ascii((unsigned char)a.ptr[i]) != lower_ascii((unsigned char)b.ptr[i]))
-            return false;
+    for (size_t i = 0; i < a.len; i++) {
+        unsigned char x = (unsigned char)a.ptr[i], y = (unsigned char)b.ptr[i];
+        if (x != y && lower_ascii(x) != lower_ascii(y)) return false;
+    }
     return true;
 }
 
-bool slice_eq_nocase_cstr(slice_t a, const char *s)
-{
-    return slice_eq_nocase(a, slice_from_cstr(s));
-}
 
 bool slice_starts_with_nocase(slice_t s, slice_t prefix)
 {

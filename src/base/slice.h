@@ -32,7 +32,13 @@ static inline bool slice_eq(slice_t a, slice_t b)
 
 /* ASCII case-insensitive comparison (header names, RFC 9110 §5.1). */
 bool slice_eq_nocase(slice_t a, slice_t b);
-bool slice_eq_nocase_cstr(slice_t a, const char *s);
+/* Inline so that the length test, with strlen of a literal folded, rejects most candidates
+ * without a call (header-name lookups on the request path). */
+static inline bool slice_eq_nocase_cstr(slice_t a, const char *s)
+{
+    size_t n = strlen(s);
+    return a.len == n && slice_eq_nocase(a, (slice_t){s, n});
+}
 /* true when `s` starts with `prefix`, ASCII case-insensitively. */
 bool slice_starts_with_nocase(slice_t s, slice_t prefix);
 /* Trims optional whitespace (SP / HTAB) on both ends. */

@@ -121,3 +121,28 @@ Test(buf, append_u64_digits)
     cr_assert(memcmp(b.data, "0,4294967296,18446744073709551615", b.len) == 0);
     buf_free(&b);
 }
+
+Test(arena, recycle_keeps_one_chunk_and_reuses_it)
+{
+    arena_t a;
+    arena_init(&a, 1024);
+    /* past the inline block, into chunks; one bigger than the chunk size */
+    for (int i = 0; i < 200; i++) cr_assert_not_null(arena_alloc(&a, 24));
+    cr_assert_not_null(arena_alloc(&a, 5000));
+    cr_assert_not_null(a.head);
+    arena_recycle(&a);
+    cr_assert_null(a.head);
+    cr_assert_not_null(a.spare);
+    arena_chunk_t *kept = a.spare;
+    /* the next user starts inline, then takes the kept chunk before any malloc */
+    char *first = arena_alloc(&a, 16);
+    cr_assert(first >= a.inline_first && first < a.inline_first + sizeof a.inline_first);
+    for (int i = 0; i < 40; i++) arena_alloc(&a, 16);
+    cr_assert_eq(a.head, kept);
+    cr_assert_null(a.spare);
+    char *p = arena_alloc(&a, 100);
+    cr_assert_eq(((uintptr_t)p) % 16, 0u);
+    memset(p, 1, 100);
+    cr_assert_null(arena_alloc(&a, (size_t)-1), "a size that wraps when rounded is refused");
+    arena_free(&a);
+}
