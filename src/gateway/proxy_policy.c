@@ -47,9 +47,12 @@ static int add_field(policy_fields_t *f, arena_t *a, slice_t name, slice_t value
 static int add_header_fields(policy_fields_t *f, arena_t *a, const http_header_t *h, size_t n,
                              const connection_tokens_t *listed)
 {
+    bool skip[HTTP_MAX_HEADERS];
     size_t total = 0, kept = 0;
+    if (n > HTTP_MAX_HEADERS) return -1;
     for (size_t i = 0; i < n; i++) {
-        if (listed && proxy_is_hop_by_hop(h[i].name, listed)) continue;
+        skip[i] = listed && proxy_is_hop_by_hop(h[i].name, listed);
+        if (skip[i]) continue;
         total += h[i].name.len + h[i].value.len + 2;
         kept++;
     }
@@ -57,7 +60,7 @@ static int add_header_fields(policy_fields_t *f, arena_t *a, const http_header_t
     char *block = arena_alloc(a, total);
     if (!block || policy_fields_reserve(f, a, kept) < 0) return -1;
     for (size_t i = 0; i < n; i++) {
-        if (listed && proxy_is_hop_by_hop(h[i].name, listed)) continue;
+        if (skip[i]) continue;
         char *name = block;
         memcpy(name, h[i].name.ptr, h[i].name.len);
         name[h[i].name.len] = '\0';
@@ -65,7 +68,8 @@ static int add_header_fields(policy_fields_t *f, arena_t *a, const http_header_t
         if (h[i].value.len) memcpy(value, h[i].value.ptr, h[i].value.len);
         value[h[i].value.len] = '\0';
         block = value + h[i].value.len + 1;
-        if (policy_fields_push(f, a, name, h[i].name.len, value, h[i].value.len) < 0) return -1;
+        f->items[f->count++] = (policy_field_t){name, value, (uint32_t)h[i].name.len,
+                                                (uint32_t)h[i].value.len};
     }
     return 0;
 }
@@ -165,7 +169,23 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
 
     /* context.Request.Url: the backend-bound URL, serviceUrl + the operation suffix (§4.4). */
     policy_url_t *u = &exec->request.url;
-    if (policy_url_parse(a, api->backend.url, strlen(api->backend.url), true, u) != 0) return -1;
+    /* From the URL the configuration parsed once (http:// only until TLS to backends). */
+    const gw_backend_url_t *bu = &api->backend;
+    memset(u, 0, sizeof *u);
+    u->scheme = "http";
+    u->port = bu->port;
+    u->base_path = bu->base_path;
+    if (strchr(bu->host, ':')) { /* IPv6: IUrl.Host keeps the brackets */
+        size_t hl = strlen(bu->host);
+        char *h = arena_alloc(a, hl + 3);
+        if (!h) return -1;
+        h[0] = '[';
+        memcpy(h + 1, bu->host, hl);
+        memcpy(h + 1 + hl, "]", 2);
+        u->host = h;
+    } else {
+        u->host = bu->host;
+    }
     u->path = m->suffix.len ? arena_strndup(a, m->suffix.ptr, m->suffix.len) : "";
     if (!u->path) return -1;
     u->query.is_case_insensitive = false;
@@ -287,19 +307,27 @@ typedef struct {
 static int url_origin(proxy_ctx_t *ctx, arena_t *a, const policy_url_t *url, origin_t *out)
 {
     if (strcmp(url->scheme, "http") != 0) return -1; /* https: TLS to backends is a later issue */
+    /* IUrl.Host keeps an IPv6 literal's brackets; the connection, the --connect-to lookup and
+     * the pool key do not want them. */
+    const char *host = url->host;
+    size_t host_len = strlen(host);
+    if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
+        host = arena_strndup(a, host + 1, host_len - 2);
+        if (!host) return -1;
+    }
     const gateway_connect_to_rule_t *r =
         ctx->gw->connect_to
-            ? gateway_connect_to_find(ctx->gw->connect_to, url->host, (uint16_t)url->port)
+            ? gateway_connect_to_find(ctx->gw->connect_to, host, (uint16_t)url->port)
             : NULL;
     if (r) {
         *out = (origin_t){r->to_host, r->to_port, r->to_origin_key};
         return 0;
     }
     char key[300];
-    bool v6 = strchr(url->host, ':') != NULL;
-    int n = snprintf(key, sizeof key, v6 ? "[%s]:%d" : "%s:%d", url->host, url->port);
+    bool v6 = strchr(host, ':') != NULL;
+    int n = snprintf(key, sizeof key, v6 ? "[%s]:%d" : "%s:%d", host, url->port);
     if (n < 0 || (size_t)n >= sizeof key) return -1;
-    *out = (origin_t){url->host, (uint16_t)url->port, arena_strndup(a, key, (size_t)n)};
+    *out = (origin_t){host, (uint16_t)url->port, arena_strndup(a, key, (size_t)n)};
     return out->origin_key ? 0 : -1;
 }
 
@@ -383,7 +411,7 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, const char *method, const poli
     if (b->len == path_start) put(b, "/", 1);
     put_query(b, &url->query);
     PUT_LIT(b, " HTTP/1.1\r\nHost: ");
-    bool v6 = memchr(url->host, ':', host_len) != NULL;
+    bool v6 = url->host[0] != '[' && memchr(url->host, ':', host_len) != NULL;
     bool default_port = (url->port == 80 && strcmp(url->scheme, "http") == 0) ||
                         (url->port == 443 && strcmp(url->scheme, "https") == 0);
     if (v6) put(b, "[", 1);

@@ -55,7 +55,7 @@ int policy_fields_push(policy_fields_t *f, arena_t *arena, const char *name, siz
                        const char *value, size_t value_len)
 {
     if (name_len > UINT32_MAX || value_len > UINT32_MAX) return -ENOMEM;
-    if (policy_fields_reserve(f, arena, 1) < 0) return -ENOMEM;
+    if (f->count == f->cap && policy_fields_reserve(f, arena, 1) < 0) return -ENOMEM;
     f->items[f->count++] = (policy_field_t){name, value, (uint32_t)name_len, (uint32_t)value_len};
     return 0;
 }

@@ -304,3 +304,54 @@ def test_log_to_eventhub_posts_to_the_configured_endpoint(gateways, backends):
     rec = sink.requests[0]
     assert rec["method"] == "POST" and rec["path"] == "/events"
     assert rec["bodyLength"] == len("GET /items/3")
+
+
+# ---- IPv6 backends ---------------------------------------------------------------------
+
+def test_an_ipv6_backend_through_the_policy_path(gateways):
+    """IUrl.Host keeps an IPv6 literal's brackets (as .NET's Uri.Host does); the gateway
+    connects to the address without them and sends Host with them exactly once."""
+    import http.server
+    import socket
+    import threading
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, dict(self.headers.items())))
+            body = b"v6"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    class Server(http.server.ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    server = Server(("::1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        doc = """<policies><inbound>
+        <set-header name="X-Url-Host" exists-action="override"><value>@(context.Request.Url.Host)</value></set-header>
+        <set-header name="X-Url" exists-action="override"><value>@(context.Request.Url.ToString())</value></set-header>
+      </inbound><backend><forward-request /></backend><outbound /></policies>"""
+        snap = snapshot([api("v6", "v6", "http://[::1]:%d/base" % port)],
+                        policies=policies(apis={"v6": doc}))
+        gw = gateways(snap)
+        r = gw.request("GET", "/v6/items?q=1")
+        assert r.status == 200, r
+        assert r.body == b"v6"
+        path, headers = seen[0]
+        assert path == "/base/items?q=1"
+        assert headers["Host"] == "[::1]:%d" % port
+        assert headers["X-Url-Host"] == "[::1]"
+        assert headers["X-Url"] == "http://[::1]:%d/base/items?q=1" % port
+    finally:
+        server.shutdown()
+        server.server_close()
