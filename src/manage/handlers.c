@@ -498,14 +498,13 @@ static void run_action(manage_service_t *s, manage_call_t *c, manage_response_t 
     /* regeneratePrimaryKey / regenerateSecondaryKey: a fresh key, committed like a PUT. */
     const char *which = strcmp(c->route.action, "regeneratePrimaryKey") == 0 ? "primaryKey"
                                                                              : "secondaryKey";
-    json_t *none = json_object(), *new_secrets = NULL;
+    json_t *new_secrets = NULL;
     json_t *check_props = json_copy((json_t *)props);
     json_t *kept = json_copy((json_t *)secrets);
     json_object_del(kept, which);
     json_t *new_props = manage_props_check(c->route.kind, check_props, kept, &new_secrets, &e);
     json_decref(check_props);
     json_decref(kept);
-    json_decref(none);
     if (!new_props) {
         manage_respond_error(resp, &e);
         return;

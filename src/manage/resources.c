@@ -302,8 +302,7 @@ int manage_route(const char *rel_path, manage_route_t *out, manage_error_t *e)
         const manage_kind_t *k = &kinds[i];
         size_t parts;
         bool bad_id = false;
-        size_t m = n <= MAX_SEGMENTS ? n : MAX_SEGMENTS;
-        if (!match_prefix(k->pattern, segs, m > 0 ? m : 0, &parts, &bad_id)) {
+        if (!match_prefix(k->pattern, segs, n, &parts, &bad_id)) {
             /* an action: pattern + one segment */
             if (n == parts + 1 && k->actions &&
                 match_prefix(k->pattern, segs, parts, &parts, &bad_id)) {

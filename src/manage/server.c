@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 
 #define STOP_DRAIN_MS 30000
+/* Requests waiting for the worker: past this, new ones get 503 at once, which bounds the
+ * memory held by queued bodies (each up to MANAGE_MAX_BODY_BYTES). */
+#define MAX_QUEUED_JOBS 64
 #define STOP_POLL_MS 20
 
 typedef struct manage_server manage_server_t;
@@ -38,6 +41,7 @@ struct manage_server {
     http_server_t *http;
     manage_service_t *svc;
     job_t *queue_head, *queue_tail;
+    size_t job_count; /* jobs reading, queued or running */
     bool is_busy;
     bool is_stopping;
     uint64_t stop_deadline_ms;
@@ -56,6 +60,7 @@ static char *dup_slice(slice_t s)
 
 static void job_free(job_t *j)
 {
+    j->srv->job_count--;
     free(j->method);
     free(j->path);
     free(j->query);
@@ -75,6 +80,22 @@ static void respond_too_large(http_exchange_t *ex)
         "than 4194304 bytes (4 MiB), the management API's limit.\",\"details\":[]}}";
     http_exchange_close_after(ex);
     http_exchange_respond(ex, 413, "application/json; charset=utf-8", body, sizeof body - 1);
+}
+
+static void respond_busy(http_exchange_t *ex)
+{
+    static const char body[] =
+        "{\"error\":{\"code\":\"ServerBusy\",\"message\":\"Too many management requests are "
+        "waiting; retry shortly.\",\"details\":[]}}";
+    static const http_header_t headers[] = {
+        {SLICE_LIT("Content-Type"), SLICE_LIT("application/json; charset=utf-8")},
+        {SLICE_LIT("Retry-After"), SLICE_LIT("1")},
+    };
+    http_response_head_t head = {.status = 503, .headers = headers, .header_count = 2,
+                                 .content_length = sizeof body - 1};
+    http_exchange_close_after(ex);
+    if (http_exchange_send_head(ex, &head) == 0 && http_exchange_send_body(ex, body, sizeof body - 1) == 0)
+        http_exchange_finish(ex);
 }
 
 /* ---- the work queue: one job at a time on the thread pool ---- */
@@ -196,8 +217,13 @@ static void on_request(http_exchange_t *ex, void *ud)
         respond_too_large(ex);
         return;
     }
+    if (srv->job_count >= MAX_QUEUED_JOBS) {
+        respond_busy(ex);
+        return;
+    }
     job_t *j = calloc(1, sizeof *j);
     if (!j) abort();
+    srv->job_count++;
     j->srv = srv;
     j->ex = ex;
     j->state = JOB_READING;

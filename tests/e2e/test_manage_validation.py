@@ -229,3 +229,24 @@ def test_every_conformance_document_that_does_not_compile_is_a_400_with_line_and
           "`policy check` for %d: %s" % (refused, len(mismatches), mismatches))
     assert refused >= 1
     assert not mismatches
+
+
+def test_too_many_waiting_requests_get_503_and_nothing_leaks(manage):
+    import socket
+    held = []
+    try:
+        for _ in range(64):
+            s = socket.create_connection(("127.0.0.1", manage.port), timeout=10)
+            s.sendall(("PUT %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: 100\r\n\r\n{"
+                       % (manage.url("/apis/slow"), manage.auth)).encode())
+            held.append(s)
+        import time
+        time.sleep(0.3)
+        r = manage.get("/apis")
+        assert r.status == 503, r
+        assert r.json()["error"]["code"] == "ServerBusy" and r.header("Retry-After") == "1"
+    finally:
+        for s in held:
+            s.close()
+    from harness import wait_until
+    wait_until(lambda: manage.get("/apis").status == 200, 10, message="queue drained")
