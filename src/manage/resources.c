@@ -11,6 +11,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
+ * U+10FFFF), or 0. */
+static size_t utf8_sequence(const unsigned char *s)
+{
+    if (s[0] < 0x80) return 1;
+    size_t n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+                                              : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if (n == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0))) return 0;
+    if (n == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))) return 0;
+    return n;
+}
+
+/* Error texts quote what the client sent (paths, query values), which need not be UTF-8;
+ * JSON strings must be (RFC 8259 §8.1): every byte of an invalid sequence becomes '?'. */
+void manage_utf8_repair(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_sequence(p);
+        if (n == 0) *p++ = '?';
+        else p += n;
+    }
+}
+
+bool manage_utf8_is_valid(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_sequence(p);
+        if (n == 0) return false;
+        p += n;
+    }
+    return true;
+}
+
 int manage_error_set(manage_error_t *e, int status, const char *code, const char *target,
                      const char *fmt, ...)
 {
@@ -22,6 +58,8 @@ int manage_error_set(manage_error_t *e, int status, const char *code, const char
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof e->message, fmt, ap);
     va_end(ap);
+    manage_utf8_repair(e->message);
+    manage_utf8_repair(e->target);
     return -1;
 }
 

@@ -46,6 +46,11 @@ typedef struct {
     unsigned line, column;
 } manage_error_t;
 
+/* Texts that go into JSON must be UTF-8 (RFC 8259 §8.1): repair replaces every byte of an
+ * invalid sequence (including one cut by truncation) with '?', in place. */
+void manage_utf8_repair(char *s);
+bool manage_utf8_is_valid(const char *s);
+
 /* Fills *e and returns -1 (for `return manage_error_set(...)`). */
 int manage_error_set(manage_error_t *e, int status, const char *code, const char *target,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -99,6 +99,10 @@ int manage_service_open(const manage_options_t *opts, manage_service_t **out, bo
                  s->subscription_id, s->resource_group, s->service_name) < 0)
         abort();
     s->resources = json_object();
+    if (opts->location && (!*opts->location || !manage_utf8_is_valid(opts->location))) {
+        if (asprintf(err, "the location must be a non-empty UTF-8 name") < 0) *err = NULL;
+        goto fail;
+    }
     if (manage_auth_load_or_create(opts->data_dir, &s->auth, key_created, err) < 0) goto fail;
     if (manage_store_open(opts->data_dir, &s->store, err) < 0) goto fail;
     if (manage_store_scan(s->store, load_row, s, err) != 0) {
@@ -282,14 +286,20 @@ void manage_respond_json(manage_response_t *resp, int status, json_t *body)
 
 void manage_respond_error(manage_response_t *resp, const manage_error_t *e)
 {
-    json_t *detail = json_pack("{s:s, s:s, s:s}", "code", e->code, "target", e->target, "message",
-                               e->message);
+    /* Messages quote client input and may have been cut mid-character. */
+    char message[sizeof e->message], target[sizeof e->target];
+    snprintf(message, sizeof message, "%s", e->message);
+    snprintf(target, sizeof target, "%s", e->target);
+    manage_utf8_repair(message);
+    manage_utf8_repair(target);
+    json_t *detail = json_pack("{s:s, s:s, s:s}", "code", e->code, "target", target, "message",
+                               message);
     if (e->line) {
         json_object_set_new(detail, "line", json_integer(e->line));
         json_object_set_new(detail, "column", json_integer(e->column));
     }
     json_t *body = json_pack("{s:{s:s, s:s, s:[o]}}", "error", "code", e->code, "message",
-                             e->message, "details", detail);
+                             message, "details", detail);
     if (!body) abort();
     resp->etag[0] = 0;
     manage_respond_json(resp, e->status, body);
@@ -348,6 +358,12 @@ static json_t *parse_query(const char *q, manage_error_t *e)
             json_decref(out);
             manage_error_set(e, 400, "InvalidRequestContent", "query",
                              "The query string is malformed.");
+            return NULL;
+        }
+        if (!manage_utf8_is_valid(name) || !manage_utf8_is_valid(value)) {
+            json_decref(out);
+            manage_error_set(e, 400, "InvalidRequestContent", "query",
+                             "The query parameter '%s' is not UTF-8 once decoded.", name);
             return NULL;
         }
         if (name[0] && !json_object_get(out, name)) json_object_set_new(out, name, json_string(value));

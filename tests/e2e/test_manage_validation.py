@@ -250,3 +250,19 @@ def test_too_many_waiting_requests_get_503_and_nothing_leaks(manage):
             s.close()
     from harness import wait_until
     wait_until(lambda: manage.get("/apis").status == 200, 10, message="queue drained")
+
+
+def test_bytes_that_are_not_utf8_are_answered_not_crashed_on(manage):
+    # decoded from %-escapes, the bytes reach the error messages (fuzz_manage_request found
+    # that they made the JSON encoder fail)
+    r = manage.raw("GET", manage.base + "/apis?api-version=2022%87")
+    assert r.status == 400 and r.json()["error"]["code"] == "InvalidRequestContent"
+    r = manage.raw("GET", manage.base + "/apis?api-version=2022-08-01&%87=1")
+    assert r.status == 400 and "?" in r.json()["error"]["message"]
+    r = manage.raw("GET", manage.base + "/apis/a%87b?api-version=2022-08-01")
+    assert r.status == 404 and r.json()["error"]["code"] == "ResourceNotFound"
+    r = manage.raw("POST", manage.base + "/subscriptions/s/regenerate%87Key?api-version=2022-08-01")
+    assert r.status == 404
+    r = manage.raw("GET", manage.base + "/apis?api-version=2022-08-01&$top=%ff")
+    assert r.status == 400
+    assert manage.get("/apis").status == 200
