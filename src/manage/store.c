@@ -1,10 +1,13 @@
 /* The management store on SQLite (store.h). */
 #include "manage/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct manage_store {
     sqlite3 *db;
@@ -101,6 +104,13 @@ int manage_store_open(const char *dir, manage_store_t **out, char **err)
     if (!s) return fail(err, "open", NULL);
     char *path;
     if (asprintf(&path, "%s/meridian.db", dir) < 0) abort();
+    /* The store holds secrets (subscription keys, secret named values): owner-only, and
+     * SQLite gives its -wal and -shm files the database file's mode. */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        if (fchmod(fd, 0600) < 0) { /* best effort: the directory is 0700 anyway */ }
+        close(fd);
+    }
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                                SQLITE_OPEN_NOMUTEX, NULL);
     free(path);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -143,4 +144,23 @@ Test(store, refuses_a_newer_schema)
     cr_assert_not_null(err);
     cr_expect(strstr(err, "schema version 99") != NULL, "%s", err);
     free(err);
+}
+
+Test(store, files_holding_secrets_are_owner_only)
+{
+    manage_store_t *s;
+    char *err;
+    cr_assert_eq(manage_store_open(dir, &s, &err), 0, "%s", err);
+    manage_store_op_t ops[] = {{.row = {"/namedValues/k", "namedValues", 1, "1", "{}", "{\"value\":\"s\"}"}}};
+    manage_store_change_t ch = {1, "2026-01-01T00:00:00Z", "admin", "PUT", "/namedValues/k"};
+    cr_assert_eq(manage_store_commit(s, ops, 1, &ch, 2, &err), 0, "%s", err);
+    const char *names[] = {"meridian.db", "meridian.db-wal"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[128];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        cr_assert_eq(stat(path, &st), 0, "%s", path);
+        cr_expect_eq(st.st_mode & 0777, 0600, "%s has mode %o", names[i], st.st_mode & 0777);
+    }
+    manage_store_close(s);
 }
