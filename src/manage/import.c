@@ -24,6 +24,7 @@ static void import_error(const char *msg, manage_error_t *e)
                      "The document in properties.value cannot be imported%s: %.900s", where, rest);
     e->line = line;
     e->column = col;
+    snprintf(e->detail, sizeof e->detail, "%.500s", rest);
 }
 
 int manage_import_api(manage_service_t *s, const manage_call_t *c, const json_t *given,

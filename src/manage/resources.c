@@ -53,6 +53,7 @@ int manage_error_set(manage_error_t *e, int status, const char *code, const char
     e->status = status;
     e->code = code;
     e->line = e->column = 0;
+    e->detail[0] = '\0';
     snprintf(e->target, sizeof e->target, "%s", target ? target : "");
     va_list ap;
     va_start(ap, fmt);

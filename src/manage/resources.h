@@ -44,6 +44,9 @@ typedef struct {
     char message[1024];
     char target[MANAGE_PATH_MAX];
     unsigned line, column;
+    /* details[].message when set: the bare reason, without the target and place that the
+     * detail's own fields carry ("" = the message) */
+    char detail[512];
 } manage_error_t;
 
 /* Texts that go into JSON must be UTF-8 (RFC 8259 §8.1): repair replaces every byte of an

@@ -287,13 +287,15 @@ void manage_respond_json(manage_response_t *resp, int status, json_t *body)
 void manage_respond_error(manage_response_t *resp, const manage_error_t *e)
 {
     /* Messages quote client input and may have been cut mid-character. */
-    char message[sizeof e->message], target[sizeof e->target];
+    char message[sizeof e->message], target[sizeof e->target], reason[sizeof e->detail];
     snprintf(message, sizeof message, "%s", e->message);
     snprintf(target, sizeof target, "%s", e->target);
+    snprintf(reason, sizeof reason, "%.511s", e->detail[0] ? e->detail : e->message);
     manage_utf8_repair(message);
     manage_utf8_repair(target);
+    manage_utf8_repair(reason);
     json_t *detail = json_pack("{s:s, s:s, s:s}", "code", e->code, "target", target, "message",
-                               message);
+                               reason);
     if (e->line) {
         json_object_set_new(detail, "line", json_integer(e->line));
         json_object_set_new(detail, "column", json_integer(e->column));

@@ -390,6 +390,7 @@ void manage_snapshot_map_error(const manage_snapshot_t *s, const char *msg, mana
     if (e->line) snprintf(where, sizeof where, " (line %u, column %u)", e->line, e->column);
     snprintf(e->message, sizeof e->message, "%.400s%s%.100s%s: %.400s", e->target, field[0] ? " " : "", field,
              where, text);
+    snprintf(e->detail, sizeof e->detail, "%.100s%s%.400s", field, field[0] ? ": " : "", text);
 }
 
 /* The gateway compiles a policy document when it composes an operation's program, so
