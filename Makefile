@@ -27,8 +27,9 @@ LDLIBS   = $(PKG_LIBS) -lm
 
 LIB_SRC   := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC   := $(shell find src/cli -name '*.c' | sort)
-# Files shipped inside the binary (scripts/embed): the demo configuration of `make run`.
-GEN_OBJ   := $(BUILD)/gen/demo_snapshot.o
+# Files shipped inside the binary (scripts/embed): the demo snapshot of `meridian run` and
+# the default service of `meridian up` (`make run`).
+GEN_OBJ   := $(BUILD)/gen/demo_snapshot.o $(BUILD)/gen/up_service.o
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libmeridian.a
@@ -53,6 +54,10 @@ $(BUILD)/%.o: %.c
 $(BUILD)/gen/demo_snapshot.c: examples/demo/snapshot.json scripts/embed
 	@mkdir -p $(dir $@)
 	scripts/embed demo_snapshot_json $< > $@
+
+$(BUILD)/gen/up_service.c: examples/up/service.yaml scripts/embed
+	@mkdir -p $(dir $@)
+	scripts/embed up_service_yaml $< > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -100,17 +105,17 @@ test: bootstrap
 
 run: bootstrap
 	$(MAKE) all
-	$(BIN) run
+	$(BIN) up
 
 # libFuzzer: make fuzz [FUZZ=fuzz_http_parser] [FUZZ_SECONDS=600]
 FUZZ         ?= fuzz_http_parser
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-fuzz: $(BUILD)/gen/demo_snapshot.c
+fuzz: $(BUILD)/gen/demo_snapshot.c $(BUILD)/gen/up_service.c
 	@mkdir -p $(FUZZ_BUILD)/work/$(FUZZ)
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=undefined \
-	  -o $(FUZZ_BUILD)/$(FUZZ) tests/fuzz/$(FUZZ).c $(LIB_SRC) $(BUILD)/gen/demo_snapshot.c $(LDLIBS)
+	  -o $(FUZZ_BUILD)/$(FUZZ) tests/fuzz/$(FUZZ).c $(LIB_SRC) $(BUILD)/gen/demo_snapshot.c $(BUILD)/gen/up_service.c $(LDLIBS)
 	$(FUZZ_BUILD)/$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
 	  -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/work/$(FUZZ) tests/fuzz/corpus/$(FUZZ)
 

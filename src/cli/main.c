@@ -8,6 +8,7 @@
 #include "deploy/demo_backend.h"
 #include "deploy/host_port.h"
 #include "deploy/run.h"
+#include "deploy/up.h"
 #include "gateway/unit.h"
 #include "manage/resources.h"
 #include "manage/server.h"
@@ -31,7 +32,8 @@ static const char general_help[] =
     "Meridian is a multi-region API gateway with Azure API Management-compatible policies.\n"
     "\n"
     "Commands:\n"
-    "  run            start the demo service: 2 gateway units and 2 demo backends on loopback\n"
+    "  up             run a whole multi-region service on this machine (make run)\n"
+    "  run            start the single-region demo: 2 gateway units and 2 demo backends\n"
     "  gateway        run a gateway of one region from a snapshot file\n"
     "  demo-backend   run an HTTP server that echoes every request as JSON\n"
     "  manage         run the management REST API (store, validation, snapshot)\n"
@@ -267,6 +269,55 @@ static int command_run(int argc, char **argv)
     return deploy_run(&opts);
 }
 
+/* ---- meridian up (deploy/up.h, docs/up.md) ---- */
+
+static const char up_help[] =
+    "Usage: meridian up [-f SERVICE_FILE] [--state-dir DIR] [--base-port P]\n"
+    "\n"
+    "Runs a whole multi-region service on this machine: the management plane on\n"
+    "127.0.0.1:P, the service file applied to it, the demo backends contoso-us,\n"
+    "contoso-asia and contoso-other (127.0.0.1:P+1..P+3), and for every location a\n"
+    "supervised gateway on 127.0.R.1:P+10 (R = 1 for the primary, then 2, 3...). Adding or\n"
+    "removing a location through the API starts, or drains and stops, its gateway.\n"
+    "Prints the endpoints and one line per location when its state changes.\n"
+    "\n"
+    "  -f, --file FILE    service file (docs/up.md); default: the embedded demo service\n"
+    "                     (West US + East Asia, API echo with the canonical regional\n"
+    "                     routing policy)\n"
+    "  --state-dir DIR    data, tokens and unit state (default: $MERIDIAN_STATE_DIR, else\n"
+    "                     ./" DEPLOY_UP_STATE_DIR_DEFAULT ")\n"
+    "  --base-port P      first of the ports used (default: 8070; P to P+99)\n"
+    "\n"
+    "Signals: SIGINT or SIGTERM drains the gateways, then stops everything and exits 0.\n";
+
+static int command_up(int argc, char **argv)
+{
+    const char *file = NULL, *state_dir = NULL, *base_text = NULL;
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "-f") == 0) argv[i] = "--file";
+    const cli_option_t options[] = {
+        {"--file", &file}, {"--state-dir", &state_dir}, {"--base-port", &base_text}};
+    switch (cli_parse_options("up", argc, argv, options, sizeof options / sizeof options[0])) {
+    case CLI_PARSE_HELP:
+        return print_help(up_help);
+    case CLI_PARSE_ERROR:
+        return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
+    }
+    long base_port = DEPLOY_UP_BASE_PORT_DEFAULT;
+    if (base_text && !cli_parse_int(base_text, 1, 65535 - 100, &base_port))
+        return cli_usage_error("up", "--base-port must be a whole number from 1 to %d (got \"%s\")",
+                               65535 - 100, base_text);
+    deploy_up_options_t opts = {
+        .service_file = file,
+        .state_dir = state_dir,
+        .base_port = (uint16_t)base_port,
+        .units_source = DEPLOY_UP_UNITS_SNAPSHOT_FILE,
+    };
+    return deploy_up(&opts);
+}
+
 static const char manage_help[] =
     "Usage: meridian manage --listen HOST:PORT --data DIR [options]\n"
     "\n"
@@ -339,6 +390,7 @@ typedef struct {
 } command_t;
 
 static const command_t commands[] = {
+    {"up", command_up, up_help},
     {"run", command_run, run_help},
     {"gateway", command_gateway, gateway_help},
     {"demo-backend", command_demo_backend, demo_backend_help},

@@ -1,0 +1,56 @@
+/* deploy_up: `meridian up`, a whole multi-region service on one machine (docs/up.md).
+ *
+ * Started in order, every one a child running this same binary (deploy/up_proc.h):
+ *  1. the management plane, `meridian manage` on 127.0.0.1:P (P = base port, default 8070),
+ *     data in STATE/manage, primary location = the service file's first location;
+ *  2. `meridian apply -f STATE/service.json` (the service file without its `locations`),
+ *     then a PUT of every location of the file on the locations resource;
+ *  3. the demo backends contoso-us, contoso-asia, contoso-other on 127.0.0.1:P+1..P+3;
+ *  4. for every location (R = 1 for the primary, then 2, 3... in the order they are first
+ *     seen), a supervised `meridian gateway` with the location's unit count, listening on
+ *     127.0.R.1:P+10, admin listeners on 127.0.R.1:P+20+k for unit k, state in
+ *     STATE/regions/{slug}, `--connect-to` sending contoso-{us,asia,other}.com:80 to the
+ *     backends, and its configuration from the management plane (deploy_up_units_t).
+ * Then it prints the table of endpoints and watches GET {svc}/locations every
+ * UP_WATCH_INTERVAL_MS: a new location's gateway starts at once, a removed or disabled one
+ * is drained (SIGTERM: requests in flight finish) and stopped, a changed unit count drains
+ * the location's gateway and starts it again with the new count. A gateway, backend or
+ * management process that dies is restarted with back-off (units inside a gateway are
+ * restarted by its own supervisor). One status line per location is printed whenever its
+ * units up or the revision they serve change (read from the units' /metrics).
+ *
+ * SIGINT/SIGTERM: the gateways drain, then the backends and the management plane stop;
+ * returns 0. Returns 1 when start-up fails (a port already in use, the management plane
+ * not answering, apply refusing the file). Must be called without a libuv loop. */
+#ifndef MERIDIAN_DEPLOY_UP_H
+#define MERIDIAN_DEPLOY_UP_H
+
+#include <stdint.h>
+
+#define DEPLOY_UP_BASE_PORT_DEFAULT 8070
+#define DEPLOY_UP_STATE_DIR_DEFAULT "build/up"
+#define UP_WATCH_INTERVAL_MS 500u
+/* A gateway told to stop (removed location, Ctrl-C) waits this long for requests in
+ * flight. */
+#define UP_DRAIN_SECONDS 10
+
+typedef enum {
+    /* `meridian gateway --config-url ... --token-file ... --state-dir ...` (feed mode,
+     * docs/regions.md): the units long-poll the management plane themselves. */
+    DEPLOY_UP_UNITS_FEED,
+    /* `meridian gateway --snapshot STATE/snapshot.json`: the launcher fetches
+     * GET {svc}/snapshot when the revision changes, rewrites the file and sends SIGHUP. */
+    DEPLOY_UP_UNITS_SNAPSHOT_FILE,
+} deploy_up_units_t;
+
+typedef struct {
+    const char *service_file; /* NULL = the embedded examples/up/service.yaml */
+    const char *state_dir;    /* NULL = $MERIDIAN_STATE_DIR, else DEPLOY_UP_STATE_DIR_DEFAULT */
+    uint16_t base_port;       /* 0 = DEPLOY_UP_BASE_PORT_DEFAULT; must leave room for +99 */
+    deploy_up_units_t units_source;
+} deploy_up_options_t;
+
+/* Returns the process exit code (0 clean stop, 1 failure; messages already logged). */
+int deploy_up(const deploy_up_options_t *opts);
+
+#endif
