@@ -1,6 +1,7 @@
 /* The management REST methods (docs/manage-api.md): GET/HEAD/PUT/PATCH/DELETE on
  * entities, GET on collections, POST actions, the service, the snapshot and the change
  * log. Conventions follow spec §6.1-6.2 and ../wt/MANAGE-CONTRACT.md. */
+#include "manage/locations.h"
 #include "manage/service_internal.h"
 
 #include <stdio.h>
@@ -531,7 +532,9 @@ static void patch_service(manage_service_t *s, manage_call_t *c, manage_response
     if (check_if_match(c, existing, true, &e) < 0) goto error;
     if (!(body = parse_body(c, false, &e))) goto error;
     json_t *given = body_props(body, true, &e);
-    if (!given || manage_fields_check(manage_service_fields, given, &e) < 0) goto error;
+    if (!given || manage_fields_check(manage_service_fields, given, &e) < 0 ||
+        manage_locations_check_service(given, &e) < 0)
+        goto error;
     json_t *location = json_object_get(body, "location");
     if (location && (!json_is_string(location) || json_string_length(location) == 0)) {
         manage_error_set(&e, 400, "InvalidRequestContent", "location",
@@ -552,6 +555,11 @@ static void patch_service(manage_service_t *s, manage_call_t *c, manage_response
                                   location ? location : json_object_get(old, "location"),
                                   "properties", props);
     json_t *next = json_copy(s->resources);
+    if (location && manage_locations_set_primary(s, next, json_string_value(location), &e) < 0) {
+        json_decref(next);
+        json_decref(new_props);
+        goto error;
+    }
     json_object_set_new(next, "", manage_entry_new("service", 0, s->revision + 1, new_props, NULL));
     if (manage_commit(s, next, c, false, &e) < 0) goto error;
     json_decref(body);
@@ -568,6 +576,10 @@ error:
 void manage_handle_call(manage_service_t *s, manage_call_t *c, manage_response_t *resp)
 {
     const manage_kind_t *k = c->route.kind;
+    if (k && strcmp(k->type, "locations") == 0) {
+        manage_locations_handle(s, c, resp);
+        return;
+    }
     switch (c->route.type) {
     case MANAGE_ROUTE_SERVICE:
         if (is_read(c)) {

@@ -86,6 +86,8 @@ static const char *const user_states[] = {"active", "blocked", "pending", "delet
 
 const manage_field_t manage_service_fields[] = {
     SL("publisherEmail", 100), SL("publisherName", 100), RO("gatewayUrl", MANAGE_FIELD_STRING),
+    /* checked further by manage_locations_check_service */
+    SL("domain", 200), {"hostnameConfigurations", MANAGE_FIELD_ARRAY, false, false, NULL, 0},
     RO("provisioningState", MANAGE_FIELD_STRING), END};
 
 static const manage_field_t api_fields[] = {
@@ -182,6 +184,9 @@ static const manage_field_t group_fields[] = {
 static const char *const subscription_actions[] = {"listSecrets", "regeneratePrimaryKey",
                                                    "regenerateSecondaryKey", NULL};
 static const char *const named_value_actions[] = {"listValue", NULL};
+/* Locations are checked by locations.c (slugs, units, the primary): no field table. */
+static const manage_field_t location_fields[] = {END};
+static const char *const location_actions[] = {"listKeys", "regenerateKey", "generateToken", NULL};
 
 /* Order matters only for readability: patterns never overlap. */
 static const manage_kind_t kinds[] = {
@@ -205,6 +210,7 @@ static const manage_kind_t kinds[] = {
     {"users/*", "users", user_fields, 0, NULL, NULL},
     {"groups/*", "groups", group_fields, 0, NULL, NULL},
     {"groups/*/users/*", "groups/users", link_fields, MANAGE_KIND_FLAG_LINK, "users", NULL},
+    {"locations/*", "locations", location_fields, 0, NULL, location_actions},
 };
 
 bool manage_id_is_valid(const char *id, size_t len)

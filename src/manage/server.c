@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/server.h"
+#include "manage/feed.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +26,7 @@ typedef struct manage_server manage_server_t;
 typedef enum { JOB_READING, JOB_QUEUED } job_state_t;
 
 typedef struct job {
+    manage_exchange_kind_t kind; /* first: MANAGE_EXCHANGE_JOB (feed.h) */
     struct job *next;
     manage_server_t *srv;
     http_exchange_t *ex; /* NULL once the exchange is gone (client left) */
@@ -40,6 +42,7 @@ struct manage_server {
     uv_loop_t loop;
     http_server_t *http;
     manage_service_t *svc;
+    manage_feed_t *feed;
     job_t *queue_head, *queue_tail;
     size_t job_count; /* jobs reading, queued or running */
     bool is_busy;
@@ -164,11 +167,22 @@ static void log_job(const job_t *j)
                  j->resp.actor, (long long)j->resp.revision);
 }
 
+/* Between jobs the service is not in use: a commit is handed to the feed, which wakes the
+ * parked polls (a write's response and the feed's answers leave in the same loop turn). */
+static void refresh_feed(manage_server_t *srv)
+{
+    if (manage_service_revision(srv->svc) == manage_feed_revision(srv->feed)) return;
+    manage_feed_view_t view;
+    manage_service_feed_view(srv->svc, &view);
+    manage_feed_update(srv->feed, &view);
+}
+
 static void after_work_cb(uv_work_t *w, int status)
 {
     job_t *j = w->data;
     manage_server_t *srv = j->srv;
     srv->is_busy = false;
+    refresh_feed(srv);
     if (status == 0) log_job(j);
     if (j->ex) {
         http_exchange_set_userdata(j->ex, NULL);
@@ -213,6 +227,10 @@ static void on_request(http_exchange_t *ex, void *ud)
 {
     manage_server_t *srv = ud;
     const http_request_t *req = http_exchange_request(ex);
+    if (manage_feed_is_feed_path(req)) {
+        manage_feed_on_request(srv->feed, ex);
+        return;
+    }
     if (req->content_length > (int64_t)MANAGE_MAX_BODY_BYTES) {
         respond_too_large(ex);
         return;
@@ -224,6 +242,7 @@ static void on_request(http_exchange_t *ex, void *ud)
     job_t *j = calloc(1, sizeof *j);
     if (!j) abort();
     srv->job_count++;
+    j->kind = MANAGE_EXCHANGE_JOB;
     j->srv = srv;
     j->ex = ex;
     j->state = JOB_READING;
@@ -243,6 +262,10 @@ static void on_body(http_exchange_t *ex, const char *data, size_t len, void *ud)
     (void)ud;
     job_t *j = http_exchange_userdata(ex);
     if (!j) return;
+    if (j->kind == MANAGE_EXCHANGE_FEED) {
+        manage_feed_on_body(ex, data, len);
+        return;
+    }
     if (j->body.len + len > MANAGE_MAX_BODY_BYTES) {
         /* Chunked bodies have no length up front: stop at the limit. on_complete frees j. */
         respond_too_large(ex);
@@ -258,6 +281,10 @@ static void on_body_end(http_exchange_t *ex, void *ud)
     manage_server_t *srv = ud;
     job_t *j = http_exchange_userdata(ex);
     if (!j) return;
+    if (j->kind == MANAGE_EXCHANGE_FEED) {
+        manage_feed_on_body_end(ex);
+        return;
+    }
     j->state = JOB_QUEUED;
     if (srv->queue_tail) srv->queue_tail->next = j;
     else srv->queue_head = j;
@@ -271,6 +298,10 @@ static void on_complete(http_exchange_t *ex, bool ok, void *ud)
     (void)ud;
     job_t *j = http_exchange_userdata(ex);
     if (!j) return;
+    if (j->kind == MANAGE_EXCHANGE_FEED) {
+        manage_feed_on_complete(ex);
+        return;
+    }
     http_exchange_set_userdata(ex, NULL);
     if (j->state == JOB_READING) job_free(j);
     else j->ex = NULL; /* queued or running: freed when its work completes */
@@ -325,6 +356,7 @@ static void on_stop_signal(uv_signal_t *h, int signum)
     sigprocmask(SIG_BLOCK, &set, NULL);
     log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
     http_server_stop_accepting(srv->http);
+    manage_feed_release_all(srv->feed);
     srv->stop_deadline_ms = clock_mono_ms() + STOP_DRAIN_MS;
     uv_timer_start(&srv->stop_timer, on_stop_tick, 0, STOP_POLL_MS);
 }
@@ -359,6 +391,8 @@ int manage_server_run(const manage_server_options_t *opts)
         free(srv);
         return 1;
     }
+    srv->feed = manage_feed_new(&srv->loop, manage_service_units(srv->svc));
+    refresh_feed(srv);
     uv_timer_init(&srv->loop, &srv->stop_timer);
     uv_signal_init(&srv->loop, &srv->sigterm);
     uv_signal_init(&srv->loop, &srv->sigint);
@@ -391,6 +425,7 @@ stop:
     uv_run(&srv->loop, UV_RUN_DEFAULT);
 closed:
     uv_loop_close(&srv->loop);
+    manage_feed_free(srv->feed);
     manage_service_close(srv->svc);
     free(srv);
     if (exit_code == 0) log_info("stopped");

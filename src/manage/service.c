@@ -1,7 +1,9 @@
 /* The management plane's state, commits and request entry point (service.h). */
 #include "manage/service_internal.h"
 
+#include "base/clock.h"
 #include "base/log.h"
+#include "manage/locations.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,8 @@ int manage_service_open(const manage_options_t *opts, manage_service_t **out, bo
                  s->subscription_id, s->resource_group, s->service_name) < 0)
         abort();
     s->resources = json_object();
+    s->data_dir = xstrdup(opts->data_dir);
+    s->units = manage_units_new(opts->lag_after_ms, opts->silent_after_ms);
     if (opts->location && (!*opts->location || !manage_utf8_is_valid(opts->location))) {
         if (asprintf(err, "the location must be a non-empty UTF-8 name") < 0) *err = NULL;
         goto fail;
@@ -119,6 +123,8 @@ int manage_service_open(const manage_options_t *opts, manage_service_t **out, bo
         json_t *e = manage_entry_new("service", 0, 0, props, NULL);
         json_object_set_new(s->resources, "", e);
     }
+    if (manage_locations_open(s, err) < 0) goto fail;
+    manage_units_note_revision(s->units, s->revision, clock_mono_ms());
     manage_snapshot_build(s->resources, s->service_name, s->revision, &s->snapshot);
     manage_error_t e;
     s->is_snapshot_valid = manage_snapshot_validate(&s->snapshot, &e) == 0;
@@ -142,6 +148,8 @@ void manage_service_close(manage_service_t *s)
     free(s->subscription_id);
     free(s->resource_group);
     free(s->base_path);
+    free(s->data_dir);
+    manage_units_free(s->units);
     memset(&s->auth, 0, sizeof s->auth);
     free(s);
 }
@@ -268,7 +276,30 @@ int manage_commit(manage_service_t *s, json_t *next, const manage_call_t *call, 
     manage_snapshot_free(&s->snapshot);
     s->snapshot = snap;
     s->is_snapshot_valid = true;
+    manage_units_note_revision(s->units, revision, clock_mono_ms());
     return 0;
+}
+
+void manage_service_feed_view(const manage_service_t *s, manage_feed_view_t *out)
+{
+    out->revision = s->revision;
+    out->snapshot = malloc(s->snapshot.len + 1);
+    if (!out->snapshot) abort();
+    memcpy(out->snapshot, s->snapshot.text, s->snapshot.len + 1);
+    out->snapshot_len = s->snapshot.len;
+    out->locations = manage_locations_keys(s->resources);
+}
+
+void manage_feed_view_free(manage_feed_view_t *v)
+{
+    free(v->snapshot);
+    json_decref(v->locations);
+    memset(v, 0, sizeof *v);
+}
+
+struct manage_units *manage_service_units(manage_service_t *s)
+{
+    return s->units;
 }
 
 /* ---- responses ---- */

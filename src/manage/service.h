@@ -15,6 +15,8 @@
 
 #include "manage/auth.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,9 @@ typedef struct {
     const char *location;        /* primary region, default "West US" */
     const char *subscription_id; /* default 00000000-0000-0000-0000-000000000000 */
     const char *resource_group;  /* default "meridian" */
+    /* Location health (docs/manage-api.md "Locations"): a unit is lagging after
+     * lag_after_ms behind, silent after silent_after_ms without a heartbeat; 0 = 10 s, 15 s. */
+    uint64_t lag_after_ms, silent_after_ms;
 } manage_options_t;
 
 typedef struct manage_service manage_service_t;
@@ -64,6 +69,22 @@ typedef struct {
     bool needs_www_authenticate;
     char actor[160];        /* who made the call (for the log), "" when unauthenticated */
 } manage_response_t;
+
+/* ---- the configuration feed (docs/regions.md): read by the server's event loop ---- */
+
+/* What the feed serves, copied out of the service. Call only while no
+ * manage_service_handle runs (the server calls it on its loop between jobs). */
+typedef struct {
+    int64_t revision;
+    char *snapshot;    /* malloc'd: the bytes GET {svc}/snapshot returns */
+    size_t snapshot_len;
+    json_t *locations; /* slug → {"displayName", "primaryKey", "secondaryKey"} */
+} manage_feed_view_t;
+void manage_service_feed_view(const manage_service_t *s, manage_feed_view_t *out);
+void manage_feed_view_free(manage_feed_view_t *v);
+
+/* The heartbeat table (units.h); thread-safe, owned by the service. */
+struct manage_units *manage_service_units(manage_service_t *s);
 
 /* Handles one request. Always fills *resp (free with manage_response_free). Blocking
  * (SQLite, compilation): never call it on an event loop. */

@@ -7,6 +7,7 @@
 #include "manage/service.h"
 #include "manage/snapshot.h"
 #include "manage/store.h"
+#include "manage/units.h"
 
 #include <jansson.h>
 
@@ -23,6 +24,8 @@ struct manage_service {
     char *subscription_id;
     char *resource_group;
     char *base_path;            /* {svc} */
+    char *data_dir;
+    manage_units_t *units;      /* heartbeats (units.h): shared with the event loop */
 };
 
 /* The request being handled, decoded. */

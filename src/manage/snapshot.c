@@ -2,6 +2,7 @@
 #include "manage/snapshot.h"
 
 #include "gateway/config.h"
+#include "manage/locations.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -115,8 +116,6 @@ void manage_snapshot_build(const json_t *resources, const char *service_name, in
         !frags || !pol_apis || !pol_ops || !pol_products || !ids || !nv_ids || !sub_ids)
         abort();
 
-    const json_t *service = json_object_get(json_object_get(resources, ""), "props");
-    const char *location = prop_str(service, "location");
 
     /* Pass 1: entities that others refer to; pass 2: what hangs off them. Within a kind
      * the creation order is kept (operation precedence ties go to the first defined). */
@@ -197,12 +196,7 @@ void manage_snapshot_build(const json_t *resources, const char *service_name, in
     json_t *svc = json_object();
     json_object_set_new(svc, "name", jstr(service_name));
     json_object_set_new(doc, "service", svc);
-    json_t *region = json_object();
-    json_object_set_new(region, "name", jstr(location ? location : "West US"));
-    json_object_set_new(region, "primary", json_true());
-    json_t *regions = json_array();
-    json_array_append_new(regions, region);
-    json_object_set_new(doc, "regions", regions);
+    manage_locations_snapshot(resources, service_name, doc);
     json_object_set_new(doc, "backends", backends);
     json_object_set_new(doc, "apis", apis);
     json_t *policies = json_object();

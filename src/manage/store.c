@@ -188,6 +188,28 @@ static int step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int manage_store_put_row(manage_store_t *s, const manage_store_row_t *r, char **err)
+{
+    *err = NULL;
+    sqlite3_stmt *put = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO resources (path, kind, seq, etag, props, secrets)"
+                           " VALUES (?, ?, ?, ?, ?, ?)",
+                           -1, &put, NULL) != SQLITE_OK)
+        return fail(err, "put", s->db);
+    sqlite3_bind_text(put, 1, r->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(put, 2, r->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(put, 3, r->seq);
+    sqlite3_bind_text(put, 4, r->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(put, 5, r->props, -1, SQLITE_STATIC);
+    if (r->secrets) sqlite3_bind_text(put, 6, r->secrets, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(put, 6);
+    int rc = step_done(put);
+    if (rc < 0) fail(err, "put", s->db);
+    sqlite3_finalize(put);
+    return rc;
+}
+
 int manage_store_commit(manage_store_t *s, const manage_store_op_t *ops, size_t op_count,
                         const manage_store_change_t *change, int64_t next_seq, char **err)
 {

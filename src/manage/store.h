@@ -70,6 +70,11 @@ int manage_store_scan(manage_store_t *s, int (*fn)(const manage_store_row_t *row
 int manage_store_commit(manage_store_t *s, const manage_store_op_t *ops, size_t op_count,
                         const manage_store_change_t *change, int64_t next_seq, char **err);
 
+/* Inserts or replaces one row without a revision bump or a change-log entry: only for
+ * state created at start-up that changes no configuration (the primary location, with its
+ * gateway keys, on a service's first start). Returns 0 once durable, or -1 with *err. */
+int manage_store_put_row(manage_store_t *s, const manage_store_row_t *row, char **err);
+
 /* The change log, newest first: calls fn for rows skip .. skip+top-1. *total is the number
  * of rows. Returns 0 or -1 with *err. */
 int manage_store_changes(manage_store_t *s, int64_t skip, int64_t top,

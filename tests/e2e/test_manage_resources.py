@@ -192,12 +192,18 @@ def test_service_get_and_patch(manage):
     assert svc["location"] == "West US"
     r = manage.call("PATCH", "", {"location": "East Asia", "properties": {"publisherEmail": "a@b.c"}})
     assert r.status == 400 and r.json()["error"]["code"] == "MissingIfMatch"
+    # the primary moves only to a location that exists
+    r = manage.call("PATCH", "", {"location": "East Asia", "properties": {"publisherEmail": "a@b.c"}},
+                    if_match=manage.get("").header("ETag"))
+    assert r.status == 400 and "PUT {svc}/locations/eastasia" in r.json()["error"]["message"], r
+    assert manage.put("/locations/eastasia", {"displayName": "East Asia"}).status == 201
     r = manage.call("PATCH", "", {"location": "East Asia", "properties": {"publisherEmail": "a@b.c"}},
                     if_match=manage.get("").header("ETag"))
     assert r.status == 200, r
     assert r.json()["location"] == "East Asia"
     assert r.json()["properties"]["publisherEmail"] == "a@b.c"
-    assert manage.get("/snapshot").json()["regions"] == [{"name": "East Asia", "primary": True}]
+    regions = manage.get("/snapshot").json()["regions"]
+    assert [(x["name"], x["primary"]) for x in regions] == [("East Asia", True), ("West US", False)]
     assert manage.call("PUT", "", {"properties": {}}).status == 405
     assert manage.call("DELETE", "", if_match="*").status == 405
 
