@@ -1,0 +1,865 @@
+/* The profile file loader: see profile.h and docs/router.md. */
+#include "router/profile.h"
+
+#include "gateway/json_locate.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_DEPTH 12
+
+/* The loader keeps the JSON path of the value being checked, so that a semantic error
+ * can be placed at FILE:LINE:COL by re-scanning the text (gateway/json_locate.h). */
+typedef struct {
+    const char *text;
+    size_t len;
+    const char *file;
+    char *err;
+    size_t err_size;
+    json_locate_step_t path[MAX_DEPTH];
+    size_t depth;
+    bool failed;
+    router_config_t *cfg;
+} loader_t;
+
+static void push_key(loader_t *l, const char *key)
+{
+    if (l->depth < MAX_DEPTH) l->path[l->depth] = (json_locate_step_t){key, strlen(key), 0};
+    l->depth++;
+}
+
+static void push_index(loader_t *l, size_t i)
+{
+    if (l->depth < MAX_DEPTH) l->path[l->depth] = (json_locate_step_t){NULL, 0, i};
+    l->depth++;
+}
+
+static void pop(loader_t *l) { l->depth--; }
+
+static bool fail(loader_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(loader_t *l, const char *fmt, ...)
+{
+    if (l->failed) return false;
+    l->failed = true;
+    json_locate_pos_t pos;
+    size_t depth = l->depth < MAX_DEPTH ? l->depth : MAX_DEPTH;
+    json_locate(l->text, l->len, l->path, depth, &pos);
+    int n = snprintf(l->err, l->err_size, "%s:%u:%u: ", l->file, pos.line, pos.column);
+    if (n < 0 || (size_t)n >= l->err_size) return false;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->err + n, l->err_size - (size_t)n, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p) abort(); /* start-up: out of memory may abort (STYLE.md §4) */
+    return p;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) abort();
+    return p;
+}
+
+static char *lower_dup(const char *s)
+{
+    char *p = xstrdup(s);
+    for (char *q = p; *q; q++) *q = (char)tolower((unsigned char)*q);
+    return p;
+}
+
+/* Rejects members the schema does not know: a typo must not be silently ignored. */
+static bool check_keys(loader_t *l, json_t *obj, const char *const *known)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        bool ok = false;
+        for (size_t i = 0; known[i]; i++)
+            if (strcmp(known[i], key) == 0) ok = true;
+        if (!ok) {
+            push_key(l, key);
+            fail(l, "unknown member '%s'", key);
+            pop(l);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Optional member of a given kind: returns NULL when absent; fails on a wrong type. */
+static json_t *member(loader_t *l, json_t *obj, const char *key, json_type type, const char *what)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) return NULL;
+    bool ok = json_typeof(v) == type || (type == JSON_REAL && json_is_integer(v));
+    if (type == JSON_TRUE) ok = json_is_boolean(v);
+    if (!ok) {
+        push_key(l, key);
+        fail(l, "'%s' must be %s", key, what);
+        pop(l);
+        return NULL;
+    }
+    return v;
+}
+
+static const char *string_member(loader_t *l, json_t *obj, const char *key, bool required)
+{
+    json_t *v = member(l, obj, key, JSON_STRING, "a string");
+    if (!v) {
+        if (required && !l->failed) fail(l, "missing required member '%s'", key);
+        return NULL;
+    }
+    if (json_string_length(v) == 0) {
+        push_key(l, key);
+        fail(l, "'%s' must not be empty", key);
+        pop(l);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+/* Integer member in [min, max]; *out untouched when absent. */
+static bool int_member(loader_t *l, json_t *obj, const char *key, long long min, long long max,
+                       long long *out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) return true;
+    push_key(l, key);
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        fail(l, "'%s' must be an integer from %lld to %lld", key, min, max);
+        pop(l);
+        return false;
+    }
+    *out = json_integer_value(v);
+    pop(l);
+    return true;
+}
+
+static bool seconds_member(loader_t *l, json_t *obj, const char *key, double min, double max,
+                           uint32_t *out_ms)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) return true;
+    push_key(l, key);
+    if (!json_is_number(v) || json_number_value(v) < min || json_number_value(v) > max) {
+        fail(l, "'%s' must be a number of seconds from %g to %g", key, min, max);
+        pop(l);
+        return false;
+    }
+    *out_ms = (uint32_t)(json_number_value(v) * 1000.0 + 0.5);
+    pop(l);
+    return true;
+}
+
+static bool enabled_member(loader_t *l, json_t *obj, const char *key, bool *out)
+{
+    const char *s = string_member(l, obj, key, false);
+    if (l->failed) return false;
+    if (!s) return true;
+    if (strcmp(s, "Enabled") == 0) *out = true;
+    else if (strcmp(s, "Disabled") == 0) *out = false;
+    else {
+        push_key(l, key);
+        fail(l, "'%s' must be \"Enabled\" or \"Disabled\"", key);
+        pop(l);
+        return false;
+    }
+    return true;
+}
+
+static bool headers_member(loader_t *l, json_t *obj, router_header_t *out, size_t *count)
+{
+    json_t *h = member(l, obj, "customHeaders", JSON_OBJECT, "an object of name: value");
+    if (!h) return !l->failed;
+    push_key(l, "customHeaders");
+    if (json_object_size(h) > ROUTER_MAX_HEADERS) {
+        pop(l);
+        return fail(l, "at most %d custom headers", ROUTER_MAX_HEADERS);
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach(h, name, v) {
+        push_key(l, name);
+        if (!json_is_string(v)) return fail(l, "header '%s' must have a string value", name);
+        const char *value = json_string_value(v);
+        if (!*name || strpbrk(name, " \t\r\n:") || strpbrk(value, "\r\n"))
+            return fail(l, "header '%s' is not a valid HTTP field", name);
+        /* Spec §1.3: '*' is not allowed inside a custom Host. */
+        if (strcasecmp(name, "Host") == 0 && strchr(value, '*'))
+            return fail(l, "a custom Host must not contain '*'");
+        out[*count].name = xstrdup(name);
+        out[*count].value = xstrdup(value);
+        (*count)++;
+        pop(l);
+    }
+    pop(l);
+    return true;
+}
+
+static bool parse_monitor(loader_t *l, json_t *m, router_monitor_config_t *mc)
+{
+    static const char *const keys[] = {"protocol", "port", "path", "intervalSeconds",
+                                       "timeoutSeconds", "toleratedFailures",
+                                       "expectedStatusCodeRanges", "customHeaders", NULL};
+    mc->interval_ms = 30000;
+    mc->timeout_ms = 10000;
+    mc->tolerated_failures = 3;
+    mc->ranges[0].min = mc->ranges[0].max = 200;
+    mc->range_count = 1;
+    if (!m) return fail(l, "missing required member 'monitor'");
+    push_key(l, "monitor");
+    if (!check_keys(l, m, keys)) return false;
+    const char *proto = string_member(l, m, "protocol", true);
+    if (!proto) return false;
+    if (strcmp(proto, "HTTP") == 0) mc->protocol = ROUTER_PROBE_HTTP;
+    else if (strcmp(proto, "TCP") == 0) mc->protocol = ROUTER_PROBE_TCP;
+    else if (strcmp(proto, "HTTPS") == 0) {
+        push_key(l, "protocol");
+        return fail(l, "HTTPS probes are not supported yet (the router has no TLS client); "
+                       "use HTTP or TCP");
+    } else {
+        push_key(l, "protocol");
+        return fail(l, "'protocol' must be HTTP, HTTPS or TCP");
+    }
+    long long port = 0, tolerated = 3;
+    if (!json_object_get(m, "port")) return fail(l, "missing required member 'port'");
+    if (!int_member(l, m, "port", 1, 65535, &port)) return false;
+    mc->port = (uint16_t)port;
+    const char *path = string_member(l, m, "path", false);
+    if (l->failed) return false;
+    if (path && mc->protocol == ROUTER_PROBE_TCP) {
+        push_key(l, "path");
+        return fail(l, "'path' is not allowed with the TCP protocol");
+    }
+    if (path && (path[0] != '/' || strpbrk(path, " \t\r\n#"))) {
+        push_key(l, "path");
+        return fail(l, "'path' must be a relative path starting with '/'");
+    }
+    mc->path = xstrdup(path ? path : "/");
+    /* Intervals down to 1 s are allowed (issue 6), beyond Azure's 10/30 s. */
+    if (!seconds_member(l, m, "intervalSeconds", 1, 3600, &mc->interval_ms)) return false;
+    if (!json_object_get(m, "timeoutSeconds") && mc->timeout_ms >= mc->interval_ms)
+        mc->timeout_ms = mc->interval_ms / 2;
+    if (!seconds_member(l, m, "timeoutSeconds", 0.1, 3600, &mc->timeout_ms)) return false;
+    if (mc->timeout_ms >= mc->interval_ms) {
+        push_key(l, "timeoutSeconds");
+        return fail(l, "'timeoutSeconds' must be less than 'intervalSeconds'");
+    }
+    if (!int_member(l, m, "toleratedFailures", 0, 9, &tolerated)) return false;
+    mc->tolerated_failures = (unsigned)tolerated;
+    json_t *ranges = member(l, m, "expectedStatusCodeRanges", JSON_ARRAY, "an array");
+    if (l->failed) return false;
+    if (ranges) {
+        push_key(l, "expectedStatusCodeRanges");
+        if (mc->protocol == ROUTER_PROBE_TCP) return fail(l, "status ranges need HTTP");
+        if (json_array_size(ranges) == 0 || json_array_size(ranges) > ROUTER_MAX_STATUS_RANGES)
+            return fail(l, "1 to %d ranges", ROUTER_MAX_STATUS_RANGES);
+        mc->range_count = 0;
+        size_t i;
+        json_t *r;
+        json_array_foreach(ranges, i, r) {
+            push_index(l, i);
+            int lo, hi, used = 0;
+            const char *s = json_string_value(r);
+            if (!s || sscanf(s, "%d-%d%n", &lo, &hi, &used) != 2 || s[used] || lo < 100 ||
+                hi > 999 || lo > hi)
+                return fail(l, "a range is \"MIN-MAX\" with 100 <= MIN <= MAX <= 999");
+            mc->ranges[mc->range_count].min = lo;
+            mc->ranges[mc->range_count].max = hi;
+            mc->range_count++;
+            pop(l);
+        }
+        pop(l);
+    }
+    if (!headers_member(l, m, mc->headers, &mc->header_count)) return false;
+    pop(l);
+    return true;
+}
+
+static bool parse_string_list(loader_t *l, json_t *obj, const char *key, char ***out, size_t *n)
+{
+    json_t *a = member(l, obj, key, JSON_ARRAY, "an array of strings");
+    if (!a) return !l->failed;
+    push_key(l, key);
+    *out = xcalloc(json_array_size(a), sizeof **out);
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        push_index(l, i);
+        if (!json_is_string(v) || json_string_length(v) == 0) return fail(l, "expected a non-empty string");
+        (*out)[(*n)++] = xstrdup(json_string_value(v));
+        pop(l);
+    }
+    pop(l);
+    return true;
+}
+
+static int region_index(const router_config_t *c, const char *name)
+{
+    for (size_t i = 0; i < c->region_count; i++)
+        if (strcasecmp(c->regions[i], name) == 0) return (int)i;
+    return -1;
+}
+
+static bool parse_endpoint(loader_t *l, json_t *e, router_profile_t *p, router_endpoint_t *ep,
+                           char **child_names)
+{
+    static const char *const keys[] = {"name", "target", "port", "location", "weight",
+                                       "priority", "geoMapping", "subnets", "status",
+                                       "alwaysServe", "profile", "minChildEndpoints",
+                                       "customHeaders", NULL};
+    if (!json_is_object(e)) return fail(l, "an endpoint must be an object");
+    if (!check_keys(l, e, keys)) return false;
+    const char *name = string_member(l, e, "name", true);
+    if (!name) return false;
+    ep->name = xstrdup(name);
+    const char *child = string_member(l, e, "profile", false);
+    const char *target = string_member(l, e, "target", false);
+    if (l->failed) return false;
+    if (child && target) return fail(l, "an endpoint has either 'target' or 'profile', not both");
+    if (!child && !target) return fail(l, "an endpoint needs 'target' (or 'profile' for nesting)");
+    ep->child = -1;
+    ep->region = -1;
+    ep->weight = 1;
+    ep->is_enabled = true;
+    ep->min_child = 1;
+    ep->port = p->monitor.port;
+    if (child) *child_names = xstrdup(child);
+    if (target) {
+        ep->target = xstrdup(target);
+        if (router_addr_parse(target, &ep->addr))
+            ep->kind = router_addr_is_v4(&ep->addr) ? ROUTER_TARGET_V4 : ROUTER_TARGET_V6;
+        else {
+            ep->kind = ROUTER_TARGET_NAME;
+            for (const char *q = target; *q; q++)
+                if (!isalnum((unsigned char)*q) && *q != '-' && *q != '.' && *q != '_') {
+                    push_key(l, "target");
+                    return fail(l, "'target' must be a DNS name or an IP literal without a port");
+                }
+        }
+    }
+    long long v;
+    v = ep->port;
+    if (!int_member(l, e, "port", 1, 65535, &v)) return false;
+    ep->port = (uint16_t)v;
+    v = 1;
+    if (!int_member(l, e, "weight", 1, 1000, &v)) return false;
+    ep->weight = (unsigned)v;
+    v = 0;
+    if (!int_member(l, e, "priority", 1, 1000, &v)) return false;
+    ep->priority = (unsigned)v;
+    v = 1;
+    if (!int_member(l, e, "minChildEndpoints", 1, 1000, &v)) return false;
+    ep->min_child = (unsigned)v;
+    if (!enabled_member(l, e, "status", &ep->is_enabled)) return false;
+    json_t *as = member(l, e, "alwaysServe", JSON_TRUE, "true or false");
+    if (l->failed) return false;
+    ep->always_serve = as && json_is_true(as);
+    if (ep->always_serve && child) {
+        push_key(l, "alwaysServe");
+        return fail(l, "alwaysServe cannot be set on a nested endpoint (spec §5.3)");
+    }
+    const char *loc = string_member(l, e, "location", false);
+    if (l->failed) return false;
+    if (loc) {
+        ep->location = xstrdup(loc);
+        ep->region = region_index(l->cfg, loc);
+        if (ep->region < 0 && p->method == ROUTER_PERFORMANCE) {
+            push_key(l, "location");
+            return fail(l, "location '%s' is not a region of the latency table", loc);
+        }
+    } else if (p->method == ROUTER_PERFORMANCE) {
+        return fail(l, "endpoint '%s' needs a 'location' under Performance routing", name);
+    }
+    if (!parse_string_list(l, e, "geoMapping", &ep->geo, &ep->geo_count)) return false;
+    json_t *subnets = member(l, e, "subnets", JSON_ARRAY, "an array of ranges");
+    if (l->failed) return false;
+    if (subnets) {
+        push_key(l, "subnets");
+        ep->subnets = xcalloc(json_array_size(subnets), sizeof *ep->subnets);
+        size_t i;
+        json_t *s;
+        json_array_foreach(subnets, i, s) {
+            push_index(l, i);
+            if (!json_is_string(s)) return fail(l, "a subnet is a string");
+            const char *why = router_range_parse(json_string_value(s), &ep->subnets[i]);
+            if (why) return fail(l, "bad subnet '%s': %s", json_string_value(s), why);
+            ep->subnet_count++;
+            pop(l);
+        }
+        pop(l);
+    }
+    return headers_member(l, e, ep->headers, &ep->header_count);
+}
+
+static const struct {
+    const char *name;
+    router_method_t method;
+} methods[] = {{"Performance", ROUTER_PERFORMANCE}, {"Priority", ROUTER_PRIORITY},
+               {"Weighted", ROUTER_WEIGHTED},       {"Geographic", ROUTER_GEOGRAPHIC},
+               {"Subnet", ROUTER_SUBNET},           {"MultiValue", ROUTER_MULTIVALUE}};
+
+const char *router_method_name(router_method_t m)
+{
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (methods[i].method == m) return methods[i].name;
+    return "?";
+}
+
+/* Validation rules of spec §1.2 that look at the whole profile. */
+static bool check_profile(loader_t *l, router_profile_t *p)
+{
+    bool any_priority = false, all_priority = true;
+    int kinds = 0;
+    for (size_t i = 0; i < p->endpoint_count; i++) {
+        router_endpoint_t *e = p->endpoints[i];
+        if (e->priority) any_priority = true;
+        else all_priority = false;
+        if (e->target) kinds |= 1 << e->kind; /* nested endpoints have no address */
+    }
+    push_key(l, "endpoints");
+    for (size_t i = 0; i < p->endpoint_count; i++) {
+        router_endpoint_t *e = p->endpoints[i];
+        push_index(l, i);
+        if (any_priority && !all_priority)
+            return fail(l, "'priority' is set on some endpoints: set it on all of them");
+        if (!any_priority) e->priority = (unsigned)i + 1; /* list order (spec §3.1) */
+        for (size_t j = 0; j < i; j++) {
+            router_endpoint_t *o = p->endpoints[j];
+            if (strcmp(o->name, e->name) == 0) return fail(l, "duplicate endpoint name '%s'", e->name);
+            if (any_priority && o->priority == e->priority)
+                return fail(l, "priority %u is used twice", e->priority);
+            for (size_t a = 0; a < e->geo_count; a++)
+                for (size_t b = 0; b < o->geo_count; b++)
+                    if (strcasecmp(e->geo[a], o->geo[b]) == 0)
+                        return fail(l, "geographic code '%s' is mapped to two endpoints", e->geo[a]);
+            for (size_t a = 0; a < e->subnet_count; a++)
+                for (size_t b = 0; b < o->subnet_count; b++)
+                    if (router_addr_cmp(&e->subnets[a].first, &o->subnets[b].last) <= 0 &&
+                        router_addr_cmp(&o->subnets[b].first, &e->subnets[a].last) <= 0)
+                        return fail(l, "subnets overlap with endpoint '%s'", o->name);
+            if (e->target && o->target && e->kind != ROUTER_TARGET_NAME &&
+                router_addr_cmp(&e->addr, &o->addr) == 0 && e->port == o->port)
+                return fail(l, "two endpoints share the target %s", e->target);
+        }
+        for (size_t a = 0; a < e->subnet_count; a++)
+            for (size_t b = 0; b < a; b++)
+                if (router_addr_cmp(&e->subnets[a].first, &e->subnets[b].last) <= 0 &&
+                    router_addr_cmp(&e->subnets[b].first, &e->subnets[a].last) <= 0)
+                    return fail(l, "the endpoint's subnets overlap");
+        if (p->method == ROUTER_GEOGRAPHIC && e->geo_count == 0)
+            return fail(l, "under Geographic routing every endpoint needs 'geoMapping'");
+        if (p->method == ROUTER_MULTIVALUE && (!e->target || e->kind == ROUTER_TARGET_NAME))
+            return fail(l, "MultiValue endpoints must be IPv4 or IPv6 literals");
+        pop(l);
+    }
+    pop(l);
+    /* Addressing kinds are not mixed, except IPv4 with IPv6 under MultiValue (spec §1.2). */
+    bool mixed = (kinds & (kinds - 1)) != 0;
+    if (mixed && !(p->method == ROUTER_MULTIVALUE && !(kinds & (1 << ROUTER_TARGET_NAME))))
+        return fail(l, "endpoints mix DNS names and IP addresses (or IPv4 and IPv6)");
+    return true;
+}
+
+static bool parse_profile(loader_t *l, json_t *pj, router_profile_t *p, size_t pindex,
+                          char ***child_names, size_t *next_endpoint)
+{
+    static const char *const keys[] = {"name", "status", "routingMethod", "ttl", "maxReturn",
+                                       "failMode", "monitor", "endpoints", NULL};
+    if (!json_is_object(pj)) return fail(l, "a profile must be an object");
+    if (!check_keys(l, pj, keys)) return false;
+    const char *name = string_member(l, pj, "name", true);
+    if (!name) return false;
+    for (const char *q = name; *q; q++)
+        if (!isalnum((unsigned char)*q) && *q != '-' && *q != '.') {
+            push_key(l, "name");
+            return fail(l, "a profile name is a DNS label (letters, digits, '-', '.')");
+        }
+    p->name = xstrdup(name);
+    size_t flen = strlen(name) + strlen(l->cfg->zone) + 2;
+    p->fqdn = xcalloc(flen, 1);
+    snprintf(p->fqdn, flen, "%s.%s", name, l->cfg->zone);
+    for (char *q = p->fqdn; *q; q++) *q = (char)tolower((unsigned char)*q);
+    p->is_enabled = true;
+    if (!enabled_member(l, pj, "status", &p->is_enabled)) return false;
+    const char *method = string_member(l, pj, "routingMethod", true);
+    if (!method) return false;
+    size_t m;
+    for (m = 0; m < sizeof methods / sizeof methods[0]; m++)
+        if (strcmp(methods[m].name, method) == 0) break;
+    if (m == sizeof methods / sizeof methods[0]) {
+        push_key(l, "routingMethod");
+        return fail(l, "unknown routing method '%s' (Performance, Priority, Weighted, "
+                       "Geographic, Subnet or MultiValue)", method);
+    }
+    p->method = methods[m].method;
+    long long ttl = 30, max_return = 2; /* spec §1.1: [our choice] TTL 30 s, maxReturn 2 */
+    if (!int_member(l, pj, "ttl", 0, 2147483647LL, &ttl)) return false;
+    if (!int_member(l, pj, "maxReturn", 1, ROUTER_MAX_RETURN, &max_return)) return false;
+    p->ttl = (uint32_t)ttl;
+    p->max_return = (unsigned)max_return;
+    p->fail_open = true;
+    const char *mode = string_member(l, pj, "failMode", false);
+    if (l->failed) return false;
+    if (mode && strcmp(mode, "closed") == 0) p->fail_open = false;
+    else if (mode && strcmp(mode, "open") != 0) {
+        push_key(l, "failMode");
+        return fail(l, "'failMode' must be \"open\" or \"closed\"");
+    }
+    if (!parse_monitor(l, json_object_get(pj, "monitor"), &p->monitor)) return false;
+    json_t *eps = member(l, pj, "endpoints", JSON_ARRAY, "an array");
+    if (!eps) return l->failed ? false : fail(l, "missing required member 'endpoints'");
+    push_key(l, "endpoints");
+    p->endpoints = xcalloc(json_array_size(eps), sizeof *p->endpoints);
+    size_t i;
+    json_t *e;
+    json_array_foreach(eps, i, e) {
+        push_index(l, i);
+        router_endpoint_t *ep = &l->cfg->endpoints[*next_endpoint];
+        ep->index = (*next_endpoint)++;
+        ep->profile = pindex;
+        p->endpoints[p->endpoint_count++] = ep;
+        if (!parse_endpoint(l, e, p, ep, &(*child_names)[ep->index])) return false;
+        pop(l);
+    }
+    pop(l);
+    return check_profile(l, p);
+}
+
+static bool parse_tables(loader_t *l, json_t *root)
+{
+    router_config_t *c = l->cfg;
+    json_t *lat = member(l, root, "latency", JSON_ARRAY, "an array");
+    if (l->failed) return false;
+    size_t i;
+    json_t *row;
+    if (lat) {
+        push_key(l, "latency");
+        /* First pass: the regions, in order of first appearance. */
+        size_t cap = 0;
+        json_array_foreach(lat, i, row) cap += json_object_size(json_object_get(row, "regions"));
+        c->regions = xcalloc(cap, sizeof *c->regions);
+        c->latency = xcalloc(json_array_size(lat), sizeof *c->latency);
+        json_array_foreach(lat, i, row) {
+            push_index(l, i);
+            static const char *const keys[] = {"subnet", "regions", NULL};
+            if (!json_is_object(row)) return fail(l, "a latency row is an object");
+            if (!check_keys(l, row, keys)) return false;
+            const char *subnet = string_member(l, row, "subnet", true);
+            if (!subnet) return false;
+            router_latency_row_t *r = &c->latency[c->latency_count++];
+            const char *why = router_range_parse(subnet, &r->range);
+            if (why) {
+                push_key(l, "subnet");
+                return fail(l, "bad subnet '%s': %s", subnet, why);
+            }
+            json_t *regions = member(l, row, "regions", JSON_OBJECT, "an object of region: ms");
+            if (!regions) return l->failed ? false : fail(l, "missing required member 'regions'");
+            const char *name;
+            json_t *ms;
+            json_object_foreach(regions, name, ms) {
+                if (region_index(c, name) < 0) c->regions[c->region_count++] = xstrdup(name);
+            }
+            pop(l);
+        }
+        json_array_foreach(lat, i, row) {
+            push_index(l, i);
+            push_key(l, "regions");
+            router_latency_row_t *r = &c->latency[i];
+            r->rtt_ms = xcalloc(c->region_count, sizeof *r->rtt_ms);
+            for (size_t k = 0; k < c->region_count; k++) r->rtt_ms[k] = UINT32_MAX;
+            const char *name;
+            json_t *ms;
+            json_object_foreach(json_object_get(row, "regions"), name, ms) {
+                push_key(l, name);
+                if (!json_is_number(ms) || json_number_value(ms) < 0 || json_number_value(ms) > 1e6)
+                    return fail(l, "a latency is a number of milliseconds (0 to 1000000)");
+                r->rtt_ms[region_index(c, name)] = (unsigned)json_number_value(ms);
+                pop(l);
+            }
+            pop(l);
+            pop(l);
+        }
+        pop(l);
+    }
+    json_t *locs = member(l, root, "locations", JSON_ARRAY, "an array");
+    if (l->failed) return false;
+    if (locs) {
+        push_key(l, "locations");
+        c->locations = xcalloc(json_array_size(locs), sizeof *c->locations);
+        json_array_foreach(locs, i, row) {
+            push_index(l, i);
+            static const char *const keys[] = {"subnet", "codes", NULL};
+            if (!json_is_object(row)) return fail(l, "a location row is an object");
+            if (!check_keys(l, row, keys)) return false;
+            const char *subnet = string_member(l, row, "subnet", true);
+            if (!subnet) return false;
+            router_location_row_t *r = &c->locations[c->location_count++];
+            const char *why = router_range_parse(subnet, &r->range);
+            if (why) {
+                push_key(l, "subnet");
+                return fail(l, "bad subnet '%s': %s", subnet, why);
+            }
+            if (!parse_string_list(l, row, "codes", &r->codes, &r->code_count)) return false;
+            if (!r->code_count) return fail(l, "a location row needs 'codes' (most specific first)");
+            pop(l);
+        }
+        pop(l);
+    }
+    return true;
+}
+
+/* Resolves nested profile names, then rejects loops, depth > 10 and MultiValue parents. */
+static bool link_children(loader_t *l, json_t *root, char **child_names)
+{
+    router_config_t *c = l->cfg;
+    for (size_t i = 0; i < c->endpoint_count; i++) {
+        router_endpoint_t *e = &c->endpoints[i];
+        if (!child_names[i]) continue;
+        router_profile_t *p = &c->profiles[e->profile];
+        size_t pos = 0;
+        while (p->endpoints[pos] != e) pos++;
+        l->depth = 0;
+        push_key(l, "profiles");
+        push_index(l, e->profile);
+        push_key(l, "endpoints");
+        push_index(l, pos);
+        push_key(l, "profile");
+        for (size_t k = 0; k < c->profile_count; k++)
+            if (strcmp(c->profiles[k].name, child_names[i]) == 0) e->child = (int)k;
+        if (e->child < 0) return fail(l, "no profile named '%s'", child_names[i]);
+        if (p->method == ROUTER_MULTIVALUE) return fail(l, "a MultiValue profile cannot be a parent");
+    }
+    (void)root;
+    /* Depth of every chain: a loop shows up as a chain longer than the profile count. */
+    for (size_t k = 0; k < c->profile_count; k++) {
+        size_t stack[64], depth[64], top = 0;
+        stack[top] = k;
+        depth[top++] = 1;
+        while (top) {
+            top--;
+            size_t pk = stack[top], d = depth[top];
+            if (d > ROUTER_MAX_NESTING || d > c->profile_count) {
+                l->depth = 0;
+                push_key(l, "profiles");
+                push_index(l, k);
+                return fail(l, "profile '%s' nests in a loop or deeper than %d levels",
+                            c->profiles[k].name, ROUTER_MAX_NESTING);
+            }
+            router_profile_t *p = &c->profiles[pk];
+            for (size_t j = 0; j < p->endpoint_count && top < 64; j++)
+                if (p->endpoints[j]->child >= 0) {
+                    stack[top] = (size_t)p->endpoints[j]->child;
+                    depth[top++] = d + 1;
+                }
+        }
+    }
+    return true;
+}
+
+router_config_t *router_config_parse(const char *text, size_t len, const char *file, char *err,
+                                     size_t err_size)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, err_size, "%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    router_config_t *c = xcalloc(1, sizeof *c);
+    loader_t l = {.text = text, .len = len, .file = file, .err = err, .err_size = err_size, .cfg = c};
+    char **child_names = NULL;
+    static const char *const keys[] = {"zone", "nameserver", "negativeTtl", "latency",
+                                       "locations", "profiles", NULL};
+    if (!json_is_object(root)) {
+        fail(&l, "the profile file is a JSON object");
+        goto failed;
+    }
+    if (!check_keys(&l, root, keys)) goto failed;
+    const char *zone = string_member(&l, root, "zone", true);
+    if (!zone) goto failed;
+    c->zone = lower_dup(zone);
+    size_t zl = strlen(c->zone);
+    if (c->zone[zl - 1] == '.') c->zone[zl - 1] = '\0';
+    const char *ns = string_member(&l, root, "nameserver", false);
+    if (l.failed) goto failed;
+    if (ns) c->nameserver = lower_dup(ns);
+    else {
+        c->nameserver = xcalloc(zl + 5, 1);
+        snprintf(c->nameserver, zl + 5, "ns1.%s", c->zone);
+    }
+    long long neg = 30;
+    if (!int_member(&l, root, "negativeTtl", 0, 2147483647LL, &neg)) goto failed;
+    c->negative_ttl = (uint32_t)neg;
+    if (!parse_tables(&l, root)) goto failed;
+    json_t *profiles = member(&l, root, "profiles", JSON_ARRAY, "an array");
+    if (!profiles) {
+        if (!l.failed) fail(&l, "missing required member 'profiles'");
+        goto failed;
+    }
+    size_t total = 0, i;
+    json_t *pj;
+    json_array_foreach(profiles, i, pj)
+        total += json_array_size(json_object_get(pj, "endpoints"));
+    c->endpoints = xcalloc(total, sizeof *c->endpoints);
+    c->endpoint_count = total;
+    child_names = xcalloc(total, sizeof *child_names);
+    c->profiles = xcalloc(json_array_size(profiles), sizeof *c->profiles);
+    size_t next = 0;
+    push_key(&l, "profiles");
+    json_array_foreach(profiles, i, pj) {
+        push_index(&l, i);
+        c->profile_count++;
+        if (!parse_profile(&l, pj, &c->profiles[i], i, &child_names, &next)) goto failed;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(c->profiles[k].fqdn, c->profiles[i].fqdn) == 0) {
+                push_key(&l, "name");
+                fail(&l, "duplicate profile name '%s'", c->profiles[i].name);
+                goto failed;
+            }
+        pop(&l);
+    }
+    c->endpoint_count = next;
+    if (!link_children(&l, root, child_names)) goto failed;
+    for (size_t k = 0; k < total; k++) free(child_names[k]);
+    free(child_names);
+    json_decref(root);
+    return c;
+failed:
+    if (child_names)
+        for (size_t k = 0; k < c->endpoint_count; k++) free(child_names[k]);
+    free(child_names);
+    json_decref(root);
+    router_config_free(c);
+    return NULL;
+}
+
+router_config_t *router_config_load(const char *path, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *t = realloc(text, cap);
+            if (!t) abort();
+            text = t;
+        }
+        size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) break;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    router_config_t *c = NULL;
+    if (bad) snprintf(err, err_size, "%s: read error", path);
+    else c = router_config_parse(text, len, path, err, err_size);
+    free(text);
+    return c;
+}
+
+static void free_headers(router_header_t *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(h[i].name);
+        free(h[i].value);
+    }
+}
+
+void router_config_free(router_config_t *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->endpoint_count; i++) {
+        router_endpoint_t *e = &c->endpoints[i];
+        free(e->name);
+        free(e->target);
+        free(e->location);
+        for (size_t k = 0; k < e->geo_count; k++) free(e->geo[k]);
+        free(e->geo);
+        free(e->subnets);
+        free_headers(e->headers, e->header_count);
+    }
+    free(c->endpoints);
+    for (size_t i = 0; i < c->profile_count; i++) {
+        router_profile_t *p = &c->profiles[i];
+        free(p->name);
+        free(p->fqdn);
+        free(p->monitor.path);
+        free_headers(p->monitor.headers, p->monitor.header_count);
+        free(p->endpoints);
+    }
+    free(c->profiles);
+    for (size_t i = 0; i < c->latency_count; i++) free(c->latency[i].rtt_ms);
+    free(c->latency);
+    for (size_t i = 0; i < c->location_count; i++) {
+        for (size_t k = 0; k < c->locations[i].code_count; k++) free(c->locations[i].codes[k]);
+        free(c->locations[i].codes);
+    }
+    free(c->locations);
+    for (size_t i = 0; i < c->region_count; i++) free(c->regions[i]);
+    free(c->regions);
+    free(c->zone);
+    free(c->nameserver);
+    free(c);
+}
+
+const router_profile_t *router_config_find(const router_config_t *c, const char *fqdn, size_t len)
+{
+    if (len && fqdn[len - 1] == '.') len--;
+    for (size_t i = 0; i < c->profile_count; i++) {
+        const char *f = c->profiles[i].fqdn;
+        if (strlen(f) == len && strncasecmp(f, fqdn, len) == 0) return &c->profiles[i];
+    }
+    return NULL;
+}
+
+/* Longest prefix: the narrowest containing range wins. */
+static bool narrower(const router_range_t *a, const router_range_t *best)
+{
+    if (!best) return true;
+    router_addr_t wa, wb;
+    for (int i = 0; i < 16; i++) {
+        wa.b[i] = a->last.b[i] ^ a->first.b[i];
+        wb.b[i] = best->last.b[i] ^ best->first.b[i];
+    }
+    return router_addr_cmp(&wa, &wb) < 0;
+}
+
+const router_latency_row_t *router_config_latency(const router_config_t *c, const router_addr_t *a)
+{
+    const router_latency_row_t *best = NULL;
+    for (size_t i = 0; i < c->latency_count; i++)
+        if (router_range_contains(&c->latency[i].range, a) &&
+            narrower(&c->latency[i].range, best ? &best->range : NULL))
+            best = &c->latency[i];
+    return best;
+}
+
+const router_location_row_t *router_config_location(const router_config_t *c,
+                                                    const router_addr_t *a)
+{
+    const router_location_row_t *best = NULL;
+    for (size_t i = 0; i < c->location_count; i++)
+        if (router_range_contains(&c->locations[i].range, a) &&
+            narrower(&c->locations[i].range, best ? &best->range : NULL))
+            best = &c->locations[i];
+    return best;
+}
