@@ -12,6 +12,7 @@
 #include "gateway/unit.h"
 #include "manage/resources.h"
 #include "manage/server.h"
+#include "router/router.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,7 @@ static const char general_help[] =
     "  gateway        run a gateway of one region from a snapshot file\n"
     "  demo-backend   run an HTTP server that echoes every request as JSON\n"
     "  manage         run the management REST API (store, validation, snapshot)\n"
+    "  router         global routing: endpoint probes, authoritative DNS and the L7 edge\n"
     "  policy check   compile policy documents and print their errors as FILE:LINE:COL\n"
     "\n"
     "Management (clients of 'meridian manage'):\n"
@@ -389,12 +391,74 @@ typedef struct {
     const char *help;
 } command_t;
 
+/* ---- meridian router (src/router) ---- */
+
+static const char router_help[] =
+    "Usage: meridian router --profiles FILE [--dns HOST:PORT] [--edge HOST:PORT] [options]\n"
+    "\n"
+    "Probes the endpoints of the traffic-manager profiles in FILE and routes clients to the\n"
+    "closest healthy one, as an authoritative DNS server and/or as an L7 HTTP edge.\n"
+    "\n"
+    "  --profiles FILE         profile file (JSON, docs/router.md) (required)\n"
+    "  --dns HOST:PORT         authoritative DNS on UDP and TCP (default: none)\n"
+    "  --edge HOST:PORT        L7 edge: forwards each request to the chosen region and\n"
+    "                          retries an idempotent request on the next one (default: none)\n"
+    "  --edge-profile NAME     profile for edge requests whose Host names no profile\n"
+    "                          (default: the first profile)\n"
+    "  --trust-xff yes|no      route edge requests by the last X-Forwarded-For address\n"
+    "                          instead of the peer (default: no)\n"
+    "  --admin HOST:PORT       GET /status: profile and endpoint statuses as JSON\n"
+    "  --check                 only check FILE: print 'FILE: ok, N profiles' or the error\n"
+    "\n"
+    "Signals: SIGTERM or SIGINT stops the router (exit 0).\n";
+
+static int command_router(int argc, char **argv)
+{
+    const char *profiles = NULL, *dns = NULL, *edge = NULL, *admin = NULL, *edge_profile = NULL,
+               *trust_xff = NULL;
+    bool check = false;
+    /* --check takes no value: strip it before the common parser sees the options. */
+    char *rest[64];
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--check") == 0) check = true;
+        else if (n < 64) rest[n++] = argv[i];
+        else return cli_usage_error("router", "too many arguments");
+    }
+    const cli_option_t options[] = {{"--profiles", &profiles}, {"--dns", &dns},
+                                    {"--edge", &edge},         {"--admin", &admin},
+                                    {"--edge-profile", &edge_profile},
+                                    {"--trust-xff", &trust_xff}};
+    switch (cli_parse_options("router", n, rest, options, sizeof options / sizeof options[0])) {
+    case CLI_PARSE_HELP:
+        return print_help(router_help);
+    case CLI_PARSE_ERROR:
+        return CLI_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
+    }
+    if (!profiles) return cli_usage_error("router", "--profiles is required");
+    if (check) return router_check(profiles) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    if (!dns && !edge) return cli_usage_error("router", "give --dns, --edge or both");
+    host_port_t hp;
+    if (dns && !parse_address("router", "--dns", dns, &hp)) return CLI_EXIT_USAGE;
+    if (edge && !parse_address("router", "--edge", edge, &hp)) return CLI_EXIT_USAGE;
+    if (admin && !parse_address("router", "--admin", admin, &hp)) return CLI_EXIT_USAGE;
+    if (trust_xff && strcmp(trust_xff, "yes") != 0 && strcmp(trust_xff, "no") != 0)
+        return cli_usage_error("router", "--trust-xff must be yes or no");
+    router_options_t o = {.profiles_path = profiles, .dns_addr = dns, .edge_addr = edge,
+                          .admin_addr = admin, .edge_profile = edge_profile,
+                          .trust_xff = trust_xff && strcmp(trust_xff, "yes") == 0};
+    return router_run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
 static const command_t commands[] = {
     {"up", command_up, up_help},
     {"run", command_run, run_help},
     {"gateway", command_gateway, gateway_help},
     {"demo-backend", command_demo_backend, demo_backend_help},
     {"manage", command_manage, manage_help},
+    {"router", command_router, router_help},
     {"version", command_version, version_help},
     {"policy", command_policy, policy_help},
     /* management clients (cli/mgmt_commands.h) */

@@ -1,0 +1,397 @@
+/* The L7 edge: see edge.h. */
+#include "router/edge.h"
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "http/server.h"
+#include "http/upstream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct router_edge {
+    router_edge_options_t opts;
+    http_server_t *server;
+    upstream_pool_t *pool;
+    router_edge_stats_t stats;
+};
+
+/* One request in flight, in the exchange's arena. */
+typedef struct {
+    router_edge_t *edge;
+    http_exchange_t *ex;
+    upstream_request_t *up;
+    const router_endpoint_t *choices[ROUTER_MAX_CHOICES];
+    size_t choice_count, next;
+    char *head;                 /* the upstream request head, kept for a retry */
+    size_t head_len;
+    bool is_retryable;          /* idempotent and without a body */
+    bool has_body;
+} edge_ctx_t;
+
+#define MAX_CONNECTION_TOKENS 16
+
+typedef struct {
+    slice_t tokens[MAX_CONNECTION_TOKENS];
+    size_t count;
+} listed_t;
+
+/* Field names listed in Connection are hop-by-hop for this message (RFC 9110 §7.6.1). */
+static void collect_connection_tokens(const http_header_t *h, size_t n, listed_t *out)
+{
+    out->count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!slice_eq_nocase_cstr(h[i].name, "connection")) continue;
+        const char *p = h[i].value.ptr, *end = p + h[i].value.len;
+        while (p < end && out->count < MAX_CONNECTION_TOKENS) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *stop = comma ? comma : end;
+            slice_t t = slice_trim_ows(slice_make(p, (size_t)(stop - p)));
+            if (t.len) out->tokens[out->count++] = t;
+            p = comma ? comma + 1 : end;
+        }
+    }
+}
+
+/* RFC 9110 §7.6.1 hop-by-hop fields, plus the framing fields the edge rewrites. */
+static bool is_hop_by_hop(slice_t name, const listed_t *listed)
+{
+    static const char *const fixed[] = {"connection", "keep-alive", "proxy-connection", "te",
+                                        "trailer", "upgrade", "transfer-encoding",
+                                        "content-length"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (slice_eq_nocase_cstr(name, fixed[i])) return true;
+    for (size_t i = 0; i < listed->count; i++)
+        if (slice_eq_nocase(name, listed->tokens[i])) return true;
+    return false;
+}
+
+static int build_head(buf_t *b, const http_request_t *req, const char *peer_ip)
+{
+    listed_t listed;
+    collect_connection_tokens(req->headers, req->header_count, &listed);
+    buf_append(b, req->method.ptr, req->method.len);
+    buf_append(b, " ", 1);
+    buf_append(b, req->path.ptr, req->path.len);
+    if (req->has_query) {
+        buf_append(b, "?", 1);
+        buf_append(b, req->query.ptr, req->query.len);
+    }
+    buf_append_cstr(b, " HTTP/1.1\r\n");
+    if (req->host.len) {
+        buf_append_cstr(b, "Host: ");
+        buf_append(b, req->host.ptr, req->host.len);
+        buf_append(b, "\r\n", 2);
+    }
+    bool xff_seen = false;
+    for (size_t i = 0; i < req->header_count; i++) {
+        const http_header_t *h = &req->headers[i];
+        if (is_hop_by_hop(h->name, &listed) || slice_eq_nocase_cstr(h->name, "host") ||
+            slice_eq_nocase_cstr(h->name, "expect") ||
+            slice_eq_nocase_cstr(h->name, "x-forwarded-proto"))
+            continue;
+        if (slice_eq_nocase_cstr(h->name, "x-forwarded-for")) {
+            if (xff_seen) continue;
+            xff_seen = true;
+            /* Repeated fields are joined, and the peer appended (RFC 9110 §5.3). */
+            buf_append_cstr(b, "X-Forwarded-For: ");
+            for (size_t j = i; j < req->header_count; j++) {
+                const http_header_t *x = &req->headers[j];
+                if (!slice_eq_nocase_cstr(x->name, "x-forwarded-for")) continue;
+                buf_append(b, x->value.ptr, x->value.len);
+                buf_append(b, ", ", 2);
+            }
+            buf_append_cstr(b, peer_ip);
+            buf_append(b, "\r\n", 2);
+            continue;
+        }
+        buf_append(b, h->name.ptr, h->name.len);
+        buf_append(b, ": ", 2);
+        buf_append(b, h->value.ptr, h->value.len);
+        buf_append(b, "\r\n", 2);
+    }
+    if (!xff_seen) buf_printf(b, "X-Forwarded-For: %s\r\n", peer_ip);
+    buf_append_cstr(b, "X-Forwarded-Proto: http\r\n");
+    if (req->is_chunked) buf_append_cstr(b, "Transfer-Encoding: chunked\r\n");
+    else if (req->content_length >= 0) buf_printf(b, "Content-Length: %lld\r\n", (long long)req->content_length);
+    return buf_append(b, "\r\n", 2);
+}
+
+/* The client address used for routing: the peer, or the last X-Forwarded-For entry when
+ * the hop in front of us is trusted. */
+static router_addr_t client_address(const router_edge_t *edge, const http_request_t *req,
+                                    const char *peer_ip)
+{
+    router_addr_t a;
+    memset(&a, 0, sizeof a);
+    if (edge->opts.trust_xff) {
+        const http_header_t *last = NULL;
+        for (size_t i = 0; i < req->header_count; i++)
+            if (slice_eq_nocase_cstr(req->headers[i].name, "x-forwarded-for")) last = &req->headers[i];
+        if (last) {
+            const char *p = last->value.ptr, *end = p + last->value.len;
+            const char *comma = end;
+            while (comma > p && comma[-1] != ',') comma--;
+            slice_t t = slice_trim_ows(slice_make(comma, (size_t)(end - comma)));
+            char text[64];
+            if (t.len < sizeof text) {
+                memcpy(text, t.ptr, t.len);
+                text[t.len] = '\0';
+                if (router_addr_parse(text, &a)) return a;
+            }
+        }
+    }
+    router_addr_parse(peer_ip, &a);
+    return a;
+}
+
+static const router_profile_t *profile_for(const router_edge_t *edge, slice_t host)
+{
+    const router_config_t *c = edge->opts.cfg;
+    size_t len = host.len;
+    if (len && host.ptr[0] != '[') {
+        const char *colon = memchr(host.ptr, ':', len);
+        if (colon) len = (size_t)(colon - host.ptr);
+    }
+    const router_profile_t *p = router_config_find(c, host.ptr, len);
+    if (p) return p;
+    if (edge->opts.fallback) return edge->opts.fallback;
+    return c->profile_count ? &c->profiles[0] : NULL;
+}
+
+/* ---- upstream side ---- */
+
+static void start_attempt(edge_ctx_t *ctx);
+
+static void up_on_head(upstream_request_t *r, const http_response_t *resp, void *ud)
+{
+    (void)r;
+    edge_ctx_t *ctx = ud;
+    listed_t listed;
+    collect_connection_tokens(resp->headers, resp->header_count, &listed);
+    http_header_t headers[HTTP_MAX_HEADERS];
+    size_t n = 0;
+    for (size_t i = 0; i < resp->header_count; i++)
+        if (!is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
+    http_response_head_t head = {
+        .status = resp->status,
+        .headers = headers,
+        .header_count = n,
+        .content_length = resp->is_chunked ? -1 : resp->content_length,
+    };
+    http_exchange_send_head(ctx->ex, &head);
+}
+
+static void up_on_body(upstream_request_t *r, const char *data, size_t len, void *ud)
+{
+    edge_ctx_t *ctx = ud;
+    if (http_exchange_send_body(ctx->ex, data, len) < 0) return;
+    if (http_exchange_write_blocked(ctx->ex)) upstream_request_pause_response(r);
+}
+
+static void up_on_done(upstream_request_t *r, void *ud)
+{
+    (void)r;
+    edge_ctx_t *ctx = ud;
+    ctx->up = NULL;
+    http_exchange_finish(ctx->ex);
+}
+
+static void up_on_error(upstream_request_t *r, int err, void *ud)
+{
+    (void)r;
+    edge_ctx_t *ctx = ud;
+    ctx->up = NULL;
+    const router_endpoint_t *failed = ctx->choices[ctx->next - 1];
+    bool before_head = http_exchange_status(ctx->ex) == 0;
+    bool is_region_failure = err == UPSTREAM_ERR_CONNECT || err == UPSTREAM_ERR_CLOSED ||
+                             err == UPSTREAM_ERR_TIMEOUT;
+    if (before_head && is_region_failure && ctx->is_retryable && ctx->next < ctx->choice_count) {
+        log_debug("router: edge: %s on endpoint %s, retrying on %s", upstream_error_name(err),
+                  failed->name, ctx->choices[ctx->next]->name);
+        ctx->edge->stats.retries++;
+        start_attempt(ctx);
+        return;
+    }
+    ctx->edge->stats.failed++;
+    if (before_head) {
+        log_info("router: edge: %s on endpoint %s, no endpoint left to retry",
+                 upstream_error_name(err), failed->name);
+        http_exchange_respond_error(ctx->ex, 502, "Bad gateway: the region failed");
+    } else {
+        http_exchange_abort(ctx->ex); /* mid-response: the client must see it cut short */
+    }
+}
+
+static void up_on_drain(upstream_request_t *r, void *ud)
+{
+    (void)r;
+    edge_ctx_t *ctx = ud;
+    http_exchange_resume_body(ctx->ex);
+}
+
+static const upstream_callbacks_t upstream_callbacks = {
+    .on_head = up_on_head,
+    .on_body = up_on_body,
+    .on_done = up_on_done,
+    .on_error = up_on_error,
+    .on_drain = up_on_drain,
+};
+
+static void start_attempt(edge_ctx_t *ctx)
+{
+    const router_endpoint_t *e = ctx->choices[ctx->next++];
+    arena_t *arena = http_exchange_arena(ctx->ex);
+    char key[300];
+    int n = snprintf(key, sizeof key, "%s:%u", e->target, e->port);
+    upstream_request_spec_t spec = {
+        .host = e->target,
+        .port = e->port,
+        .origin_key = arena_strndup(arena, key, n > 0 ? (size_t)n : 0),
+        .head = ctx->head,
+        .head_len = ctx->head_len,
+        .method = http_exchange_request(ctx->ex)->method_id,
+        .has_body = ctx->has_body,
+        .chunked_body = http_exchange_request(ctx->ex)->is_chunked,
+        .response_timeout_ms = ctx->edge->opts.response_timeout_ms,
+    };
+    if (!spec.origin_key) {
+        http_exchange_respond_error(ctx->ex, 503, "Service unavailable");
+        return;
+    }
+    ctx->up = upstream_request_start(ctx->edge->pool, &spec, &upstream_callbacks, ctx);
+    if (!ctx->up) http_exchange_respond_error(ctx->ex, 503, "Service unavailable");
+}
+
+/* ---- server side ---- */
+
+static void on_request(http_exchange_t *ex, void *ud)
+{
+    router_edge_t *edge = ud;
+    const http_request_t *req = http_exchange_request(ex);
+    arena_t *arena = http_exchange_arena(ex);
+    edge_ctx_t *ctx = arena_alloc(arena, sizeof *ctx);
+    if (!ctx) {
+        http_exchange_respond_error(ex, 503, "Service unavailable");
+        return;
+    }
+    memset(ctx, 0, sizeof *ctx);
+    ctx->edge = edge;
+    ctx->ex = ex;
+    http_exchange_set_userdata(ex, ctx);
+
+    const router_profile_t *p = profile_for(edge, req->host);
+    const char *peer = http_exchange_peer_ip(ex);
+    router_addr_t client = client_address(edge, req, peer);
+    uint64_t entropy;
+    random_fill(&entropy, sizeof entropy);
+    router_choice_t choice = {.result = ROUTER_NODATA};
+    if (p) router_route(edge->opts.cfg, p, edge->opts.statuses, &client, entropy, &choice);
+    if (choice.result != ROUTER_ANSWER || choice.count == 0) {
+        edge->stats.failed++;
+        http_exchange_respond_error(ex, 503, "Service unavailable: no endpoint for this client");
+        return;
+    }
+    memcpy(ctx->choices, choice.endpoints, choice.count * sizeof choice.endpoints[0]);
+    ctx->choice_count = choice.count;
+    ctx->has_body = req->is_chunked || req->content_length > 0;
+    ctx->is_retryable = http_method_is_idempotent(req->method_id) && !ctx->has_body;
+
+    buf_t head;
+    buf_init(&head);
+    int rc = build_head(&head, req, peer);
+    ctx->head = rc == 0 ? arena_strndup(arena, head.data, head.len) : NULL;
+    ctx->head_len = head.len;
+    buf_free(&head);
+    if (!ctx->head) {
+        http_exchange_respond_error(ex, 503, "Service unavailable");
+        return;
+    }
+    start_attempt(ctx);
+    if (ctx->has_body && ctx->up) http_exchange_read_body(ex);
+}
+
+static void on_body(http_exchange_t *ex, const char *data, size_t len, void *ud)
+{
+    (void)ud;
+    edge_ctx_t *ctx = http_exchange_userdata(ex);
+    if (!ctx || !ctx->up) return;
+    if (upstream_request_send_body(ctx->up, data, len) < 0) return;
+    if (upstream_request_over_high_water(ctx->up)) http_exchange_pause_body(ex);
+}
+
+static void on_body_end(http_exchange_t *ex, void *ud)
+{
+    (void)ud;
+    edge_ctx_t *ctx = http_exchange_userdata(ex);
+    if (ctx && ctx->up) upstream_request_end_body(ctx->up);
+}
+
+static void on_drain(http_exchange_t *ex, void *ud)
+{
+    (void)ud;
+    edge_ctx_t *ctx = http_exchange_userdata(ex);
+    if (ctx && ctx->up) upstream_request_resume_response(ctx->up);
+}
+
+static void on_complete(http_exchange_t *ex, bool ok, void *ud)
+{
+    router_edge_t *edge = ud;
+    edge_ctx_t *ctx = http_exchange_userdata(ex);
+    edge->stats.requests++;
+    if (ctx && ctx->up) {
+        upstream_request_cancel(ctx->up); /* the client went away */
+        ctx->up = NULL;
+    }
+    (void)ok;
+}
+
+static const http_handler_t edge_handler = {
+    .on_request = on_request,
+    .on_body = on_body,
+    .on_body_end = on_body_end,
+    .on_complete = on_complete,
+    .on_drain = on_drain,
+};
+
+int router_edge_listen(uv_loop_t *loop, const char *addr, const router_edge_options_t *opts,
+                       router_edge_t **out)
+{
+    router_edge_t *e = calloc(1, sizeof *e);
+    if (!e) return UV_ENOMEM;
+    e->opts = *opts;
+    if (!e->opts.connect_timeout_ms) e->opts.connect_timeout_ms = 2000;
+    if (!e->opts.response_timeout_ms) e->opts.response_timeout_ms = 30000;
+    upstream_options_t uo;
+    upstream_options_default(&uo);
+    uo.connect_timeout_ms = e->opts.connect_timeout_ms;
+    e->pool = upstream_pool_new(loop, &uo);
+    if (!e->pool) {
+        free(e);
+        return UV_ENOMEM;
+    }
+    http_server_options_t so;
+    http_server_options_default(&so);
+    int rc = http_server_listen(loop, addr, false, &so, &edge_handler, e, &e->server);
+    if (rc < 0) {
+        upstream_pool_close(e->pool);
+        free(e);
+        return rc;
+    }
+    *out = e;
+    return 0;
+}
+
+router_edge_stats_t router_edge_stats(const router_edge_t *e) { return e->stats; }
+
+void router_edge_close(router_edge_t *e)
+{
+    if (!e) return;
+    http_server_stop_accepting(e->server);
+    http_server_close(e->server);
+    upstream_pool_close(e->pool);
+}
+
+void router_edge_free(router_edge_t *e) { free(e); }
