@@ -1,0 +1,296 @@
+"""`meridian up` (docs/up.md): the whole multi-region service on one machine — management
+plane, demo backends, a supervised gateway per location on 127.0.R.1 — started from the
+embedded default service, watched and stopped. Loopback only; every process started is
+killed at the end."""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+import rawhttp
+from harness import SANITIZER_MARKERS, TIME_SCALE, children, descendants, free_port_block, wait_until
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SVC = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/meridian/"
+       "providers/Microsoft.ApiManagement/service/meridian")
+API_VERSION = "?api-version=2022-08-01"
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return []
+
+
+class Up:
+    def __init__(self, binary, tmp_path, args=()):
+        # P..P+3 on 127.0.0.1 (manage, backends); P+10 and P+20.. on 127.0.R.1.
+        self.base = free_port_block(30)
+        self.state = str(tmp_path / "up-state")
+        self.lines = []
+        self.err_lines = []
+        self.proc = subprocess.Popen(
+            [binary, "up", "--state-dir", self.state, "--base-port", str(self.base), *args],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True)
+        self.pid = self.proc.pid
+        self.known_pids = set()
+        for stream, sink in ((self.proc.stdout, self.lines), (self.proc.stderr, self.err_lines)):
+            threading.Thread(target=self._read, args=(stream, sink), daemon=True).start()
+
+    @staticmethod
+    def _read(stream, sink):
+        for line in iter(stream.readline, b""):
+            sink.append(line.decode("utf-8", "replace"))
+
+    def stdout(self):
+        return "".join(self.lines)
+
+    def stderr(self):
+        return "".join(self.err_lines)
+
+    def wait_ready(self, timeout=40):
+        wait_until(lambda: "Meridian is up" in self.stdout() or self.proc.poll() is not None,
+                   timeout * TIME_SCALE, message="the endpoint table")
+        assert self.proc.poll() is None, "meridian up exited: %s\n%s" % (self.stdout(),
+                                                                         self.stderr())
+        self.remember_pids()
+
+    def remember_pids(self):
+        self.known_pids |= set(descendants(self.pid))
+
+    def listen(self, octet):
+        return "127.0.%d.1" % octet, self.base + 10
+
+    def get(self, octet, target="/echo/hello", timeout=5):
+        host, port = self.listen(octet)
+        with rawhttp.Conn(port, host=host, timeout=timeout) as c:
+            c.send("GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n"
+                   % (target, host, port))
+            return c.read_response()
+
+    def backend_of(self, octet):
+        r = self.get(octet)
+        assert r.status == 200, r
+        return r.json()["backend"]
+
+    def token(self):
+        with open(os.path.join(self.state, "manage", "admin-key.json")) as f:
+            return json.load(f)["token"]
+
+    def mgmt(self, method, path, body=None):
+        payload = json.dumps(body).encode() if body is not None else b""
+        with rawhttp.Conn(self.base, timeout=10) as c:
+            c.send(("%s %s%s%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+                    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                    "Content-Length: %d\r\nIf-Match: *\r\n\r\n"
+                    % (method, SVC, path, API_VERSION, self.base, self.token(),
+                       len(payload))).encode() + payload)
+            return c.read_response(method)
+
+    def gateway_pid(self, name):
+        for pid in children(self.pid):
+            argv = cmdline(pid)
+            if b"gateway" in argv and name.encode() in argv:
+                return pid
+        return None
+
+    def stop(self, sig=signal.SIGTERM, timeout=40):
+        self.remember_pids()
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout * TIME_SCALE)
+        return code
+
+    def finish(self):
+        self.remember_pids()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        for pid in self.known_pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        text = self.stderr()
+        for marker in SANITIZER_MARKERS:
+            assert marker not in text, "sanitizer report:\n" + text
+
+
+@pytest.fixture
+def up(meridian_bin, tmp_path):
+    u = Up(meridian_bin, tmp_path)
+    yield u
+    u.finish()
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.timeout_s(90)
+def test_up_routes_each_region_to_its_backend_and_sigint_stops_everything(up):
+    up.wait_ready()
+    out = up.stdout()
+    assert "management API   http://127.0.0.1:%d%s" % (up.base, SVC) in out
+    assert "admin-key.json" in out and "not yet" in out
+    assert "West US          http://127.0.1.1:%d/echo/" % (up.base + 10) in out
+    assert "East Asia        http://127.0.2.1:%d/echo/" % (up.base + 10) in out
+    # The canonical policy (read from ../shared/conformance as written) picks the backend
+    # by context.Deployment.Region.
+    assert up.backend_of(1) == "contoso-us"
+    assert up.backend_of(2) == "contoso-asia"
+    host, port = up.listen(2)
+    r = up.get(2, "/status-0123456789abcdef")
+    assert r.status == 200
+    wait_until(lambda: "[up] East Asia" in up.stdout() and "2/2 units up" in up.stdout(),
+               10 * TIME_SCALE, message="a live line per location")
+
+    procs = descendants(up.pid)
+    # manage, 3 backends, 2 gateway supervisors with 2 units each
+    assert len(procs) >= 1 + 3 + 2 + 4, procs
+    assert up.stop(signal.SIGINT) == 0
+    wait_until(lambda: not any(alive(p) for p in procs), 10, message="every child gone")
+    assert "unexpectedly" not in up.stderr()
+
+
+@pytest.mark.timeout_s(120)
+def test_up_add_location_under_load_then_remove_it_without_failing_requests(up):
+    up.wait_ready()
+    failures, counts = [], {"ok": 0}
+    stop = threading.Event()
+
+    def load(octet, expected):
+        while not stop.is_set():
+            try:
+                b = up.backend_of(octet)
+                if b != expected:
+                    failures.append((octet, b))
+                counts["ok"] += 1
+            except Exception as e:  # noqa: BLE001 - every failure is reported
+                failures.append((octet, repr(e)))
+
+    threads = [threading.Thread(target=load, args=(1, "contoso-us")),
+               threading.Thread(target=load, args=(2, "contoso-asia"))]
+    for t in threads:
+        t.start()
+    try:
+        r = up.mgmt("PUT", "/locations/brazilsouth",
+                    {"properties": {"displayName": "Brazil South", "units": 2}})
+        assert r.status in (200, 201), r
+        added = time.monotonic()
+        wait_until(lambda: up.backend_of(3) == "contoso-other", 10 * TIME_SCALE,
+                   message="Brazil South serving on 127.0.3.1")
+        # within 2 s of the write (plus the units' start), not a later periodic sweep
+        assert time.monotonic() - added < 5 * TIME_SCALE
+        wait_until(lambda: 'location "Brazil South" added' in up.stdout(), 5,
+                   message="the added line")
+
+        # Requests in flight when the location is removed: bodies still being sent.
+        host, port = up.listen(3)
+        slow = []
+        for _ in range(4):
+            c = rawhttp.Conn(port, host=host, timeout=30)
+            c.send("POST /echo/slow HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: 10\r\n"
+                   "Connection: close\r\n\r\nhello" % (host, port))
+            slow.append(c)
+        time.sleep(0.3)
+        r = up.mgmt("DELETE", "/locations/brazilsouth")
+        assert r.status in (200, 204), r
+        wait_until(lambda: "draining gateway \"Brazil South\"" in up.stderr(), 5 * TIME_SCALE,
+                   message="the drain")
+        time.sleep(0.5)
+        for c in slow:
+            c.send(b"world")
+        for c in slow:
+            resp = c.read_response("POST")
+            assert resp.status == 200, resp
+            assert resp.json()["backend"] == "contoso-other"
+            assert resp.json()["bodyBytes"] == 10
+            c.close()
+        wait_until(lambda: 'location "Brazil South" stopped' in up.stdout(), 20 * TIME_SCALE,
+                   message="Brazil South stopped")
+        with pytest.raises(OSError):
+            up.get(3, timeout=1)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert failures == [], failures[:10]
+    assert counts["ok"] > 20
+
+
+@pytest.mark.timeout_s(90)
+def test_up_restarts_a_killed_unit_and_a_killed_gateway(up):
+    up.wait_ready()
+    supervisor = up.gateway_pid("West US")
+    assert supervisor
+    units = children(supervisor)
+    assert len(units) == 2, units
+    os.kill(units[0], signal.SIGKILL)
+    wait_until(lambda: len(children(supervisor)) == 2 and units[0] not in children(supervisor),
+               10 * TIME_SCALE, message="the unit restarted by its supervisor")
+    assert up.backend_of(1) == "contoso-us"
+
+    os.kill(supervisor, signal.SIGKILL)
+    wait_until(lambda: up.gateway_pid("West US") not in (None, supervisor), 10 * TIME_SCALE,
+               message="the gateway restarted by meridian up")
+    wait_until(lambda: up.backend_of(1) == "contoso-us", 10 * TIME_SCALE,
+               message="West US serving again")
+    assert 'gateway "West US"' in up.stderr() and "unexpectedly; restarting" in up.stderr()
+    assert up.stop(signal.SIGTERM) == 0
+
+
+def test_up_refuses_a_bad_service_file_before_starting_anything(meridian_bin, tmp_path):
+    bad = tmp_path / "service.yaml"
+    bad.write_text("locations:\n  - displayName: West US\n    units: 0\n")
+    u = Up(meridian_bin, tmp_path, ["-f", str(bad)])
+    try:
+        assert u.proc.wait(20 * TIME_SCALE) == 1
+        assert ("%s:2:5: units must be a whole number from 1 to 64 (at locations[0])" % bad
+                in u.stderr()), u.stderr()
+        assert not os.path.exists(os.path.join(u.state, "manage", "meridian.db"))
+    finally:
+        u.finish()
+
+
+@pytest.mark.timeout_s(90)
+def test_up_sigterm_drains_requests_in_flight_then_stops_every_child(up):
+    up.wait_ready()
+    host, port = up.listen(1)
+    slow = []
+    for _ in range(3):
+        c = rawhttp.Conn(port, host=host, timeout=30)
+        c.send("POST /echo/slow HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: 10\r\n"
+               "Connection: close\r\n\r\nhello" % (host, port))
+        slow.append(c)
+    time.sleep(0.3)
+    procs = descendants(up.pid)
+    up.proc.send_signal(signal.SIGTERM)
+    wait_until(lambda: 'draining gateway "West US"' in up.stderr(), 5 * TIME_SCALE,
+               message="the drain")
+    time.sleep(0.5)
+    # The backends are still up while the gateways drain: in-flight requests complete.
+    for c in slow:
+        c.send(b"world")
+    for c in slow:
+        resp = c.read_response("POST")
+        assert resp.status == 200, resp
+        assert resp.json()["backend"] == "contoso-us"
+        assert resp.json()["bodyBytes"] == 10
+        c.close()
+    assert up.proc.wait(30 * TIME_SCALE) == 0
+    wait_until(lambda: not any(alive(p) for p in procs), 10, message="every child gone")
+    err = up.stderr()
+    assert err.index("exited with status 0 after draining") < err.index("manage: SIGTERM"), \
+        "the management plane stops after the gateways"
