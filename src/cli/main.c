@@ -333,17 +333,20 @@ static const char manage_help[] =
     "  --location NAME            primary region until PATCHed (default: West US)\n"
     "  --subscription-id ID       (default: 00000000-0000-0000-0000-000000000000)\n"
     "  --resource-group NAME      (default: meridian)\n"
+    "  --lag-after MS             a location's unit lags after MS behind (default: 10000)\n"
+    "  --silent-after MS          ... is silent after MS without a heartbeat (default: 15000)\n"
     "\n"
     "Signals: SIGTERM or SIGINT stops accepting, finishes the writes in flight, exits 0.\n";
 
 static int command_manage(int argc, char **argv)
 {
     const char *listen = NULL, *data = NULL, *service = NULL, *location = NULL;
-    const char *subscription = NULL, *group = NULL;
+    const char *subscription = NULL, *group = NULL, *lag = NULL, *silent = NULL;
     const cli_option_t options[] = {
         {"--listen", &listen},           {"--data", &data},
         {"--service", &service},         {"--location", &location},
         {"--subscription-id", &subscription}, {"--resource-group", &group},
+        {"--lag-after", &lag},           {"--silent-after", &silent},
     };
     switch (cli_parse_options("manage", argc, argv, options, sizeof options / sizeof options[0])) {
     case CLI_PARSE_HELP:
@@ -363,9 +366,14 @@ static int command_manage(int argc, char **argv)
             return cli_usage_error("manage", "\"%s\": names are 1-256 letters, digits, '-', '.', "
                                              "'_' or '~'", names[i]);
     if (location && !*location) return cli_usage_error("manage", "--location must not be empty");
+    unsigned long long lag_ms = 0, silent_ms = 0;
+    if ((lag && (!slice_to_u64(slice_from_cstr(lag), &lag_ms) || lag_ms == 0)) ||
+        (silent && (!slice_to_u64(slice_from_cstr(silent), &silent_ms) || silent_ms == 0)))
+        return cli_usage_error("manage", "--lag-after and --silent-after take milliseconds (> 0)");
     manage_server_options_t opts = {
         .service = {.data_dir = data, .service_name = service, .location = location,
-                    .subscription_id = subscription, .resource_group = group},
+                    .subscription_id = subscription, .resource_group = group,
+                    .lag_after_ms = lag_ms, .silent_after_ms = silent_ms},
         .listen_addr = listen,
     };
     return manage_server_run(&opts);

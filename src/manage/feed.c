@@ -263,13 +263,15 @@ static void handle_config(feed_req_t *r, const http_request_t *req)
         respond_error(r, 405, "MethodNotAllowed", "The method is not allowed here (allowed: GET).");
         return;
     }
-    int64_t after = 0, wait = WAIT_DEFAULT_S;
+    /* A unit without any configuration sends after=-1 (or no after): a fresh service's
+     * revision 0 is a configuration too. */
+    int64_t after = -1, wait = WAIT_DEFAULT_S;
     int ra = query_param(req->query, "after", after_s, sizeof after_s);
     int rw = query_param(req->query, "wait", wait_s, sizeof wait_s);
-    if (ra <= 0 || !parse_int(after_s, 0, INT64_MAX, &after)) {
+    if (ra < 0 || (ra == 1 && strcmp(after_s, "-1") != 0 && !parse_int(after_s, 0, INT64_MAX, &after))) {
         respond_error(r, 400, "InvalidRequestContent",
-                      "The query parameter 'after' (the revision the gateway has, 0 for none) must be a "
-                      "whole number >= 0.");
+                      "The query parameter 'after' (the revision the gateway has, -1 for none) must be a "
+                      "whole number >= -1.");
         return;
     }
     if (rw < 0 || (rw == 1 && !parse_int(wait_s, 0, WAIT_MAX_S, &wait))) {
