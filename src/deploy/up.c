@@ -61,6 +61,7 @@ typedef struct {
     long long revision;
     char health[32];
     char last_line[256];
+    char regional_hostname[256]; /* from the locations resource, "" when unknown */
 } up_region_t;
 
 typedef struct {
@@ -411,6 +412,8 @@ static void reconcile_list(up_t *u, json_t *items)
         const char *health = json_string_value(
             json_object_get(json_object_get(props, "status"), "health"));
         snprintf(r->health, sizeof r->health, "%s", health ? health : "");
+        const char *hostname = json_string_value(json_object_get(props, "regionalHostname"));
+        snprintf(r->regional_hostname, sizeof r->regional_hostname, "%s", hostname ? hostname : "");
     }
     mark_all_unlisted(u, listed);
 }
@@ -624,6 +627,10 @@ static void print_table(up_t *u)
         printf("  %-16s http://%s/echo/   status http://%s" STATUS_PATH
                "   metrics http://127.0.%d.1:%u/metrics\n",
                r->display_name, r->listen, r->listen, r->octet, u->base_port + 20u);
+        if (r->regional_hostname[0])
+            printf("                   regional hostname %s (send it as Host, or add it to "
+                   "/etc/hosts as 127.0.%d.1)\n",
+                   r->regional_hostname, r->octet);
     }
     for (size_t b = 0; b < BACKEND_COUNT; b++)
         printf("  backend          %s.com:80 → 127.0.0.1:%u\n", backend_names[b],
