@@ -45,6 +45,7 @@ static const char general_help[] =
     "  api            list, show, import (OpenAPI) and delete APIs\n"
     "  policy get|set read and write the policy of a scope\n"
     "  product        list, show, create and delete products; link APIs\n"
+    "  location       list, show, add, set and remove locations (regions); gateway tokens\n"
     "  subscription   list, show, create and delete subscriptions; keys\n"
     "  named-value    list, show, set and delete named values\n"
     "  apply          make the service match a declarative file (prints the plan first)\n"
@@ -472,6 +473,7 @@ static const command_t commands[] = {
     /* management clients (cli/mgmt_commands.h) */
     {"api", command_api, api_help},
     {"product", command_product, product_help},
+    {"location", command_location, location_help},
     {"subscription", command_subscription, subscription_help},
     {"named-value", command_named_value, named_value_help},
     {"apply", command_apply, apply_help},

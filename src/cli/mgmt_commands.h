@@ -12,6 +12,7 @@ extern const char named_value_help[];
 extern const char policy_remote_help[];
 extern const char apply_help[];
 extern const char export_help[];
+extern const char location_help[];
 
 int command_api(int argc, char **argv);          /* resource_cmds.c */
 int command_product(int argc, char **argv);      /* resource_cmds.c */
@@ -21,5 +22,6 @@ int command_named_value(int argc, char **argv);  /* access_cmds.c */
 int command_policy_remote(int argc, char **argv);
 int command_apply(int argc, char **argv);  /* apply_cmd.c */
 int command_export(int argc, char **argv); /* apply_cmd.c */
+int command_location(int argc, char **argv); /* location_cmds.c */
 
 #endif
