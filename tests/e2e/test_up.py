@@ -3,6 +3,7 @@ plane, demo backends, a supervised gateway per location on 127.0.R.1 — started
 embedded default service, watched and stopped. Loopback only; every process started is
 killed at the end."""
 
+import http.client
 import json
 import os
 import signal
@@ -80,6 +81,19 @@ class Up:
         r = self.get(octet)
         assert r.status == 200, r
         return r.json()["backend"]
+
+    def via_edge(self, client_octet, target="/echo/hello"):
+        """GET through the global endpoint from 127.0.R.2: a client "in" location R."""
+        c = http.client.HTTPConnection("127.0.0.1", self.base + 9, timeout=5,
+                                       source_address=("127.0.%d.2" % client_octet, 0))
+        try:
+            c.request("GET", target)
+            r = c.getresponse()
+            body = r.read()
+            assert r.status == 200, (r.status, body)
+            return json.loads(body)["backend"]
+        finally:
+            c.close()
 
     def token(self):
         with open(os.path.join(self.state, "manage", "admin-key.json")) as f:
@@ -321,3 +335,21 @@ def test_up_follows_a_unit_count_change_and_disable_gateway(up):
     assert r.status == 200, r
     wait_until(lambda: up.backend_of(2) == "contoso-asia", 10 * TIME_SCALE,
                message="East Asia back on 127.0.2.1")
+
+
+@pytest.mark.timeout_s(90)
+def test_up_global_endpoint_sends_each_client_to_its_closest_location(up):
+    up.wait_ready()
+    assert "global endpoint  http://127.0.0.1:%d/echo/" % (up.base + 9) in up.stdout()
+    wait_until(lambda: up.via_edge(1) == "contoso-us", 10 * TIME_SCALE, message="the edge")
+    assert up.via_edge(2) == "contoso-asia"
+    r = up.mgmt("PUT", "/locations/brazilsouth", {"properties": {"displayName": "Brazil South"}})
+    assert r.status in (200, 201), r
+    # the router is restarted on a profile that includes the new location
+    wait_until(lambda: up.via_edge(3) == "contoso-other", 15 * TIME_SCALE,
+               message="a client of 127.0.3.0/24 sent to Brazil South")
+    assert up.via_edge(2) == "contoso-asia"
+    with open(os.path.join(up.state, "router.json")) as f:
+        profile = json.load(f)
+    assert [e["target"] for e in profile["profiles"][0]["endpoints"]] == \
+        ["127.0.1.1", "127.0.2.1", "127.0.3.1"]
