@@ -250,9 +250,15 @@ size_t dns_error(const dns_query_t *q, int rcode, bool has_question, uint8_t *ou
     return w.overflow ? 0 : w.len;
 }
 
-static void put_soa(writer_t *w, const router_config_t *c)
+/* owner_is_question: the SOA answers a question for the apex (owner compressed to it). */
+static void put_soa(writer_t *w, const router_config_t *c, bool owner_is_question)
 {
-    put_name(w, c->zone);
+    if (owner_is_question) {
+        uint8_t ptr[2] = {0xC0, 12};
+        put(w, ptr, 2);
+    } else {
+        put_name(w, c->zone);
+    }
     put16(w, DNS_TYPE_SOA);
     put16(w, 1);
     put32(w, c->negative_ttl); /* RFC 2308 §3: the SOA's TTL caps negative caching */
@@ -383,10 +389,10 @@ size_t dns_answer(const router_config_t *c, const router_status_t *statuses, con
         put_header(&w, q, aa, tc, rcode, 1, (uint16_t)an, (uint16_t)ns, q->has_edns ? 1 : 0);
         put_question(&w, q);
         for (size_t i = 0; i < an; i++) {
-            if (recs[i].type == DNS_TYPE_SOA) put_soa(&w, c);
+            if (recs[i].type == DNS_TYPE_SOA) put_soa(&w, c, true);
             else put_record(&w, c, &recs[i]);
         }
-        if (ns) put_soa(&w, c);
+        if (ns) put_soa(&w, c, false);
         if (q->has_edns) put_opt(&w, q, rcode, true, scope);
         if (!w.overflow) return w.len;
     }
