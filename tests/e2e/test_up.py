@@ -34,6 +34,7 @@ class Up:
     def __init__(self, binary, tmp_path, args=()):
         # P..P+3 on 127.0.0.1 (manage, backends); P+10 and P+20.. on 127.0.R.1.
         self.base = free_port_block(30)
+        self.binary = binary
         self.state = str(tmp_path / "up-state")
         self.lines = []
         self.err_lines = []
@@ -108,6 +109,13 @@ class Up:
                     % (method, SVC, path, API_VERSION, self.base, self.token(),
                        len(payload))).encode() + payload)
             return c.read_response(method)
+
+    def cli(self, *args):
+        """A management command against this service, as a user would type it."""
+        env = dict(os.environ, MERIDIAN_ENDPOINT="http://127.0.0.1:%d" % self.base,
+                   MERIDIAN_KEY_FILE=os.path.join(self.state, "manage", "admin-key.json"))
+        return subprocess.run([self.binary, *args], env=env, capture_output=True, text=True,
+                              timeout=30)
 
     def gateway_pid(self, name):
         for pid in children(self.pid):
@@ -199,9 +207,8 @@ def test_up_add_location_under_load_then_remove_it_without_failing_requests(up):
     for t in threads:
         t.start()
     try:
-        r = up.mgmt("PUT", "/locations/brazilsouth",
-                    {"properties": {"displayName": "Brazil South", "units": 2}})
-        assert r.status in (200, 201), r
+        r = up.cli("location", "add", "Brazil South", "--units", "2")
+        assert r.returncode == 0, r.stderr
         added = time.monotonic()
         wait_until(lambda: up.backend_of(3) == "contoso-other", 10 * TIME_SCALE,
                    message="Brazil South serving on 127.0.3.1")
@@ -209,6 +216,7 @@ def test_up_add_location_under_load_then_remove_it_without_failing_requests(up):
         assert time.monotonic() - added < 2.5 * TIME_SCALE, time.monotonic() - added
         wait_until(lambda: 'location "Brazil South" added' in up.stdout(), 5,
                    message="the added line")
+        assert len(children(up.gateway_pid("Brazil South"))) == 2, "--units 2"
 
         # Requests in flight when the location is removed: bodies still being sent.
         host, port = up.listen(3)
@@ -219,8 +227,8 @@ def test_up_add_location_under_load_then_remove_it_without_failing_requests(up):
                    "Connection: close\r\n\r\nhello" % (host, port))
             slow.append(c)
         time.sleep(0.3)
-        r = up.mgmt("DELETE", "/locations/brazilsouth")
-        assert r.status in (200, 204), r
+        r = up.cli("location", "remove", "Brazil South")
+        assert r.returncode == 0, r.stderr
         wait_until(lambda: "draining gateway \"Brazil South\"" in up.stderr(), 5 * TIME_SCALE,
                    message="the drain")
         time.sleep(0.5)
@@ -236,6 +244,7 @@ def test_up_add_location_under_load_then_remove_it_without_failing_requests(up):
                    message="Brazil South stopped")
         with pytest.raises(OSError):
             up.get(3, timeout=1)
+        assert up.gateway_pid("Brazil South") is None
     finally:
         stop.set()
         for t in threads:
