@@ -206,3 +206,32 @@ def test_dns_answers_switch_within_detection_time(setup):
     returned = time.monotonic() - back
     print("DNS answers back on West US after %.2f s (probe interval %d s)" % (returned, INTERVAL_S))
     assert returned <= INTERVAL_S + 0.5 * TIME_SCALE
+
+
+def dig(r, *args):
+    import shutil
+    import subprocess
+    path = shutil.which("dig")
+    assert path, "dig is missing: run scripts/bootstrap (package dnsutils)"
+    p = subprocess.run([path, "@127.0.0.1", "-p", str(r.dns_port), "+time=2", "+tries=1"] + list(args),
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def test_dig_gets_the_closest_region_with_the_ttl(setup):
+    r, _, _ = setup
+    name = "perf." + ZONE
+    us = dig(r, name, "A", "+noall", "+answer", "+subnet=127.0.1.0/24").split()
+    assert us == [name + ".", "5", "IN", "A", "127.0.10.1"]
+    asia = dig(r, name, "A", "+noall", "+answer", "+subnet=127.0.2.0/24").split()
+    assert asia == [name + ".", "5", "IN", "A", "127.0.20.1"]
+    # Without ECS the query's source address decides (dig -b).
+    assert dig(r, "-b", "127.0.2.53", name, "A", "+short").split() == ["127.0.20.1"]
+    assert dig(r, "+tcp", "-b", "127.0.1.53", name, "A", "+short").split() == ["127.0.10.1"]
+    cname = dig(r, "names." + ZONE, "A", "+noall", "+answer").split()
+    assert cname == ["names.%s." % ZONE, "11", "IN", "CNAME", "westus.regional.meridian.test."]
+    nx = dig(r, "missing." + ZONE, "A")
+    assert "status: NXDOMAIN" in nx and "flags: qr aa rd" in nx and "SOA" in nx
+    nodata = dig(r, name, "AAAA")
+    assert "status: NOERROR" in nodata and "ANSWER: 0" in nodata and "AUTHORITY: 1" in nodata
