@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #ifndef MERIDIAN_VERSION
 #define MERIDIAN_VERSION "0.1.0-dev"
@@ -35,7 +36,7 @@ static const char general_help[] =
     "Commands:\n"
     "  up             run a whole multi-region service on this machine (make run)\n"
     "  run            start the single-region demo: 2 gateway units and 2 demo backends\n"
-    "  gateway        run a gateway of one region from a snapshot file\n"
+    "  gateway        run a gateway of one region (snapshot file or config feed)\n"
     "  demo-backend   run an HTTP server that echoes every request as JSON\n"
     "  manage         run the management REST API (store, validation, snapshot)\n"
     "  router         global routing: endpoint probes, authoritative DNS and the L7 edge\n"
@@ -59,16 +60,30 @@ static const char general_help[] =
 
 static const char gateway_help[] =
     "Usage: meridian gateway --region NAME --snapshot FILE --listen HOST:PORT [options]\n"
+    "       meridian gateway --region NAME --config-url URL --token-file FILE\n"
+    "                        --listen HOST:PORT [--state-dir DIR] [--seed-from HOST:PORT] [options]\n"
     "\n"
-    "Runs the data plane of one region, serving the configuration in FILE.\n"
+    "Runs the data plane of one region, serving the configuration in FILE (file mode) or\n"
+    "the one the management plane publishes (feed mode, docs/regions.md).\n"
     "\n"
-    "  --region NAME           region display name, e.g. \"West US\" (required)\n"
-    "  --snapshot FILE         configuration snapshot (JSON, docs/snapshot.md), re-read\n"
-    "                          on SIGHUP (required)\n"
+    "  --region NAME           region display name, e.g. \"West US\", or its slug (\"westus\")\n"
+    "                          (required)\n"
+    "  --snapshot FILE         file mode: configuration snapshot (JSON, docs/snapshot.md),\n"
+    "                          re-read on SIGHUP\n"
+    "  --config-url URL        feed mode: the management plane, http://HOST:PORT; the unit\n"
+    "                          long-polls its /gateway/v1/config and heartbeats every 5 s\n"
+    "  --token-file FILE       feed mode: file holding the region's gateway token (re-read\n"
+    "                          every 5 s)\n"
+    "  --token TOKEN           feed mode: the token itself (visible in ps: prefer the file)\n"
+    "  --state-dir DIR         feed mode: where DIR/last-known-good.json is kept (created\n"
+    "                          0700 when missing; units of a region may share it)\n"
+    "                          (default: none, no last-known-good)\n"
+    "  --seed-from HOST:PORT   feed mode: without a usable last-known-good, first fetch the\n"
+    "                          configuration from this peer unit's admin listener\n"
     "  --listen HOST:PORT      client listener, e.g. 127.0.0.1:8080 or [::1]:8080 (required);\n"
     "                          units share it with SO_REUSEPORT\n"
-    "  --admin HOST:PORT       admin listener with /metrics; unit k listens on PORT + k\n"
-    "                          (default: none)\n"
+    "  --admin HOST:PORT       admin listener with /metrics (and /config for peers in feed\n"
+    "                          mode); unit k listens on PORT + k (default: none)\n"
     "  --connect-to HOST:PORT=HOST:PORT[,...]\n"
     "                          connect to the second address whenever a backend URL names\n"
     "                          the first (Host stays as written; port 0 on the left = any)\n"
@@ -80,7 +95,7 @@ static const char gateway_help[] =
     "  --drain-timeout SECONDS on SIGTERM/SIGINT, longest wait for requests in flight\n"
     "                          (default: 30)\n"
     "\n"
-    "Signals: SIGHUP reloads the snapshot; SIGTERM or SIGINT drains and exits 0.\n";
+    "Signals: SIGHUP reloads the snapshot (file mode); SIGTERM or SIGINT drains and exits 0.\n";
 
 static const char demo_backend_help[] =
     "Usage: meridian demo-backend --listen HOST:PORT [--name NAME]\n"
@@ -142,7 +157,14 @@ static int command_gateway(int argc, char **argv)
     const char *region = NULL, *snapshot = NULL, *listen = NULL, *admin = NULL;
     const char *units_text = NULL, *access_log = NULL, *drain_text = NULL;
     const char *connect_to_text = NULL;
+    const char *config_url = NULL, *token = NULL, *token_file = NULL, *state_dir = NULL;
+    const char *seed_from = NULL;
     const cli_option_t options[] = {
+        {"--config-url", &config_url},
+        {"--token", &token},
+        {"--token-file", &token_file},
+        {"--state-dir", &state_dir},
+        {"--seed-from", &seed_from},
         {"--region", &region},
         {"--connect-to", &connect_to_text},
         {"--snapshot", &snapshot},
@@ -161,7 +183,23 @@ static int command_gateway(int argc, char **argv)
         break;
     }
     if (!region) return cli_usage_error("gateway", "--region is required");
-    if (!snapshot) return cli_usage_error("gateway", "--snapshot is required");
+    if (snapshot && config_url)
+        return cli_usage_error("gateway", "--snapshot (file mode) and --config-url (feed mode) "
+                                          "exclude each other");
+    if (!snapshot && !config_url)
+        return cli_usage_error("gateway", "--snapshot FILE or --config-url URL is required");
+    if (config_url && !token == !token_file)
+        return cli_usage_error("gateway", "feed mode needs exactly one of --token-file and --token");
+    if (!config_url && (token || token_file || state_dir || seed_from))
+        return cli_usage_error("gateway", "--token, --token-file, --state-dir and --seed-from "
+                                          "need --config-url");
+    if (config_url && strncasecmp(config_url, "http://", 7) != 0)
+        return cli_usage_error("gateway", "--config-url \"%s\" must be http://HOST:PORT",
+                               config_url);
+    if (state_dir && !*state_dir) return cli_usage_error("gateway", "--state-dir must not be empty");
+    host_port_t seed_hp;
+    if (seed_from && !parse_address("gateway", "--seed-from", seed_from, &seed_hp))
+        return CLI_EXIT_USAGE;
     if (!listen) return cli_usage_error("gateway", "--listen is required");
 
     long units = 1;
@@ -206,6 +244,11 @@ static int command_gateway(int argc, char **argv)
         .connect_to = connect_to_text ? &connect_to : NULL,
         .region = region,
         .snapshot_path = snapshot,
+        .config_url = config_url,
+        .token = token,
+        .token_file = token_file,
+        .state_dir = state_dir,
+        .seed_from = seed_from,
         .listen_addr = listen,
         .admin_addr = admin,
         .unit_index = 0,

@@ -14,6 +14,7 @@
 #include "gateway/route.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -393,6 +394,20 @@ static int compile_settings(cfg_ctx_t *c, const json_t *root, gw_settings_t *s)
     return 0;
 }
 
+/* The region a unit was started with names this region when both give the same slug
+ * (letters and digits, lower-cased: "East Asia", "east asia" and "eastasia" are one). */
+static bool region_names_match(const char *given, const char *name)
+{
+    for (;;) {
+        while (*given && !isalnum((unsigned char)*given)) given++;
+        while (*name && !isalnum((unsigned char)*name)) name++;
+        if (!*given || !*name) return !*given && !*name;
+        if (tolower((unsigned char)*given) != tolower((unsigned char)*name)) return false;
+        given++;
+        name++;
+    }
+}
+
 static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
     json_t *regions;
@@ -425,7 +440,13 @@ static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *c
             goto done;
         }
         if (is_primary) primary_at = i;
-        if (cfg->region && strcmp(cfg->region, name) == 0) cfg->region_known = true;
+        if (cfg->region && !cfg->region_known && region_names_match(cfg->region, name)) {
+            /* The unit may have been started with the slug ("eastasia"): from now on it
+             * reports the display name (context.Deployment.Region, spec §5.2). */
+            cfg->region_known = true;
+            free(cfg->region);
+            cfg->region = xstrdup(name);
+        }
         cfg_pop(c);
     }
     if (primary_at == SIZE_MAX) {

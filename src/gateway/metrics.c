@@ -8,6 +8,8 @@ static const double bucket_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025
                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10, 30, 60};
 #define BUCKETS (sizeof bucket_bounds / sizeof bucket_bounds[0])
 
+#define REFUSED_REASON_COUNT 4
+
 typedef struct {
     char *api;   /* NULL = empty slot */
     int status;
@@ -36,7 +38,12 @@ struct gateway_metrics {
     uint64_t config_revision;
     uint64_t reloads_ok;
     uint64_t reloads_failed;
+    const char *source; /* NULL in file mode: meridian_config_source is then not exported */
+    uint64_t refused[REFUSED_REASON_COUNT];
 };
+
+static const char *const refused_reasons[] = GATEWAY_METRICS_REFUSED_REASONS;
+static const char *const source_names[] = {"none", "feed", "last-known-good", "peer"};
 
 gateway_metrics_t *gateway_metrics_new(const char *region, int unit_index)
 {
@@ -126,6 +133,27 @@ void gateway_metrics_reload(gateway_metrics_t *m, bool ok)
 {
     if (ok) m->reloads_ok++;
     else m->reloads_failed++;
+}
+
+void gateway_metrics_set_source(gateway_metrics_t *m, const char *source)
+{
+    m->source = source;
+}
+
+void gateway_metrics_refused(gateway_metrics_t *m, const char *reason)
+{
+    for (size_t i = 0; i < REFUSED_REASON_COUNT; i++)
+        if (strcmp(refused_reasons[i], reason) == 0) m->refused[i]++;
+}
+
+void gateway_metrics_totals(const gateway_metrics_t *m, uint64_t *requests, uint64_t *errors)
+{
+    *requests = *errors = 0;
+    for (size_t i = 0; i < m->counter_cap; i++) {
+        if (!m->counters[i].api) continue;
+        *requests += m->counters[i].count;
+        if (m->counters[i].status >= 500) *errors += m->counters[i].count;
+    }
 }
 
 static int label_value(buf_t *out, const char *v)
@@ -280,5 +308,17 @@ int gateway_metrics_render(const gateway_metrics_t *m, const gateway_metrics_liv
                      (unsigned long long)m->reloads_ok, (unsigned long long)m->reloads_failed,
                      live->connections_active, live->exchanges_active, live->draining ? 1 : 0,
                      (unsigned long long)live->access_log_dropped);
+    if (m->source) {
+        rc |= buf_append_cstr(out, "# HELP meridian_config_source 1 for where the configuration in use came from.\n"
+                                   "# TYPE meridian_config_source gauge\n");
+        for (size_t i = 0; i < sizeof source_names / sizeof source_names[0]; i++)
+            rc |= buf_printf(out, "meridian_config_source{source=\"%s\"} %d\n", source_names[i],
+                             strcmp(source_names[i], m->source) == 0);
+        rc |= buf_append_cstr(out, "# HELP meridian_config_refused_total Snapshots refused, by reason.\n"
+                                   "# TYPE meridian_config_refused_total counter\n");
+        for (size_t i = 0; i < REFUSED_REASON_COUNT; i++)
+            rc |= buf_printf(out, "meridian_config_refused_total{reason=\"%s\"} %llu\n",
+                             refused_reasons[i], (unsigned long long)m->refused[i]);
+    }
     return rc < 0 ? -1 : 0;
 }

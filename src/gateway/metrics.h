@@ -20,6 +20,16 @@ void gateway_metrics_request(gateway_metrics_t *m, const char *api, int status, 
 void gateway_metrics_set_config(gateway_metrics_t *m, bool loaded, uint64_t revision);
 void gateway_metrics_reload(gateway_metrics_t *m, bool ok);
 
+/* Feed mode (gateway/sync.h): where the configuration in use came from ("none", "feed",
+ * "last-known-good", "peer"; a static string), exported as meridian_config_source. */
+void gateway_metrics_set_source(gateway_metrics_t *m, const char *source);
+/* A snapshot refused, by reason: one of GATEWAY_METRICS_REFUSED_REASONS. */
+#define GATEWAY_METRICS_REFUSED_REASONS {"signature", "stale", "invalid", "last-known-good"}
+void gateway_metrics_refused(gateway_metrics_t *m, const char *reason);
+/* Requests answered so far, and those answered with a 5xx status (for heartbeats).
+ * Sums the counter table: costs nothing on the request path. */
+void gateway_metrics_totals(const gateway_metrics_t *m, uint64_t *requests, uint64_t *errors);
+
 /* emit-metric (spec §2.7): adds `value` to the series meridian_policy_metric with the
  * labels metric=`name`, namespace=`ns` and the dimension pairs dims[0..2*dim_count) (name,
  * value, name, value...). Exported as _sum and _count. Series beyond

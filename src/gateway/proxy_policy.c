@@ -128,7 +128,7 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
     const gw_api_t *api = m->api;
     const gw_operation_t *op = m->operation;
 
-    info->region = ctx->gw->region;
+    info->region = ctx->config->region; /* the display name, also when started with the slug */
     info->service_name = ctx->config->service_name;
     info->gateway_id = "managed";
     info->api_id = api->id;

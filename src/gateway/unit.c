@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "gateway/proxy.h"
+#include "gateway/sync.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ typedef struct {
     bool reload_again;
     gateway_config_t *reload_result;
     char *reload_error;
+    gateway_sync_t *sync; /* feed mode only */
 } unit_t;
 
 static void server_options_from(const gateway_config_t *c, http_server_options_t *o)
@@ -65,6 +67,18 @@ static void unit_install_config(unit_t *u, gateway_config_t *c)
         log_warn("region \"%s\" is not among the snapshot's regions", u->opts->region);
     log_info("serving configuration revision %llu (%zu APIs)", (unsigned long long)c->revision,
              c->api_count);
+}
+
+/* Feed mode: gateway/sync.h hands over each configuration it accepted. */
+static void unit_sync_install(gateway_config_t *c, gateway_source_t source, void *ud)
+{
+    unit_t *u = ud;
+    (void)source;
+    if (u->stopping) {
+        gateway_config_unref(c);
+        return;
+    }
+    unit_install_config(u, c);
 }
 
 static void reload_work(uv_work_t *w)
@@ -117,6 +131,10 @@ static void on_sighup(uv_signal_t *s, int signum)
 {
     (void)signum;
     unit_t *u = s->data;
+    if (u->sync) {
+        log_info("SIGHUP: feed mode, the configuration comes from %s", u->opts->config_url);
+        return;
+    }
     log_info("SIGHUP: reloading %s", u->opts->snapshot_path);
     reload_start(u);
 }
@@ -128,6 +146,7 @@ static void unit_close_all(unit_t *u)
     u->server = u->admin = NULL;
     upstream_pool_close(u->gw.pool);
     gateway_access_log_close(u->gw.access_log);
+    gateway_sync_stop(u->sync);
     uv_close((uv_handle_t *)&u->sighup, NULL);
     uv_close((uv_handle_t *)&u->sigterm, NULL);
     uv_close((uv_handle_t *)&u->sigint, NULL);
@@ -161,6 +180,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     log_info("%s: draining (at most %u ms)", signum == SIGTERM ? "SIGTERM" : "SIGINT",
              u->opts->drain_timeout_ms);
     if (u->server) http_server_stop_accepting(u->server);
+    /* No new configuration while draining: the requests left finish on the one in use. */
+    gateway_sync_stop(u->sync);
     u->drain_deadline_ms = clock_mono_ms() + u->opts->drain_timeout_ms;
     uv_timer_start(&u->drain_timer, on_drain_tick, 0, DRAIN_TICK_MS);
 }
@@ -190,6 +211,10 @@ static void admin_on_request(http_exchange_t *ex, void *ud)
         else
             http_exchange_respond_error(ex, 503, "Service unavailable");
         buf_free(&b);
+        return;
+    }
+    if (u->sync && slice_eq(req->path, SLICE_LIT("/config"))) {
+        gateway_sync_serve_config(u->sync, ex);
         return;
     }
     if (slice_eq(req->path, SLICE_LIT(GATEWAY_STATUS_PATH))) {
@@ -228,15 +253,36 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
         goto fail_early;
     }
 
-    /* The first load is synchronous: nothing is being served yet. */
+    /* The first load is synchronous: nothing is being served yet. In feed mode it is the
+     * last-known-good, installed by the sync once the listeners are up. */
     char *load_err = NULL;
-    gateway_config_t *c = gateway_config_load_file(opts->snapshot_path, opts->region, &load_err);
-    if (c) {
-        gateway_metrics_reload(u->gw.metrics, true);
+    gateway_config_t *c = NULL;
+    if (opts->config_url) {
+        gateway_sync_options_t so = {
+            .config_url = opts->config_url,
+            .region = opts->region,
+            .token = opts->token,
+            .token_file = opts->token_file,
+            .state_dir = opts->state_dir,
+            .seed_from = opts->seed_from,
+            .unit_index = opts->unit_index,
+        };
+        gateway_sync_host_t host = {.install = unit_sync_install, .ud = u, .metrics = u->gw.metrics};
+        u->sync = gateway_sync_new(&u->loop, &so, &host, &load_err);
+        if (!u->sync) {
+            log_error("start-up failed: %s", load_err);
+            free(load_err);
+            goto fail_early;
+        }
     } else {
-        gateway_metrics_reload(u->gw.metrics, false);
-        log_error("configuration not loaded, serving 503 until one loads (SIGHUP): %s", load_err);
-        free(load_err);
+        c = gateway_config_load_file(opts->snapshot_path, opts->region, &load_err);
+        if (c) {
+            gateway_metrics_reload(u->gw.metrics, true);
+        } else {
+            gateway_metrics_reload(u->gw.metrics, false);
+            log_error("configuration not loaded, serving 503 until one loads (SIGHUP): %s", load_err);
+            free(load_err);
+        }
     }
 
     http_server_options_t so;
@@ -262,6 +308,7 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
         }
     }
     if (c) unit_install_config(u, c);
+    if (u->sync) gateway_sync_load_lkg(u->sync);
 
     uv_signal_init(&u->loop, &u->sighup);
     uv_signal_init(&u->loop, &u->sigterm);
@@ -275,6 +322,7 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
 
     log_info("listening on %s%s%s", opts->listen_addr, opts->admin_addr ? ", admin on " : "",
              opts->admin_addr ? opts->admin_addr : "");
+    if (u->sync) gateway_sync_start(u->sync);
     uv_run(&u->loop, UV_RUN_DEFAULT);
     exit_code = 0;
     goto done;
@@ -282,8 +330,10 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
 fail_early:
     if (u->gw.pool) upstream_pool_close(u->gw.pool);
     if (u->gw.access_log) gateway_access_log_close(u->gw.access_log);
+    gateway_sync_stop(u->sync);
     uv_run(&u->loop, UV_RUN_DEFAULT);
 done:
+    gateway_sync_free(u->sync);
     if (u->gw.config) gateway_config_unref(u->gw.config);
     gateway_metrics_free(u->gw.metrics);
     if (uv_loop_close(&u->loop) != 0) log_warn("event loop closed with handles still open");

@@ -11,8 +11,16 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *region;          /* display name, e.g. "West US" */
-    const char *snapshot_path;   /* JSON snapshot file, re-read on SIGHUP */
+    const char *region;          /* display name, e.g. "West US" (or its slug in feed mode) */
+    const char *snapshot_path;   /* file mode: JSON snapshot file, re-read on SIGHUP */
+    /* Feed mode (snapshot_path NULL, gateway/sync.h): the management plane's URL, the
+     * gateway token (or a file holding it), the last-known-good directory (or NULL) and
+     * a peer's admin address to seed from (or NULL). */
+    const char *config_url;
+    const char *token;
+    const char *token_file;
+    const char *state_dir;
+    const char *seed_from;
     const char *listen_addr;     /* "host:port" (IPv6 as "[::1]:port") */
     const char *admin_addr;      /* "host:port" for /metrics, or NULL for none */
     int unit_index;              /* 0-based, appears in logs and metrics */
@@ -22,8 +30,10 @@ typedef struct {
 } gateway_unit_options_t;
 
 /* Runs a unit until SIGTERM/SIGINT has drained it. Returns the process exit code:
- * 0 after a clean drain, 1 when start-up failed (message already logged). A snapshot that
- * fails to load at start-up is logged; the unit then serves 503 until a SIGHUP loads one. */
+ * 0 after a clean drain, 1 when start-up failed (message already logged). File mode: a
+ * snapshot that fails to load at start-up is logged; the unit then serves 503 until a
+ * SIGHUP loads one. Feed mode: the unit serves its last-known-good if it has a valid one,
+ * else 503 until a peer or the feed gives it a configuration. */
 int gateway_unit_run(const gateway_unit_options_t *opts);
 
 /* Starts `units` child processes running gateway_unit_run() with unit_index 0..units-1

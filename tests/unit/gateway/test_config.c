@@ -156,6 +156,21 @@ Test(config, refcount)
     gateway_config_unref(NULL);
 }
 
+/* --region takes the display name or the location slug (REGIONS-CONTRACT): both name the
+ * region, which then reports its display name (context.Deployment.Region, spec §5.2). */
+Test(config, region_given_as_slug_reports_the_display_name)
+{
+    const char *given[] = {"West US", "westus", "west us", "WESTUS"};
+    for (size_t i = 0; i < sizeof given / sizeof given[0]; i++) {
+        char *err = NULL;
+        gateway_config_t *c = gateway_config_compile(valid, strlen(valid), "t.json", given[i], &err);
+        cr_assert_not_null(c, "%s", err);
+        cr_assert(c->region_known, "%s", given[i]);
+        cr_assert_str_eq(c->region, "West US", "given \"%s\"", given[i]);
+        gateway_config_unref(c);
+    }
+}
+
 Test(config, unknown_region_is_not_an_error)
 {
     char *err = NULL;
@@ -164,8 +179,15 @@ Test(config, unknown_region_is_not_an_error)
     cr_assert(!c->region_known);
     cr_assert_str_eq(c->region, "Mars");
     gateway_config_unref(c);
-    c = gateway_config_compile(valid, strlen(valid), "t.json", "west us", &err);
-    cr_assert(!c->region_known); /* exact match only */
+    c = gateway_config_compile(valid, strlen(valid), "t.json", "West US 2", &err);
+    cr_assert(!c->region_known);
+    cr_assert_str_eq(c->region, "West US 2");
+    gateway_config_unref(c);
+    c = gateway_config_compile(valid, strlen(valid), "t.json", "westu", &err);
+    cr_assert(!c->region_known, "a prefix of the slug is another region");
+    gateway_config_unref(c);
+    c = gateway_config_compile(valid, strlen(valid), "t.json", "", &err);
+    cr_assert(!c->region_known);
     gateway_config_unref(c);
     c = gateway_config_compile(valid, strlen(valid), "t.json", NULL, &err);
     cr_assert_str_eq(c->region, "");
