@@ -83,7 +83,8 @@ def test_feed_revisions_reach_every_unit_and_are_persisted(feed, units, backends
     r = gw.request("GET", "/x")
     assert r.json()["backend"] == "A"
     assert r.header("X-Region") == "East Asia"
-    assert gw.source(0) == "feed" and gw.source(1) == "feed"
+    # A unit started after its sibling persisted revision 1 may start from that file.
+    assert {gw.source(0), gw.source(1)} <= {"feed", "last-known-good"}
 
     start = time.monotonic()
     feed.publish(snap(b, 2))
@@ -95,6 +96,7 @@ def test_feed_revisions_reach_every_unit_and_are_persisted(feed, units, backends
     header, body = lkg_header(str(tmp_path / "state"))
     assert header == {"revision": 2, "signature": sign(TOKEN, body)}
     assert json.loads(body)["revision"] == 2
+    assert gw.source(0) == "feed" and gw.source(1) == "feed"
 
     # Heartbeats: one instance id per unit process, the revision and source in use.
     def beats():
@@ -109,9 +111,9 @@ def test_feed_revisions_reach_every_unit_and_are_persisted(feed, units, backends
                            "requests", "errors"}
         assert hb["source"] == "feed" and hb["errors"] == 0
     assert sum(hb["requests"] for hb in latest.values()) >= 1
-    # Each unit asked first for anything (after=0), then for what is newer than its revision.
-    assert feed.polls.count(("eastasia", 0)) == 2
-    assert feed.polls.count(("eastasia", 1)) == 2
+    # Each unit asks for what is newer than the revision it serves (0 = none yet).
+    assert {after for _, after in feed.polls} <= {0, 1, 2}
+    assert feed.polls.count(("eastasia", 1)) >= 1
     wait_until(lambda: feed.polls.count(("eastasia", 2)) == 2, 5 * TIME_SCALE,
                message="both units polling after revision 2")
 
