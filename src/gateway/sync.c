@@ -82,6 +82,7 @@ struct gateway_sync {
     char signature[GATEWAY_SIGNATURE_MAX];
     /* Highest revision refused because it did not compile: not asked for again. */
     uint64_t refused_revision;
+    bool has_refused;
 
     fetch_t fetch;
     bool is_next_peer; /* next attempt goes to the peer (no configuration yet) */
@@ -319,7 +320,9 @@ static void compile_done(uv_work_t *w, int status)
     bool is_ok = false;
     if (status != 0 || !cfg) {
         refuse(s, "invalid", "%s", s->compile_err ? s->compile_err : "cancelled");
-        if (s->compile_revision > s->refused_revision) s->refused_revision = s->compile_revision;
+        if (!s->has_refused || s->compile_revision > s->refused_revision)
+            s->refused_revision = s->compile_revision;
+        s->has_refused = true;
     } else if (cfg->revision != s->compile_revision) {
         refuse(s, "invalid", "X-Meridian-Revision is %" PRIu64 " but the snapshot says %" PRIu64,
                s->compile_revision, cfg->revision);
@@ -509,10 +512,10 @@ static void poll_start(gateway_sync_t *s)
     f->is_peer = s->is_next_peer && s->has_peer && !s->has_config;
     s->is_next_peer = false;
     const gw_backend_url_t *to = f->is_peer ? &s->peer : &s->feed;
-    /* Without a configuration, after=0: any revision of a service answers at once (the
-     * first write of a service makes revision 1). */
-    uint64_t after = s->has_config ? s->revision : 0;
-    if (s->refused_revision > after) after = s->refused_revision;
+    /* Without a configuration, after=-1: any revision answers at once, revision 0 of a
+     * fresh service included (docs/regions.md, "Configuration feed"). */
+    int64_t after = s->has_config ? (int64_t)s->revision : -1;
+    if (s->has_refused && (int64_t)s->refused_revision > after) after = (int64_t)s->refused_revision;
     uint32_t wait_s = s->opts.wait_s ? s->opts.wait_s : DEFAULT_WAIT_S;
     buf_t head;
     buf_init(&head);
@@ -520,7 +523,7 @@ static void poll_start(gateway_sync_t *s)
     if (f->is_peer)
         rc = buf_printf(&head, "GET %s/config HTTP/1.1\r\n", to->base_path);
     else
-        rc = buf_printf(&head, "GET %s/gateway/v1/config?region=%s&after=%" PRIu64 "&wait=%u HTTP/1.1\r\n",
+        rc = buf_printf(&head, "GET %s/gateway/v1/config?region=%s&after=%" PRId64 "&wait=%u HTTP/1.1\r\n",
                         to->base_path, s->slug, after, wait_s);
     rc |= buf_printf(&head, "Host: %s\r\nAuthorization: %s\r\nAccept: application/json\r\n\r\n",
                      to->host_header, s->token);
