@@ -359,7 +359,6 @@ static int command_up(int argc, char **argv)
         .service_file = file,
         .state_dir = state_dir,
         .base_port = (uint16_t)base_port,
-        .units_source = DEPLOY_UP_UNITS_SNAPSHOT_FILE,
     };
     return deploy_up(&opts);
 }

@@ -95,7 +95,6 @@ static int prepare_paths(up_t *u)
     else
         snprintf(u->state_dir, sizeof u->state_dir, "%s", dir);
     snprintf(u->data_dir, sizeof u->data_dir, "%.4000s/manage", u->state_dir);
-    snprintf(u->snapshot_path, sizeof u->snapshot_path, "%.4000s/snapshot.json", u->state_dir);
     int rc = up__make_directories(u->data_dir, 0700);
     if (rc) {
         log_error("cannot create %s: %s", u->data_dir, strerror(-rc));
@@ -172,13 +171,6 @@ static int put_locations(up_t *u)
             log_error("PUT %s: the management plane did not answer", suffix);
             return -1;
         }
-        if (resp.status == 404 && i == 0) {
-            /* A management plane without the locations resource (docs/up.md): only the
-             * primary runs, with the file's unit count. */
-            u->has_locations_api = false;
-            up_http_response_free(&resp);
-            return 0;
-        }
         if (resp.status != 200 && resp.status != 201) {
             log_error("PUT %s: %d %s", suffix, resp.status, resp.body);
             up_http_response_free(&resp);
@@ -186,7 +178,6 @@ static int put_locations(up_t *u)
         }
         up_http_response_free(&resp);
     }
-    u->has_locations_api = true;
     return 0;
 }
 
@@ -526,7 +517,7 @@ int deploy_up(const deploy_up_options_t *opts)
     log_set_prefix("up");
     static up_t up; /* large (the regions' argument storage); one per process */
     up_t *u = &up;
-    *u = (up_t){.opts = opts, .pid = getpid(), .snapshot_revision = -1};
+    *u = (up_t){.opts = opts, .pid = getpid()};
     u->base_port = opts->base_port ? opts->base_port : DEPLOY_UP_BASE_PORT_DEFAULT;
     if (u->base_port > 65535 - 100) {
         log_error("--base-port %u: the ports up to base + 99 must exist", u->base_port);

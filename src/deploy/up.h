@@ -10,7 +10,10 @@
  *     seen), a supervised `meridian gateway` with the location's unit count, listening on
  *     127.0.R.1:P+10, admin listeners on 127.0.R.1:P+20+k for unit k, state in
  *     STATE/regions/{slug}, `--connect-to` sending contoso-{us,asia,other}.com:80 to the
- *     backends, and its configuration from the management plane (deploy_up_units_t).
+ *     backends, and its configuration from the management plane in feed mode
+ *     (--config-url, --token-file STATE/manage/gateway-tokens/{slug}.token, --state-dir);
+ *  5. the global endpoint, `meridian router` (deploy/up_router.h) with its L7 edge on
+ *     127.0.0.1:P+9, DNS on P+8 and status on P+7, restarted when the locations change.
  * Then it prints the table of endpoints and watches GET {svc}/locations every
  * UP_WATCH_INTERVAL_MS: a new location's gateway starts at once, a removed or disabled one
  * is drained (SIGTERM: requests in flight finish) and stopped, a changed unit count drains
@@ -34,20 +37,10 @@
  * flight. */
 #define UP_DRAIN_SECONDS 10
 
-typedef enum {
-    /* `meridian gateway --config-url ... --token-file ... --state-dir ...` (feed mode,
-     * docs/regions.md): the units long-poll the management plane themselves. */
-    DEPLOY_UP_UNITS_FEED,
-    /* `meridian gateway --snapshot STATE/snapshot.json`: the launcher fetches
-     * GET {svc}/snapshot when the revision changes, rewrites the file and sends SIGHUP. */
-    DEPLOY_UP_UNITS_SNAPSHOT_FILE,
-} deploy_up_units_t;
-
 typedef struct {
     const char *service_file; /* NULL = the embedded examples/up/service.yaml */
     const char *state_dir;    /* NULL = $MERIDIAN_STATE_DIR, else DEPLOY_UP_STATE_DIR_DEFAULT */
     uint16_t base_port;       /* 0 = DEPLOY_UP_BASE_PORT_DEFAULT; must leave room for +99 */
-    deploy_up_units_t units_source;
 } deploy_up_options_t;
 
 /* Returns the process exit code (0 clean stop, 1 failure; messages already logged). */

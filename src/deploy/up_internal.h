@@ -50,7 +50,6 @@ typedef struct {
     char repo_dir[PATH_MAX];
     char state_dir[PATH_MAX];
     char data_dir[PATH_MAX];
-    char snapshot_path[PATH_MAX];
     uint16_t base_port;
     char manage_listen[64];
     char endpoint[80];
@@ -65,9 +64,6 @@ typedef struct {
     up_proc_t backends[UP_BACKEND_COUNT];
     up_region_t regions[UP_MAX_REGIONS];
     char octet_slugs[256][UP_SLUG_MAX]; /* octet → the slug it was given to, for the run */
-    bool has_locations_api;
-    bool has_warned_no_locations;
-    long long snapshot_revision; /* file mode: revision written to snapshot_path */
     pid_t pid;
     sigset_t original_mask;
     bool is_ready; /* endpoint table printed */
@@ -90,8 +86,8 @@ int up__mgmt_call(up_t *u, const char *method, const char *suffix, const char *b
                   up_http_response_t *resp);
 
 /* up_regions.c */
-/* One tick of the watch: GET {svc}/locations (and, in file mode, the snapshot) and
- * reconcile the running gateways with it. */
+/* One tick of the watch: GET {svc}/locations, and the running gateways reconciled with
+ * it. */
 void up__watch(up_t *u);
 /* Starts the gateways that should run and may (first start, restart after back-off). */
 void up__start_regions(up_t *u, uint64_t now);

@@ -81,8 +81,6 @@ static int build_gateway_args(up_t *u, up_region_t *r)
                             "--access-log", log_path, "--drain-timeout", drain};
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
         if (up_proc_arg(p, common[i])) return -1;
-    if (u->opts->units_source == DEPLOY_UP_UNITS_SNAPSHOT_FILE)
-        return up_proc_arg(p, "--snapshot") || up_proc_arg(p, u->snapshot_path) ? -1 : 0;
     char token[PATH_MAX];
     token_path(u, r, token, sizeof token);
     const char *feed[] = {"--config-url", u->endpoint, "--token-file", token, "--state-dir",
@@ -92,11 +90,10 @@ static int build_gateway_args(up_t *u, up_region_t *r)
     return 0;
 }
 
-/* Whether a gateway of `r` can start now: in feed mode its token must have been written by
- * the management plane; in file mode a snapshot must be there. */
+/* Whether a gateway of `r` can start now: the management plane must have written its token
+ * (at the location's creation, and at every start of the management plane). */
 static bool gateway_can_start(const up_t *u, const up_region_t *r)
 {
-    if (u->opts->units_source == DEPLOY_UP_UNITS_SNAPSHOT_FILE) return u->snapshot_revision >= 0;
     char token[PATH_MAX];
     token_path(u, r, token, sizeof token);
     return access(token, R_OK) == 0;
@@ -187,48 +184,8 @@ static void reconcile_list(up_t *u, json_t *items)
     mark_all_unlisted(u, listed);
 }
 
-/* Without the locations resource: the primary only, with the file's unit count. */
-static void reconcile_primary_only(up_t *u)
-{
-    const up_location_t *primary = &u->service.locations[0];
-    if (!u->has_warned_no_locations) {
-        log_warn("the management plane has no locations resource: running the primary "
-                 "location \"%s\" only", primary->display_name);
-        u->has_warned_no_locations = true;
-    }
-    reconcile_location(u, primary->slug, primary->display_name, primary->units, false);
-}
-
-/* File mode: fetch the snapshot when its revision moved, write it, SIGHUP the gateways. */
-static void refresh_snapshot(up_t *u)
-{
-    up_http_response_t resp;
-    if (up__mgmt_call(u, "GET", "/snapshot", NULL, &resp)) return;
-    if (resp.status == 200) {
-        json_t *doc = json_loadb(resp.body, resp.body_len, 0, NULL);
-        json_t *rev = json_object_get(doc, "revision");
-        long long revision = json_is_integer(rev) ? json_integer_value(rev) : -1;
-        if (revision >= 0 && revision != u->snapshot_revision &&
-            up__write_file(u->snapshot_path, resp.body, resp.body_len) == 0) {
-            bool is_first = u->snapshot_revision < 0;
-            u->snapshot_revision = revision;
-            for (size_t i = 0; !is_first && i < UP_MAX_REGIONS; i++)
-                if (u->regions[i].is_used && u->regions[i].proc.pid > 0 &&
-                    !u->regions[i].is_draining)
-                    kill(u->regions[i].proc.pid, SIGHUP);
-        }
-        json_decref(doc);
-    }
-    up_http_response_free(&resp);
-}
-
 void up__watch(up_t *u)
 {
-    if (u->opts->units_source == DEPLOY_UP_UNITS_SNAPSHOT_FILE) refresh_snapshot(u);
-    if (!u->has_locations_api) {
-        reconcile_primary_only(u);
-        return;
-    }
     up_http_response_t resp;
     if (up__mgmt_call(u, "GET", "/locations", NULL, &resp)) return; /* not answering: keep going */
     if (resp.status == 200) {
