@@ -362,3 +362,52 @@ def test_up_global_endpoint_sends_each_client_to_its_closest_location(up):
         profile = json.load(f)
     assert [e["target"] for e in profile["profiles"][0]["endpoints"]] == \
         ["127.0.1.1", "127.0.2.1", "127.0.3.1"]
+
+
+def global_policy(value):
+    return {"properties": {"format": "rawxml", "value": (
+        '<policies><inbound /><backend><forward-request /></backend><outbound>'
+        '<set-header name="X-Change" exists-action="override"><value>%s</value></set-header>'
+        '</outbound><on-error /></policies>' % value)}}
+
+
+def manage_pid(up):
+    for pid in children(up.pid):
+        if b"manage" in cmdline(pid):
+            return pid
+    return None
+
+
+@pytest.mark.timeout_s(120)
+def test_up_change_reaches_every_location_and_survives_a_management_outage(up):
+    up.wait_ready()
+
+    def served_everywhere(value):
+        return all(up.get(octet).header("X-Change") == value for octet in (1, 2)
+                   for _ in range(4))  # several connections: both units of each location
+
+    r = up.mgmt("PUT", "/policies/policy", global_policy("1"))
+    assert r.status in (200, 201), r
+    written = time.monotonic()
+    wait_until(lambda: served_everywhere("1"), 5 * TIME_SCALE, interval=0.01,
+               message="the change served by every location")
+    assert time.monotonic() - written < 2 * TIME_SCALE
+    # the canonical policy still picks each location's backend under the global one
+    assert up.backend_of(1) == "contoso-us" and up.backend_of(2) == "contoso-asia"
+
+    old = manage_pid(up)
+    os.kill(old, signal.SIGKILL)
+    # every location keeps serving what it has while the management plane is down
+    for _ in range(20):
+        for octet, backend in ((1, "contoso-us"), (2, "contoso-asia")):
+            r = up.get(octet)
+            assert r.status == 200 and r.json()["backend"] == backend
+            assert r.header("X-Change") == "1"
+    wait_until(lambda: manage_pid(up) not in (None, old), 10 * TIME_SCALE,
+               message="the management plane restarted by meridian up")
+    assert "management plane (pid %d) was killed by signal 9" % old in up.stderr()
+    # the units resync with the restarted management plane
+    wait_until(lambda: up.mgmt("PUT", "/policies/policy", global_policy("2")).status in (200, 201),
+               10 * TIME_SCALE, message="the restarted management plane answering")
+    wait_until(lambda: served_everywhere("2"), 15 * TIME_SCALE, interval=0.05,
+               message="a change after the outage served by every location")
