@@ -33,6 +33,8 @@
 #define MANAGE_READY_TIMEOUT_MS 15000u
 #define POLL_TIMEOUT_MS 1000
 #define STATUS_INTERVAL_MS 1000u
+/* The endpoint table waits for every location's units at most this long. */
+#define TABLE_TIMEOUT_MS 20000u
 #define SAS_LIFETIME_S 3600
 #define SAS_REFRESH_S 1800
 #define API_VERSION "2022-08-01"
@@ -492,7 +494,15 @@ static int run_loop(up_t *u, const sigset_t *waited)
             up__kill_stuck_drains(u, now);
             if (now >= u->next_status_ms) {
                 up__print_status_lines(u);
-                if (!u->is_ready && up__initial_gateways_accepting(u)) print_table(u);
+                if (!u->is_ready && up__initial_gateways_accepting(u)) {
+                    print_table(u);
+                } else if (!u->is_ready && now >= u->table_deadline_ms) {
+                    /* A location that cannot start (its address taken...) is retried with
+                     * back-off and its line says so; the rest is usable now. */
+                    log_warn("not every location serves after %u ms; the table shows what "
+                             "runs", TABLE_TIMEOUT_MS);
+                    print_table(u);
+                }
                 u->next_status_ms = now + (u->is_ready ? STATUS_INTERVAL_MS : 200u);
             }
             update_router(u);
@@ -553,6 +563,7 @@ int deploy_up(const deploy_up_options_t *opts)
     sigaddset(&waited, SIGINT);
     sigprocmask(SIG_BLOCK, &waited, &u->original_mask);
 
+    u->table_deadline_ms = clock_mono_ms() + MANAGE_READY_TIMEOUT_MS + TABLE_TIMEOUT_MS;
     if (start_manage_and_backends(u, &waited)) {
         u->exit_code = 1;
         begin_stop(u, "start-up failure");

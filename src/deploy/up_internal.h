@@ -73,6 +73,7 @@ typedef struct {
     bool has_stopped_others; /* backends and manage told to stop */
     uint64_t next_watch_ms;
     uint64_t next_status_ms;
+    uint64_t table_deadline_ms; /* print the table then even if a location is not up */
     int exit_code;
 } up_t;
 

@@ -253,13 +253,19 @@ void up__print_status_lines(up_t *u)
 {
     for (size_t i = 0; i < UP_MAX_REGIONS; i++) {
         up_region_t *r = &u->regions[i];
-        if (!r->is_used || !r->is_wanted || r->is_draining || r->proc.pid <= 0) continue;
-        scrape_region(u, r);
+        if (!r->is_used || !r->is_wanted || r->is_draining) continue;
         char line[256], rev[32] = "none yet", health[48] = "";
-        if (r->revision >= 0) snprintf(rev, sizeof rev, "%lld", r->revision);
-        if (r->health[0]) snprintf(health, sizeof health, ", health %s", r->health);
-        snprintf(line, sizeof line, "[up] %-14s http://%-18s %d/%d units up, revision %s%s",
-                 r->display_name, r->listen, r->units_up, r->running_units, rev, health);
+        if (r->proc.pid <= 0) {
+            snprintf(line, sizeof line, "[up] %-14s http://%-18s gateway %s", r->display_name,
+                     r->listen, r->proc.restart_at_ms ? "not running: restarting (see the log)"
+                                                      : "waiting for its gateway token");
+        } else {
+            scrape_region(u, r);
+            if (r->revision >= 0) snprintf(rev, sizeof rev, "%lld", r->revision);
+            if (r->health[0]) snprintf(health, sizeof health, ", health %s", r->health);
+            snprintf(line, sizeof line, "[up] %-14s http://%-18s %d/%d units up, revision %s%s",
+                     r->display_name, r->listen, r->units_up, r->running_units, rev, health);
+        }
         if (strcmp(line, r->last_line) == 0) continue;
         snprintf(r->last_line, sizeof r->last_line, "%s", line);
         if (u->is_ready) {
