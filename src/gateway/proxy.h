@@ -22,6 +22,7 @@ typedef struct {
     uv_loop_t *loop;
     const char *region;
     int unit_index;
+    char instance_id[37];          /* a UUID drawn at process start (heartbeats, context) */
     gateway_config_t *config;      /* current; NULL until one loads */
     bool draining;
     upstream_pool_t *pool;

@@ -131,6 +131,7 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
     info->region = ctx->config->region; /* the display name, also when started with the slug */
     info->service_name = ctx->config->service_name;
     info->gateway_id = "managed";
+    info->gateway_instance_id = ctx->gw->instance_id;
     info->api_id = api->id;
     info->api_name = api->display_name;
     info->api_path = api->path;

@@ -128,6 +128,13 @@ const char *gateway_source_name(gateway_source_t s)
     }
 }
 
+void gateway_format_uuid(const uint8_t id[16], char out[37])
+{
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11],
+             id[12], id[13], id[14], id[15]);
+}
+
 size_t gateway_region_slug(const char *name, char *out, size_t n)
 {
     size_t len = 0;
@@ -489,12 +496,32 @@ static void on_fetch_done(upstream_request_t *r, void *ud)
     }
 }
 
+/* The upstream client's error names are the gateway's backend error names; say what they
+ * mean for the feed. */
+static const char *feed_error_text(int err)
+{
+    switch (err) {
+    case UPSTREAM_ERR_CONNECT:
+        return "cannot connect";
+    case UPSTREAM_ERR_TIMEOUT:
+        return "no answer in time";
+    case UPSTREAM_ERR_CLOSED:
+        return "connection closed before an answer";
+    case UPSTREAM_ERR_BAD_RESPONSE:
+        return "malformed answer";
+    case UPSTREAM_ERR_TRUNCATED:
+        return "answer cut short";
+    default:
+        return upstream_error_name(err);
+    }
+}
+
 static void on_fetch_error(upstream_request_t *r, int err, void *ud)
 {
     (void)r;
     gateway_sync_t *s = ud;
     s->fetch.req = NULL;
-    fetch_failed(s, "%s", upstream_error_name(err));
+    fetch_failed(s, "%s", feed_error_text(err));
 }
 
 static const upstream_callbacks_t fetch_callbacks = {
@@ -586,7 +613,7 @@ static void on_heartbeat_error(upstream_request_t *r, int err, void *ud)
     (void)r;
     gateway_sync_t *s = ud;
     s->heartbeat = NULL;
-    log_debug("heartbeat failed: %s", upstream_error_name(err));
+    log_debug("heartbeat failed: %s", feed_error_text(err));
 }
 
 static const upstream_callbacks_t heartbeat_callbacks = {
@@ -735,12 +762,13 @@ gateway_sync_t *gateway_sync_new(uv_loop_t *loop, const gateway_sync_options_t *
             abort();
         goto fail_token;
     }
-    uint8_t id[16];
-    random_uuid_v4(id);
-    snprintf(s->instance_id, sizeof s->instance_id,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
-             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
-             id[14], id[15]);
+    if (opts->instance_id) {
+        snprintf(s->instance_id, sizeof s->instance_id, "%s", opts->instance_id);
+    } else {
+        uint8_t id[16];
+        random_uuid_v4(id);
+        gateway_format_uuid(id, s->instance_id);
+    }
     upstream_options_t uo;
     upstream_options_default(&uo);
     uo.max_idle_per_origin = 4;

@@ -48,6 +48,7 @@ typedef struct {
     const char *state_dir;  /* where last-known-good.json lives; NULL = none */
     const char *seed_from;  /* "host:port" of a peer unit's admin listener, or NULL */
     int unit_index;
+    const char *instance_id; /* the unit's (gateway_t.instance_id), sent in heartbeats */
     uint32_t wait_s;        /* long-poll wait asked of the feed; 0 = 30 */
 } gateway_sync_options_t;
 
@@ -85,5 +86,8 @@ void gateway_sync_serve_config(gateway_sync_t *s, http_exchange_t *ex);
 /* Lower-case letters and digits of name ("East Asia" → "eastasia"), as the management
  * plane derives location slugs. Returns the length; 0 when empty or it does not fit. */
 size_t gateway_region_slug(const char *name, char *out, size_t n);
+
+/* A UUID in its 8-4-4-4-12 lower-case text form (36 characters and a NUL). */
+void gateway_format_uuid(const uint8_t id[16], char out[37]);
 
 #endif

@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "gateway/proxy.h"
 #include "gateway/sync.h"
 
@@ -240,6 +241,9 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
     }
     u->gw.region = opts->region;
     u->gw.unit_index = opts->unit_index;
+    uint8_t instance[16];
+    random_uuid_v4(instance);
+    gateway_format_uuid(instance, u->gw.instance_id);
     u->gw.connect_to = opts->connect_to;
     u->gw.loop = &u->loop;
     u->gw.metrics = gateway_metrics_new(opts->region, opts->unit_index);
@@ -266,6 +270,7 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
             .state_dir = opts->state_dir,
             .seed_from = opts->seed_from,
             .unit_index = opts->unit_index,
+            .instance_id = u->gw.instance_id,
         };
         gateway_sync_host_t host = {.install = unit_sync_install, .ud = u, .metrics = u->gw.metrics};
         u->sync = gateway_sync_new(&u->loop, &so, &host, &load_err);

@@ -134,6 +134,7 @@ static const expr_class_t api_class = {
 
 INFO_STRING_PROP(dep_region, region)
 INFO_STRING_PROP(dep_service_name, service_name)
+INFO_STRING_PROP(dep_gateway_instance_id, gateway_instance_id)
 
 static bool gateway_is_managed(const policy_exec_t *exec)
 {
@@ -158,7 +159,7 @@ static int gw_is_managed(expr_rt_t *rt, const expr_call_t *call, const expr_valu
 
 static const expr_member_t gateway_members[] = {
     CTX_PROP("Id", &expr_class_string, NULL, dep_gateway_id),
-    CTX_PROP("InstanceId", &expr_class_string, NULL, null_native),
+    CTX_PROP("InstanceId", &expr_class_string, NULL, dep_gateway_instance_id),
     CTX_PROP("IsManaged", &expr_class_bool, NULL, gw_is_managed),
 };
 

@@ -189,6 +189,7 @@ typedef struct {
     const char *region;       /* context.Deployment.Region ("West US") */
     const char *service_name; /* context.Deployment.ServiceName */
     const char *gateway_id;   /* context.Deployment.GatewayId ("managed") */
+    const char *gateway_instance_id; /* context.Deployment.Gateway.InstanceId (per process) */
     const char *api_id, *api_name, *api_path, *api_service_url, *api_version, *api_revision;
     const char *operation_id, *operation_name, *operation_method, *operation_url_template;
     const char *product_id, *product_name;           /* NULL: not in product context */

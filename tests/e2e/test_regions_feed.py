@@ -5,6 +5,7 @@ The same behaviour against the real `meridian manage` is in test_regions.py."""
 
 import json
 import os
+import re
 import time
 
 import pytest
@@ -20,6 +21,8 @@ REGION_POLICY = """<policies>
   <outbound>
     <set-header name="X-Region" exists-action="override"><value>@(context.Deployment.Region)</value></set-header>
     <set-header name="X-Service" exists-action="override"><value>@(context.Deployment.ServiceName)</value></set-header>
+    <set-header name="X-Gateway" exists-action="override"><value>@(context.Deployment.GatewayId + "/" + context.Deployment.Gateway.Id + "/" + context.Deployment.Gateway.IsManaged)</value></set-header>
+    <set-header name="X-Instance" exists-action="override"><value>@(context.Deployment.Gateway.InstanceId)</value></set-header>
   </outbound>
 </policies>"""
 
@@ -234,3 +237,9 @@ def test_region_slug_reports_the_display_name(feed, units, backends):
     r = gw.request("GET", "/x")
     assert r.header("X-Region") == "East Asia"
     assert r.header("X-Service") == "contoso"
+    assert r.header("X-Gateway") == "managed/managed/True"
+    # Gateway.InstanceId is the unit's instance id, the one its heartbeats carry.
+    instance = r.header("X-Instance")
+    assert re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", instance), instance
+    wait_until(lambda: feed.heartbeats, 10 * TIME_SCALE, message="a heartbeat")
+    assert {hb["instanceId"] for hb in feed.heartbeats} == {instance}
