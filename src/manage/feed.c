@@ -35,6 +35,7 @@ struct manage_feed {
     manage_units_t *units;
     manage_feed_view_t view;
     bool has_view;
+    bool is_stopping;
     feed_req_t *parked;
     size_t parked_count;
 };
@@ -364,8 +365,9 @@ void manage_feed_on_body_end(http_exchange_t *ex)
     feed_req_t *r = http_exchange_userdata(ex);
     if (!r || r->is_done) return;
     const http_request_t *req = http_exchange_request(ex);
-    if (!r->feed->has_view) {
-        respond_error(r, 503, "ServerBusy", "The management plane is starting.");
+    if (!r->feed->has_view || r->feed->is_stopping) {
+        respond_error(r, 503, "ServerBusy", "The management plane is %s.",
+                      r->feed->is_stopping ? "stopping" : "starting");
     } else if (slice_eq_nocase(req->path, SLICE_LIT(FEED_PREFIX "config"))) {
         handle_config(r, req);
     } else if (slice_eq_nocase(req->path, SLICE_LIT(FEED_PREFIX "heartbeat"))) {
@@ -410,5 +412,6 @@ void manage_feed_update(manage_feed_t *f, manage_feed_view_t *view)
 
 void manage_feed_release_all(manage_feed_t *f)
 {
+    f->is_stopping = true;
     while (f->parked) respond_error(f->parked, 503, "ServerBusy", "The management plane is stopping.");
 }

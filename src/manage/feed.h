@@ -45,7 +45,8 @@ void manage_feed_on_complete(http_exchange_t *ex);
 void manage_feed_update(manage_feed_t *f, manage_feed_view_t *view);
 int64_t manage_feed_revision(const manage_feed_t *f);
 
-/* Stopping: answers every parked poll 503 (the units retry elsewhere or later). */
+/* Stopping: answers every parked poll 503 (the units retry elsewhere or later), and every
+ * feed request from now on. */
 void manage_feed_release_all(manage_feed_t *f);
 size_t manage_feed_parked_count(const manage_feed_t *f);
 

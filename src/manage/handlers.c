@@ -555,7 +555,7 @@ static void patch_service(manage_service_t *s, manage_call_t *c, manage_response
                                   location ? location : json_object_get(old, "location"),
                                   "properties", props);
     json_t *next = json_copy(s->resources);
-    if (location && manage_locations_set_primary(s, next, json_string_value(location), &e) < 0) {
+    if (location && manage_locations_set_primary(s, next, new_props, &e) < 0) {
         json_decref(next);
         json_decref(new_props);
         goto error;

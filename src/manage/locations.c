@@ -228,9 +228,10 @@ int manage_locations_open(manage_service_t *s, char **err)
     return 0;
 }
 
-int manage_locations_set_primary(const manage_service_t *s, json_t *next, const char *name,
+int manage_locations_set_primary(const manage_service_t *s, json_t *next, json_t *service_props,
                                  manage_error_t *e)
 {
+    const char *name = json_string_value(json_object_get(service_props, "location"));
     char slug[MANAGE_SLUG_MAX], path[MANAGE_SLUG_MAX + 16];
     if (manage_slugify(name, slug, sizeof slug) == 0)
         return manage_error_set(e, 400, "ValidationError", "location",
@@ -242,6 +243,7 @@ int manage_locations_set_primary(const manage_service_t *s, json_t *next, const 
                                 "The location '%s' does not exist: add it first (PUT {svc}/locations/%s), "
                                 "then make it the primary.",
                                 name, slug);
+    json_object_set_new(service_props, "location", json_string(display_name(target)));
     if (is_primary(target)) return 0;
     const char *p;
     json_t *entry;
@@ -510,6 +512,13 @@ static void put_location(manage_service_t *s, manage_call_t *c, manage_response_
     int64_t seq = is_new ? s->next_seq++ : (int64_t)json_integer_value(json_object_get(existing, "seq"));
     json_t *secrets = is_new ? new_keys() : json_copy(json_object_get(existing, "secrets"));
     json_t *next = json_copy(s->resources);
+    if (existing && is_primary(existing) && strcmp(display_name(existing), json_string_value(json_object_get(props, "displayName"))) != 0) {
+        /* The service's `location` is the primary's display name. */
+        const json_t *svc = json_object_get(s->resources, "");
+        json_t *sp = json_copy(json_object_get(svc, "props"));
+        json_object_set(sp, "location", json_object_get(props, "displayName"));
+        json_object_set_new(next, "", manage_entry_new("service", 0, s->revision + 1, sp, NULL));
+    }
     json_object_set_new(next, c->route.path, manage_entry_new(KIND, seq, s->revision + 1, props, secrets));
     props = NULL;
     if (manage_commit(s, next, c, false, &e) < 0) {
@@ -700,9 +709,9 @@ void manage_locations_handle(manage_service_t *s, manage_call_t *c, manage_respo
         if (!is_slug) {
             manage_error_t e;
             manage_error_set(&e, 400, "ValidationError", c->route.path,
-                             "A location id is its display name's slug: lower-case letters and digits only "
-                             "(\"East Asia\" is 'eastasia'), not '%s'.",
-                             c->route.name);
+                             "A location id is its display name's slug: at most %d lower-case letters and "
+                             "digits (\"East Asia\" is 'eastasia'), not '%s'.",
+                             MANAGE_SLUG_MAX - 1, c->route.name);
             manage_respond_error(resp, &e);
             return;
         }

@@ -27,10 +27,12 @@ void manage_locations_handle(manage_service_t *s, manage_call_t *c, manage_respo
  * "hostnameConfigurations"). Returns 0, or -1 with a 400 in *e. */
 int manage_locations_check_service(const json_t *given, manage_error_t *e);
 
-/* PATCH {svc} "location": the primary moves to the location of that display name, which
- * must exist (PUT .../locations/{slug} first); the old primary stays as a secondary.
- * Edits `next` (a shallow copy of s->resources). Returns 0, or -1 with a 400 in *e. */
-int manage_locations_set_primary(const manage_service_t *s, json_t *next, const char *name,
+/* PATCH {svc} "location": the primary moves to the location of that display name (any
+ * spelling with the same slug), which must exist (PUT .../locations/{slug} first); the old
+ * primary stays as a secondary. Edits `next` (a shallow copy of s->resources) and sets
+ * service_props' "location" to the location's display name as stored. Returns 0, or -1
+ * with a 400 in *e. */
+int manage_locations_set_primary(const manage_service_t *s, json_t *next, json_t *service_props,
                                  manage_error_t *e);
 
 /* The snapshot's service.domain, service.hostnames and regions (docs/snapshot.md), from

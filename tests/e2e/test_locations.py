@@ -90,6 +90,11 @@ def test_primary_exists_and_cannot_be_deleted(manage):
     # the primary can be scaled
     r = manage.patch("/locations/westus", {"units": 3})
     assert r.status == 200 and r.json()["properties"]["units"] == 3, r
+    # renaming it (same slug) renames the service's location and the snapshot's region
+    r = manage.patch("/locations/westus", {"displayName": "WEST US"})
+    assert r.status == 200, r
+    assert manage.get("").json()["location"] == "WEST US"
+    assert manage.get("/snapshot").json()["regions"][0]["name"] == "WEST US"
 
 
 def test_crud_and_snapshot(manage):

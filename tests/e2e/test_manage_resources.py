@@ -197,10 +197,10 @@ def test_service_get_and_patch(manage):
                     if_match=manage.get("").header("ETag"))
     assert r.status == 400 and "PUT {svc}/locations/eastasia" in r.json()["error"]["message"], r
     assert manage.put("/locations/eastasia", {"displayName": "East Asia"}).status == 201
-    r = manage.call("PATCH", "", {"location": "East Asia", "properties": {"publisherEmail": "a@b.c"}},
+    r = manage.call("PATCH", "", {"location": "EAST ASIA", "properties": {"publisherEmail": "a@b.c"}},
                     if_match=manage.get("").header("ETag"))
     assert r.status == 200, r
-    assert r.json()["location"] == "East Asia"
+    assert r.json()["location"] == "East Asia"  # the location's display name as stored
     assert r.json()["properties"]["publisherEmail"] == "a@b.c"
     regions = manage.get("/snapshot").json()["regions"]
     assert [(x["name"], x["primary"]) for x in regions] == [("East Asia", True), ("West US", False)]
