@@ -198,6 +198,12 @@ def test_dns_answers_switch_within_detection_time(setup):
                (detect_max + 0.5) * TIME_SCALE - (time.monotonic() - killed), message="prio failover")
     wait_until(lambda: r.endpoint_status("geo", "westus") == "Degraded", 2 * TIME_SCALE,
                message="geo/westus Degraded")
+    # TCP probes (the MultiValue profile): a refused connection is a failure too.
+    wait_until(lambda: r.endpoint_status("multi", "westus") == "Degraded", 3 * TIME_SCALE,
+               message="multi/westus Degraded (TCP probe)")
+    assert r.endpoint_status("multi", "eastasia") == "Online"
+    assert r.endpoint_status("multi", "third") == "Unmonitored"
+    assert "127.0.10.1" not in a_records(ask(r, "multi." + ZONE))
     assert a_records(ask(r, "geo." + ZONE, ecs=("127.0.1.0", 24))) == ["127.0.10.1"]
     west.start()
     back = time.monotonic()

@@ -113,7 +113,8 @@ def test_probe_verdicts_follow_the_status_endpoint(router, regions):
     west, east = regions
     r = router(profiles(west, east))
     wait_online(r, "westus", "eastasia")
-    west.status_code = 503  # the regional gateway reports itself unhealthy (spec §7.3)
+    # A redirect is a failure with the default expected range (200 only; spec §5.1).
+    west.status_code = 302
     wait_until(lambda: r.endpoint_status("contoso", "westus") == "Degraded", 10 * TIME_SCALE,
                message="westus Degraded")
     assert r.status()["profiles"][0]["profileMonitorStatus"] == "Degraded"
@@ -193,13 +194,19 @@ def test_failover_under_load_loses_no_idempotent_request(router, regions):
     assert r.status()["edge"]["retries"] >= 1
 
 
-def test_non_idempotent_request_is_not_replayed(router, regions):
+def test_idempotent_requests_are_retried_and_post_is_not(router, regions):
     west, east = regions
     r = router(profiles(west, east, intervalSeconds=30, timeoutSeconds=5))
     west.kill()  # still CheckingEndpoint: the router does not know yet
     status, body = get(r, "127.0.1.7", method="DELETE")  # idempotent: retried on East Asia
     assert status == 200 and json.loads(body)["region"] == "East Asia"
     c = http.client.HTTPConnection("127.0.0.1", r.edge_port, timeout=5, source_address=("127.0.1.7", 0))
+    # PUT is idempotent: its body is read first and sent again to East Asia, intact.
+    payload = b"x" * 40000
+    c.request("PUT", "/orders/1", body=payload)
+    resp = c.getresponse()
+    seen = json.loads(resp.read())
+    assert resp.status == 200 and seen["region"] == "East Asia" and seen["body"] == payload.decode()
     c.request("POST", "/orders", body=b"{}", headers={"Content-Type": "application/json"})
     resp = c.getresponse()
     body = json.loads(resp.read())
