@@ -27,9 +27,15 @@ typedef struct {
     size_t choice_count, next;
     char *head;                 /* the upstream request head, kept for a retry */
     size_t head_len;
-    bool is_retryable;          /* idempotent and without a body */
+    bool is_retryable;          /* idempotent, and its body (if any) buffered */
     bool has_body;
+    bool is_buffering;          /* reading the body before the first attempt */
+    buf_t body;                 /* the buffered body of a retryable request */
 } edge_ctx_t;
+
+/* An idempotent request with a body up to this size is read whole before it is sent, so
+ * that it can be sent again to the next region (like the upstream pool's own replay). */
+#define MAX_REPLAY_BODY 65536
 
 #define MAX_CONNECTION_TOKENS 16
 
@@ -262,7 +268,14 @@ static void start_attempt(edge_ctx_t *ctx)
         return;
     }
     ctx->up = upstream_request_start(ctx->edge->pool, &spec, &upstream_callbacks, ctx);
-    if (!ctx->up) http_exchange_respond_error(ctx->ex, 503, "Service unavailable");
+    if (!ctx->up) {
+        http_exchange_respond_error(ctx->ex, 503, "Service unavailable");
+        return;
+    }
+    if (ctx->has_body && ctx->is_retryable &&
+        (upstream_request_send_body(ctx->up, ctx->body.data, ctx->body.len) < 0 ||
+         upstream_request_end_body(ctx->up) < 0))
+        return; /* the upstream request failed: its on_error answers */
 }
 
 /* ---- server side ---- */
@@ -297,7 +310,10 @@ static void on_request(http_exchange_t *ex, void *ud)
     memcpy(ctx->choices, choice.endpoints, choice.count * sizeof choice.endpoints[0]);
     ctx->choice_count = choice.count;
     ctx->has_body = req->is_chunked || req->content_length > 0;
-    ctx->is_retryable = http_method_is_idempotent(req->method_id) && !ctx->has_body;
+    bool is_idempotent = http_method_is_idempotent(req->method_id);
+    ctx->is_retryable = is_idempotent && (!ctx->has_body || (!req->is_chunked &&
+                                                             req->content_length <= MAX_REPLAY_BODY));
+    buf_init(&ctx->body);
 
     buf_t head;
     buf_init(&head);
@@ -309,6 +325,11 @@ static void on_request(http_exchange_t *ex, void *ud)
         http_exchange_respond_error(ex, 503, "Service unavailable");
         return;
     }
+    if (ctx->has_body && ctx->is_retryable) {
+        ctx->is_buffering = true;
+        http_exchange_read_body(ex);
+        return;
+    }
     start_attempt(ctx);
     if (ctx->has_body && ctx->up) http_exchange_read_body(ex);
 }
@@ -317,6 +338,13 @@ static void on_body(http_exchange_t *ex, const char *data, size_t len, void *ud)
 {
     (void)ud;
     edge_ctx_t *ctx = http_exchange_userdata(ex);
+    if (ctx && ctx->is_buffering) {
+        if (ctx->body.len + len > MAX_REPLAY_BODY || buf_append(&ctx->body, data, len) < 0) {
+            ctx->is_buffering = false;
+            http_exchange_respond_error(ex, 503, "Service unavailable");
+        }
+        return;
+    }
     if (!ctx || !ctx->up) return;
     if (upstream_request_send_body(ctx->up, data, len) < 0) return;
     if (upstream_request_over_high_water(ctx->up)) http_exchange_pause_body(ex);
@@ -326,6 +354,11 @@ static void on_body_end(http_exchange_t *ex, void *ud)
 {
     (void)ud;
     edge_ctx_t *ctx = http_exchange_userdata(ex);
+    if (ctx && ctx->is_buffering) {
+        ctx->is_buffering = false;
+        start_attempt(ctx);
+        return;
+    }
     if (ctx && ctx->up) upstream_request_end_body(ctx->up);
 }
 
@@ -341,6 +374,7 @@ static void on_complete(http_exchange_t *ex, bool ok, void *ud)
     router_edge_t *edge = ud;
     edge_ctx_t *ctx = http_exchange_userdata(ex);
     edge->stats.requests++;
+    if (ctx) buf_free(&ctx->body);
     if (ctx && ctx->up) {
         upstream_request_cancel(ctx->up); /* the client went away */
         ctx->up = NULL;

@@ -8,10 +8,12 @@
  * - Forwarding: request line and Host as received; hop-by-hop fields (RFC 9110 §7.6.1,
  *   and those named in Connection) dropped; X-Forwarded-For gets the peer appended;
  *   X-Forwarded-Proto: http.
- * - Failover: router_route's ordered list is tried in turn. An idempotent request without
- *   a body (RFC 9110 §9.2.2) that fails before the response head — connection refused,
- *   closed or reset, or timed out — is retried on the next endpoint, so a region failure
- *   costs no failed idempotent request. Other requests are not replayed (502).
+ * - Failover: router_route's ordered list is tried in turn. An idempotent request
+ *   (RFC 9110 §9.2.2) that fails before the response head — connection refused, closed or
+ *   reset, or timed out — is retried on the next endpoint, so a region failure costs no
+ *   failed idempotent request. Its body, when it has one, is read whole first (at most
+ *   64 KiB, Content-Length only) so it can be sent again. Other requests are not replayed
+ *   (502).
  * - No endpoint at all (NXDOMAIN/NODATA for this client): 503. */
 #ifndef MERIDIAN_ROUTER_EDGE_H
 #define MERIDIAN_ROUTER_EDGE_H

@@ -30,6 +30,8 @@ class _RegionHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         region = self.server.region
+        length = int(self.headers.get("Content-Length") or 0)
+        received = self.rfile.read(length) if length else b""
         if self.path == STATUS_PATH:
             body = b""
             status = region.status_code
@@ -38,7 +40,8 @@ class _RegionHandler(BaseHTTPRequestHandler):
             body = json.dumps({"region": region.name,
                                "xff": self.headers.get("X-Forwarded-For"),
                                "host": self.headers.get("Host"),
-                               "path": self.path}).encode()
+                               "path": self.path,
+                               "body": received.decode("latin-1")}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -46,6 +49,8 @@ class _RegionHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     do_DELETE = do_GET
+    do_PUT = do_GET
+    do_POST = do_GET
 
 
 class _RegionHTTPServer(ThreadingHTTPServer):
