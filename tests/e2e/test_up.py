@@ -411,3 +411,39 @@ def test_up_change_reaches_every_location_and_survives_a_management_outage(up):
                10 * TIME_SCALE, message="the restarted management plane answering")
     wait_until(lambda: served_everywhere("2"), 15 * TIME_SCALE, interval=0.05,
                message="a change after the outage served by every location")
+
+
+@pytest.mark.timeout_s(120)
+def test_up_units_restarted_while_the_management_plane_is_frozen_serve_last_known_good(up):
+    up.wait_ready()
+    r = up.mgmt("PUT", "/policies/policy", global_policy("lkg"))
+    assert r.status in (200, 201), r
+    wait_until(lambda: all(up.get(o).header("X-Change") == "lkg" for o in (1, 2) for _ in range(4)),
+               10 * TIME_SCALE, interval=0.02, message="the change everywhere")
+    lkg_before = up.stderr().count("serving last-known-good revision")
+    manage = manage_pid(up)
+    os.kill(manage, signal.SIGSTOP)  # up, but answering nothing: up does not restart it
+    try:
+        killed = []
+        for name in ("West US", "East Asia"):
+            units = children(up.gateway_pid(name))
+            os.kill(units[0], signal.SIGKILL)
+            killed.append((name, units[0]))
+        for name, pid in killed:
+            wait_until(lambda: len(children(up.gateway_pid(name))) == 2
+                       and pid not in children(up.gateway_pid(name)), 10 * TIME_SCALE,
+                       message="%s's unit restarted" % name)
+        wait_until(lambda: up.stderr().count("serving last-known-good revision") >= lkg_before + 2,
+                   10 * TIME_SCALE, message="the restarted units on last-known-good")
+        for _ in range(10):
+            for octet, backend in ((1, "contoso-us"), (2, "contoso-asia")):
+                resp = up.get(octet)
+                assert resp.status == 200 and resp.json()["backend"] == backend, resp
+                assert resp.header("X-Change") == "lkg"
+    finally:
+        os.kill(manage, signal.SIGCONT)
+    r = up.mgmt("PUT", "/policies/policy", global_policy("after"))
+    assert r.status in (200, 201), r
+    wait_until(lambda: all(up.get(o).header("X-Change") == "after" for o in (1, 2)
+                           for _ in range(4)),
+               20 * TIME_SCALE, interval=0.05, message="the regions resynced")
