@@ -446,6 +446,7 @@ static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *c
             cfg->region_known = true;
             free(cfg->region);
             cfg->region = xstrdup(name);
+            if (cfg_want_bool(c, r, "disableGateway", &cfg->is_gateway_disabled) < 0) goto done;
         }
         cfg_pop(c);
     }

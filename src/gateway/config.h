@@ -80,6 +80,9 @@ typedef struct gateway_config {
     char *service_name;
     char *region;            /* the region this unit serves, display name */
     bool region_known;       /* region appears in the snapshot's regions */
+    /* The region's disableGateway (spec §5.3): the status endpoint answers 503 so that the
+     * router sends its traffic elsewhere; requests that still arrive are served. */
+    bool is_gateway_disabled;
     gw_settings_t settings;
     gw_api_t *apis;
     size_t api_count;

@@ -222,8 +222,9 @@ static const upstream_callbacks_t upstream_callbacks = {
 static void respond_status(gateway_t *gw, http_exchange_t *ex)
 {
     /* Spec §4.1 [I]: 200 with an empty body while a configuration is loaded and the unit
-     * is not draining; 503 otherwise, so that probes route around this unit. */
-    bool healthy = gw->config && !gw->draining;
+     * is not draining, and its region's gateway is not disabled (§5.3); 503 otherwise, so
+     * that probes route around this unit. */
+    bool healthy = gw->config && !gw->draining && !gw->config->is_gateway_disabled;
     http_exchange_respond(ex, healthy ? 200 : 503, NULL, "", 0);
 }
 

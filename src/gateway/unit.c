@@ -219,7 +219,7 @@ static void admin_on_request(http_exchange_t *ex, void *ud)
         return;
     }
     if (slice_eq(req->path, SLICE_LIT(GATEWAY_STATUS_PATH))) {
-        bool healthy = u->gw.config && !u->gw.draining;
+        bool healthy = u->gw.config && !u->gw.draining && !u->gw.config->is_gateway_disabled;
         http_exchange_respond(ex, healthy ? 200 : 503, NULL, "", 0);
         return;
     }

@@ -243,3 +243,24 @@ def test_region_slug_reports_the_display_name(feed, units, backends):
     assert re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", instance), instance
     wait_until(lambda: feed.heartbeats, 10 * TIME_SCALE, message="a heartbeat")
     assert {hb["instanceId"] for hb in feed.heartbeats} == {instance}
+
+
+@pytest.mark.timeout_s(60)
+def test_disabled_gateway_reports_503_on_status_and_still_serves(feed, units, backends):
+    a = backends.echo("A")
+    s = snap(a, 1)
+    feed.publish(s)
+    gw = units(feed.url)
+    wait_revision(gw, 1)
+    assert gw.status_code() == 200
+    s = snap(a, 2)
+    s["regions"][1]["disableGateway"] = True  # East Asia
+    feed.publish(s)
+    wait_revision(gw, 2)
+    assert gw.status_code() == 503  # the router sends traffic elsewhere (spec §5.3)
+    assert gw.admin_request(STATUS_PATH).status == 503
+    assert gw.request("GET", "/x").json()["backend"] == "A"  # what still arrives is served
+    s = snap(a, 3)
+    feed.publish(s)
+    wait_revision(gw, 3)
+    assert gw.status_code() == 200

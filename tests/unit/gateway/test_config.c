@@ -590,3 +590,28 @@ Test(config, policy_documents_are_checked_where_they_are)
     cr_assert_not_null(c, "%s", err);
     gateway_config_unref(c);
 }
+
+/* Spec §5.3: a region's disableGateway reaches its own units only. */
+Test(config, disable_gateway_of_the_units_region)
+{
+    static const char text[] =
+        "{\"revision\": 1, \"service\": {\"name\": \"s\"},\n"
+        " \"regions\": [{\"name\": \"West US\", \"primary\": true},\n"
+        "             {\"name\": \"East Asia\", \"disableGateway\": true}], \"apis\": []}";
+    char *err = NULL;
+    gateway_config_t *c = gateway_config_compile(text, strlen(text), "t.json", "eastasia", &err);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert(c->is_gateway_disabled);
+    gateway_config_unref(c);
+    c = gateway_config_compile(text, strlen(text), "t.json", "West US", &err);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_not(c->is_gateway_disabled);
+    gateway_config_unref(c);
+
+    static const char bad[] =
+        "{\"revision\": 1, \"service\": {\"name\": \"s\"},\n"
+        " \"regions\": [{\"name\": \"West US\", \"primary\": true, \"disableGateway\": \"yes\"}], \"apis\": []}";
+    cr_assert_null(gateway_config_compile(bad, strlen(bad), "t.json", "West US", &err));
+    cr_assert_not_null(strstr(err, "regions[0].disableGateway"), "%s", err);
+    free(err);
+}
