@@ -443,7 +443,9 @@ static void update_router(up_t *u)
     for (int octet = 1; octet < 255; octet++) {
         for (size_t i = 0; i < UP_MAX_REGIONS; i++) {
             const up_region_t *r = &u->regions[i];
-            if (!r->is_used || !r->is_wanted || r->octet != octet || r->proc.pid <= 0) continue;
+            if (!r->is_used || !r->is_wanted || r->is_disabled || r->octet != octet ||
+                r->proc.pid <= 0)
+                continue;
             eps[n++] = (up_router_endpoint_t){r->display_name, r->slug, r->octet};
             int w = snprintf(set + used, sizeof set - used, "%s@%d ", r->slug, r->octet);
             if (w > 0 && (size_t)w < sizeof set - used) used += (size_t)w;

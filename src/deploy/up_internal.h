@@ -29,7 +29,8 @@ typedef struct {
     int octet;         /* R in 127.0.R.1 */
     int units;         /* wanted */
     int running_units; /* the count the running gateway was started with */
-    bool is_wanted;    /* listed, gateway not disabled */
+    bool is_wanted;    /* listed */
+    bool is_disabled;  /* disableGateway: runs (answering 503), left out of the router */
     bool is_draining;  /* SIGTERM sent; not restarted when it exits */
     uint64_t kill_at_ms;
     bool is_announced; /* "location added" printed */

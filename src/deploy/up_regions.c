@@ -127,22 +127,24 @@ static void reconcile_location(up_t *u, const char *slug, const char *display_na
 {
     up_region_t *r = region_by_slug(u, slug);
     if (!r) {
-        if (is_disabled) return;
         r = region_add(u, slug, display_name);
         if (!r) {
             log_error("location \"%s\": no room for another location", display_name);
             return;
         }
     }
-    r->is_wanted = !is_disabled;
+    /* spec §5.3: a disabled gateway keeps running; its units answer 503 (status endpoint
+     * included) and the router leaves the location out. */
+    r->is_wanted = true;
+    if (r->is_disabled != is_disabled)
+        log_info("location \"%s\": gateway %s", display_name, is_disabled ? "disabled" : "enabled");
+    r->is_disabled = is_disabled;
     if (units < 1) units = 1;
     if (units > UP_SERVICE_MAX_UNITS) units = UP_SERVICE_MAX_UNITS;
     if (units != r->units && r->units != 0)
         log_info("location \"%s\": %d → %d units", display_name, r->units, units);
     r->units = units;
-    if (is_disabled)
-        up__gateway_drain(r, "gateway disabled");
-    else if (r->proc.pid > 0 && r->running_units != units)
+    if (r->proc.pid > 0 && r->running_units != units)
         up__gateway_drain(r, "unit count changed");
 }
 

@@ -335,15 +335,34 @@ def test_up_follows_a_unit_count_change_and_disable_gateway(up):
                message="East Asia serving with 3 units")
     wait_until(lambda: "3/3 units up" in up.stdout(), 10 * TIME_SCALE, message="the live line")
 
+    # spec §5.3: disabling the gateway does not stop its units; their status endpoint
+    # answers 503 and the global endpoint sends the location's clients elsewhere
+    running = up.gateway_pid("East Asia")
+    units = sorted(children(running))
+    wait_until(lambda: up.via_edge(2) == "contoso-asia", 10 * TIME_SCALE, message="the edge")
     r = up.mgmt("PATCH", "/locations/eastasia", {"properties": {"disableGateway": True}})
     assert r.status == 200, r
-    wait_until(lambda: up.gateway_pid("East Asia") is None, 15 * TIME_SCALE,
-               message="East Asia stopped")
+    wait_until(lambda: up.get(2, target="/status-0123456789abcdef").status == 503,
+               10 * TIME_SCALE, message="East Asia's status endpoint answering 503")
+    assert up.backend_of(2) == "contoso-asia", "what still reaches East Asia is served"
+    def edge_backend(octet):
+        try:
+            return up.via_edge(octet)
+        except AssertionError:
+            return None
+    wait_until(lambda: edge_backend(2) not in (None, "contoso-asia"), 10 * TIME_SCALE,
+               message="East Asia's clients sent to another location")
+    assert up.via_edge(2) == "contoso-us"
+    assert up.gateway_pid("East Asia") == running and sorted(children(running)) == units, \
+        "the disabled location's gateway and units keep running"
     assert up.backend_of(1) == "contoso-us", "the other locations are untouched"
     r = up.mgmt("PATCH", "/locations/eastasia", {"properties": {"disableGateway": False}})
     assert r.status == 200, r
-    wait_until(lambda: up.backend_of(2) == "contoso-asia", 10 * TIME_SCALE,
-               message="East Asia back on 127.0.2.1")
+    wait_until(lambda: up.get(2, target="/status-0123456789abcdef").status == 200,
+               10 * TIME_SCALE, message="East Asia's status endpoint healthy again")
+    wait_until(lambda: up.via_edge(2) == "contoso-asia", 10 * TIME_SCALE,
+               message="East Asia's clients back")
+    assert up.gateway_pid("East Asia") == running
 
 
 @pytest.mark.timeout_s(90)
