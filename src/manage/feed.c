@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "manage/gateway_token.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
