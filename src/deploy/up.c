@@ -443,9 +443,10 @@ static void update_router(up_t *u)
     for (int octet = 1; octet < 255; octet++) {
         for (size_t i = 0; i < UP_MAX_REGIONS; i++) {
             const up_region_t *r = &u->regions[i];
-            if (!r->is_used || !r->is_wanted || r->is_disabled || r->octet != octet ||
-                r->proc.pid <= 0)
-                continue;
+            /* A gateway that is (re)starting stays in the profile: telling live from dead
+             * is the router's probes' job, and a restart of the router for it would refuse
+             * the connections that arrive meanwhile. */
+            if (!r->is_used || !r->is_wanted || r->is_disabled || r->octet != octet) continue;
             eps[n++] = (up_router_endpoint_t){r->display_name, r->slug, r->octet};
             int w = snprintf(set + used, sizeof set - used, "%s@%d ", r->slug, r->octet);
             if (w > 0 && (size_t)w < sizeof set - used) used += (size_t)w;
