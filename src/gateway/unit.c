@@ -13,6 +13,11 @@
 #include <string.h>
 
 #define DRAIN_TICK_MS 50
+/* Feed mode, no configuration at start: the client listener opens when the first one is
+ * installed, or after this long at the latest (then every request gets 503). Until then
+ * the kernel gives the listen address's connections to sibling units that can serve
+ * (SO_REUSEPORT), instead of to a unit that could only answer 503. */
+#define LISTEN_GRACE_MS 3000
 
 typedef struct {
     uv_loop_t loop;
@@ -31,7 +36,12 @@ typedef struct {
     gateway_config_t *reload_result;
     char *reload_error;
     gateway_sync_t *sync; /* feed mode only */
+    uv_timer_t listen_timer;
+    bool is_listen_deferred;
+    bool has_failed; /* the deferred listen failed: exit 1 */
 } unit_t;
+
+static void unit_close_all(unit_t *u);
 
 static void server_options_from(const gateway_config_t *c, http_server_options_t *o)
 {
@@ -70,6 +80,37 @@ static void unit_install_config(unit_t *u, gateway_config_t *c)
              c->api_count);
 }
 
+static int unit_listen(unit_t *u)
+{
+    http_server_options_t so;
+    server_options_from(u->gw.config, &so);
+    int rc = http_server_listen(&u->loop, u->opts->listen_addr, true, &so, &gateway_proxy_handler,
+                                &u->gw, &u->server);
+    if (rc < 0) log_error("cannot listen on %s: %s", u->opts->listen_addr, uv_strerror(rc));
+    else log_info("listening on %s", u->opts->listen_addr);
+    return rc;
+}
+
+/* Opens the deferred client listener (first configuration, or the grace period ended). */
+static void unit_listen_now(unit_t *u)
+{
+    if (!u->is_listen_deferred || u->stopping) return;
+    u->is_listen_deferred = false;
+    uv_timer_stop(&u->listen_timer);
+    if (unit_listen(u) < 0) {
+        u->has_failed = true;
+        u->stopping = true;
+        u->gw.draining = true;
+        gateway_sync_stop(u->sync);
+        unit_close_all(u);
+    }
+}
+
+static void on_listen_timer(uv_timer_t *t)
+{
+    unit_listen_now(t->data);
+}
+
 /* Feed mode: gateway/sync.h hands over each configuration it accepted. */
 static void unit_sync_install(gateway_config_t *c, gateway_source_t source, void *ud)
 {
@@ -80,6 +121,7 @@ static void unit_sync_install(gateway_config_t *c, gateway_source_t source, void
         return;
     }
     unit_install_config(u, c);
+    unit_listen_now(u);
 }
 
 static void reload_work(uv_work_t *w)
@@ -152,6 +194,7 @@ static void unit_close_all(unit_t *u)
     uv_close((uv_handle_t *)&u->sigterm, NULL);
     uv_close((uv_handle_t *)&u->sigint, NULL);
     uv_close((uv_handle_t *)&u->drain_timer, NULL);
+    uv_close((uv_handle_t *)&u->listen_timer, NULL);
     /* Closing the watchers restores the default actions; a second stop signal (Ctrl-C
      * reaches a unit both from the terminal and through the supervisor) must not kill a
      * unit that is finishing its clean exit. */
@@ -178,6 +221,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     if (u->stopping) return;
     u->stopping = true;
     u->gw.draining = true;
+    u->is_listen_deferred = false;
+    uv_timer_stop(&u->listen_timer);
     log_info("%s: draining (at most %u ms)", signum == SIGTERM ? "SIGTERM" : "SIGINT",
              u->opts->drain_timeout_ms);
     if (u->server) http_server_stop_accepting(u->server);
@@ -246,6 +291,8 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
     gateway_format_uuid(instance, u->gw.instance_id);
     u->gw.connect_to = opts->connect_to;
     u->gw.loop = &u->loop;
+    uv_timer_init(&u->loop, &u->listen_timer);
+    u->listen_timer.data = u;
     u->gw.metrics = gateway_metrics_new(opts->region, opts->unit_index);
     upstream_options_t uo;
     upstream_options_default(&uo);
@@ -290,30 +337,23 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
         }
     }
 
-    http_server_options_t so;
-    server_options_from(c, &so);
-    int rc = http_server_listen(&u->loop, opts->listen_addr, true, &so, &gateway_proxy_handler,
-                                &u->gw, &u->server);
-    if (rc < 0) {
-        log_error("cannot listen on %s: %s", opts->listen_addr, uv_strerror(rc));
-        if (c) gateway_config_unref(c);
-        goto fail_early;
-    }
+    if (c) unit_install_config(u, c);
+    if (u->sync) gateway_sync_load_lkg(u->sync);
+    u->is_listen_deferred = u->sync && !u->gw.config;
+    int rc = 0;
+    if (!u->is_listen_deferred && unit_listen(u) < 0) goto fail_early;
     if (opts->admin_addr) {
         http_server_options_t ao;
         http_server_options_default(&ao);
         rc = http_server_listen(&u->loop, opts->admin_addr, false, &ao, &admin_handler, u, &u->admin);
         if (rc < 0) {
             log_error("cannot listen on admin address %s: %s", opts->admin_addr, uv_strerror(rc));
-            http_server_close(u->server);
+            if (u->server) http_server_close(u->server);
             u->server = NULL;
-            if (c) gateway_config_unref(c);
             uv_run(&u->loop, UV_RUN_DEFAULT);
             goto fail_early;
         }
     }
-    if (c) unit_install_config(u, c);
-    if (u->sync) gateway_sync_load_lkg(u->sync);
 
     uv_signal_init(&u->loop, &u->sighup);
     uv_signal_init(&u->loop, &u->sigterm);
@@ -325,14 +365,19 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
     uv_timer_init(&u->loop, &u->drain_timer);
     u->drain_timer.data = u;
 
-    log_info("listening on %s%s%s", opts->listen_addr, opts->admin_addr ? ", admin on " : "",
-             opts->admin_addr ? opts->admin_addr : "");
+    if (opts->admin_addr) log_info("admin on %s", opts->admin_addr);
+    if (u->is_listen_deferred) {
+        log_info("no configuration yet: %s opens when one arrives (at most %d ms)",
+                 opts->listen_addr, LISTEN_GRACE_MS);
+        uv_timer_start(&u->listen_timer, on_listen_timer, LISTEN_GRACE_MS, 0);
+    }
     if (u->sync) gateway_sync_start(u->sync);
     uv_run(&u->loop, UV_RUN_DEFAULT);
-    exit_code = 0;
+    exit_code = u->has_failed ? 1 : 0;
     goto done;
 
 fail_early:
+    uv_close((uv_handle_t *)&u->listen_timer, NULL);
     if (u->gw.pool) upstream_pool_close(u->gw.pool);
     if (u->gw.access_log) gateway_access_log_close(u->gw.access_log);
     gateway_sync_stop(u->sync);

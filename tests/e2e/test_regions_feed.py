@@ -6,6 +6,7 @@ The same behaviour against the real `meridian manage` is in test_regions.py."""
 import json
 import os
 import re
+import socket
 import time
 
 import pytest
@@ -63,6 +64,14 @@ def units(meridian_bin, tmp_path, backends):
             problems.append("%s: teardown failed: %r" % (gw.name, e))
             gw._kill_group()
     assert not problems, "\n".join(problems)
+
+
+def port_open_at(gw):
+    try:
+        socket.create_connection((gw.ip, gw.port), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 def wait_revision(gw, revision, units=None, timeout=None):
@@ -175,6 +184,8 @@ def test_last_known_good_serves_without_feed_and_tampered_one_is_refused(feed, u
     with open(path, "wb") as f:
         f.write(data[:i] + b"X" + data[i + 1:])
     gw3 = units(feed.url)
+    assert gw3.admin_request(STATUS_PATH).status == 503
+    gw3._wait(lambda: port_open_at(gw3), 6 * TIME_SCALE, "the client listener after the grace period")
     assert gw3.status_code() == 503
     assert gw3.request("GET", "/x").status == 503
     assert gw3.metric("meridian_config_refused_total", reason="last-known-good") == [1]
@@ -189,6 +200,11 @@ def test_no_configuration_answers_503_until_the_feed_sends_one(units, backends):
     a = backends.echo("A")
     port = free_port()
     gw = units("http://127.0.0.1:%d" % port, state_dir=None)
+    # The admin status says 503 at once; the client listener opens after a grace period
+    # (siblings sharing the address would serve meanwhile), then answers 503 too.
+    assert gw.admin_request(STATUS_PATH).status == 503
+    assert "opens when one arrives" in gw.stderr()
+    gw._wait(lambda: port_open_at(gw), 6 * TIME_SCALE, "the client listener after the grace period")
     for _ in range(3):
         assert gw.status_code() == 503
         r = gw.request("GET", "/x")
