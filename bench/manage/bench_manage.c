@@ -155,7 +155,7 @@ int main(int argc, char **argv)
     double best_build = 1e9, best_compile = 1e9;
     for (int run = 0; run < 3; run++) {
         double t0 = now_s();
-        manage_snapshot_build(res, "meridian", 1, &snap);
+        manage_snapshot_build(res, "meridian", NULL, 1, &snap);
         double t1 = now_s();
         manage_error_t e;
         if (manage_snapshot_validate(&snap, &e) < 0) {

@@ -770,13 +770,15 @@ static int compile_root(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
     cfg->revision = revision;
 
     json_t *service;
-    const char *name, *domain;
+    const char *name, *domain, *id = NULL;
     if (cfg_want_container(c, root, "service", true, JSON_OBJECT, &service) < 0) return -1;
     cfg_push_key(c, "service");
     if (cfg_want_string(c, service, "name", true, true, &name) < 0) return -1;
     if (cfg_want_string(c, service, "domain", false, false, &domain) < 0) return -1;
+    if (cfg_want_string(c, service, "id", false, true, &id) < 0) return -1;
     cfg_pop(c);
     cfg->service_name = xstrdup(name);
+    cfg->service_id = id ? xstrdup(id) : NULL;
 
     if (compile_regions(c, root, cfg) < 0) return -1;
     if (compile_settings(c, root, &cfg->settings) < 0) return -1;
@@ -825,6 +827,7 @@ static void config_free(gateway_config_t *cfg)
     }
     free(cfg->apis);
     free(cfg->service_name);
+    free(cfg->service_id);
     free(cfg->region);
     json_decref(cfg->doc);
     free(cfg);

@@ -78,6 +78,7 @@ typedef struct gateway_config {
     int refcount;
     uint64_t revision;
     char *service_name;
+    char *service_id;        /* the service's ARM resource id (service.id), or NULL */
     char *region;            /* the region this unit serves, display name */
     bool region_known;       /* region appears in the snapshot's regions */
     /* The region's disableGateway (spec §5.3): the status endpoint answers 503 so that the

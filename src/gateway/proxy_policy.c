@@ -130,6 +130,7 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
 
     info->region = ctx->config->region; /* the display name, also when started with the slug */
     info->service_name = ctx->config->service_name;
+    info->service_id = ctx->config->service_id;
     info->gateway_id = "managed";
     info->gateway_instance_id = ctx->gw->instance_id;
     info->api_id = api->id;

@@ -125,7 +125,8 @@ int manage_service_open(const manage_options_t *opts, manage_service_t **out, bo
     }
     if (manage_locations_open(s, err) < 0) goto fail;
     manage_units_note_revision(s->units, s->revision, clock_mono_ms());
-    manage_snapshot_build(s->resources, s->service_name, s->revision, &s->snapshot);
+    manage_snapshot_build(s->resources, s->service_name, manage_service_base_path(s), s->revision,
+                          &s->snapshot);
     manage_error_t e;
     s->is_snapshot_valid = manage_snapshot_validate(&s->snapshot, &e) == 0;
     if (!s->is_snapshot_valid)
@@ -192,7 +193,7 @@ int manage_commit(manage_service_t *s, json_t *next, const manage_call_t *call, 
 {
     int64_t revision = s->revision + 1;
     manage_snapshot_t snap;
-    manage_snapshot_build(next, s->service_name, revision, &snap);
+    manage_snapshot_build(next, s->service_name, manage_service_base_path(s), revision, &snap);
     if (!is_same_configuration(s, &snap) && manage_snapshot_validate(&snap, e) < 0) {
         if (is_delete) {
             /* Removing something the rest of the configuration still uses. */

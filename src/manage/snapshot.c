@@ -103,7 +103,8 @@ static json_t *build_operation(const char *id, const json_t *props)
     return op;
 }
 
-void manage_snapshot_build(const json_t *resources, const char *service_name, int64_t revision,
+void manage_snapshot_build(const json_t *resources, const char *service_name,
+                           const char *service_id, int64_t revision,
                            manage_snapshot_t *out)
 {
     json_t *doc = json_object(), *apis = json_array(), *backends = json_array();
@@ -195,6 +196,7 @@ void manage_snapshot_build(const json_t *resources, const char *service_name, in
     json_object_set_new(doc, "revision", json_integer(revision));
     json_t *svc = json_object();
     json_object_set_new(svc, "name", jstr(service_name));
+    if (service_id) json_object_set_new(svc, "id", jstr(service_id));
     json_object_set_new(doc, "service", svc);
     manage_locations_snapshot(resources, service_name, doc);
     json_object_set_new(doc, "backends", backends);

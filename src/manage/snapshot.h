@@ -24,10 +24,11 @@ typedef struct {
     json_t *ids;  /* private: array index → resource id, for mapping errors */
 } manage_snapshot_t;
 
-/* Builds the snapshot of `resources` at `revision` for service `service_name`.
+/* Builds the snapshot of `resources` at `revision` for service `service_name`, whose ARM
+ * resource id is `service_id` (context.Deployment.ServiceId; NULL = none).
  * Never fails except on out-of-memory (abort). */
-void manage_snapshot_build(const json_t *resources, const char *service_name, int64_t revision,
-                           manage_snapshot_t *out);
+void manage_snapshot_build(const json_t *resources, const char *service_name,
+                           const char *service_id, int64_t revision, manage_snapshot_t *out);
 void manage_snapshot_free(manage_snapshot_t *s);
 
 /* Compiles the snapshot with the gateway's compiler. Returns 0, or -1 with *e set to a

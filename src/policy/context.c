@@ -134,6 +134,7 @@ static const expr_class_t api_class = {
 
 INFO_STRING_PROP(dep_region, region)
 INFO_STRING_PROP(dep_service_name, service_name)
+INFO_STRING_PROP(dep_service_id, service_id)
 INFO_STRING_PROP(dep_gateway_instance_id, gateway_instance_id)
 
 static bool gateway_is_managed(const policy_exec_t *exec)
@@ -180,7 +181,7 @@ static int dep_gateway(expr_rt_t *rt, const expr_call_t *call, const expr_value_
 static const expr_member_t deployment_members[] = {
     CTX_PROP("Region", &expr_class_string, NULL, dep_region),
     CTX_PROP("ServiceName", &expr_class_string, NULL, dep_service_name),
-    CTX_PROP("ServiceId", &expr_class_string, NULL, null_native),
+    CTX_PROP("ServiceId", &expr_class_string, NULL, dep_service_id),
     CTX_PROP("GatewayId", &expr_class_string, NULL, dep_gateway_id),
     CTX_PROP("Gateway", &gateway_class, NULL, dep_gateway),
 };

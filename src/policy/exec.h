@@ -188,6 +188,7 @@ typedef struct policy_variable {
 typedef struct {
     const char *region;       /* context.Deployment.Region ("West US") */
     const char *service_name; /* context.Deployment.ServiceName */
+    const char *service_id;   /* context.Deployment.ServiceId (ARM resource id) or NULL */
     const char *gateway_id;   /* context.Deployment.GatewayId ("managed") */
     const char *gateway_instance_id; /* context.Deployment.Gateway.InstanceId (per process) */
     const char *api_id, *api_name, *api_path, *api_service_url, *api_version, *api_revision;

@@ -27,9 +27,11 @@ Test(snapshot, builds_the_gateway_document)
     json_t *res = resources();
     cr_assert_not_null(res);
     manage_snapshot_t s;
-    manage_snapshot_build(res, "contoso", 7, &s);
+    manage_snapshot_build(res, "contoso", "/subscriptions/x/resourceGroups/y/providers/Microsoft.ApiManagement/service/contoso", 7, &s);
     cr_expect_eq(json_integer_value(json_object_get(s.doc, "revision")), 7);
     cr_expect_str_eq(json_string_value(json_object_get(json_object_get(s.doc, "service"), "name")), "contoso");
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(s.doc, "service"), "id")),
+                     "/subscriptions/x/resourceGroups/y/providers/Microsoft.ApiManagement/service/contoso");
     json_t *region = json_array_get(json_object_get(s.doc, "regions"), 0);
     cr_expect_str_eq(json_string_value(json_object_get(region, "name")), "East Asia");
     cr_expect(json_is_true(json_object_get(region, "primary")));
@@ -51,7 +53,7 @@ Test(snapshot, maps_compile_errors_to_resources)
 {
     json_t *res = resources();
     manage_snapshot_t s;
-    manage_snapshot_build(res, "contoso", 1, &s);
+    manage_snapshot_build(res, "contoso", NULL, 1, &s);
     manage_error_t e;
     manage_snapshot_map_error(&s,
                               "snapshot.json:41:17: operation 'a-1/op.1' policy:5:40: 'X' is not a member of IRequest "

@@ -60,6 +60,7 @@ static void setup(void)
     exec.variables = &vars[0];
     exec.info.region = "West US";
     exec.info.service_name = "contoso";
+    exec.info.service_id = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ApiManagement/service/contoso";
     exec.info.api_id = "echo-api";
     exec.info.api_path = "echo";
     exec.info.operation_id = "get-user";
@@ -416,6 +417,8 @@ Test(context, deployment_api_operation_and_scalars)
 {
     assert_str(path("Deployment.Region"), "West US");
     assert_str(path("Deployment.ServiceName"), "contoso");
+    assert_str(path("Deployment.ServiceId"),
+               "/subscriptions/s/resourceGroups/g/providers/Microsoft.ApiManagement/service/contoso");
     assert_str(path("Deployment.GatewayId"), "managed");
     assert_str(path("Deployment.Gateway.Id"), "managed");
     assert_str(path("Api.Id"), "echo-api");
@@ -439,7 +442,6 @@ Test(context, deployment_api_operation_and_scalars)
     cr_assert_eq(path("Subscription").tag, EXPR_V_NULL, "anonymous");
     cr_assert_eq(path("Product").tag, EXPR_V_NULL);
     cr_assert_eq(path("User").tag, EXPR_V_NULL);
-    cr_assert_eq(path("Deployment.ServiceId").tag, EXPR_V_NULL);
     cr_assert(path("Deployment.Gateway.IsManaged").u.b);
     assert_str(path("Api.SubscriptionKeyParameterNames.Header"), "Ocp-Apim-Subscription-Key");
     cr_assert_eq(path("Api.ServiceUrl").tag, EXPR_V_NULL, "no service URL known");
