@@ -9,55 +9,6 @@
 
 #include <string.h>
 
-/* Collects the field names listed in Connection (RFC 9110 §7.6.1): they are hop-by-hop
- * for this message and must not be forwarded. */
-void proxy_collect_connection_tokens(const http_header_t *h, size_t n, connection_tokens_t *out)
-{
-    out->count = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (h[i].name.len != 10 || !slice_eq_nocase_cstr(h[i].name, "connection")) continue;
-        const char *p = h[i].value.ptr, *end = p + h[i].value.len;
-        while (p < end && out->count < MAX_CONNECTION_TOKENS) {
-            const char *comma = memchr(p, ',', (size_t)(end - p));
-            const char *stop = comma ? comma : end;
-            slice_t t = slice_trim_ows(slice_make(p, (size_t)(stop - p)));
-            if (t.len) out->tokens[out->count++] = t;
-            p = comma ? comma + 1 : end;
-        }
-    }
-}
-
-/* RFC 9110 §7.6.1 hop-by-hop fields, plus the framing fields the proxy rewrites. */
-bool proxy_is_hop_by_hop(slice_t name, const connection_tokens_t *listed)
-{
-    switch (name.len) {
-    case 2:
-        if (slice_eq_nocase_cstr(name, "te")) return true;
-        break;
-    case 7:
-        if (slice_eq_nocase_cstr(name, "trailer") || slice_eq_nocase_cstr(name, "upgrade")) return true;
-        break;
-    case 10:
-        if (slice_eq_nocase_cstr(name, "connection") || slice_eq_nocase_cstr(name, "keep-alive"))
-            return true;
-        break;
-    case 14:
-        if (slice_eq_nocase_cstr(name, "content-length")) return true;
-        break;
-    case 16:
-        if (slice_eq_nocase_cstr(name, "proxy-connection")) return true;
-        break;
-    case 17:
-        if (slice_eq_nocase_cstr(name, "transfer-encoding")) return true;
-        break;
-    default:
-        break;
-    }
-    for (size_t i = 0; i < listed->count; i++)
-        if (slice_eq_nocase(name, listed->tokens[i])) return true;
-    return false;
-}
-
 static void append_header(buf_t *b, slice_t name, slice_t value)
 {
     buf_append(b, name.ptr, name.len);
@@ -71,8 +22,8 @@ static int build_upstream_head(buf_t *b, const http_request_t *req, const route_
                                const char *client_ip)
 {
     const gw_backend_url_t *be = &m->api->backend;
-    connection_tokens_t listed;
-    proxy_collect_connection_tokens(req->headers, req->header_count, &listed);
+    http_connection_tokens_t listed;
+    http_collect_connection_tokens(req->headers, req->header_count, &listed);
 
     b->len = 0;
     buf_append(b, req->method.ptr, req->method.len);
@@ -91,7 +42,7 @@ static int build_upstream_head(buf_t *b, const http_request_t *req, const route_
     bool xff_seen = false;
     for (size_t i = 0; i < req->header_count; i++) {
         const http_header_t *h = &req->headers[i];
-        if (proxy_is_hop_by_hop(h->name, &listed)) continue;
+        if (http_is_hop_by_hop(h->name, &listed)) continue;
         switch (h->name.len) {
         case 4:
             if (slice_eq_nocase_cstr(h->name, "host")) continue;
@@ -151,12 +102,12 @@ static void up_on_head(upstream_request_t *r, const http_response_t *resp, void 
     (void)r;
     proxy_ctx_t *ctx = ud;
     ctx->backend_ms = (double)(clock_mono_ns() - ctx->backend_start_ns) / 1e6;
-    connection_tokens_t listed;
-    proxy_collect_connection_tokens(resp->headers, resp->header_count, &listed);
+    http_connection_tokens_t listed;
+    http_collect_connection_tokens(resp->headers, resp->header_count, &listed);
     http_header_t headers[HTTP_MAX_HEADERS];
     size_t n = 0;
     for (size_t i = 0; i < resp->header_count; i++)
-        if (!proxy_is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
+        if (!http_is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
     http_response_head_t head = {
         .status = resp->status,
         .reason = NULL,

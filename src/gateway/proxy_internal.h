@@ -6,13 +6,11 @@
 #include "base/buf.h"
 #include "gateway/proxy.h"
 #include "gateway/route.h"
+#include "http/hop.h"
 #include "policy/exec.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#define MAX_CONNECTION_TOKENS 16
-
 
 /* One request in flight (in the exchange's arena). */
 typedef struct {
@@ -43,16 +41,6 @@ typedef struct {
     bool is_upstream_failed;     /* ... or failed */
     bool is_done;                /* host->done ran: the response is being written */
 } proxy_ctx_t;
-
-typedef struct {
-    slice_t tokens[MAX_CONNECTION_TOKENS];
-    size_t count;
-} connection_tokens_t;
-
-/* The field names listed in Connection (RFC 9110 §7.6.1): hop-by-hop for this message. */
-void proxy_collect_connection_tokens(const http_header_t *h, size_t n, connection_tokens_t *out);
-/* RFC 9110 §7.6.1 hop-by-hop fields, plus the framing fields the proxy rewrites. */
-bool proxy_is_hop_by_hop(slice_t name, const connection_tokens_t *listed);
 
 /* The policy path (proxy_policy.c). proxy_policy_start runs the operation's program for the
  * matched request; the server callbacks below take over for it. */

@@ -45,13 +45,13 @@ static int add_field(policy_fields_t *f, arena_t *a, slice_t name, slice_t value
 /* Header lines → pairs, every name and value copied into one arena block (one allocation
  * instead of two per line). With `listed`, hop-by-hop lines (RFC 9110 §7.6.1) are left out. */
 static int add_header_fields(policy_fields_t *f, arena_t *a, const http_header_t *h, size_t n,
-                             const connection_tokens_t *listed)
+                             const http_connection_tokens_t *listed)
 {
     bool skip[HTTP_MAX_HEADERS];
     size_t total = 0, kept = 0;
     if (n > HTTP_MAX_HEADERS) return -1;
     for (size_t i = 0; i < n; i++) {
-        skip[i] = listed && proxy_is_hop_by_hop(h[i].name, listed);
+        skip[i] = listed && http_is_hop_by_hop(h[i].name, listed);
         if (skip[i]) continue;
         total += h[i].name.len + h[i].value.len + 2;
         kept++;
@@ -426,22 +426,22 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, const char *method, const poli
     put(b, "\r\n", 2);
 
     /* Connection-listed names are hop-by-hop (RFC 9110 §7.6.1). */
-    http_header_t conn_fields[MAX_CONNECTION_TOKENS];
+    http_header_t conn_fields[HTTP_MAX_CONNECTION_TOKENS];
     size_t conn_count = 0;
-    for (uint32_t i = 0; i < headers->count && conn_count < MAX_CONNECTION_TOKENS; i++)
+    for (uint32_t i = 0; i < headers->count && conn_count < HTTP_MAX_CONNECTION_TOKENS; i++)
         if (headers->items[i].name_len == 10 && field_is(&headers->items[i], "connection"))
             conn_fields[conn_count++] =
                 (http_header_t){slice_make(headers->items[i].name, headers->items[i].name_len),
                                 slice_make(headers->items[i].value, headers->items[i].value_len)};
-    connection_tokens_t listed;
-    proxy_collect_connection_tokens(conn_fields, conn_count, &listed);
+    http_connection_tokens_t listed;
+    http_collect_connection_tokens(conn_fields, conn_count, &listed);
 
     const char *xff = NULL;
     size_t xff_len = 0;
     for (uint32_t i = 0; i < headers->count; i++) {
         const policy_field_t *f = &headers->items[i];
         slice_t name = slice_make(f->name, f->name_len);
-        if (proxy_is_hop_by_hop(name, &listed)) continue;
+        if (http_is_hop_by_hop(name, &listed)) continue;
         field_action_t action = request_field_action(f);
         if (action == FIELD_DROP || (forwarded && action == FIELD_DROP_IF_FORWARDED)) continue;
         if (forwarded && action == FIELD_XFF) {
@@ -499,8 +499,8 @@ static http_method_t method_id(const char *m)
 /* Copies a backend's response head into `resp` (end-to-end fields only). */
 static int copy_response_head(arena_t *a, const http_response_t *r, policy_response_t *resp)
 {
-    connection_tokens_t listed;
-    proxy_collect_connection_tokens(r->headers, r->header_count, &listed);
+    http_connection_tokens_t listed;
+    http_collect_connection_tokens(r->headers, r->header_count, &listed);
     resp->status = r->status;
     resp->reason = r->reason.len ? arena_strndup(a, r->reason.ptr, r->reason.len) : NULL;
     resp->headers.is_case_insensitive = true;

@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "http/hop.h"
 #include "http/server.h"
 #include "http/upstream.h"
 
@@ -37,47 +38,10 @@ typedef struct {
  * that it can be sent again to the next region (like the upstream pool's own replay). */
 #define MAX_REPLAY_BODY 65536
 
-#define MAX_CONNECTION_TOKENS 16
-
-typedef struct {
-    slice_t tokens[MAX_CONNECTION_TOKENS];
-    size_t count;
-} listed_t;
-
-/* Field names listed in Connection are hop-by-hop for this message (RFC 9110 §7.6.1). */
-static void collect_connection_tokens(const http_header_t *h, size_t n, listed_t *out)
-{
-    out->count = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!slice_eq_nocase_cstr(h[i].name, "connection")) continue;
-        const char *p = h[i].value.ptr, *end = p + h[i].value.len;
-        while (p < end && out->count < MAX_CONNECTION_TOKENS) {
-            const char *comma = memchr(p, ',', (size_t)(end - p));
-            const char *stop = comma ? comma : end;
-            slice_t t = slice_trim_ows(slice_make(p, (size_t)(stop - p)));
-            if (t.len) out->tokens[out->count++] = t;
-            p = comma ? comma + 1 : end;
-        }
-    }
-}
-
-/* RFC 9110 §7.6.1 hop-by-hop fields, plus the framing fields the edge rewrites. */
-static bool is_hop_by_hop(slice_t name, const listed_t *listed)
-{
-    static const char *const fixed[] = {"connection", "keep-alive", "proxy-connection", "te",
-                                        "trailer", "upgrade", "transfer-encoding",
-                                        "content-length"};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (slice_eq_nocase_cstr(name, fixed[i])) return true;
-    for (size_t i = 0; i < listed->count; i++)
-        if (slice_eq_nocase(name, listed->tokens[i])) return true;
-    return false;
-}
-
 static int build_head(buf_t *b, const http_request_t *req, const char *peer_ip)
 {
-    listed_t listed;
-    collect_connection_tokens(req->headers, req->header_count, &listed);
+    http_connection_tokens_t listed;
+    http_collect_connection_tokens(req->headers, req->header_count, &listed);
     buf_append(b, req->method.ptr, req->method.len);
     buf_append(b, " ", 1);
     buf_append(b, req->path.ptr, req->path.len);
@@ -94,7 +58,7 @@ static int build_head(buf_t *b, const http_request_t *req, const char *peer_ip)
     bool xff_seen = false;
     for (size_t i = 0; i < req->header_count; i++) {
         const http_header_t *h = &req->headers[i];
-        if (is_hop_by_hop(h->name, &listed) || slice_eq_nocase_cstr(h->name, "host") ||
+        if (http_is_hop_by_hop(h->name, &listed) || slice_eq_nocase_cstr(h->name, "host") ||
             slice_eq_nocase_cstr(h->name, "expect") ||
             slice_eq_nocase_cstr(h->name, "x-forwarded-proto"))
             continue;
@@ -175,12 +139,12 @@ static void up_on_head(upstream_request_t *r, const http_response_t *resp, void 
 {
     (void)r;
     edge_ctx_t *ctx = ud;
-    listed_t listed;
-    collect_connection_tokens(resp->headers, resp->header_count, &listed);
+    http_connection_tokens_t listed;
+    http_collect_connection_tokens(resp->headers, resp->header_count, &listed);
     http_header_t headers[HTTP_MAX_HEADERS];
     size_t n = 0;
     for (size_t i = 0; i < resp->header_count; i++)
-        if (!is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
+        if (!http_is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
     http_response_head_t head = {
         .status = resp->status,
         .headers = headers,

@@ -1,0 +1,52 @@
+/* http_hop (hop.h). */
+#include "http/hop.h"
+
+#include <string.h>
+
+void http_collect_connection_tokens(const http_header_t *h, size_t n,
+                                    http_connection_tokens_t *out)
+{
+    out->count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (h[i].name.len != 10 || !slice_eq_nocase_cstr(h[i].name, "connection")) continue;
+        const char *p = h[i].value.ptr, *end = p + h[i].value.len;
+        while (p < end && out->count < HTTP_MAX_CONNECTION_TOKENS) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *stop = comma ? comma : end;
+            slice_t t = slice_trim_ows(slice_make(p, (size_t)(stop - p)));
+            if (t.len) out->tokens[out->count++] = t;
+            p = comma ? comma + 1 : end;
+        }
+    }
+}
+
+/* By length first: this runs for every field of every proxied message. */
+bool http_is_hop_by_hop(slice_t name, const http_connection_tokens_t *listed)
+{
+    switch (name.len) {
+    case 2:
+        if (slice_eq_nocase_cstr(name, "te")) return true;
+        break;
+    case 7:
+        if (slice_eq_nocase_cstr(name, "trailer") || slice_eq_nocase_cstr(name, "upgrade")) return true;
+        break;
+    case 10:
+        if (slice_eq_nocase_cstr(name, "connection") || slice_eq_nocase_cstr(name, "keep-alive"))
+            return true;
+        break;
+    case 14:
+        if (slice_eq_nocase_cstr(name, "content-length")) return true;
+        break;
+    case 16:
+        if (slice_eq_nocase_cstr(name, "proxy-connection")) return true;
+        break;
+    case 17:
+        if (slice_eq_nocase_cstr(name, "transfer-encoding")) return true;
+        break;
+    default:
+        break;
+    }
+    for (size_t i = 0; i < listed->count; i++)
+        if (slice_eq_nocase(name, listed->tokens[i])) return true;
+    return false;
+}
