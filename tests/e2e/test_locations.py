@@ -114,7 +114,10 @@ def test_crud_and_snapshot(manage):
         {"name": "East Asia", "slug": "eastasia", "primary": False, "units": 2, "disableGateway": False,
          "regionalHostname": "meridian-eastasia-01.regional.meridian.local"}]
     assert snap["service"] == {"name": "meridian", "domain": "meridian.local",
-                               "hostnames": ["meridian.meridian.local"]}
+                               "hostnames": ["meridian.meridian.local"],
+                               "id": "/subscriptions/00000000-0000-0000-0000-000000000000/"
+                                     "resourceGroups/meridian/providers/"
+                                     "Microsoft.ApiManagement/service/meridian"}
     # PATCH keeps what it does not name; a GET body can be PUT back
     r = manage.patch(EA, {"disableGateway": True})
     assert r.status == 200 and r.json()["properties"]["units"] == 2, r
