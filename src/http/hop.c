@@ -50,3 +50,20 @@ bool http_is_hop_by_hop(slice_t name, const http_connection_tokens_t *listed)
         if (slice_eq_nocase(name, listed->tokens[i])) return true;
     return false;
 }
+
+int http_relay_response_head(http_exchange_t *ex, const http_response_t *resp)
+{
+    http_connection_tokens_t listed;
+    http_collect_connection_tokens(resp->headers, resp->header_count, &listed);
+    http_header_t headers[HTTP_MAX_HEADERS];
+    size_t n = 0;
+    for (size_t i = 0; i < resp->header_count; i++)
+        if (!http_is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
+    http_response_head_t head = {
+        .status = resp->status,
+        .headers = headers,
+        .header_count = n,
+        .content_length = resp->is_chunked ? -1 : resp->content_length,
+    };
+    return http_exchange_send_head(ex, &head);
+}

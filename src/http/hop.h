@@ -7,6 +7,7 @@
 
 #include "base/slice.h"
 #include "http/parser.h"
+#include "http/server.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,5 +24,10 @@ void http_collect_connection_tokens(const http_header_t *h, size_t n,
                                     http_connection_tokens_t *out);
 /* True for a field that is not forwarded: hop-by-hop, framing, or listed in Connection. */
 bool http_is_hop_by_hop(slice_t name, const http_connection_tokens_t *listed);
+
+/* Sends a backend's response head to the client of `ex` as a proxy does: same status, the
+ * end-to-end fields, the framing the server derives from the backend's length. Returns what
+ * http_exchange_send_head returns. */
+int http_relay_response_head(http_exchange_t *ex, const http_response_t *resp);
 
 #endif

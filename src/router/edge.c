@@ -139,19 +139,7 @@ static void up_on_head(upstream_request_t *r, const http_response_t *resp, void 
 {
     (void)r;
     edge_ctx_t *ctx = ud;
-    http_connection_tokens_t listed;
-    http_collect_connection_tokens(resp->headers, resp->header_count, &listed);
-    http_header_t headers[HTTP_MAX_HEADERS];
-    size_t n = 0;
-    for (size_t i = 0; i < resp->header_count; i++)
-        if (!http_is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
-    http_response_head_t head = {
-        .status = resp->status,
-        .headers = headers,
-        .header_count = n,
-        .content_length = resp->is_chunked ? -1 : resp->content_length,
-    };
-    http_exchange_send_head(ctx->ex, &head);
+    http_relay_response_head(ctx->ex, resp);
 }
 
 static void up_on_body(upstream_request_t *r, const char *data, size_t len, void *ud)
