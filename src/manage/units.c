@@ -22,6 +22,10 @@ typedef struct {
     int64_t revision, uptime, requests, errors;
     uint64_t last_ms;
     time_t last_wall;
+    /* Per second over the last two heartbeats (docs/regions.md "Rates"); 0 after the
+     * first one. */
+    double request_rate, error_rate;
+    bool has_beaten;
 } record_t;
 
 struct manage_units {
@@ -110,6 +114,27 @@ int manage_heartbeat_parse(const json_t *body, manage_heartbeat_t *hb, const cha
     return 0;
 }
 
+/* The counters are totals since the unit started: the rate is the difference between two
+ * heartbeats over the time between them. A unit that restarted (another instance, or a
+ * total that went down) counts from zero: its new total is what it did since. */
+static double rate_of(int64_t before, int64_t now_total, bool is_restart, double seconds)
+{
+    int64_t delta = is_restart || now_total < before ? now_total : now_total - before;
+    return seconds > 0 ? (double)delta / seconds : 0;
+}
+
+static void update_rates(record_t *r, const manage_heartbeat_t *hb, uint64_t now_ms)
+{
+    if (!r->has_beaten || now_ms <= r->last_ms) {
+        r->request_rate = r->error_rate = 0;
+        return;
+    }
+    bool is_restart = strcmp(r->instance_id, hb->instance_id) != 0;
+    double seconds = (double)(now_ms - r->last_ms) / 1000.0;
+    r->request_rate = rate_of(r->requests, hb->requests, is_restart, seconds);
+    r->error_rate = rate_of(r->errors, hb->errors, is_restart, seconds);
+}
+
 void manage_units_record(manage_units_t *u, const char *slug, const manage_heartbeat_t *hb,
                          uint64_t now_ms, time_t wall)
 {
@@ -128,6 +153,7 @@ void manage_units_record(manage_units_t *u, const char *slug, const manage_heart
         snprintf(r->slug, sizeof r->slug, "%s", slug);
         r->unit = hb->unit;
     }
+    update_rates(r, hb, now_ms);
     snprintf(r->instance_id, sizeof r->instance_id, "%s", hb->instance_id);
     snprintf(r->source, sizeof r->source, "%s", hb->source);
     r->revision = hb->revision;
@@ -136,6 +162,7 @@ void manage_units_record(manage_units_t *u, const char *slug, const manage_heart
     r->errors = hb->errors;
     r->last_ms = now_ms;
     r->last_wall = wall;
+    r->has_beaten = true;
     pthread_mutex_unlock(&u->lock);
 }
 
@@ -158,22 +185,30 @@ void manage_units_note_revision(manage_units_t *u, int64_t revision, uint64_t no
     pthread_mutex_unlock(&u->lock);
 }
 
-/* Is a unit serving `rev` behind by more than lag_ms? Behind since revision rev + 1 was
- * committed; when that is no longer remembered, it is older than everything remembered. */
+/* How long a unit serving `rev` has been behind: since revision rev + 1 was committed;
+ * when that is no longer remembered, since before everything remembered (or since this
+ * process started, when it remembers nothing: then it counts as behind for ever). Returns
+ * 0 when rev is current. */
+static uint64_t behind_ms(const manage_units_t *u, int64_t rev, int64_t current, uint64_t now_ms)
+{
+    if (rev >= current) return 0;
+    size_t i = (size_t)(rev + 1) % REVISION_RING;
+    if (u->ring_rev[i] == rev + 1) return now_ms - u->ring_ms[i];
+    uint64_t oldest = UINT64_MAX;
+    for (size_t k = 0; k < REVISION_RING; k++)
+        if (u->ring_rev[k] >= 0 && u->ring_ms[k] < oldest) oldest = u->ring_ms[k];
+    return oldest == UINT64_MAX ? UINT64_MAX : now_ms - oldest;
+}
+
 static bool is_lagging(const manage_units_t *u, int64_t rev, int64_t current, uint64_t now_ms)
 {
-    if (rev >= current) return false;
-    size_t i = (size_t)(rev + 1) % REVISION_RING;
-    if (u->ring_rev[i] != rev + 1) {
-        /* Not remembered (older than the ring, or committed before this process started:
-         * then it counts from the start, the first remembered commit or 0). */
-        uint64_t oldest = UINT64_MAX;
-        for (size_t k = 0; k < REVISION_RING; k++)
-            if (u->ring_rev[k] >= 0 && u->ring_ms[k] < oldest) oldest = u->ring_ms[k];
-        if (oldest == UINT64_MAX) return true;
-        return now_ms - oldest > u->lag_ms;
-    }
-    return now_ms - u->ring_ms[i] > u->lag_ms;
+    return rev < current && behind_ms(u, rev, current, now_ms) > u->lag_ms;
+}
+
+/* Rates are reported with two decimals: they are estimates over one heartbeat interval. */
+static double rounded(double v)
+{
+    return (double)(int64_t)(v * 100 + 0.5) / 100;
 }
 
 json_t *manage_units_status(manage_units_t *u, const char *slug, int64_t current_revision,
@@ -183,29 +218,38 @@ json_t *manage_units_status(manage_units_t *u, const char *slug, int64_t current
     json_t *units = json_array();
     int up = 0, seen = 0;
     bool lagging = false;
+    double request_rate = 0, error_rate = 0;
+    int64_t lowest = -1;
     for (size_t i = 0; i < u->count; i++) {
         const record_t *r = &u->records[i];
         if (strcmp(r->slug, slug) != 0) continue;
         seen++;
         bool silent = now_ms - r->last_ms > u->silent_ms;
+        bool is_unit_lagging = !silent && is_lagging(u, r->revision, current_revision, now_ms);
         if (!silent) {
             up++;
-            if (is_lagging(u, r->revision, current_revision, now_ms)) lagging = true;
+            lagging = lagging || is_unit_lagging;
+            request_rate += r->request_rate;
+            error_rate += r->error_rate;
+            if (lowest < 0 || r->revision < lowest) lowest = r->revision;
         }
         char when[40];
         struct tm tm;
         gmtime_r(&r->last_wall, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        json_t *o = json_pack("{s:i, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:b, s:b}", "unit", r->unit,
-                              "instanceId", r->instance_id, "revision", (json_int_t)r->revision,
+        json_t *o = json_pack("{s:i, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:b, s:b}", "unit",
+                              r->unit, "instanceId", r->instance_id, "revision", (json_int_t)r->revision,
                               "source", r->source, "lastHeartbeat", when, "uptimeSeconds",
                               (json_int_t)r->uptime, "requests", (json_int_t)r->requests, "errors",
-                              (json_int_t)r->errors, "isSilent", silent, "isLagging",
-                              !silent && is_lagging(u, r->revision, current_revision, now_ms));
+                              (json_int_t)r->errors, "requestsPerSecond", rounded(silent ? 0 : r->request_rate),
+                              "errorsPerSecond", rounded(silent ? 0 : r->error_rate), "isSilent", silent,
+                              "isLagging", is_unit_lagging);
         if (!o) abort();
         json_array_append_new(units, o);
     }
     bool any_silent = up < seen;
+    /* The lag of the location is that of its unit furthest behind; none when no unit is up. */
+    uint64_t lag_ms = lowest >= 0 ? behind_ms(u, lowest, current_revision, now_ms) : 0;
     pthread_mutex_unlock(&u->lock);
     const char *health = is_disabled    ? "disabled"
                          : up == 0      ? "down"
@@ -214,5 +258,13 @@ json_t *manage_units_status(manage_units_t *u, const char *slug, int64_t current
                                         : "ok";
     json_t *st = json_pack("{s:i, s:o, s:s}", "unitsUp", up, "units", units, "health", health);
     if (!st) abort();
+    if (up > 0) {
+        json_object_set_new(st, "requestsPerSecond", json_real(rounded(request_rate)));
+        json_object_set_new(st, "errorsPerSecond", json_real(rounded(error_rate)));
+        json_object_set_new(st, "revision", json_integer(lowest));
+        json_object_set_new(st, "revisionsBehind", json_integer(current_revision > lowest ? current_revision - lowest : 0));
+        /* Behind since before this process remembers: at least the oldest commit it knows. */
+        json_object_set_new(st, "lagSeconds", lag_ms == UINT64_MAX ? json_null() : json_integer((json_int_t)(lag_ms / 1000)));
+    }
     return st;
 }

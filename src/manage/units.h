@@ -41,7 +41,12 @@ void manage_units_forget(manage_units_t *u, const char *slug);
 /* Notes that `revision` became current at now_ms (for the lag rule). */
 void manage_units_note_revision(manage_units_t *u, int64_t revision, uint64_t now_ms);
 
-/* The status object of a location: {"unitsUp", "units": [...], "health"}. */
+/* The status object of a location: {"unitsUp", "units": [...], "health"} and, while a
+ * unit is up, "requestsPerSecond", "errorsPerSecond", "revision" (the lowest
+ * served by a unit that is up), "revisionsBehind" (current_revision - revision) and
+ * "lagSeconds" (how long since the revision after it was committed; null when that was
+ * before this process started). Rates are per second between a unit's last two heartbeats
+ * (errors: responses with status >= 500), summed over the units that are up. */
 json_t *manage_units_status(manage_units_t *u, const char *slug, int64_t current_revision,
                             bool is_disabled, uint64_t now_ms);
 

@@ -108,3 +108,84 @@ Test(units, heartbeat_parse)
         json_decref(b);
     }
 }
+
+static void beat_counts(manage_units_t *u, int unit, const char *instance, int64_t rev, int64_t requests,
+                        int64_t errors, uint64_t now)
+{
+    manage_heartbeat_t hb = {.unit = unit, .instance_id = instance, .revision = rev, .source = "feed",
+                             .uptime_seconds = 1, .requests = requests, .errors = errors};
+    manage_units_record(u, "eastasia", &hb, now, 1798070400);
+}
+
+static double num(const json_t *o, const char *name)
+{
+    cr_assert(json_is_number(json_object_get(o, name)), "'%s' is a number", name);
+    return json_number_value(json_object_get(o, name));
+}
+
+Test(units, rates_from_heartbeat_counters)
+{
+    manage_units_t *u = manage_units_new(1000, 20000);
+    beat_counts(u, 0, "a", 3, 100, 1, 1000);
+    beat_counts(u, 1, "b", 3, 10, 0, 1000);
+    json_t *st = status(u, "eastasia", 3, false, 1100);
+    cr_expect_eq(num(st, "requestsPerSecond"), 0, "one heartbeat is no rate yet");
+    json_decref(st);
+
+    beat_counts(u, 0, "a", 3, 600, 11, 6000); /* 500 in 5 s, 10 errors */
+    beat_counts(u, 1, "b", 3, 260, 0, 6000);  /* 250 in 5 s */
+    st = status(u, "eastasia", 3, false, 6100);
+    cr_expect_eq(num(st, "requestsPerSecond"), 150);
+    cr_expect_eq(num(st, "errorsPerSecond"), 2);
+    cr_expect_eq(num(json_array_get(json_object_get(st, "units"), 0), "requestsPerSecond"), 100);
+    json_decref(st);
+
+    /* unit 0 restarted (another instance): its total counts from zero */
+    beat_counts(u, 0, "c", 3, 40, 0, 10000);
+    st = status(u, "eastasia", 3, false, 10100);
+    cr_expect_eq(num(json_array_get(json_object_get(st, "units"), 0), "requestsPerSecond"), 10);
+    cr_expect_eq(num(st, "requestsPerSecond"), 60);
+    json_decref(st);
+
+    /* a silent unit counts for nothing */
+    st = status(u, "eastasia", 3, false, 26500);
+    cr_expect_eq(num(st, "requestsPerSecond"), 10, "unit 1 (last beat at 6000) is silent");
+    cr_expect_eq(num(json_array_get(json_object_get(st, "units"), 1), "requestsPerSecond"), 0);
+    json_decref(st);
+    manage_units_free(u);
+}
+
+Test(units, revision_served_and_lag)
+{
+    manage_units_t *u = manage_units_new(1000, 20000);
+    json_t *st = status(u, "eastasia", 7, false, 100);
+    cr_expect_null(json_object_get(st, "revision"), "no unit up: no revision");
+    json_decref(st);
+
+    manage_units_note_revision(u, 6, 1000);
+    manage_units_note_revision(u, 7, 3000);
+    beat_counts(u, 0, "a", 7, 0, 0, 4000);
+    beat_counts(u, 1, "b", 5, 0, 0, 4000);
+    st = status(u, "eastasia", 7, false, 8000);
+    cr_expect_eq(json_integer_value(json_object_get(st, "revision")), 5, "the lowest served");
+    cr_expect_eq(json_integer_value(json_object_get(st, "revisionsBehind")), 2);
+    cr_expect_eq(json_integer_value(json_object_get(st, "lagSeconds")), 7, "behind since revision 6 (t=1000)");
+    json_decref(st);
+
+    beat_counts(u, 1, "b", 7, 0, 0, 9000);
+    st = status(u, "eastasia", 7, false, 9500);
+    cr_expect_eq(json_integer_value(json_object_get(st, "revisionsBehind")), 0);
+    cr_expect_eq(json_integer_value(json_object_get(st, "lagSeconds")), 0);
+    json_decref(st);
+
+    /* behind a revision committed before anything was remembered */
+    manage_units_t *fresh = manage_units_new(1000, 20000);
+    manage_heartbeat_t hb = {.unit = 0, .instance_id = "x", .revision = 2, .source = "last-known-good"};
+    manage_units_record(fresh, "eastasia", &hb, 100, 1798070400);
+    st = status(fresh, "eastasia", 4, false, 200);
+    cr_expect(json_is_null(json_object_get(st, "lagSeconds")));
+    cr_expect_str_eq(health(st), "lagging");
+    json_decref(st);
+    manage_units_free(fresh);
+    manage_units_free(u);
+}
