@@ -10,7 +10,7 @@
 
 #include "gateway/config_internal.h"
 #include "gateway/config_policy.h"
-#include "gateway/json_locate.h"
+#include "base/json_locate.h"
 #include "gateway/route.h"
 
 #include <arpa/inet.h>

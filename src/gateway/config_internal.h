@@ -5,7 +5,7 @@
 #define MERIDIAN_GATEWAY_CONFIG_INTERNAL_H
 
 #include "gateway/config.h"
-#include "gateway/json_locate.h"
+#include "base/json_locate.h"
 
 #include <jansson.h>
 #include <stdbool.h>

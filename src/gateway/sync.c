@@ -5,7 +5,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
-#include "gateway/lkg.h"
+#include "base/lkg.h"
 #include "http/upstream.h"
 
 #include <ctype.h>
@@ -29,7 +29,6 @@
 #define HEARTBEAT_TIMEOUT_MS 5000u
 /* A snapshot larger than this is refused rather than buffered. */
 #define MAX_SNAPSHOT_BYTES (256u * 1024 * 1024)
-#define TOKEN_MAX 1024
 #define SLUG_MAX 128
 
 typedef struct gateway_sync gateway_sync_t;
@@ -41,7 +40,7 @@ typedef struct {
     int status;
     bool has_revision;
     uint64_t revision;
-    char signature[GATEWAY_SIGNATURE_MAX];
+    char signature[LKG_SIGNATURE_MAX];
     size_t signature_len;
     buf_t body;
     bool is_too_big;
@@ -79,7 +78,7 @@ struct gateway_sync {
     gateway_source_t source;
     char *body; /* its snapshot bytes, served to peers */
     size_t body_len;
-    char signature[GATEWAY_SIGNATURE_MAX];
+    char signature[LKG_SIGNATURE_MAX];
     /* Highest revision refused because it did not compile: not asked for again. */
     uint64_t refused_revision;
     bool has_refused;
@@ -150,36 +149,6 @@ size_t gateway_region_slug(const char *name, char *out, size_t n)
 
 /* ---- token ---- */
 
-/* Reads a token file: its content without surrounding whitespace. Blocking. */
-static char *read_token_file(const char *path, char **err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (asprintf(err, "cannot read the token file %s: %s", path, strerror(errno)) < 0) abort();
-        return NULL;
-    }
-    char buf[TOKEN_MAX + 2];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    size_t start = 0;
-    while (start < n && isspace((unsigned char)buf[start])) start++;
-    while (n > start && isspace((unsigned char)buf[n - 1])) n--;
-    if (n - start == 0 || n - start > TOKEN_MAX) {
-        if (asprintf(err, "the token file %s is %s", path, n == start ? "empty" : "too long") < 0)
-            abort();
-        return NULL;
-    }
-    return strndup(buf + start, n - start);
-}
-
-static bool token_is_header_safe(const char *t)
-{
-    for (; *t; t++)
-        if ((unsigned char)*t < 0x20 || *t == 0x7f) return false;
-    return true;
-}
-
 /* ---- installing and persisting ---- */
 
 static void persist_start(gateway_sync_t *s);
@@ -187,7 +156,7 @@ static void persist_start(gateway_sync_t *s);
 static void persist_work(uv_work_t *w)
 {
     persist_job_t *job = w->data;
-    job->rc = gateway_lkg_write(job->sync->opts.state_dir, job->token, job->revision, job->body,
+    job->rc = lkg_write(job->sync->opts.state_dir, job->token, job->revision, job->body,
                                 job->len, &job->err);
 }
 
@@ -246,7 +215,7 @@ static void install(gateway_sync_t *s, gateway_config_t *cfg, gateway_source_t s
     s->has_config = true;
     s->revision = cfg->revision;
     s->source = source;
-    if (gateway_signature_compute(s->token, body, len, s->signature) < 0) s->signature[0] = '\0';
+    if (lkg_signature_compute(s->token, body, len, s->signature) < 0) s->signature[0] = '\0';
     gateway_metrics_set_source(s->host.metrics, gateway_source_name(source));
     s->host.install(cfg, source, s->host.ud);
 }
@@ -267,9 +236,9 @@ static void refuse(gateway_sync_t *s, const char *reason, const char *fmt, ...)
 bool gateway_sync_load_lkg(gateway_sync_t *s)
 {
     if (!s->opts.state_dir) return false;
-    gateway_lkg_t l;
+    lkg_t l;
     char *err = NULL;
-    int rc = gateway_lkg_read(s->opts.state_dir, s->token, &l, &err);
+    int rc = lkg_read(s->opts.state_dir, s->token, &l, &err);
     if (rc == -ENOENT) {
         log_info("no last-known-good in %s", s->opts.state_dir);
         free(err);
@@ -286,14 +255,14 @@ bool gateway_sync_load_lkg(gateway_sync_t *s)
     if (!cfg) {
         refuse(s, "last-known-good", "%s", err);
         free(err);
-        gateway_lkg_free(&l);
+        lkg_free(&l);
         return false;
     }
     if (cfg->revision != l.revision) {
         refuse(s, "last-known-good", "the header says revision %" PRIu64 ", the snapshot %" PRIu64,
                l.revision, cfg->revision);
         gateway_config_unref(cfg);
-        gateway_lkg_free(&l);
+        lkg_free(&l);
         return false;
     }
     log_info("serving last-known-good revision %" PRIu64, l.revision);
@@ -386,7 +355,7 @@ static void on_fetch_head(upstream_request_t *r, const http_response_t *resp, vo
         f->revision = v;
     }
     const http_header_t *sig = http_find_header(resp->headers, resp->header_count, "X-Meridian-Signature");
-    if (sig && sig->value.len < GATEWAY_SIGNATURE_MAX) {
+    if (sig && sig->value.len < LKG_SIGNATURE_MAX) {
         memcpy(f->signature, sig->value.ptr, sig->value.len);
         f->signature_len = sig->value.len;
     }
@@ -455,7 +424,7 @@ static void on_fetch_done(upstream_request_t *r, void *ud)
     }
     if (s->failures) log_info("%s reachable again", fetch_what(f));
     s->failures = 0;
-    if (!gateway_signature_verify(s->token, f->body.data ? f->body.data : "", f->body.len,
+    if (!lkg_signature_verify(s->token, f->body.data ? f->body.data : "", f->body.len,
                                   f->signature, f->signature_len)) {
         refuse(s, "signature", "the %s's X-Meridian-Signature does not verify with the token "
                                "(revision header %s)",
@@ -669,7 +638,7 @@ static void heartbeat_send(gateway_sync_t *s)
 static void token_work(uv_work_t *w)
 {
     gateway_sync_t *s = w->data;
-    s->token_read = read_token_file(s->opts.token_file, &s->token_err);
+    s->token_read = lkg_read_token_file(s->opts.token_file, &s->token_err);
 }
 
 static void token_done(uv_work_t *w, int status)
@@ -680,7 +649,7 @@ static void token_done(uv_work_t *w, int status)
     s->token_read = NULL;
     if (status != 0 || !t) {
         if (s->token_err) log_warn("keeping the token in use: %s", s->token_err);
-    } else if (strcmp(t, s->token) != 0 && token_is_header_safe(t)) {
+    } else if (strcmp(t, s->token) != 0 && lkg_token_is_header_safe(t)) {
         log_info("the token in %s changed: using the new one", s->opts.token_file);
         free(s->token);
         s->token = t;
@@ -688,7 +657,7 @@ static void token_done(uv_work_t *w, int status)
         if (s->has_config) {
             /* Re-sign what is in use, so that peers and a restart verify it with the new
              * token (the old one may be what expired). */
-            gateway_signature_compute(s->token, s->body, s->body_len, s->signature);
+            lkg_signature_compute(s->token, s->body, s->body_len, s->signature);
             if (!s->is_stopping) persist_start(s);
         }
     }
@@ -750,9 +719,9 @@ gateway_sync_t *gateway_sync_new(uv_loop_t *loop, const gateway_sync_options_t *
         if (asprintf(err, "region \"%s\" has no letters or digits", opts->region) < 0) abort();
         goto fail_token;
     }
-    s->token = opts->token ? strdup(opts->token) : read_token_file(opts->token_file, err);
+    s->token = opts->token ? strdup(opts->token) : lkg_read_token_file(opts->token_file, err);
     if (!s->token) goto fail_token;
-    if (!token_is_header_safe(s->token)) {
+    if (!lkg_token_is_header_safe(s->token)) {
         if (asprintf(err, "the token contains control characters") < 0) abort();
         goto fail_token;
     }

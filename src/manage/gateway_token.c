@@ -1,6 +1,8 @@
 /* Location slugs, gateway tokens and feed signatures (gateway_token.h). */
 #include "manage/gateway_token.h"
 
+#include "base/lkg.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -144,10 +146,8 @@ manage_token_status_t manage_token_verify(const char *token, const char *primary
 
 void manage_feed_signature(const char *token, const char *body, size_t len, char *out, size_t n)
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned mac_len = 0;
-    char b64[64];
-    HMAC(EVP_sha256(), token, (int)strlen(token), (const unsigned char *)body, len, mac, &mac_len);
-    EVP_EncodeBlock((unsigned char *)b64, mac, (int)mac_len);
-    snprintf(out, n, "hmac-sha256=%s", b64);
+    /* The clients verify with base/lkg.h: one implementation on both ends. */
+    char sig[LKG_SIGNATURE_MAX];
+    if (lkg_signature_compute(token, body, len, sig) < 0) sig[0] = 0;
+    snprintf(out, n, "%s", sig);
 }

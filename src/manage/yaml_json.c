@@ -1,7 +1,7 @@
 /* yaml_json: YAML/JSON text → jansson tree with positions (contract in yaml_json.h). */
 #include "manage/yaml_json.h"
 
-#include "gateway/json_locate.h"
+#include "base/json_locate.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* The profile file loader: see profile.h and docs/router.md. */
 #include "router/profile.h"
 
-#include "gateway/json_locate.h"
+#include "base/json_locate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 #define MAX_DEPTH 12
 
 /* The loader keeps the JSON path of the value being checked, so that a semantic error
- * can be placed at FILE:LINE:COL by re-scanning the text (gateway/json_locate.h). */
+ * can be placed at FILE:LINE:COL by re-scanning the text (base/json_locate.h). */
 typedef struct {
     const char *text;
     size_t len;

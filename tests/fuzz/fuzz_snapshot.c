@@ -1,5 +1,5 @@
 /* Fuzz driver for the snapshot compiler (src/gateway/config.h), the route table it builds
- * (src/gateway/route.h) and json_locate (src/gateway/json_locate.h). Every input is compiled
+ * (src/gateway/route.h) and json_locate (src/base/json_locate.h). Every input is compiled
  * as a snapshot for region "West US". abort() on any broken invariant:
  * - a failed compile returns NULL with a message "fuzz.json:LINE:COL: text", LINE and COL
  *   >= 1 and LINE no further than the input has lines (docs/snapshot.md "Errors");
@@ -28,7 +28,7 @@
  *   docs/snapshot.md "Backend URLs"; a refused one has a message and an empty result.
  * Leak-free by construction: every config is unref'd and every message freed. */
 #include "gateway/config.h"
-#include "gateway/json_locate.h"
+#include "base/json_locate.h"
 #include "gateway/route.h"
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "gateway/lkg.h"
+#include "base/lkg.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -64,29 +64,29 @@ static void remove_dir(char *dir)
 Test(signature, matches_a_known_hmac_sha256)
 {
     /* RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?". */
-    char sig[GATEWAY_SIGNATURE_MAX];
-    cr_assert_eq(gateway_signature_compute("Jefe", "what do ya want for nothing?", 28, sig), 0);
+    char sig[LKG_SIGNATURE_MAX];
+    cr_assert_eq(lkg_signature_compute("Jefe", "what do ya want for nothing?", 28, sig), 0);
     cr_assert_str_eq(sig, "hmac-sha256=W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
-    cr_assert(gateway_signature_verify("Jefe", "what do ya want for nothing?", 28, sig, strlen(sig)));
-    cr_assert_not(gateway_signature_verify("Jeff", "what do ya want for nothing?", 28, sig, strlen(sig)),
+    cr_assert(lkg_signature_verify("Jefe", "what do ya want for nothing?", 28, sig, strlen(sig)));
+    cr_assert_not(lkg_signature_verify("Jeff", "what do ya want for nothing?", 28, sig, strlen(sig)),
                   "another token");
-    cr_assert_not(gateway_signature_verify("Jefe", "what do ya want for nothing!", 28, sig, strlen(sig)),
+    cr_assert_not(lkg_signature_verify("Jefe", "what do ya want for nothing!", 28, sig, strlen(sig)),
                   "another body");
-    cr_assert_not(gateway_signature_verify("Jefe", "what do ya want for nothing?", 28, sig, strlen(sig) - 1),
+    cr_assert_not(lkg_signature_verify("Jefe", "what do ya want for nothing?", 28, sig, strlen(sig) - 1),
                   "a truncated signature");
-    cr_assert_not(gateway_signature_verify("Jefe", "what do ya want for nothing?", 28, "", 0));
+    cr_assert_not(lkg_signature_verify("Jefe", "what do ya want for nothing?", 28, "", 0));
 }
 
 Test(lkg, round_trips_with_header_line_and_no_temp_file_left)
 {
     char *dir = make_dir();
     char *err = NULL;
-    cr_assert_eq(gateway_lkg_write(dir, token, 7, snapshot, strlen(snapshot), &err), 0, "%s", err);
-    char *path = file_in(dir, GATEWAY_LKG_FILE);
+    cr_assert_eq(lkg_write(dir, token, 7, snapshot, strlen(snapshot), &err), 0, "%s", err);
+    char *path = file_in(dir, LKG_FILE);
     size_t len = 0;
     char *text = slurp(path, &len);
-    char sig[GATEWAY_SIGNATURE_MAX];
-    gateway_signature_compute(token, snapshot, strlen(snapshot), sig);
+    char sig[LKG_SIGNATURE_MAX];
+    lkg_signature_compute(token, snapshot, strlen(snapshot), sig);
     char *expected;
     cr_assert_geq(asprintf(&expected, "{\"revision\": 7, \"signature\": \"%s\"}\n%s", sig, snapshot), 0);
     cr_assert_str_eq(text, expected);
@@ -94,20 +94,20 @@ Test(lkg, round_trips_with_header_line_and_no_temp_file_left)
     cr_assert_eq(stat(path, &st), 0);
     cr_assert_eq(st.st_mode & 0777, 0600, "the file holds keys: owner-only");
 
-    gateway_lkg_t l;
-    cr_assert_eq(gateway_lkg_read(dir, token, &l, &err), 0, "%s", err);
+    lkg_t l;
+    cr_assert_eq(lkg_read(dir, token, &l, &err), 0, "%s", err);
     cr_assert_eq(l.revision, 7);
     cr_assert_eq(l.len, strlen(snapshot));
     cr_assert_str_eq(l.body, snapshot);
     cr_assert_str_eq(l.signature, sig);
-    gateway_lkg_free(&l);
+    lkg_free(&l);
 
     /* A second write replaces the first; only the final file remains. */
-    cr_assert_eq(gateway_lkg_write(dir, token, 8, "{}", 2, &err), 0, "%s", err);
-    cr_assert_eq(gateway_lkg_read(dir, token, &l, &err), 0, "%s", err);
+    cr_assert_eq(lkg_write(dir, token, 8, "{}", 2, &err), 0, "%s", err);
+    cr_assert_eq(lkg_read(dir, token, &l, &err), 0, "%s", err);
     cr_assert_eq(l.revision, 8);
     cr_assert_str_eq(l.body, "{}");
-    gateway_lkg_free(&l);
+    lkg_free(&l);
     DIR *d = opendir(dir);
     struct dirent *e;
     int files = 0;
@@ -123,9 +123,9 @@ Test(lkg, round_trips_with_header_line_and_no_temp_file_left)
 Test(lkg, missing_file_is_enoent)
 {
     char *dir = make_dir();
-    gateway_lkg_t l;
+    lkg_t l;
     char *err = NULL;
-    cr_assert_eq(gateway_lkg_read(dir, token, &l, &err), -ENOENT);
+    cr_assert_eq(lkg_read(dir, token, &l, &err), -ENOENT);
     cr_assert_not_null(strstr(err, "cannot open"), "%s", err);
     cr_assert_null(l.body);
     free(err);
@@ -135,11 +135,11 @@ Test(lkg, missing_file_is_enoent)
 /* Rewrites the file with `edit` applied and expects the read to be refused with `why`. */
 static void expect_refused(const char *dir, const char *content, size_t len, const char *why)
 {
-    char *path = file_in(dir, GATEWAY_LKG_FILE);
+    char *path = file_in(dir, LKG_FILE);
     spit(path, content, len);
-    gateway_lkg_t l;
+    lkg_t l;
     char *err = NULL;
-    int rc = gateway_lkg_read(dir, token, &l, &err);
+    int rc = lkg_read(dir, token, &l, &err);
     cr_assert_lt(rc, 0, "accepted: %.*s", (int)len, content);
     cr_assert_not_null(err);
     cr_assert_not_null(strstr(err, why), "message \"%s\" lacks \"%s\"", err, why);
@@ -152,8 +152,8 @@ Test(lkg, refuses_tampered_truncated_unsigned_and_foreign_files)
 {
     char *dir = make_dir();
     char *err = NULL;
-    cr_assert_eq(gateway_lkg_write(dir, token, 7, snapshot, strlen(snapshot), &err), 0, "%s", err);
-    char *path = file_in(dir, GATEWAY_LKG_FILE);
+    cr_assert_eq(lkg_write(dir, token, 7, snapshot, strlen(snapshot), &err), 0, "%s", err);
+    char *path = file_in(dir, LKG_FILE);
     size_t len = 0;
     char good[4096];
     const char *read_back = slurp(path, &len);
@@ -177,9 +177,9 @@ Test(lkg, refuses_tampered_truncated_unsigned_and_foreign_files)
     expect_refused(dir, "", 0, "no header line");
 
     /* Signed with another token: a unit of another region, or a forged file. */
-    cr_assert_eq(gateway_lkg_write(dir, "GatewayKey other&1&x", 7, snapshot, strlen(snapshot), &err), 0);
-    gateway_lkg_t l;
-    cr_assert_lt(gateway_lkg_read(dir, token, &l, &err), 0);
+    cr_assert_eq(lkg_write(dir, "GatewayKey other&1&x", 7, snapshot, strlen(snapshot), &err), 0);
+    lkg_t l;
+    cr_assert_lt(lkg_read(dir, token, &l, &err), 0);
     cr_assert_not_null(strstr(err, "another token"), "%s", err);
     free(err);
     free(path);
@@ -189,8 +189,47 @@ Test(lkg, refuses_tampered_truncated_unsigned_and_foreign_files)
 Test(lkg, write_into_a_missing_directory_fails_with_the_path)
 {
     char *err = NULL;
-    int rc = gateway_lkg_write("/nonexistent-meridian-dir", token, 1, "{}", 2, &err);
+    int rc = lkg_write("/nonexistent-meridian-dir", token, 1, "{}", 2, &err);
     cr_assert_eq(rc, -ENOENT);
     cr_assert_not_null(strstr(err, "/nonexistent-meridian-dir/"), "%s", err);
     free(err);
+}
+
+static char *write_temp(const char *content)
+{
+    char *path = strdup("/tmp/meridian-token-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+    close(fd);
+    return path;
+}
+
+Test(lkg, token_file_is_read_without_surrounding_whitespace)
+{
+    char *path = write_temp("  \nGatewayKey westus&202612240000&abc=\n\n");
+    char *err = NULL;
+    char *t = lkg_read_token_file(path, &err);
+    cr_assert_str_eq(t, "GatewayKey westus&202612240000&abc=");
+    cr_assert(lkg_token_is_header_safe(t));
+    cr_assert_not(lkg_token_is_header_safe("a\rb"));
+    free(t);
+    unlink(path);
+    free(path);
+}
+
+Test(lkg, token_file_errors_name_the_file)
+{
+    char *path = write_temp(" \n\t");
+    char *err = NULL;
+    cr_assert_null(lkg_read_token_file(path, &err));
+    cr_assert_not_null(strstr(err, "is empty"), "%s", err);
+    cr_assert_not_null(strstr(err, path), "%s", err);
+    free(err);
+    err = NULL;
+    cr_assert_null(lkg_read_token_file("/nonexistent-meridian/token", &err));
+    cr_assert_not_null(strstr(err, "cannot read the token file /nonexistent-meridian/token"), "%s", err);
+    free(err);
+    unlink(path);
+    free(path);
 }

@@ -1,4 +1,4 @@
-#include "gateway/json_locate.h"
+#include "base/json_locate.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -9,8 +9,8 @@
  * Positions follow jansson's conventions so both kinds of error read alike: lines count
  * '\n' and start at 1; columns start at 1 and count characters (UTF-8 code points), not
  * bytes. */
-#ifndef MERIDIAN_GATEWAY_JSON_LOCATE_H
-#define MERIDIAN_GATEWAY_JSON_LOCATE_H
+#ifndef MERIDIAN_BASE_JSON_LOCATE_H
+#define MERIDIAN_BASE_JSON_LOCATE_H
 
 #include <stddef.h>
 

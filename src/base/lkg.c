@@ -1,7 +1,9 @@
 /* Snapshot signatures and the last-known-good file: see lkg.h. */
-#include "gateway/lkg.h"
+#include "base/lkg.h"
 
 #include "base/random.h"
+
+#include <ctype.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +33,8 @@ static void set_err(char **err, const char *fmt, ...)
     va_end(ap);
 }
 
-int gateway_signature_compute(const char *token, const char *body, size_t len,
-                              char out[GATEWAY_SIGNATURE_MAX])
+int lkg_signature_compute(const char *token, const char *body, size_t len,
+                          char out[LKG_SIGNATURE_MAX])
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
@@ -44,11 +46,11 @@ int gateway_signature_compute(const char *token, const char *body, size_t len,
     return 0;
 }
 
-bool gateway_signature_verify(const char *token, const char *body, size_t len,
-                              const char *signature, size_t signature_len)
+bool lkg_signature_verify(const char *token, const char *body, size_t len,
+                          const char *signature, size_t signature_len)
 {
-    char expected[GATEWAY_SIGNATURE_MAX];
-    if (gateway_signature_compute(token, body, len, expected) < 0) return false;
+    char expected[LKG_SIGNATURE_MAX];
+    if (lkg_signature_compute(token, body, len, expected) < 0) return false;
     size_t n = strlen(expected);
     return signature_len == n && CRYPTO_memcmp(expected, signature, n) == 0;
 }
@@ -67,12 +69,12 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-int gateway_lkg_write(const char *dir, const char *token, uint64_t revision, const char *body,
-                      size_t len, char **err)
+int lkg_write(const char *dir, const char *token, uint64_t revision, const char *body,
+              size_t len, char **err)
 {
     *err = NULL;
-    char signature[GATEWAY_SIGNATURE_MAX];
-    if (gateway_signature_compute(token, body, len, signature) < 0) {
+    char signature[LKG_SIGNATURE_MAX];
+    if (lkg_signature_compute(token, body, len, signature) < 0) {
         set_err(err, "cannot compute the signature");
         return -EIO;
     }
@@ -84,10 +86,10 @@ int gateway_lkg_write(const char *dir, const char *token, uint64_t revision, con
     uint8_t nonce[8];
     random_fill(nonce, sizeof nonce);
     char *tmp = NULL, *final = NULL;
-    if (asprintf(&tmp, "%s/.%s.%d.%02x%02x%02x%02x%02x%02x%02x%02x.tmp", dir, GATEWAY_LKG_FILE,
+    if (asprintf(&tmp, "%s/.%s.%d.%02x%02x%02x%02x%02x%02x%02x%02x.tmp", dir, LKG_FILE,
                  (int)getpid(), nonce[0], nonce[1], nonce[2], nonce[3], nonce[4], nonce[5],
                  nonce[6], nonce[7]) < 0 ||
-        asprintf(&final, "%s/%s", dir, GATEWAY_LKG_FILE) < 0)
+        asprintf(&final, "%s/%s", dir, LKG_FILE) < 0)
         abort();
     int rc = 0, fd = -1, dir_fd = -1;
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -180,12 +182,12 @@ static int read_file(const char *path, char **out, size_t *out_len, char **err)
     return 0;
 }
 
-int gateway_lkg_read(const char *dir, const char *token, gateway_lkg_t *out, char **err)
+int lkg_read(const char *dir, const char *token, lkg_t *out, char **err)
 {
     *err = NULL;
     memset(out, 0, sizeof *out);
     char *path = NULL;
-    if (asprintf(&path, "%s/%s", dir, GATEWAY_LKG_FILE) < 0) abort();
+    if (asprintf(&path, "%s/%s", dir, LKG_FILE) < 0) abort();
     char *text = NULL;
     size_t len = 0;
     int rc = read_file(path, &text, &len, err);
@@ -212,13 +214,13 @@ int gateway_lkg_read(const char *dir, const char *token, gateway_lkg_t *out, cha
     size_t signature_len = json_string_length(sig);
     const char *body = nl + 1;
     size_t body_len = len - (size_t)(body - text);
-    if (signature_len == 0 || signature_len >= GATEWAY_SIGNATURE_MAX ||
+    if (signature_len == 0 || signature_len >= LKG_SIGNATURE_MAX ||
         strncmp(signature, SIGNATURE_PREFIX, sizeof SIGNATURE_PREFIX - 1) != 0) {
         set_err(err, "%s: unsigned (the signature is not hmac-sha256=...)", path);
         json_decref(header);
         goto done;
     }
-    if (!gateway_signature_verify(token, body, body_len, signature, signature_len)) {
+    if (!lkg_signature_verify(token, body, body_len, signature, signature_len)) {
         set_err(err, "%s: the signature does not match the contents (tampered, truncated, or "
                      "signed with another token)", path);
         json_decref(header);
@@ -238,9 +240,40 @@ done:
     return rc;
 }
 
-void gateway_lkg_free(gateway_lkg_t *l)
+void lkg_free(lkg_t *l)
 {
     free(l->body);
     l->body = NULL;
     l->len = 0;
+}
+
+char *lkg_read_token_file(const char *path, char **err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (asprintf(err, "cannot read the token file %s: %s", path, strerror(errno)) < 0) abort();
+        return NULL;
+    }
+    char buf[LKG_TOKEN_MAX + 2];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    size_t start = 0;
+    while (start < n && isspace((unsigned char)buf[start])) start++;
+    while (n > start && isspace((unsigned char)buf[n - 1])) n--;
+    if (n - start == 0 || n - start > LKG_TOKEN_MAX) {
+        if (asprintf(err, "the token file %s is %s", path, n == start ? "empty" : "too long") < 0)
+            abort();
+        return NULL;
+    }
+    char *t = strndup(buf + start, n - start);
+    if (!t) abort();
+    return t;
+}
+
+bool lkg_token_is_header_safe(const char *t)
+{
+    for (; *t; t++)
+        if ((unsigned char)*t < 0x20 || *t == 0x7f) return false;
+    return true;
 }
