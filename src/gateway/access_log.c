@@ -30,6 +30,7 @@ struct gateway_access_log {
 };
 
 static void start_write(gateway_access_log_t *log);
+static void on_timer(uv_timer_t *t);
 
 gateway_access_log_t *gateway_access_log_open(uv_loop_t *loop, const char *path, const char **err)
 {
@@ -73,10 +74,16 @@ static void on_written(uv_fs_t *req)
     uv_fs_req_cleanup(req);
     log->write_in_flight = false;
     log->writing.len = 0;
-    if (log->batch.len) {
+    /* What arrived while this write was in flight waits for its own threshold or the timer:
+     * writing it at once would turn a busy unit's log into one small write (a thread-pool
+     * round trip: a futex wake and an eventfd write) every few requests. A flush or close
+     * writes everything now. */
+    if (log->batch.len >= FLUSH_BYTES || (log->batch.len && (log->flush_done || log->closing))) {
         start_write(log);
         return;
     }
+    if (log->batch.len && !log->closing && !uv_is_active((uv_handle_t *)&log->timer))
+        uv_timer_start(&log->timer, on_timer, FLUSH_INTERVAL_MS, 0);
     if (log->flush_done) {
         void (*done)(void *) = log->flush_done;
         log->flush_done = NULL;
