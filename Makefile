@@ -3,7 +3,7 @@
 # builds and runs every test; `make run` starts the service on its embedded default.
 
 CC      ?= cc
-PKGS    := libuv jansson libxml-2.0 libpcre2-8 libcrypto sqlite3 yaml-0.1
+PKGS    := libuv jansson libxml-2.0 libpcre2-8 libcrypto sqlite3 yaml-0.1 hiredis
 SAN     ?= 0
 PYTHON  := /usr/bin/python3
 
