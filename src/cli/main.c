@@ -446,11 +446,21 @@ typedef struct {
 
 static const char router_help[] =
     "Usage: meridian router --profiles FILE [--dns HOST:PORT] [--edge HOST:PORT] [options]\n"
+    "       meridian router --config-url URL --token-file F [--state-dir D] [--dns ...] [...]\n"
     "\n"
-    "Probes the endpoints of the traffic-manager profiles in FILE and routes clients to the\n"
-    "closest healthy one, as an authoritative DNS server and/or as an L7 HTTP edge.\n"
+    "Probes the endpoints of the traffic-manager profiles in FILE (or those the management\n"
+    "plane serves) and routes clients to the closest healthy one, as an authoritative DNS\n"
+    "server and/or as an L7 HTTP edge.\n"
     "\n"
-    "  --profiles FILE         profile file (JSON, docs/router.md) (required)\n"
+    "  --profiles FILE         profile file (JSON, docs/router.md)\n"
+    "  --config-url URL        feed mode: the management plane (http://host:port); the\n"
+    "                          profiles follow its changes without a restart\n"
+    "  --token-file F          feed mode: file holding the token (a gateway token of the\n"
+    "                          primary location); re-read every 5 s\n"
+    "  --token TOKEN           feed mode: the token itself, instead of --token-file\n"
+    "  --state-dir D           feed mode: where the last-known-good profiles are kept\n"
+    "  --report-ms MS          feed mode: how often endpoint statuses are reported to the\n"
+    "                          management plane (default: 5000)\n"
     "  --dns HOST:PORT         authoritative DNS on UDP and TCP (default: none)\n"
     "  --edge HOST:PORT        L7 edge: forwards each request to the chosen region and\n"
     "                          retries an idempotent request on the next one (default: none)\n"
@@ -466,7 +476,8 @@ static const char router_help[] =
 static int command_router(int argc, char **argv)
 {
     const char *profiles = NULL, *dns = NULL, *edge = NULL, *admin = NULL, *edge_profile = NULL,
-               *trust_xff = NULL;
+               *trust_xff = NULL, *config_url = NULL, *token = NULL, *token_file = NULL,
+               *state_dir = NULL, *report_ms = NULL;
     bool check = false;
     /* --check takes no value: strip it before the common parser sees the options. */
     char *rest[64];
@@ -479,7 +490,10 @@ static int command_router(int argc, char **argv)
     const cli_option_t options[] = {{"--profiles", &profiles}, {"--dns", &dns},
                                     {"--edge", &edge},         {"--admin", &admin},
                                     {"--edge-profile", &edge_profile},
-                                    {"--trust-xff", &trust_xff}};
+                                    {"--trust-xff", &trust_xff},
+                                    {"--config-url", &config_url}, {"--token", &token},
+                                    {"--token-file", &token_file}, {"--state-dir", &state_dir},
+                                    {"--report-ms", &report_ms}};
     switch (cli_parse_options("router", n, rest, options, sizeof options / sizeof options[0])) {
     case CLI_PARSE_HELP:
         return print_help(router_help);
@@ -488,7 +502,12 @@ static int command_router(int argc, char **argv)
     case CLI_PARSE_OK:
         break;
     }
-    if (!profiles) return cli_usage_error("router", "--profiles is required");
+    if (!profiles && !config_url) return cli_usage_error("router", "give --profiles or --config-url");
+    if (profiles && config_url)
+        return cli_usage_error("router", "--profiles and --config-url exclude each other");
+    if (config_url && !token && !token_file)
+        return cli_usage_error("router", "--config-url needs --token-file (or --token)");
+    if (check && !profiles) return cli_usage_error("router", "--check needs --profiles");
     if (check) return router_check(profiles) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     if (!dns && !edge) return cli_usage_error("router", "give --dns, --edge or both");
     host_port_t hp;
@@ -497,7 +516,13 @@ static int command_router(int argc, char **argv)
     if (admin && !parse_address("router", "--admin", admin, &hp)) return CLI_EXIT_USAGE;
     if (trust_xff && strcmp(trust_xff, "yes") != 0 && strcmp(trust_xff, "no") != 0)
         return cli_usage_error("router", "--trust-xff must be yes or no");
-    router_options_t o = {.profiles_path = profiles, .dns_addr = dns, .edge_addr = edge,
+    long report = report_ms ? strtol(report_ms, NULL, 10) : 0;
+    if (report_ms && (report < 100 || report > 3600000))
+        return cli_usage_error("router", "--report-ms must be 100 to 3600000");
+    router_options_t o = {.profiles_path = profiles, .config_url = config_url, .token = token,
+                          .report_ms = (uint32_t)report,
+                          .token_file = token_file, .state_dir = state_dir,
+                          .dns_addr = dns, .edge_addr = edge,
                           .admin_addr = admin, .edge_profile = edge_profile,
                           .trust_xff = trust_xff && strcmp(trust_xff, "yes") == 0};
     return router_run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;

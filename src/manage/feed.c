@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "manage/gateway_token.h"
+#include "manage/profiles.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #define FEED_PREFIX "/gateway/v1/"
+#define ROUTER_PREFIX "/router/v1/"
 #define WAIT_DEFAULT_S 30
 #define WAIT_MAX_S 60
 /* Polls parked at once: past this a poll is answered 503 with Retry-After. */
@@ -25,6 +27,7 @@ typedef struct feed_req {
     http_exchange_t *ex;        /* NULL once the exchange is over */
     bool is_parked;
     bool is_done;               /* a response was started */
+    bool is_router;             /* a router's poll: answered with the router's document */
     int64_t after;
     char token[MANAGE_TOKEN_MAX];
     buf_t body;
@@ -60,7 +63,8 @@ void manage_feed_free(manage_feed_t *f)
 
 bool manage_feed_is_feed_path(const http_request_t *req)
 {
-    return slice_starts_with_nocase(req->path, SLICE_LIT(FEED_PREFIX));
+    return slice_starts_with_nocase(req->path, SLICE_LIT(FEED_PREFIX)) ||
+           slice_starts_with_nocase(req->path, SLICE_LIT(ROUTER_PREFIX));
 }
 
 int64_t manage_feed_revision(const manage_feed_t *f)
@@ -125,18 +129,19 @@ static void respond_snapshot(feed_req_t *r)
     unpark(r);
     r->is_done = true;
     char rev[32], sig[128];
+    const char *doc = r->is_router ? f->view.router_doc : f->view.snapshot;
+    size_t doc_len = r->is_router ? f->view.router_doc_len : f->view.snapshot_len;
     snprintf(rev, sizeof rev, "%lld", (long long)f->view.revision);
-    manage_feed_signature(r->token, f->view.snapshot, f->view.snapshot_len, sig, sizeof sig);
+    manage_feed_signature(r->token, doc, doc_len, sig, sizeof sig);
     http_header_t headers[] = {
         {SLICE_LIT("Content-Type"), SLICE_LIT("application/json; charset=utf-8")},
         {SLICE_LIT("X-Meridian-Revision"), slice_from_cstr(rev)},
         {SLICE_LIT("X-Meridian-Signature"), slice_from_cstr(sig)},
     };
     http_response_head_t head = {.status = 200, .headers = headers, .header_count = 3,
-                                 .content_length = (int64_t)f->view.snapshot_len};
+                                 .content_length = (int64_t)doc_len};
     http_exchange_t *ex = r->ex;
-    if (http_exchange_send_head(ex, &head) == 0 &&
-        http_exchange_send_body(ex, f->view.snapshot, f->view.snapshot_len) == 0)
+    if (http_exchange_send_head(ex, &head) == 0 && http_exchange_send_body(ex, doc, doc_len) == 0)
         http_exchange_finish(ex);
 }
 
@@ -216,7 +221,10 @@ static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 static int authorize(feed_req_t *r, const http_request_t *req, char *region, size_t region_size)
 {
     manage_feed_t *f = r->feed;
-    int rc = query_param(req->query, "region", region, region_size);
+    /* The router's identity is the primary location's: it uses one of its gateway tokens
+     * (docs/router.md "Feed mode"); the paths under /router/v1/ are its scope. */
+    int rc = r->is_router ? 1 : query_param(req->query, "region", region, region_size);
+    if (r->is_router) snprintf(region, region_size, "%s", f->view.router_slug);
     if (rc <= 0 || !*region) {
         respond_error(r, 400, "InvalidRequestContent",
                       "The query parameter 'region' (the location's slug, like 'eastasia') is required.");
@@ -251,7 +259,11 @@ static int authorize(feed_req_t *r, const http_request_t *req, char *region, siz
         return -1;
     }
     if (strcmp(slug, region) != 0) {
-        respond_error(r, 403, "Forbidden", "The token is for the location '%s', not '%s'.", slug, region);
+        respond_error(r, 403, "Forbidden",
+                      r->is_router ? "The token is for the location '%s'; the router uses a token of "
+                                     "the primary location '%s'."
+                                   : "The token is for the location '%s', not '%s'.",
+                      slug, region);
         return -1;
     }
     return 0;
@@ -301,6 +313,24 @@ static void handle_config(feed_req_t *r, const http_request_t *req)
     f->parked = r;
     f->parked_count++;
     uv_timer_start(&r->timer, on_wait_over, (uint64_t)wait * 1000, 0);
+}
+
+/* POST /router/v1/status: the router's endpoint statuses, shown in the locations. */
+static void handle_router_status(feed_req_t *r, const http_request_t *req)
+{
+    char region[MANAGE_SLUG_MAX + 8];
+    if (!slice_eq_nocase_cstr(req->method, "POST")) {
+        respond_error(r, 405, "MethodNotAllowed", "The method is not allowed here (allowed: POST).");
+        return;
+    }
+    if (authorize(r, req, region, sizeof region) < 0) return;
+    const char *why;
+    if (manage_profiles_record_report(r->body.data ? r->body.data : "", r->body.len,
+                                      r->feed->view.service_name, time(NULL), &why) < 0) {
+        respond_error(r, 400, "InvalidRequestContent", "Bad status report: %s.", why);
+        return;
+    }
+    respond_status(r, 204);
 }
 
 static void handle_heartbeat(feed_req_t *r, const http_request_t *req)
@@ -373,6 +403,12 @@ void manage_feed_on_body_end(http_exchange_t *ex)
         handle_config(r, req);
     } else if (slice_eq_nocase(req->path, SLICE_LIT(FEED_PREFIX "heartbeat"))) {
         handle_heartbeat(r, req);
+    } else if (slice_eq_nocase(req->path, SLICE_LIT(ROUTER_PREFIX "config"))) {
+        r->is_router = true;
+        handle_config(r, req);
+    } else if (slice_eq_nocase(req->path, SLICE_LIT(ROUTER_PREFIX "status"))) {
+        r->is_router = true;
+        handle_router_status(r, req);
     } else {
         respond_error(r, 404, "ResourceNotFound",
                       "No gateway endpoint here: use /gateway/v1/config or /gateway/v1/heartbeat.");

@@ -2,6 +2,7 @@
  * entities, GET on collections, POST actions, the service, the snapshot and the change
  * log. Conventions follow spec §6.1-6.2 and ../wt/MANAGE-CONTRACT.md. */
 #include "manage/locations.h"
+#include "manage/profiles.h"
 #include "manage/service_internal.h"
 
 #include <stdio.h>
@@ -578,6 +579,10 @@ void manage_handle_call(manage_service_t *s, manage_call_t *c, manage_response_t
     const manage_kind_t *k = c->route.kind;
     if (k && strcmp(k->type, "locations") == 0) {
         manage_locations_handle(s, c, resp);
+        return;
+    }
+    if (manage_profiles_is_kind(k)) {
+        manage_profiles_handle(s, c, resp);
         return;
     }
     switch (c->route.type) {

@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "manage/gateway_token.h"
+#include "manage/profiles.h"
 #include "manage/units.h"
 
 #include <errno.h>
@@ -345,6 +346,7 @@ static json_t *location_json(manage_service_t *s, const char *path, const json_t
         (json_int_t)json_integer_value(json_object_get(p, "units")), "disableGateway", disabled,
         "isPrimary", is_primary(entry), "regionalHostname", host, "statusPath", MANAGE_STATUS_PATH,
         "status", manage_units_status(s->units, slug, s->revision, disabled, clock_mono_ms()));
+    manage_profiles_location_json(p, slug, props);
     json_t *out = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "type",
                             "Microsoft.ApiManagement/service/locations", "name", slug, "properties", props);
     free(id);
@@ -444,6 +446,8 @@ static json_t *location_props(const manage_call_t *c, json_t *body, const json_t
     json_object_set_new(p, "disableGateway",
                         json_boolean(old && is_patch && json_is_true(json_object_get(old, "disableGateway"))));
     json_object_set_new(p, "isPrimary", json_boolean(existing && is_primary(existing)));
+    if (old && is_patch && json_object_get(old, "gatewayAddress"))
+        json_object_set(p, "gatewayAddress", json_object_get(old, "gatewayAddress"));
     json_object_foreach(given, key, v)
     {
         char target[160];
@@ -469,9 +473,18 @@ static json_t *location_props(const manage_call_t *c, json_t *body, const json_t
                 goto fail;
             }
             json_object_set(p, key, v);
+        } else if (strcmp(key, "gatewayAddress") == 0) {
+            /* Where the router reaches the location's units (profiles.h). */
+            if (json_is_null(v)) {
+                json_object_del(p, key);
+                continue;
+            }
+            if (manage_profiles_check_address(v, target, e) < 0) goto fail;
+            json_object_set(p, key, v);
         } else {
             manage_error_set(e, 400, "ValidationError", target,
-                             "Unknown property '%s' (allowed: displayName, units, disableGateway).", key);
+                             "Unknown property '%s' (allowed: displayName, units, disableGateway, "
+                             "gatewayAddress).", key);
             goto fail;
         }
     }

@@ -211,6 +211,9 @@ static const manage_kind_t kinds[] = {
     {"groups/*", "groups", group_fields, 0, NULL, NULL},
     {"groups/*/users/*", "groups/users", link_fields, MANAGE_KIND_FLAG_LINK, "users", NULL},
     {"locations/*", "locations", location_fields, 0, NULL, location_actions},
+    /* Checked by profiles.c with the router's loader: no field table. */
+    {"trafficManagerProfiles/*", "trafficManagerProfiles", location_fields, 0, NULL, NULL},
+    {"trafficManagerLatency", "trafficManagerLatency", location_fields, 0, NULL, NULL},
 };
 
 bool manage_id_is_valid(const char *id, size_t len)

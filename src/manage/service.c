@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "manage/locations.h"
+#include "manage/profiles.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,12 +290,18 @@ void manage_service_feed_view(const manage_service_t *s, manage_feed_view_t *out
     memcpy(out->snapshot, s->snapshot.text, s->snapshot.len + 1);
     out->snapshot_len = s->snapshot.len;
     out->locations = manage_locations_keys(s->resources);
+    out->router_doc = manage_profiles_document(s->resources, s->service_name, &out->router_doc_len,
+                                               out->router_slug, sizeof out->router_slug);
+    out->service_name = strdup(s->service_name);
+    if (!out->service_name) abort();
 }
 
 void manage_feed_view_free(manage_feed_view_t *v)
 {
     free(v->snapshot);
     json_decref(v->locations);
+    free(v->router_doc);
+    free(v->service_name);
     memset(v, 0, sizeof *v);
 }
 

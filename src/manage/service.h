@@ -79,6 +79,12 @@ typedef struct {
     char *snapshot;    /* malloc'd: the bytes GET {svc}/snapshot returns */
     size_t snapshot_len;
     json_t *locations; /* slug → {"displayName", "primaryKey", "secondaryKey"} */
+    /* The router's document (manage/profiles.h), malloc'd; the primary location's slug
+     * (the router's token is one of its gateway tokens); the built-in profile's name. */
+    char *router_doc;
+    size_t router_doc_len;
+    char router_slug[128];
+    char *service_name;
 } manage_feed_view_t;
 void manage_service_feed_view(const manage_service_t *s, manage_feed_view_t *out);
 void manage_feed_view_free(manage_feed_view_t *v);

@@ -253,6 +253,13 @@ int router_dns_listen(uv_loop_t *loop, const char *addr, const router_config_t *
     return 0;
 }
 
+void router_dns_set_config(router_dns_server_t *s, const router_config_t *cfg,
+                           const router_status_t *statuses)
+{
+    s->cfg = cfg;
+    s->statuses = statuses;
+}
+
 router_dns_stats_t router_dns_stats(const router_dns_server_t *s) { return s->stats; }
 
 void router_dns_close(router_dns_server_t *s)

@@ -22,9 +22,13 @@ typedef struct {
 } router_dns_stats_t;
 
 /* Listens on addr ("127.0.0.1:5353", "[::1]:53") for UDP and TCP. cfg and statuses must
- * outlive the server. Returns 0 or a negative libuv error. */
+ * outlive the server (or the next router_dns_set_config). Returns 0 or a negative libuv error. */
 int router_dns_listen(uv_loop_t *loop, const char *addr, const router_config_t *cfg,
                       const router_status_t *statuses, router_dns_server_t **out);
+/* A reload: queries from now on are answered from cfg and statuses (the sockets stay
+ * open; queries are answered synchronously, so nothing keeps the old configuration). */
+void router_dns_set_config(router_dns_server_t *s, const router_config_t *cfg,
+                           const router_status_t *statuses);
 router_dns_stats_t router_dns_stats(const router_dns_server_t *s);
 /* Closes the sockets and connections; frees itself on the loop. */
 void router_dns_close(router_dns_server_t *s);

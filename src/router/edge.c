@@ -24,7 +24,12 @@ typedef struct {
     router_edge_t *edge;
     http_exchange_t *ex;
     upstream_request_t *up;
-    const router_endpoint_t *choices[ROUTER_MAX_CHOICES];
+    /* Copies (in the arena) of the chosen endpoints' names and addresses: a reload may free
+     * the configuration they came from while the request still retries. */
+    struct {
+        const char *name, *target;
+        uint16_t port;
+    } choices[ROUTER_MAX_CHOICES];
     size_t choice_count, next;
     char *head;                 /* the upstream request head, kept for a retry */
     size_t head_len;
@@ -162,13 +167,13 @@ static void up_on_error(upstream_request_t *r, int err, void *ud)
     (void)r;
     edge_ctx_t *ctx = ud;
     ctx->up = NULL;
-    const router_endpoint_t *failed = ctx->choices[ctx->next - 1];
+    const char *failed = ctx->choices[ctx->next - 1].name;
     bool before_head = http_exchange_status(ctx->ex) == 0;
     bool is_region_failure = err == UPSTREAM_ERR_CONNECT || err == UPSTREAM_ERR_CLOSED ||
                              err == UPSTREAM_ERR_TIMEOUT;
     if (before_head && is_region_failure && ctx->is_retryable && ctx->next < ctx->choice_count) {
         log_debug("router: edge: %s on endpoint %s, retrying on %s", upstream_error_name(err),
-                  failed->name, ctx->choices[ctx->next]->name);
+                  failed, ctx->choices[ctx->next].name);
         ctx->edge->stats.retries++;
         start_attempt(ctx);
         return;
@@ -176,7 +181,7 @@ static void up_on_error(upstream_request_t *r, int err, void *ud)
     ctx->edge->stats.failed++;
     if (before_head) {
         log_info("router: edge: %s on endpoint %s, no endpoint left to retry",
-                 upstream_error_name(err), failed->name);
+                 upstream_error_name(err), failed);
         http_exchange_respond_error(ctx->ex, 502, "Bad gateway: the region failed");
     } else {
         http_exchange_abort(ctx->ex); /* mid-response: the client must see it cut short */
@@ -200,13 +205,14 @@ static const upstream_callbacks_t upstream_callbacks = {
 
 static void start_attempt(edge_ctx_t *ctx)
 {
-    const router_endpoint_t *e = ctx->choices[ctx->next++];
+    const char *target = ctx->choices[ctx->next].target;
+    uint16_t port = ctx->choices[ctx->next++].port;
     arena_t *arena = http_exchange_arena(ctx->ex);
     char key[300];
-    int n = snprintf(key, sizeof key, "%s:%u", e->target, e->port);
+    int n = snprintf(key, sizeof key, "%s:%u", target, port);
     upstream_request_spec_t spec = {
-        .host = e->target,
-        .port = e->port,
+        .host = target,
+        .port = port,
         .origin_key = arena_strndup(arena, key, n > 0 ? (size_t)n : 0),
         .head = ctx->head,
         .head_len = ctx->head_len,
@@ -259,7 +265,16 @@ static void on_request(http_exchange_t *ex, void *ud)
         http_exchange_respond_error(ex, 503, "Service unavailable: no endpoint for this client");
         return;
     }
-    memcpy(ctx->choices, choice.endpoints, choice.count * sizeof choice.endpoints[0]);
+    for (size_t i = 0; i < choice.count; i++) {
+        const router_endpoint_t *e = choice.endpoints[i];
+        ctx->choices[i].name = arena_strndup(arena, e->name, strlen(e->name));
+        ctx->choices[i].target = arena_strndup(arena, e->target, strlen(e->target));
+        ctx->choices[i].port = e->port;
+        if (!ctx->choices[i].name || !ctx->choices[i].target) {
+            http_exchange_respond_error(ex, 503, "Service unavailable");
+            return;
+        }
+    }
     ctx->choice_count = choice.count;
     ctx->has_body = req->is_chunked || req->content_length > 0;
     bool is_idempotent = http_method_is_idempotent(req->method_id);
@@ -368,6 +383,14 @@ int router_edge_listen(uv_loop_t *loop, const char *addr, const router_edge_opti
     }
     *out = e;
     return 0;
+}
+
+void router_edge_set_config(router_edge_t *e, const router_config_t *cfg,
+                            const router_status_t *statuses, const router_profile_t *fallback)
+{
+    e->opts.cfg = cfg;
+    e->opts.statuses = statuses;
+    e->opts.fallback = fallback;
 }
 
 router_edge_stats_t router_edge_stats(const router_edge_t *e) { return e->stats; }

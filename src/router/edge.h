@@ -26,7 +26,7 @@
 #include <uv.h>
 
 typedef struct {
-    const router_config_t *cfg;        /* must outlive the edge */
+    const router_config_t *cfg;        /* until router_edge_set_config replaces it */
     const router_status_t *statuses;   /* the monitor's verdicts, read per request */
     const router_profile_t *fallback;  /* profile when Host names none; NULL = the first */
     bool trust_xff;
@@ -39,6 +39,11 @@ typedef struct router_edge router_edge_t;
 /* Listens on addr ("127.0.0.1:8080", "[::1]:0"). Returns 0 or a negative libuv error. */
 int router_edge_listen(uv_loop_t *loop, const char *addr, const router_edge_options_t *opts,
                        router_edge_t **out);
+/* A reload: requests from now on route with this configuration (which must outlive the
+ * next call or the edge); requests in flight keep copies of the endpoints they chose. */
+void router_edge_set_config(router_edge_t *e, const router_config_t *cfg,
+                            const router_status_t *statuses, const router_profile_t *fallback);
+
 typedef struct {
     uint64_t requests;     /* exchanges that completed */
     uint64_t retries;      /* attempts moved to the next endpoint */

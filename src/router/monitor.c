@@ -78,13 +78,18 @@ struct router_monitor {
     size_t probe_count;
     size_t open; /* handles and attempts not yet released */
     bool is_stopping;
+    void (*on_stopped)(void *ud);
+    void *stopped_ud;
 };
 
 static void monitor_release(router_monitor_t *m)
 {
     if (--m->open == 0 && m->is_stopping) {
+        void (*cb)(void *) = m->on_stopped;
+        void *ud = m->stopped_ud;
         free(m->probes);
         free(m);
+        if (cb) cb(ud);
     }
 }
 
@@ -314,8 +319,26 @@ static bool is_probed(const router_config_t *c, const router_endpoint_t *e)
     return c->profiles[e->profile].is_enabled && e->is_enabled && !e->always_serve && e->child < 0;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Is `e` (of the new configuration) probed exactly like `q` was? Then a reload keeps q's
+ * verdict and count: same profile and endpoint names, target, port and monitor settings. */
+static bool same_probe(const router_config_t *cfg, const router_endpoint_t *e, const probe_t *q)
+{
+    const router_profile_t *p = &cfg->profiles[e->profile];
+    const router_monitor_config_t *a = &p->monitor, *b = &q->profile->monitor;
+    return strcmp(p->name, q->profile->name) == 0 && strcmp(e->name, q->endpoint->name) == 0 &&
+           same_str(e->target, q->endpoint->target) && e->port == q->endpoint->port &&
+           a->protocol == b->protocol && same_str(a->path, b->path) &&
+           a->interval_ms == b->interval_ms && a->timeout_ms == b->timeout_ms &&
+           a->tolerated_failures == b->tolerated_failures;
+}
+
 router_monitor_t *router_monitor_start(uv_loop_t *loop, const router_config_t *cfg,
-                                       router_status_t *statuses)
+                                       router_status_t *statuses, const router_monitor_t *prev)
 {
     router_monitor_t *m = calloc(1, sizeof *m);
     if (!m) return NULL;
@@ -337,6 +360,12 @@ router_monitor_t *router_monitor_start(uv_loop_t *loop, const router_config_t *c
         p->profile = &cfg->profiles[e->profile];
         p->endpoint = e;
         p->state.status = ROUTER_CHECKING;
+        for (size_t k = 0; prev && k < prev->probe_count; k++)
+            if (same_probe(cfg, e, &prev->probes[k])) {
+                p->state = prev->probes[k].state;
+                statuses[i] = p->state.status;
+                break;
+            }
         uv_timer_init(loop, &p->timer);
         p->timer.data = p;
         m->open++;
@@ -349,10 +378,12 @@ router_monitor_t *router_monitor_start(uv_loop_t *loop, const router_config_t *c
     return m;
 }
 
-void router_monitor_stop(router_monitor_t *m)
+void router_monitor_stop(router_monitor_t *m, void (*on_stopped)(void *ud), void *ud)
 {
     if (!m || m->is_stopping) return;
     m->is_stopping = true;
+    m->on_stopped = on_stopped;
+    m->stopped_ud = ud;
     for (size_t i = 0; i < m->probe_count; i++) {
         probe_t *p = &m->probes[i];
         uv_timer_stop(&p->timer);

@@ -41,10 +41,15 @@ typedef struct router_monitor router_monitor_t;
 
 /* Starts probing every probed endpoint of `cfg` (which must outlive the monitor).
  * `statuses` (cfg->endpoint_count entries) is written in place: endpoints start
- * CheckingEndpoint; readers on the same loop see each verdict as soon as it lands. */
+ * CheckingEndpoint; readers on the same loop see each verdict as soon as it lands.
+ * On a reload, `prev` is the monitor of the previous configuration (still running, or
+ * stopped but not yet freed): an endpoint probed exactly as before (same profile and
+ * endpoint names, target, port, protocol, path, interval, timeout, tolerated failures)
+ * keeps its status and failure count instead of starting over as CheckingEndpoint. */
 router_monitor_t *router_monitor_start(uv_loop_t *loop, const router_config_t *cfg,
-                                       router_status_t *statuses);
-/* Stops the timers and probes in flight; frees itself once libuv has closed every handle. */
-void router_monitor_stop(router_monitor_t *m);
+                                       router_status_t *statuses, const router_monitor_t *prev);
+/* Stops the timers and probes in flight; frees itself once libuv has closed every handle,
+ * then calls on_stopped(ud) (may be NULL): from then on its configuration may be freed. */
+void router_monitor_stop(router_monitor_t *m, void (*on_stopped)(void *ud), void *ud);
 
 #endif

@@ -26,6 +26,8 @@ typedef struct {
     size_t depth;
     bool failed;
     router_config_t *cfg;
+    char *where;          /* optional: the failing value's path ("profiles[0].ttl") */
+    size_t where_size;
 } loader_t;
 
 static void push_key(loader_t *l, const char *key)
@@ -50,6 +52,7 @@ static bool fail(loader_t *l, const char *fmt, ...)
     json_locate_pos_t pos;
     size_t depth = l->depth < MAX_DEPTH ? l->depth : MAX_DEPTH;
     json_locate(l->text, l->len, l->path, depth, &pos);
+    if (l->where) json_locate_format_path(l->path, depth, l->where, l->where_size);
     int n = snprintf(l->err, l->err_size, "%s:%u:%u: ", l->file, pos.line, pos.column);
     if (n < 0 || (size_t)n >= l->err_size) return false;
     va_list ap;
@@ -595,6 +598,33 @@ static bool parse_tables(loader_t *l, json_t *root)
         }
         pop(l);
     }
+    /* Regions without latency rows yet (a new location): valid endpoint locations, ranked
+     * after the measured ones, in this order. */
+    json_t *names = member(l, root, "regions", JSON_ARRAY, "an array of region names");
+    if (l->failed) return false;
+    if (names) {
+        push_key(l, "regions");
+        char **grown = realloc(c->regions, (c->region_count + json_array_size(names) + 1) * sizeof *grown);
+        if (!grown) abort();
+        c->regions = grown;
+        json_t *name;
+        json_array_foreach(names, i, name) {
+            push_index(l, i);
+            if (!json_is_string(name) || json_string_length(name) == 0)
+                return fail(l, "a region name is a non-empty string");
+            if (region_index(c, json_string_value(name)) < 0) {
+                c->regions[c->region_count++] = xstrdup(json_string_value(name));
+                for (size_t k = 0; k < c->latency_count; k++) {
+                    unsigned *rtt = realloc(c->latency[k].rtt_ms, c->region_count * sizeof *rtt);
+                    if (!rtt) abort();
+                    rtt[c->region_count - 1] = UINT32_MAX;
+                    c->latency[k].rtt_ms = rtt;
+                }
+            }
+            pop(l);
+        }
+        pop(l);
+    }
     json_t *locs = member(l, root, "locations", JSON_ARRAY, "an array");
     if (l->failed) return false;
     if (locs) {
@@ -673,6 +703,13 @@ static bool link_children(loader_t *l, json_t *root, char **child_names)
 router_config_t *router_config_parse(const char *text, size_t len, const char *file, char *err,
                                      size_t err_size)
 {
+    return router_config_parse_at(text, len, file, err, err_size, NULL, 0);
+}
+
+router_config_t *router_config_parse_at(const char *text, size_t len, const char *file, char *err,
+                                        size_t err_size, char *where, size_t where_size)
+{
+    if (where && where_size) where[0] = '\0';
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
@@ -680,10 +717,11 @@ router_config_t *router_config_parse(const char *text, size_t len, const char *f
         return NULL;
     }
     router_config_t *c = xcalloc(1, sizeof *c);
-    loader_t l = {.text = text, .len = len, .file = file, .err = err, .err_size = err_size, .cfg = c};
+    loader_t l = {.text = text, .len = len, .file = file, .err = err, .err_size = err_size, .cfg = c,
+                  .where = where, .where_size = where_size};
     char **child_names = NULL;
     static const char *const keys[] = {"zone", "nameserver", "negativeTtl", "latency",
-                                       "locations", "profiles", NULL};
+                                       "regions", "locations", "profiles", NULL};
     if (!json_is_object(root)) {
         fail(&l, "the profile file is a JSON object");
         goto failed;

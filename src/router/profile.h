@@ -143,6 +143,11 @@ typedef struct {
  * or NULL with a "FILE:LINE:COL: message" in err. */
 router_config_t *router_config_parse(const char *text, size_t len, const char *file,
                                      char *err, size_t err_size);
+/* The same; `where` (when not NULL) also receives the JSON path of the offending value
+ * ("profiles[1].endpoints[0].priority", "" for the whole document), so that the
+ * management API can name the member of a resource. */
+router_config_t *router_config_parse_at(const char *text, size_t len, const char *file, char *err,
+                                        size_t err_size, char *where, size_t where_size);
 /* Reads and parses a file. */
 router_config_t *router_config_load(const char *path, char *err, size_t err_size);
 void router_config_free(router_config_t *c);

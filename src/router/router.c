@@ -6,6 +6,7 @@
 #include "http/server.h"
 #include "router/dns_server.h"
 #include "router/edge.h"
+#include "router/feed.h"
 #include "router/monitor.h"
 #include "router/profile.h"
 #include "router/route.h"
@@ -16,9 +17,11 @@
 
 typedef struct {
     uv_loop_t *loop;
+    const router_options_t *opts;
     router_config_t *cfg;
     router_status_t *statuses;
     router_monitor_t *monitor;
+    router_feed_t *feed;
     router_edge_t *edge;
     router_dns_server_t *dns;
     http_server_t *admin;
@@ -45,7 +48,49 @@ static void append_json_string(buf_t *b, const char *s)
     buf_append(b, "\"", 1);
 }
 
-/* GET /status: every profile's derived status and every endpoint's status, as JSON. */
+/* Every profile's derived status and every endpoint's status, as JSON (GET /status of
+ * the admin listener, and the report sent to the management plane in feed mode). */
+static void status_json(const router_t *r, buf_t *b)
+{
+    buf_append_cstr(b, "{\"profiles\":[");
+    for (size_t i = 0; i < r->cfg->profile_count; i++) {
+        const router_profile_t *p = &r->cfg->profiles[i];
+        buf_append_cstr(b, i ? ",{\"name\":" : "{\"name\":");
+        append_json_string(b, p->name);
+        buf_append_cstr(b, ",\"fqdn\":");
+        append_json_string(b, p->fqdn);
+        buf_printf(b, ",\"routingMethod\":\"%s\",\"profileMonitorStatus\":\"%s\",\"endpoints\":[",
+                   router_method_name(p->method), router_profile_status(r->cfg, p, r->statuses));
+        for (size_t k = 0; k < p->endpoint_count; k++) {
+            const router_endpoint_t *e = p->endpoints[k];
+            buf_append_cstr(b, k ? ",{\"name\":" : "{\"name\":");
+            append_json_string(b, e->name);
+            if (e->location) {
+                buf_append_cstr(b, ",\"location\":");
+                append_json_string(b, e->location);
+            }
+            buf_printf(b, ",\"endpointMonitorStatus\":\"%s\"}",
+                       router_status_name(router_endpoint_status(r->cfg, e, r->statuses)));
+        }
+        buf_append_cstr(b, "]}");
+    }
+    buf_append_cstr(b, "]");
+    if (r->feed) buf_printf(b, ",\"revision\":%lld", (long long)router_feed_revision(r->feed));
+    if (r->edge) {
+        router_edge_stats_t s = router_edge_stats(r->edge);
+        buf_printf(b, ",\"edge\":{\"requests\":%llu,\"retries\":%llu,\"failed\":%llu}",
+                   (unsigned long long)s.requests, (unsigned long long)s.retries,
+                   (unsigned long long)s.failed);
+    }
+    if (r->dns) {
+        router_dns_stats_t s = router_dns_stats(r->dns);
+        buf_printf(b, ",\"dns\":{\"queries\":%llu,\"errors\":%llu,\"dropped\":%llu}",
+                   (unsigned long long)s.queries, (unsigned long long)s.errors,
+                   (unsigned long long)s.dropped);
+    }
+    buf_append_cstr(b, "}");
+}
+
 static void admin_on_request(http_exchange_t *ex, void *ud)
 {
     router_t *r = ud;
@@ -56,38 +101,7 @@ static void admin_on_request(http_exchange_t *ex, void *ud)
     }
     buf_t b;
     buf_init(&b);
-    buf_append_cstr(&b, "{\"profiles\":[");
-    for (size_t i = 0; i < r->cfg->profile_count; i++) {
-        const router_profile_t *p = &r->cfg->profiles[i];
-        buf_append_cstr(&b, i ? ",{\"name\":" : "{\"name\":");
-        append_json_string(&b, p->name);
-        buf_append_cstr(&b, ",\"fqdn\":");
-        append_json_string(&b, p->fqdn);
-        buf_printf(&b, ",\"routingMethod\":\"%s\",\"profileMonitorStatus\":\"%s\",\"endpoints\":[",
-                   router_method_name(p->method), router_profile_status(r->cfg, p, r->statuses));
-        for (size_t k = 0; k < p->endpoint_count; k++) {
-            const router_endpoint_t *e = p->endpoints[k];
-            buf_append_cstr(&b, k ? ",{\"name\":" : "{\"name\":");
-            append_json_string(&b, e->name);
-            buf_printf(&b, ",\"endpointMonitorStatus\":\"%s\"}",
-                       router_status_name(router_endpoint_status(r->cfg, e, r->statuses)));
-        }
-        buf_append_cstr(&b, "]}");
-    }
-    buf_append_cstr(&b, "]");
-    if (r->edge) {
-        router_edge_stats_t s = router_edge_stats(r->edge);
-        buf_printf(&b, ",\"edge\":{\"requests\":%llu,\"retries\":%llu,\"failed\":%llu}",
-                   (unsigned long long)s.requests, (unsigned long long)s.retries,
-                   (unsigned long long)s.failed);
-    }
-    if (r->dns) {
-        router_dns_stats_t s = router_dns_stats(r->dns);
-        buf_printf(&b, ",\"dns\":{\"queries\":%llu,\"errors\":%llu,\"dropped\":%llu}",
-                   (unsigned long long)s.queries, (unsigned long long)s.errors,
-                   (unsigned long long)s.dropped);
-    }
-    buf_append_cstr(&b, "}");
+    status_json(r, &b);
     http_exchange_respond(ex, 200, "application/json", b.data, b.len);
     buf_free(&b);
 }
@@ -104,6 +118,33 @@ static const http_handler_t admin_handler = {
     .on_complete = admin_on_complete,
 };
 
+/* The configuration before a reload, freed once its monitor has let go of it. */
+typedef struct {
+    router_config_t *cfg;
+    router_status_t *statuses;
+} retired_t;
+
+static void free_retired(void *ud)
+{
+    retired_t *old = ud;
+    router_config_free(old->cfg);
+    free(old->statuses);
+    free(old);
+}
+
+static void stop_monitor(router_t *r)
+{
+    retired_t *old = calloc(1, sizeof *old);
+    if (!old) abort();
+    old->cfg = r->cfg;
+    old->statuses = r->statuses;
+    r->cfg = NULL;
+    r->statuses = NULL;
+    if (r->monitor) router_monitor_stop(r->monitor, free_retired, old);
+    else free_retired(old);
+    r->monitor = NULL;
+}
+
 static void on_signal(uv_signal_t *sig, int signum)
 {
     router_t *r = sig->data;
@@ -112,7 +153,8 @@ static void on_signal(uv_signal_t *sig, int signum)
     uv_signal_stop(&r->sigint);
     uv_close((uv_handle_t *)&r->sigterm, NULL);
     uv_close((uv_handle_t *)&r->sigint, NULL);
-    router_monitor_stop(r->monitor);
+    router_feed_stop(r->feed);
+    router_monitor_stop(r->monitor, NULL, NULL); /* the configuration is freed after uv_run */
     r->monitor = NULL;
     if (r->edge) router_edge_close(r->edge);
     if (r->dns) router_dns_close(r->dns);
@@ -140,40 +182,114 @@ static void log_detection(const router_config_t *c)
     }
 }
 
+static const router_profile_t *find_profile(const router_config_t *c, const char *name)
+{
+    for (size_t i = 0; name && i < c->profile_count; i++)
+        if (strcmp(c->profiles[i].name, name) == 0) return &c->profiles[i];
+    return NULL;
+}
+
+/* Makes `cfg` the configuration in use: a new monitor (keeping the verdicts of endpoints
+ * probed as before), then the front doors switch in one loop turn; the listeners stay
+ * open. The previous configuration is freed when its monitor has stopped. */
+static void install(router_t *r, router_config_t *cfg)
+{
+    router_status_t *statuses = calloc(cfg->endpoint_count ? cfg->endpoint_count : 1, sizeof *statuses);
+    if (!statuses) abort();
+    router_monitor_t *monitor = router_monitor_start(r->loop, cfg, statuses, r->monitor);
+    if (!monitor) abort();
+    const router_profile_t *fallback = find_profile(cfg, r->opts->edge_profile);
+    if (r->opts->edge_profile && !fallback && cfg->profile_count)
+        log_warn("router: --edge-profile: no profile named '%s'; using the first",
+                 r->opts->edge_profile);
+    if (r->dns) router_dns_set_config(r->dns, cfg, statuses);
+    if (r->edge) router_edge_set_config(r->edge, cfg, statuses, fallback);
+    if (r->cfg) stop_monitor(r);
+    r->cfg = cfg;
+    r->statuses = statuses;
+    r->monitor = monitor;
+    log_detection(cfg);
+}
+
+/* router_feed_host_t.apply: a document from the management plane or the last-known-good. */
+static int feed_apply(const char *text, size_t len, const char *source, void *ud, char *err,
+                      size_t err_size)
+{
+    router_t *r = ud;
+    router_config_t *cfg = router_config_parse(text, len, source, err, err_size);
+    if (!cfg) return -1;
+    install(r, cfg);
+    log_info("router: %zu profile%s from %s", cfg->profile_count,
+             cfg->profile_count == 1 ? "" : "s", source);
+    return 0;
+}
+
+static char *feed_report(void *ud)
+{
+    router_t *r = ud;
+    buf_t b;
+    buf_init(&b);
+    status_json(r, &b);
+    char *text = strndup(b.data ? b.data : "{}", b.len);
+    buf_free(&b);
+    return text;
+}
+
+/* Until the first document arrives (feed mode, no last-known-good): no profiles, so DNS
+ * answers REFUSED and the edge 503. */
+static router_config_t *empty_config(void)
+{
+    static const char text[] = "{\"zone\": \"invalid\", \"profiles\": []}";
+    char err[256];
+    router_config_t *c = router_config_parse(text, sizeof text - 1, "(none)", err, sizeof err);
+    if (!c) abort();
+    return c;
+}
+
 int router_run(const router_options_t *o)
 {
     log_set_prefix("router");
     router_t r;
     memset(&r, 0, sizeof r);
+    r.opts = o;
+    r.loop = uv_default_loop();
     char err[1024];
-    r.cfg = router_config_load(o->profiles_path, err, sizeof err);
-    if (!r.cfg) {
-        fprintf(stderr, "meridian router: %s\n", err);
-        return 1;
-    }
-    int code = 1;
-    const router_profile_t *fallback = NULL;
-    if (o->edge_profile) {
-        for (size_t i = 0; i < r.cfg->profile_count; i++)
-            if (strcmp(r.cfg->profiles[i].name, o->edge_profile) == 0) fallback = &r.cfg->profiles[i];
-        if (!fallback) {
+    router_config_t *first = NULL;
+    if (o->profiles_path) {
+        first = router_config_load(o->profiles_path, err, sizeof err);
+        if (!first) {
+            fprintf(stderr, "meridian router: %s\n", err);
+            return 1;
+        }
+        if (o->edge_profile && !find_profile(first, o->edge_profile)) {
             fprintf(stderr, "meridian router: --edge-profile: no profile named '%s' in %s\n",
                     o->edge_profile, o->profiles_path);
-            goto free_config;
+            router_config_free(first);
+            return 1;
         }
+    } else {
+        router_feed_options_t fo = {.config_url = o->config_url, .token = o->token,
+                                    .token_file = o->token_file, .state_dir = o->state_dir,
+                                    .wait_s = o->wait_s, .report_ms = o->report_ms};
+        router_feed_host_t fh = {.apply = feed_apply, .report = feed_report, .ud = &r};
+        char *why = NULL;
+        r.feed = router_feed_new(r.loop, &fo, &fh, &why);
+        if (!r.feed) {
+            fprintf(stderr, "meridian router: %s\n", why);
+            free(why);
+            return 1;
+        }
+        if (!router_feed_load_lkg(r.feed)) install(&r, empty_config());
     }
-    r.statuses = calloc(r.cfg->endpoint_count ? r.cfg->endpoint_count : 1, sizeof *r.statuses);
-    if (!r.statuses) goto free_config;
-    r.loop = uv_default_loop();
-    r.monitor = router_monitor_start(r.loop, r.cfg, r.statuses);
-    if (!r.monitor) goto free_statuses;
-    int rc;
+    if (first) install(&r, first);
+    int code = 1, rc;
     if (o->dns_addr && (rc = router_dns_listen(r.loop, o->dns_addr, r.cfg, r.statuses, &r.dns)) < 0) {
         fprintf(stderr, "meridian router: --dns %s: %s\n", o->dns_addr, uv_strerror(rc));
         goto stop;
     }
     if (o->edge_addr) {
-        router_edge_options_t eo = {.cfg = r.cfg, .statuses = r.statuses, .fallback = fallback,
+        router_edge_options_t eo = {.cfg = r.cfg, .statuses = r.statuses,
+                                    .fallback = find_profile(r.cfg, o->edge_profile),
                                     .trust_xff = o->trust_xff};
         rc = router_edge_listen(r.loop, o->edge_addr, &eo, &r.edge);
         if (rc < 0) {
@@ -195,24 +311,23 @@ int router_run(const router_options_t *o)
     r.sigterm.data = r.sigint.data = &r;
     uv_signal_start(&r.sigterm, on_signal, SIGTERM);
     uv_signal_start(&r.sigint, on_signal, SIGINT);
-    log_detection(r.cfg);
+    if (r.feed) router_feed_start(r.feed);
     log_info("router: ready: %zu profiles, dns %s, edge %s, admin %s", r.cfg->profile_count,
              o->dns_addr ? o->dns_addr : "off", o->edge_addr ? o->edge_addr : "off",
              o->admin_addr ? o->admin_addr : "off");
     uv_run(r.loop, UV_RUN_DEFAULT);
     code = 0;
+    stop_monitor(&r);
     goto done;
 stop:
-    router_monitor_stop(r.monitor);
+    router_feed_stop(r.feed);
+    stop_monitor(&r);
     if (r.edge) router_edge_close(r.edge);
     if (r.dns) router_dns_close(r.dns);
-    uv_run(r.loop, UV_RUN_DEFAULT);
 done:
+    uv_run(r.loop, UV_RUN_DEFAULT);
     router_edge_free(r.edge);
+    router_feed_free(r.feed);
     uv_loop_close(r.loop);
-free_statuses:
-    free(r.statuses);
-free_config:
-    router_config_free(r.cfg);
     return code;
 }

@@ -1,13 +1,23 @@
-/* router: `meridian router` — loads the profile file, probes the endpoints and serves the
+/* router: `meridian router` — loads the profile file (or follows the management plane's
+ * feed, reloading without closing its listeners), probes the endpoints and serves the
  * two front doors (authoritative DNS, L7 edge) plus an admin listener, on one libuv loop,
  * until SIGTERM or SIGINT. */
 #ifndef MERIDIAN_ROUTER_ROUTER_H
 #define MERIDIAN_ROUTER_ROUTER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct {
-    const char *profiles_path; /* the profile file (docs/router.md), required */
+    const char *profiles_path; /* the profile file (docs/router.md), or NULL for feed mode */
+    /* Feed mode (router/feed.h): the management plane's URL, the token (or its file), the
+     * directory of the last-known-good. */
+    const char *config_url;
+    const char *token;
+    const char *token_file;
+    const char *state_dir;
+    uint32_t wait_s;           /* long-poll wait, 0 = 30 s */
+    uint32_t report_ms;        /* status report period, 0 = 5 s */
     const char *dns_addr;      /* "HOST:PORT" for UDP+TCP DNS, NULL = none */
     const char *edge_addr;     /* "HOST:PORT" for the L7 edge, NULL = none */
     const char *admin_addr;    /* "HOST:PORT": GET /status (JSON), NULL = none */

@@ -112,15 +112,20 @@ class RegionServer:
 class Router:
     """`meridian router` on ephemeral ports: edge, dns and admin on 127.0.0.1."""
 
-    def __init__(self, binary, tmp_path, profiles, extra=()):
-        self.profiles_path = os.path.join(str(tmp_path), "profiles.json")
-        with open(self.profiles_path, "w") as f:
-            json.dump(profiles, f, indent=2)
-        self.edge_port, self.dns_port, self.admin_port = free_port(), free_port(), free_port()
+    def __init__(self, binary, tmp_path, profiles, extra=(), ports=None):
+        """profiles: the profile file's JSON, or None for feed mode (--config-url... in
+        extra). ports: (edge, dns, admin) to reuse, e.g. for a restart."""
+        source = []
+        if profiles is not None:
+            self.profiles_path = os.path.join(str(tmp_path), "profiles.json")
+            with open(self.profiles_path, "w") as f:
+                json.dump(profiles, f, indent=2)
+            source = ["--profiles", self.profiles_path]
+        self.edge_port, self.dns_port, self.admin_port = ports or (free_port(), free_port(), free_port())
         self.stderr_path = os.path.join(str(tmp_path), "router.stderr")
-        self.stderr_file = open(self.stderr_path, "wb")
+        self.stderr_file = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
-            [binary, "router", "--profiles", self.profiles_path,
+            [binary, "router"] + source + [
              "--edge", "127.0.0.1:%d" % self.edge_port,
              "--dns", "127.0.0.1:%d" % self.dns_port,
              "--admin", "127.0.0.1:%d" % self.admin_port] + list(extra),
