@@ -20,6 +20,24 @@ void http_collect_connection_tokens(const http_header_t *h, size_t n,
     }
 }
 
+/* A framing field's name spelt with '_' for '-' (Content_Length, transfer_encoding): not a
+ * framing field here, but CGI-style backends map both spellings to CONTENT_LENGTH /
+ * HTTP_TRANSFER_ENCODING, so forwarding it would give the backend a second, conflicting
+ * framing (tests/data/smuggling, "cl-underscore"). Such a field is dropped. */
+static bool is_framing_lookalike(slice_t name, const char *framing)
+{
+    bool underscore = false;
+    for (size_t i = 0; i < name.len; i++) {
+        char c = name.ptr[i], f = framing[i];
+        if (c == '_' && f == '-') {
+            underscore = true;
+            continue;
+        }
+        if ((c | 0x20) != f) return false;
+    }
+    return underscore;
+}
+
 /* By length first: this runs for every field of every proxied message. */
 bool http_is_hop_by_hop(slice_t name, const http_connection_tokens_t *listed)
 {
@@ -35,13 +53,17 @@ bool http_is_hop_by_hop(slice_t name, const http_connection_tokens_t *listed)
             return true;
         break;
     case 14:
-        if (slice_eq_nocase_cstr(name, "content-length")) return true;
+        if (slice_eq_nocase_cstr(name, "content-length") ||
+            is_framing_lookalike(name, "content-length"))
+            return true;
         break;
     case 16:
         if (slice_eq_nocase_cstr(name, "proxy-connection")) return true;
         break;
     case 17:
-        if (slice_eq_nocase_cstr(name, "transfer-encoding")) return true;
+        if (slice_eq_nocase_cstr(name, "transfer-encoding") ||
+            is_framing_lookalike(name, "transfer-encoding"))
+            return true;
         break;
     default:
         break;

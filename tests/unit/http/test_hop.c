@@ -40,3 +40,16 @@ Test(hop, at_most_sixteen_tokens_are_kept)
     http_collect_connection_tokens(h, 1, &listed);
     cr_assert_eq(listed.count, HTTP_MAX_CONNECTION_TOKENS);
 }
+
+Test(hop, framing_field_names_spelt_with_underscores_are_dropped)
+{
+    http_connection_tokens_t none = {.count = 0};
+    const char *dropped[] = {"Content_Length", "content_length", "CONTENT-LENGTH",
+                             "Transfer_Encoding", "transfer-encoding", "Transfer_encoding"};
+    for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
+        cr_assert(http_is_hop_by_hop(slice_from_cstr(dropped[i]), &none), "%s", dropped[i]);
+    const char *kept[] = {"Content_Lengthx", "Content_Type", "X_Content_Length", "Content_Lengtg",
+                          "Transfer_Encodin", "Content-Lengt_"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        cr_assert(!http_is_hop_by_hop(slice_from_cstr(kept[i]), &none), "%s", kept[i]);
+}
