@@ -499,3 +499,23 @@ char *policy_exec_backend_url(policy_exec_t *exec, size_t *len)
 {
     return policy_url_format(exec->arena, &exec->request.url, len);
 }
+
+long policy_exec_find_step(const policy_exec_t *exec, policy_section_t section,
+                           const policy_descriptor_t *policy, const policy_step_t **step)
+{
+    const policy_exec_program_t *p = exec->program;
+    for (uint32_t i = 0; i < p->step_count[section]; i++)
+        if (p->steps[section][i].policy == policy) {
+            if (step) *step = &p->steps[section][i];
+            return (long)i;
+        }
+    return -1;
+}
+
+void policy_exec_skip_to_outbound(policy_exec_t *exec, uint32_t index)
+{
+    /* is_backend_called: the section change must not reset the response to an empty 200 */
+    exec->is_backend_called = true;
+    exec->section = POLICY_SECTION_OUTBOUND;
+    exec->pc = index;
+}

@@ -336,6 +336,39 @@ typedef struct {
 #define POLICY_E_BACKEND_CONNECTION (-1002) /* Reason "BackendConnectionFailure", 500 */
 #define POLICY_E_CLIENT_CONNECTION (-1003)  /* Reason "ClientConnectionFailure": nothing sent */
 
+/* A cache operation (§2.6), for policy_host_t.cache. Keys are bytes the policy built (a
+ * response key starts "r\n", a value key "v\n"); the host adds what makes them its own
+ * (the region, the service, the purge generation). */
+typedef enum {
+    POLICY_CACHE_GET,    /* awaited: policy_exec_resume(exec, status, policy_cache_result_t *) */
+    POLICY_CACHE_SET,    /* not awaited: the host never resumes for it (§2.6: "write is
+                            asynchronous; an immediate lookup may miss") */
+    POLICY_CACHE_REMOVE, /* not awaited either */
+} policy_cache_verb_t;
+
+typedef enum {
+    POLICY_CACHE_PREFER_EXTERNAL = 0, /* the external cache when configured, else internal */
+    POLICY_CACHE_INTERNAL,            /* the region's built-in cache */
+    POLICY_CACHE_EXTERNAL,            /* the location's Redis-compatible cache */
+} policy_cache_type_t;
+
+typedef struct {
+    policy_cache_verb_t verb;
+    policy_cache_type_t type;
+    const char *key; /* in exec->arena */
+    size_t key_len;
+    const void *value; /* SET: copied by the host before it returns */
+    size_t value_len;
+    uint64_t ttl_ms; /* SET: > 0 */
+} policy_cache_op_t;
+
+/* The result of a GET, in memory that lives as long as exec->arena. */
+typedef struct {
+    bool is_hit;
+    const void *value;
+    size_t value_len;
+} policy_cache_result_t;
+
 struct policy_host {
     /* Send exec->request to the backend-bound URL (policy_exec_backend_url) with `opts`; later
      * call policy_exec_forward_done having filled exec->response (status, reason, headers; the
@@ -361,6 +394,12 @@ struct policy_host {
      * "managed-identity", ... and the policy's `name` for it — or NULL when none is configured
      * (the policy then fails with a clear error; policies_support.h). */
     const char *(*endpoint)(policy_exec_t *exec, const char *service, const char *name);
+    /* Optional: the cache (§2.6). Starts `op` and returns 0 — a GET later completes with
+     * policy_exec_resume(exec, 0, &result) (a miss when the cache is unreachable); SET and
+     * REMOVE are never completed — or returns a negative POLICY_E_* when nothing could be
+     * started (a GET is then a miss). NULL: no cache, every lookup misses and stores are
+     * dropped (policy run, tests; docs/caching.md). */
+    int (*cache)(policy_exec_t *exec, const policy_cache_op_t *op);
 };
 
 /* ======================================================================================
@@ -539,5 +578,14 @@ int policy_value_eval(policy_exec_t *exec, const policy_step_t *step, const poli
 bool policy_exec_is_request_phase(const policy_exec_t *exec);
 /* The backend-bound URL as text (§4.4). NULL when out of memory. */
 char *policy_exec_backend_url(policy_exec_t *exec, size_t *len);
+
+/* Index of the first step of `policy` in `section` of the running program, or -1. */
+long policy_exec_find_step(const policy_exec_t *exec, policy_section_t section,
+                           const policy_descriptor_t *policy, const policy_step_t **step);
+/* A cached response answers the request (cache-lookup hit, §1.4): exec->response holds it;
+ * the rest of inbound and the backend section are skipped and the run goes on in outbound
+ * at step `index` (right after the cache-store). The current step then returns
+ * POLICY_RUN_NEXT. */
+void policy_exec_skip_to_outbound(policy_exec_t *exec, uint32_t index);
 
 #endif
