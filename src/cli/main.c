@@ -94,6 +94,8 @@ static const char gateway_help[] =
     "                          (default: -)\n"
     "  --drain-timeout SECONDS on SIGTERM/SIGINT, longest wait for requests in flight\n"
     "                          (default: 30)\n"
+    "  --cache-size MIB        the region's built-in cache (caching policies), shared by its\n"
+    "                          units: 4-65536 MiB (default: 64; docs/caching.md)\n"
     "\n"
     "Signals: SIGHUP reloads the snapshot (file mode); SIGTERM or SIGINT drains and exits 0.\n";
 
@@ -158,8 +160,9 @@ static int command_gateway(int argc, char **argv)
     const char *units_text = NULL, *access_log = NULL, *drain_text = NULL;
     const char *connect_to_text = NULL;
     const char *config_url = NULL, *token = NULL, *token_file = NULL, *state_dir = NULL;
-    const char *seed_from = NULL;
+    const char *seed_from = NULL, *cache_size_text = NULL;
     const cli_option_t options[] = {
+        {"--cache-size", &cache_size_text},
         {"--config-url", &config_url},
         {"--token", &token},
         {"--token-file", &token_file},
@@ -214,6 +217,11 @@ static int command_gateway(int argc, char **argv)
                                "(got \"%s\")",
                                MAX_DRAIN_SECONDS, drain_text);
 
+    long cache_mib = REGION_CACHE_DEFAULT_BUDGET >> 20;
+    if (cache_size_text && !cli_parse_int(cache_size_text, 4, 65536, &cache_mib))
+        return cli_usage_error("gateway", "--cache-size must be MiB from 4 to 65536 (got \"%s\")",
+                               cache_size_text);
+
     host_port_t listen_hp, admin_hp;
     if (!parse_address("gateway", "--listen", listen, &listen_hp)) return CLI_EXIT_USAGE;
     if (listen_hp.port == 0 && units > 1)
@@ -254,6 +262,7 @@ static int command_gateway(int argc, char **argv)
         .unit_index = 0,
         .access_log_path = access_log,
         .drain_timeout_ms = drain_ms,
+        .cache_bytes = (uint64_t)cache_mib << 20,
     };
     /* Without --units one unit runs in this process: its pid is the unit's, so signals and
      * sanitizer reports go straight to it. --units N (even 1) adds the supervisor. */

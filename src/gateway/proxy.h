@@ -29,6 +29,7 @@ typedef struct {
     gateway_metrics_t *metrics;
     gateway_access_log_t *access_log;
     const gateway_connect_to_t *connect_to; /* may be NULL */
+    struct proxy_cache *cache; /* the caching policies' store (proxy_cache.h); NULL: none */
 } gateway_t;
 
 /* The handler for the client listener; its ud is the gateway_t. */

@@ -30,6 +30,7 @@ typedef struct {
     upstream_request_t *side;    /* send-request in flight */
     policy_response_t *side_response; /* its response, once the head arrived */
     struct proxy_timer *timer;   /* wait / retry interval in flight */
+    struct proxy_cache_wait *cache_wait; /* a cache lookup's queued completion (proxy_cache.h) */
     int64_t backend_length;      /* framing of a streamed backend body: -1 = unknown */
     bool is_policy;              /* this request runs the policy program */
     bool is_buffering_request;   /* reading the client body before the program starts */

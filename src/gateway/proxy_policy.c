@@ -15,6 +15,7 @@
 #include "base/random.h"
 #include "gateway/config_policy.h"
 #include "gateway/metrics.h"
+#include "gateway/proxy_cache.h"
 #include "policy/exec.h"
 
 #include <stdio.h>
@@ -938,6 +939,7 @@ static const char *host_endpoint(policy_exec_t *exec, const char *service, const
 
 static const policy_host_t gateway_policy_host = {
     .endpoint = host_endpoint,
+    .cache = proxy_cache_op,
     .forward = host_forward,
     .send = host_send,
     .timer = host_timer,
@@ -948,6 +950,7 @@ static const policy_host_t gateway_policy_host = {
 
 void proxy_policy_complete(proxy_ctx_t *ctx)
 {
+    proxy_cache_cancel(&ctx->cache_wait);
     if (ctx->side) {
         upstream_request_cancel(ctx->side);
         ctx->side = NULL;

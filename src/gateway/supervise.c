@@ -54,6 +54,7 @@ typedef struct {
     uint64_t kill_at_ms; /* SIGKILL deadline while stopping */
     bool has_sent_kill;
     int exit_code;
+    region_cache_t *cache; /* the region's built-in cache, mapped before any fork */
 } supervisor_t;
 
 /* Unit k's admin address: the same host with port + k. Port 0 (ephemeral) stays 0 so each
@@ -149,6 +150,7 @@ static void unit_child_main(const supervisor_t *sv, const unit_slot_t *slot)
     gateway_unit_options_t opts = *sv->opts;
     opts.unit_index = slot->index;
     opts.admin_addr = slot->admin_addr[0] ? slot->admin_addr : NULL;
+    opts.cache = sv->cache;
 
     /* A SIGHUP forwarded between here and the unit installing its own handler would kill
      * the unit (default action). Ignoring it is safe: a unit that has not installed its
@@ -387,9 +389,18 @@ int gateway_supervise(const gateway_unit_options_t *opts, int units)
         goto fail_sigprocmask;
     }
 
+    /* Mapped here, before the first fork, so that every unit (restarted ones too) shares
+     * it; the kernel frees it with the last process (region_cache.h). */
+    if (!opts->cache && !(sv.cache = region_cache_create(opts->cache_bytes))) {
+        log_error("cannot map the region's cache: %s", strerror(errno));
+        goto fail_cache;
+    }
+    if (opts->cache) sv.cache = opts->cache;
     log_info("supervising %d unit(s) of region \"%s\" on %s", units, opts->region,
              opts->listen_addr);
     rc = supervise_loop(&sv, &waited);
+    if (sv.cache != opts->cache) region_cache_destroy(sv.cache);
+fail_cache:
 
     sigprocmask(SIG_SETMASK, &sv.original_mask, NULL);
 fail_sigprocmask:

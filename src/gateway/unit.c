@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "gateway/proxy.h"
+#include "gateway/proxy_cache.h"
 #include "gateway/sync.h"
 
 #include <signal.h>
@@ -39,6 +40,7 @@ typedef struct {
     uv_timer_t listen_timer;
     bool is_listen_deferred;
     bool has_failed; /* the deferred listen failed: exit 1 */
+    region_cache_t *own_cache; /* run without a supervisor: this unit's own segment */
 } unit_t;
 
 static void unit_close_all(unit_t *u);
@@ -74,6 +76,7 @@ static void unit_install_config(unit_t *u, gateway_config_t *c)
     upstream_options_from(c, &uo);
     upstream_pool_set_options(u->gw.pool, &uo);
     gateway_metrics_set_config(u->gw.metrics, true, c->revision);
+    proxy_cache_on_config(u->gw.cache, c);
     if (!c->region_known)
         log_warn("region \"%s\" is not among the snapshot's regions", u->opts->region);
     log_info("serving configuration revision %llu (%zu APIs)", (unsigned long long)c->revision,
@@ -190,6 +193,7 @@ static void unit_close_all(unit_t *u)
     upstream_pool_close(u->gw.pool);
     gateway_access_log_close(u->gw.access_log);
     gateway_sync_stop(u->sync);
+    proxy_cache_close(u->gw.cache);
     uv_close((uv_handle_t *)&u->sighup, NULL);
     uv_close((uv_handle_t *)&u->sigterm, NULL);
     uv_close((uv_handle_t *)&u->sigint, NULL);
@@ -297,9 +301,12 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
     upstream_options_t uo;
     upstream_options_default(&uo);
     u->gw.pool = upstream_pool_new(&u->loop, &uo);
+    u->own_cache = opts->cache ? NULL : region_cache_create(opts->cache_bytes);
+    region_cache_t *region_cache = opts->cache ? opts->cache : u->own_cache;
+    u->gw.cache = region_cache ? proxy_cache_new(&u->loop, region_cache) : NULL;
     const char *err = NULL;
     u->gw.access_log = gateway_access_log_open(&u->loop, opts->access_log_path, &err);
-    if (!u->gw.metrics || !u->gw.pool || !u->gw.access_log) {
+    if (!u->gw.metrics || !u->gw.pool || !u->gw.access_log || !u->gw.cache) {
         log_error("start-up failed: %s", err ? err : "out of memory");
         goto fail_early;
     }
@@ -378,12 +385,15 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
 
 fail_early:
     uv_close((uv_handle_t *)&u->listen_timer, NULL);
+    proxy_cache_close(u->gw.cache);
     if (u->gw.pool) upstream_pool_close(u->gw.pool);
     if (u->gw.access_log) gateway_access_log_close(u->gw.access_log);
     gateway_sync_stop(u->sync);
     uv_run(&u->loop, UV_RUN_DEFAULT);
 done:
     gateway_sync_free(u->sync);
+    proxy_cache_free(u->gw.cache);
+    region_cache_destroy(u->own_cache);
     if (u->gw.config) gateway_config_unref(u->gw.config);
     gateway_metrics_free(u->gw.metrics);
     if (uv_loop_close(&u->loop) != 0) log_warn("event loop closed with handles still open");

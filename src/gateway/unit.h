@@ -8,6 +8,7 @@
 #define MERIDIAN_GATEWAY_UNIT_H
 
 #include "gateway/connect_to.h"
+#include "gateway/region_cache.h"
 #include <stdint.h>
 
 typedef struct {
@@ -27,6 +28,10 @@ typedef struct {
     const char *access_log_path; /* NULL or "-" = stdout, "off" = none, else a file (append) */
     uint32_t drain_timeout_ms;   /* SIGTERM: longest wait for in-flight requests, default 30 s */
     const gateway_connect_to_t *connect_to; /* --connect-to overrides, or NULL */
+    /* The region's built-in cache (region_cache.h): the supervisor's segment, shared by its
+     * units; NULL: the unit maps its own of cache_bytes (0 = the default). */
+    region_cache_t *cache;
+    uint64_t cache_bytes;
 } gateway_unit_options_t;
 
 /* Runs a unit until SIGTERM/SIGINT has drained it. Returns the process exit code:
