@@ -40,7 +40,7 @@ FUZZ_SRC  := $(shell find tests/fuzz -name 'fuzz_*.c' 2>/dev/null | sort)
 FUZZ_NAMES:= $(notdir $(FUZZ_SRC:.c=))
 REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
-.PHONY: all bootstrap test unit fuzz-replay e2e run fuzz bench clean format
+.PHONY: all bootstrap test unit fuzz-replay e2e run fuzz bench clean format faults
 
 all: $(BIN)
 
@@ -97,11 +97,19 @@ fuzz-replay: $(REPLAY_BIN)
 e2e: $(BIN)
 	MERIDIAN_BIN=$(abspath $(BIN)) MERIDIAN_SAN=$(SAN) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
+# Fault injection (tests/faults: kill -9 under load, hung and trickling backends, disk full,
+# clock jumps); results as JSON lines in build/faults-results.jsonl (docs/reliability.md).
+faults: $(BIN)
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/faults-results.jsonl
+	MERIDIAN_BIN=$(abspath $(BIN)) MERIDIAN_SAN=$(SAN) MERIDIAN_FAULTS_RESULTS=$(abspath $(BUILD))/faults-results.jsonl \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/faults
+
 test: bootstrap
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
+	$(MAKE) faults
 
 run: bootstrap
 	$(MAKE) all
