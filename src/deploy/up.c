@@ -4,6 +4,7 @@
  * with short deadlines (deploy/up_http.h). */
 #include "deploy/up.h"
 #include "deploy/up_internal.h"
+#include "deploy/up_router.h"
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -11,7 +12,6 @@
 #include "deploy/host_port.h"
 #include "deploy/up_http.h"
 #include "deploy/up_proc.h"
-#include "deploy/up_router.h"
 #include "deploy/up_service.h"
 #include "manage/auth.h"
 
@@ -247,16 +247,16 @@ static void reap(up_t *u)
 static void print_table(up_t *u)
 {
     printf("\nMeridian is up (pid %d; state in %s).\n\n", (int)u->pid, u->state_dir);
-    printf("  management API   %s%s\n", u->endpoint, u->svc_path);
-    printf("  admin key        %s/admin-key.json\n", u->data_dir);
-    printf("                   export MERIDIAN_ENDPOINT=%s MERIDIAN_KEY_FILE=%s/admin-key.json\n",
-           u->endpoint, u->data_dir);
-    printf("  developer portal not yet (no portal in this version)\n");
     printf("  global endpoint  http://127.0.0.1:%u/echo/ (L7 edge: the closest healthy location "
            "for the client's address;\n"
            "                   e.g. curl --interface 127.0.2.1 ...), DNS %s on 127.0.0.1:%u, "
            "status http://127.0.0.1:%u/status\n",
            u->base_port + 9u, "meridian." UP_ROUTER_ZONE, u->base_port + 8u, u->base_port + 7u);
+    printf("  management API   %s%s\n", u->endpoint, u->svc_path);
+    printf("  admin key        %s/admin-key.json\n", u->data_dir);
+    printf("                   export MERIDIAN_ENDPOINT=%s MERIDIAN_KEY_FILE=%s/admin-key.json\n",
+           u->endpoint, u->data_dir);
+    printf("  developer portal not yet (no portal in this version)\n");
     for (size_t i = 0; i < UP_MAX_REGIONS; i++) {
         const up_region_t *r = &u->regions[i];
         if (!r->is_used || !r->is_wanted) continue;
@@ -430,57 +430,6 @@ static int start_manage_and_backends(up_t *u, const sigset_t *waited)
     return 0;
 }
 
-/* ---- the global endpoint ---- */
-
-/* (Re)writes the router's profile when the set of running locations changed, and starts
- * the router or restarts it on the new file (it has no reload; a restart takes a few ms). */
-static void update_router(up_t *u)
-{
-    up_router_endpoint_t eps[UP_MAX_REGIONS];
-    size_t n = 0;
-    char set[sizeof u->router_endpoints] = "";
-    size_t used = 0;
-    for (int octet = 1; octet < 255; octet++) {
-        for (size_t i = 0; i < UP_MAX_REGIONS; i++) {
-            const up_region_t *r = &u->regions[i];
-            /* A gateway that is (re)starting stays in the profile: telling live from dead
-             * is the router's probes' job, and a restart of the router for it would refuse
-             * the connections that arrive meanwhile. */
-            if (!r->is_used || !r->is_wanted || r->is_disabled || r->octet != octet) continue;
-            eps[n++] = (up_router_endpoint_t){r->display_name, r->slug, r->octet};
-            int w = snprintf(set + used, sizeof set - used, "%s@%d ", r->slug, r->octet);
-            if (w > 0 && (size_t)w < sizeof set - used) used += (size_t)w;
-        }
-    }
-    if (n == 0 || strcmp(set, u->router_endpoints) == 0) return;
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%.4000s/router.json", u->state_dir);
-    char *profile = up_router_profile("meridian", eps, n, (uint16_t)(u->base_port + 10u));
-    if (!profile || up__write_file(path, profile, strlen(profile))) {
-        free(profile);
-        return;
-    }
-    free(profile);
-    snprintf(u->router_endpoints, sizeof u->router_endpoints, "%s", set);
-    if (u->router.pid > 0) {
-        log_info("locations changed: restarting the router on the new profile");
-        u->is_router_restarting = true;
-        kill(u->router.pid, SIGTERM);
-        return;
-    }
-    if (u->router.start_count > 0) return; /* crashed: start_due restarts it after back-off */
-    char dns[32], edge[32], admin[32];
-    snprintf(dns, sizeof dns, "127.0.0.1:%u", u->base_port + 8u);
-    snprintf(edge, sizeof edge, "127.0.0.1:%u", u->base_port + 9u);
-    snprintf(admin, sizeof admin, "127.0.0.1:%u", u->base_port + 7u);
-    up_proc_reset(&u->router, "router");
-    const char *args[] = {"router", "--profiles", path, "--dns", dns, "--edge", edge,
-                          "--admin", admin};
-    for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
-        if (up_proc_arg(&u->router, args[i])) return;
-    up_proc_start(&u->router, u->exe, &u->original_mask, u->pid);
-}
-
 static int run_loop(up_t *u, const sigset_t *waited)
 {
     for (;;) {
@@ -508,7 +457,7 @@ static int run_loop(up_t *u, const sigset_t *waited)
                 }
                 u->next_status_ms = now + (u->is_ready ? STATUS_INTERVAL_MS : 200u);
             }
-            update_router(u);
+            up__update_router(u);
             if (u->is_ready) up__announce_new_regions(u);
         }
         int sig = signals_wait(waited, 100);

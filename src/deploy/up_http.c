@@ -181,12 +181,16 @@ int up_http_request(const char *host, uint16_t port, const char *method, const c
     int fd = connect_loopback(host, port, deadline_ms);
     if (fd < 0) return fd;
     size_t body_len = json_body ? strlen(json_body) : 0;
+    /* The launcher's PATCHes (a location's gatewayAddress...) are last-writer-wins: the
+     * management API requires If-Match on them, and '*' says so. */
+    bool if_match = strcmp(method, "PATCH") == 0 || strcmp(method, "DELETE") == 0;
     char *head = NULL;
     int n = asprintf(&head,
-                     "%s %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n%s%s%s"
+                     "%s %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n%s%s%s%s"
                      "Content-Length: %zu\r\n%s\r\n",
                      method, path, host, (unsigned)port, authorization ? "Authorization: " : "",
-                     authorization ? authorization : "", authorization ? "\r\n" : "", body_len,
+                     authorization ? authorization : "", authorization ? "\r\n" : "",
+                     if_match ? "If-Match: *\r\n" : "", body_len,
                      json_body ? "Content-Type: application/json\r\n" : "");
     int rc;
     if (n < 0) {

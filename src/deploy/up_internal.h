@@ -60,8 +60,8 @@ typedef struct {
     time_t auth_made_at;
     up_proc_t manage;
     up_proc_t router;             /* the global endpoint, once a location runs */
-    char router_endpoints[4096];  /* "slug@R ..." the profile file was written for */
-    bool is_router_restarting;    /* SIGTERM sent to apply a new profile file */
+    char router_endpoints[4096];  /* "slug@R ..." the router's settings were written for */
+    bool is_router_restarting;    /* SIGTERM sent to restart the router */
     up_proc_t backends[UP_BACKEND_COUNT];
     up_region_t regions[UP_MAX_REGIONS];
     char octet_slugs[256][UP_SLUG_MAX]; /* octet → the slug it was given to, for the run */
@@ -84,6 +84,10 @@ int up__make_directories(const char *path, mode_t mode);
 int up__write_file(const char *path, const char *data, size_t len);
 /* A request to the management API: `suffix` after {svc} ("/locations"), api-version added,
  * signed with the admin key. Returns 0 with *resp filled (any status), else -1. */
+/* up_router.c: writes the locations' gatewayAddress and the latency table when the set of
+ * locations changed, and starts the router (feed mode) once one runs. */
+void up__update_router(up_t *u);
+
 int up__mgmt_call(up_t *u, const char *method, const char *suffix, const char *body,
                   up_http_response_t *resp);
 

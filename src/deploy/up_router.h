@@ -1,8 +1,10 @@
-/* up_router: the profile file of the global endpoint `meridian up` runs (`meridian router`,
- * docs/router.md): one Performance profile named after the service, whose endpoints are
- * the running locations' gateways (127.0.R.1:PORT, probed on the status endpoint), and a
- * latency table in which a client of 127.0.R.0/24 is close to location R and far from the
- * others — on one machine, the client's source address plays its place in the world. */
+/* up_router: the global endpoint `meridian up` runs — `meridian router` in feed mode
+ * (docs/router.md "Feed mode"), following the management plane's built-in profile, which
+ * manage keeps over the enabled locations. What only the launcher knows it writes through
+ * the management API: each location's gatewayAddress (127.0.R.1:PORT), the latency table
+ * in which a client of 127.0.R.0/24 is close to location R and far from the others — on
+ * one machine, the client's source address plays its place in the world — and the
+ * built-in profile's one-machine probe settings. */
 #ifndef MERIDIAN_DEPLOY_UP_ROUTER_H
 #define MERIDIAN_DEPLOY_UP_ROUTER_H
 
@@ -19,9 +21,12 @@ typedef struct {
     int octet; /* R of 127.0.R.1 */
 } up_router_endpoint_t;
 
-/* The profile file's JSON text (malloc'd), or NULL when out of memory. `count` >= 1;
- * endpoints[0] is the primary. */
-char *up_router_profile(const char *service, const up_router_endpoint_t *endpoints, size_t count,
-                        uint16_t gateway_port);
+/* The body of PUT {svc}/trafficManagerLatency (malloc'd JSON), or NULL when out of
+ * memory. */
+char *up_router_latency(const up_router_endpoint_t *endpoints, size_t count);
+
+/* The body of PATCH {svc}/trafficManagerProfiles/{service}: probes every second, failover
+ * after one missed probe, a 5 s TTL (malloc'd JSON). */
+char *up_router_builtin_settings(void);
 
 #endif

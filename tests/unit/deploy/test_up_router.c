@@ -2,6 +2,7 @@
 #include "router/profile.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,33 +10,52 @@
 static const up_router_endpoint_t three[] = {
     {"West US", "westus", 1}, {"East Asia", "eastasia", 2}, {"Brazil South", "brazilsouth", 3}};
 
-/* The generated file is what `meridian router` loads: parse it with the router's loader. */
+/* What up writes is read by the router through manage's document: put the latency table
+ * into a document with one profile over the locations and parse it with the router's
+ * loader. */
 static router_config_t *load(const up_router_endpoint_t *eps, size_t n)
 {
-    char *text = up_router_profile("meridian", eps, n, 8080);
-    cr_assert_not_null(text);
+    char *latency = up_router_latency(eps, n), *settings = up_router_builtin_settings();
+    cr_assert_not_null(latency);
+    cr_assert_not_null(settings);
+    json_t *l = json_loads(latency, 0, NULL), *st = json_loads(settings, 0, NULL);
+    json_t *profile = json_deep_copy(json_object_get(st, "properties"));
+    json_object_set_new(profile, "name", json_string("meridian"));
+    json_object_set_new(profile, "routingMethod", json_string("Performance"));
+    json_t *endpoints = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char target[32];
+        snprintf(target, sizeof target, "127.0.%d.1", eps[i].octet);
+        json_array_append_new(endpoints, json_pack("{s:s,s:s,s:i,s:s}", "name", eps[i].slug, "target",
+                                                   target, "port", 8080, "location", eps[i].display_name));
+    }
+    json_object_set_new(profile, "endpoints", endpoints);
+    json_t *doc = json_pack("{s:s,s:O,s:[o]}", "zone", UP_ROUTER_ZONE, "latency",
+                            json_object_get(json_object_get(l, "properties"), "latency"), "profiles", profile);
+    char *text = json_dumps(doc, 0);
     char err[512] = "";
     router_config_t *c = router_config_parse(text, strlen(text), "router.json", err, sizeof err);
-    cr_assert_not_null(c, "the router refuses the profile: %s\n%s", err, text);
+    cr_assert_not_null(c, "the router refuses the document: %s\n%s", err, text);
     free(text);
+    free(latency);
+    free(settings);
+    json_decref(doc);
+    json_decref(l);
+    json_decref(st);
     return c;
 }
 
-Test(up_router, one_performance_profile_over_the_locations)
+Test(up_router, one_machine_probe_settings)
 {
     router_config_t *c = load(three, 3);
-    cr_assert_str_eq(c->zone, UP_ROUTER_ZONE);
-    cr_assert_eq(c->profile_count, 1);
     const router_profile_t *p = router_config_find(c, "meridian.tm.meridian.local", 26);
     cr_assert_not_null(p);
-    cr_assert_eq(p->method, ROUTER_PERFORMANCE);
     cr_assert_eq(p->endpoint_count, 3);
-    cr_assert_str_eq(p->endpoints[1]->name, "eastasia");
-    cr_assert_str_eq(p->endpoints[1]->target, "127.0.2.1");
-    cr_assert_eq(p->endpoints[1]->port, 8080);
-    cr_assert_str_eq(p->endpoints[1]->location, "East Asia");
     cr_assert_str_eq(p->monitor.path, "/status-0123456789abcdef");
     cr_assert_eq(p->monitor.interval_ms, 1000);
+    cr_assert_eq(p->monitor.timeout_ms, 500);
+    cr_assert_eq(p->monitor.tolerated_failures, 1);
+    cr_assert_eq(p->ttl, 5);
     router_config_free(c);
 }
 
