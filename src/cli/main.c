@@ -1,6 +1,7 @@
 /* meridian <command>: parses the command line and hands over to the library (STYLE.md
  * habit 2). Every command, flag, default and exit code here is documented in docs/cli.md;
  * keep the two in step. */
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "cli/args.h"
 #include "cli/mgmt_commands.h"
@@ -593,5 +594,7 @@ int main(int argc, char **argv)
                 name);
         return CLI_EXIT_USAGE;
     }
+    /* Servers hold a descriptor per connection: use the whole hard limit (base/fdlimit.h). */
+    fdlimit_raise(1 << 20);
     return cmd->run(argc - 2, argv + 2);
 }
