@@ -48,6 +48,8 @@ static const char general_help[] =
     "  policy get|set read and write the policy of a scope\n"
     "  product        list, show, create and delete products; link APIs\n"
     "  location       list, show, add, set and remove locations (regions); gateway tokens\n"
+    "  profile        list, show, apply and delete traffic-manager profiles\n"
+    "  latency        show and set the router's latency table\n"
     "  subscription   list, show, create and delete subscriptions; keys\n"
     "  named-value    list, show, set and delete named values\n"
     "  apply          make the service match a declarative file (prints the plan first)\n"
@@ -551,6 +553,8 @@ static const command_t commands[] = {
     {"api", command_api, api_help},
     {"product", command_product, product_help},
     {"location", command_location, location_help},
+    {"profile", command_profile, profile_help},
+    {"latency", command_latency, latency_help},
     {"subscription", command_subscription, subscription_help},
     {"named-value", command_named_value, named_value_help},
     {"apply", command_apply, apply_help},

@@ -13,6 +13,8 @@ extern const char policy_remote_help[];
 extern const char apply_help[];
 extern const char export_help[];
 extern const char location_help[];
+extern const char profile_help[];
+extern const char latency_help[];
 
 int command_api(int argc, char **argv);          /* resource_cmds.c */
 int command_product(int argc, char **argv);      /* resource_cmds.c */
@@ -23,5 +25,7 @@ int command_policy_remote(int argc, char **argv);
 int command_apply(int argc, char **argv);  /* apply_cmd.c */
 int command_export(int argc, char **argv); /* apply_cmd.c */
 int command_location(int argc, char **argv); /* location_cmds.c */
+int command_profile(int argc, char **argv);  /* profile_cmds.c */
+int command_latency(int argc, char **argv);  /* profile_cmds.c */
 
 #endif

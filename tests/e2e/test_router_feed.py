@@ -216,3 +216,79 @@ def test_router_follows_the_management_plane(meridian_bin, manage, tmp_path):
         for s in (west, east, backend1, backend2):
             s.kill()
     assert problems == []
+
+
+def test_profile_and_latency_commands(meridian_bin, manage, tmp_path):
+    import json
+    import subprocess
+    env = dict(os.environ, MERIDIAN_ENDPOINT="http://127.0.0.1:%d" % manage.port,
+               MERIDIAN_KEY_FILE=os.path.join(manage.data_dir, "admin-key.json"))
+
+    def cli(*args, stdin=None):
+        return subprocess.run([meridian_bin] + list(args), env=env, input=stdin,
+                              capture_output=True, text=True, timeout=30)
+
+    f = tmp_path / "profiles.json"
+    f.write_text(json.dumps({"profiles": [
+        {"name": "orders", "routingMethod": "Priority", "monitor": {"protocol": "TCP", "port": 9000},
+         "endpoints": [{"name": "us", "gatewayLocation": "West US"}]}]}))
+    r = cli("profile", "apply", "-f", str(f))
+    assert r.returncode == 0 and "created profile orders.tm.meridian.local (Priority, 1 endpoint(s))" in r.stdout, r
+    r = cli("profile", "list")
+    assert r.returncode == 0, r
+    lines = r.stdout.splitlines()
+    assert lines[1].split()[:2] == ["meridian", "Performance"] and lines[2].split()[:2] == ["orders", "Priority"]
+    r = cli("profile", "show", "orders", "--json")
+    assert json.loads(r.stdout)["properties"]["endpoints"][0]["gatewayLocation"] == "West US"
+    r = cli("profile", "apply", "-f", "-", "bad", stdin=json.dumps(
+        {"routingMethod": "Weighted", "monitor": {"protocol": "TCP", "port": 1},
+         "endpoints": [{"name": "a", "target": "10.0.0.1", "weight": 0}]}))
+    assert r.returncode == 1 and "properties.endpoints[0].weight" in r.stderr, r
+    r = cli("profile", "delete", "meridian")
+    assert r.returncode == 1 and "Conflict" in r.stderr, r
+    assert cli("profile", "delete", "orders").returncode == 0
+
+    lat = tmp_path / "latency.json"
+    lat.write_text(json.dumps({"zone": "ignored", "latency": [
+        {"subnet": "127.0.1.0/24", "regions": {"West US": 5}}]}))
+    r = cli("latency", "set", "-f", str(lat))
+    assert r.returncode == 0 and "127.0.1.0/24" in r.stdout and "West US=5" in r.stdout, r
+    assert "West US=5" in cli("latency", "show").stdout
+
+
+def test_policy_reaches_regional_backends_through_one_profile_name(meridian_bin, gateways, tmp_path):
+    """Issue 6 item 5: a custom profile whose endpoints are the user's own backends; the
+    policy names the profile (set-backend-service base-url="http://orders.tm..."), and the
+    name reaches the router's edge (here --connect-to; in production the router's DNS
+    answers for it), which picks the backend by the profile's method and health."""
+    from snapshots import api, snapshot
+    one = RegionServer("orders-1", "127.0.30.1")
+    two = RegionServer("orders-2", "127.0.30.2", one.port)
+    doc = {"zone": ZONE, "profiles": [{
+        "name": "orders", "routingMethod": "Priority", "monitor": monitor(one.port),
+        "endpoints": [{"name": "one", "target": "127.0.30.1"}, {"name": "two", "target": "127.0.30.2"}]}]}
+    router = Router(meridian_bin, tmp_path, doc)
+    try:
+        s = snapshot([api("orders", "orders", "http://127.0.0.1:1/unused")])
+        s["policies"]["apis"]["orders"] = (
+            '<policies><inbound><base /><set-backend-service base-url="http://orders.%s/" />'
+            '</inbound><backend><forward-request /></backend><outbound /><on-error /></policies>' % ZONE)
+        gw = gateways(s, extra_args=["--connect-to", "orders.%s:80=127.0.0.1:%d" % (ZONE, router.edge_port)])
+
+        def served_by():
+            r = gw.request("GET", "/orders/x")
+            assert r.status == 200, r
+            return r.json()
+
+        first = served_by()
+        assert first["region"] == "orders-1" and first["host"] == "orders." + ZONE
+        one.kill()
+        assert served_by()["region"] == "orders-2"  # the edge retried on the next endpoint
+        wait_until(lambda: router.endpoint_status("orders", "one") == "Degraded", 5 * TIME_SCALE,
+                   message="orders/one Degraded")
+        assert served_by()["region"] == "orders-2"
+    finally:
+        problems = router.finish()
+        one.kill()
+        two.kill()
+    assert problems == []
