@@ -3,7 +3,7 @@
 # builds and runs every test; `make run` starts the service on its embedded default.
 
 CC      ?= cc
-PKGS    := libuv jansson libxml-2.0 libpcre2-8 libcrypto sqlite3 yaml-0.1 hiredis
+PKGS    := libuv jansson libxml-2.0 libpcre2-8 libcrypto sqlite3 yaml-0.1 hiredis libargon2
 SAN     ?= 0
 PYTHON  := /usr/bin/python3
 
@@ -30,6 +30,11 @@ CLI_SRC   := $(shell find src/cli -name '*.c' | sort)
 # Files shipped inside the binary (scripts/embed): the demo snapshot of `meridian run` and
 # the default service of `meridian up` (`make run`).
 GEN_OBJ   := $(BUILD)/gen/demo_snapshot.o $(BUILD)/gen/up_service.o
+# Every file under web/ (the portal's and dashboard's pages, scripts, styles), served by
+# the management plane from the binary (src/manage/assets.h, scripts/embed_web).
+WEB_FILES := $(shell find web -type f ! -name '.*' 2>/dev/null | sort)
+WEB_DIRS  := $(shell find web -type d 2>/dev/null | sort)
+GEN_OBJ   += $(BUILD)/gen/web_assets.o
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libmeridian.a
@@ -40,7 +45,7 @@ FUZZ_SRC  := $(shell find tests/fuzz -name 'fuzz_*.c' 2>/dev/null | sort)
 FUZZ_NAMES:= $(notdir $(FUZZ_SRC:.c=))
 REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
-.PHONY: all bootstrap test unit fuzz-replay e2e run fuzz bench clean format faults
+.PHONY: all bootstrap test unit fuzz-replay e2e browser run fuzz bench clean format faults
 
 all: $(BIN)
 
@@ -58,6 +63,11 @@ $(BUILD)/gen/demo_snapshot.c: examples/demo/snapshot.json scripts/embed
 $(BUILD)/gen/up_service.c: examples/up/service.yaml scripts/embed
 	@mkdir -p $(dir $@)
 	scripts/embed up_service_yaml $< > $@
+
+# The directories are prerequisites too: adding or removing a file changes their mtime.
+$(BUILD)/gen/web_assets.c: $(WEB_FILES) $(WEB_DIRS) scripts/embed_web
+	@mkdir -p $(dir $@)
+	scripts/embed_web web > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -104,12 +114,19 @@ faults: $(BIN)
 	MERIDIAN_BIN=$(abspath $(BIN)) MERIDIAN_SAN=$(SAN) MERIDIAN_FAULTS_RESULTS=$(abspath $(BUILD))/faults-results.jsonl \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/faults
 
+# Browser tests (tests/browser/README.md): Debian's chromium driven by playwright-core
+# (npm ci into tests/browser/node_modules when package-lock.json changed).
+browser: $(BIN)
+	@tests/browser/install
+	cd tests/browser && MERIDIAN_BIN=$(abspath $(BIN)) MERIDIAN_SAN=$(SAN) node --test --test-concurrency=1 test_*.js
+
 test: bootstrap
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) e2e
 	$(MAKE) faults
+	$(MAKE) browser
 
 run: bootstrap
 	$(MAKE) all
@@ -119,11 +136,11 @@ run: bootstrap
 FUZZ         ?= fuzz_http_parser
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-fuzz: $(BUILD)/gen/demo_snapshot.c $(BUILD)/gen/up_service.c
+fuzz: $(BUILD)/gen/demo_snapshot.c $(BUILD)/gen/up_service.c $(BUILD)/gen/web_assets.c
 	@mkdir -p $(FUZZ_BUILD)/work/$(FUZZ)
 	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=undefined \
-	  -o $(FUZZ_BUILD)/$(FUZZ) tests/fuzz/$(FUZZ).c $(LIB_SRC) $(BUILD)/gen/demo_snapshot.c $(BUILD)/gen/up_service.c $(LDLIBS)
+	  -o $(FUZZ_BUILD)/$(FUZZ) tests/fuzz/$(FUZZ).c $(LIB_SRC) $(BUILD)/gen/demo_snapshot.c $(BUILD)/gen/up_service.c $(BUILD)/gen/web_assets.c $(LDLIBS)
 	$(FUZZ_BUILD)/$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
 	  -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/work/$(FUZZ) tests/fuzz/corpus/$(FUZZ)
 

@@ -390,6 +390,10 @@ static const char manage_help[] =
     "  --resource-group NAME      (default: meridian)\n"
     "  --lag-after MS             a location's unit lags after MS behind (default: 10000)\n"
     "  --silent-after MS          ... is silent after MS without a heartbeat (default: 15000)\n"
+    "  --global-endpoint URL      the service's global endpoint (http://host:port), where the\n"
+    "                             developer portal's try-it console sends requests\n"
+    "\n"
+    "The developer portal is served at /portal (docs/portal.md).\n"
     "\n"
     "Signals: SIGTERM or SIGINT stops accepting, finishes the writes in flight, exits 0.\n";
 
@@ -397,11 +401,13 @@ static int command_manage(int argc, char **argv)
 {
     const char *listen = NULL, *data = NULL, *service = NULL, *location = NULL;
     const char *subscription = NULL, *group = NULL, *lag = NULL, *silent = NULL;
+    const char *global_endpoint = NULL;
     const cli_option_t options[] = {
         {"--listen", &listen},           {"--data", &data},
         {"--service", &service},         {"--location", &location},
         {"--subscription-id", &subscription}, {"--resource-group", &group},
         {"--lag-after", &lag},           {"--silent-after", &silent},
+        {"--global-endpoint", &global_endpoint},
     };
     switch (cli_parse_options("manage", argc, argv, options, sizeof options / sizeof options[0])) {
     case CLI_PARSE_HELP:
@@ -425,10 +431,14 @@ static int command_manage(int argc, char **argv)
     if ((lag && (!slice_to_u64(slice_from_cstr(lag), &lag_ms) || lag_ms == 0)) ||
         (silent && (!slice_to_u64(slice_from_cstr(silent), &silent_ms) || silent_ms == 0)))
         return cli_usage_error("manage", "--lag-after and --silent-after take milliseconds (> 0)");
+    if (global_endpoint && strncmp(global_endpoint, "http://", 7) != 0 &&
+        strncmp(global_endpoint, "https://", 8) != 0)
+        return cli_usage_error("manage", "--global-endpoint takes a URL: http://host:port");
     manage_server_options_t opts = {
         .service = {.data_dir = data, .service_name = service, .location = location,
                     .subscription_id = subscription, .resource_group = group,
-                    .lag_after_ms = lag_ms, .silent_after_ms = silent_ms},
+                    .lag_after_ms = lag_ms, .silent_after_ms = silent_ms,
+                    .global_endpoint = global_endpoint},
         .listen_addr = listen,
     };
     return manage_server_run(&opts);

@@ -256,7 +256,7 @@ static void print_table(up_t *u)
     printf("  admin key        %s/admin-key.json\n", u->data_dir);
     printf("                   export MERIDIAN_ENDPOINT=%s MERIDIAN_KEY_FILE=%s/admin-key.json\n",
            u->endpoint, u->data_dir);
-    printf("  developer portal not yet (no portal in this version)\n");
+    printf("  developer portal %s/portal\n", u->endpoint);
     for (size_t i = 0; i < UP_MAX_REGIONS; i++) {
         const up_region_t *r = &u->regions[i];
         if (!r->is_used || !r->is_wanted) continue;
@@ -408,8 +408,11 @@ static int apply_service(up_t *u)
 static int start_manage_and_backends(up_t *u, const sigset_t *waited)
 {
     up_proc_reset(&u->manage, "management plane");
+    char global_endpoint[64];
+    snprintf(global_endpoint, sizeof global_endpoint, "http://127.0.0.1:%u", u->base_port + 9u);
     const char *args[] = {"manage", "--listen", u->manage_listen, "--data", u->data_dir,
-                          "--location", u->service.locations[0].display_name};
+                          "--location", u->service.locations[0].display_name,
+                          "--global-endpoint", global_endpoint};
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
         if (up_proc_arg(&u->manage, args[i])) return -1;
     if (up_proc_start(&u->manage, u->exe, &u->original_mask, u->pid)) return -1;

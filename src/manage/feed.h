@@ -22,7 +22,11 @@
 
 /* The first member of whatever the server stores as an exchange's userdata, to tell a
  * queued management request from a feed request. */
-typedef enum { MANAGE_EXCHANGE_JOB = 1, MANAGE_EXCHANGE_FEED = 2 } manage_exchange_kind_t;
+typedef enum {
+    MANAGE_EXCHANGE_JOB = 1,
+    MANAGE_EXCHANGE_FEED = 2,
+    MANAGE_EXCHANGE_TRY = 3, /* the portal's try-it (portal_try.h) */
+} manage_exchange_kind_t;
 
 typedef struct manage_feed manage_feed_t;
 

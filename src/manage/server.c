@@ -5,7 +5,10 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/server.h"
+#include "manage/assets.h"
 #include "manage/feed.h"
+#include "manage/portal_try.h"
+#include "manage/web.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -33,6 +36,8 @@ typedef struct job {
     job_state_t state;
     char *method, *path, *query, *authorization, *if_match, *host;
     size_t authorization_len;
+    bool is_web; /* a browser UI's API (web.h) */
+    char *cookie, *csrf_token, *origin, *content_type;
     buf_t body;
     manage_response_t resp;
     uv_work_t work;
@@ -43,6 +48,7 @@ struct manage_server {
     http_server_t *http;
     manage_service_t *svc;
     manage_feed_t *feed;
+    manage_try_t *try_it; /* the portal's try-it forwarding (portal_try.h) */
     job_t *queue_head, *queue_tail;
     size_t job_count; /* jobs reading, queued or running */
     bool is_busy;
@@ -70,6 +76,10 @@ static void job_free(job_t *j)
     free(j->authorization);
     free(j->if_match);
     free(j->host);
+    free(j->cookie);
+    free(j->csrf_token);
+    free(j->origin);
+    free(j->content_type);
     buf_free(&j->body);
     manage_response_free(&j->resp);
     free(j);
@@ -119,14 +129,31 @@ static void work_cb(uv_work_t *w)
         .body = j->body.data ? j->body.data : "",
         .body_len = j->body.len,
     };
-    manage_service_handle(j->srv->svc, &req, &j->resp);
+    if (j->is_web) {
+        manage_web_request_t web = {
+            .http = req,
+            .cookie = j->cookie,
+            .csrf_token = j->csrf_token,
+            .origin = j->origin,
+            .content_type = j->content_type,
+        };
+        manage_web_handle(j->srv->svc, &web, &j->resp);
+    } else {
+        manage_service_handle(j->srv->svc, &req, &j->resp);
+    }
 }
 
 static void send_response(job_t *j)
 {
     const manage_response_t *r = &j->resp;
-    http_header_t headers[6];
+    http_header_t headers[16];
     size_t n = 0;
+    if (r->is_web) {
+        for (size_t i = 0; i < manage_web_header_count; i++) headers[n++] = manage_web_headers[i];
+        headers[n++] = (http_header_t){SLICE_LIT("Cache-Control"), SLICE_LIT("no-store")};
+        if (r->set_cookie[0])
+            headers[n++] = (http_header_t){SLICE_LIT("Set-Cookie"), slice_from_cstr(r->set_cookie)};
+    }
     char etag[64], rev[32];
     if (r->content_type)
         headers[n++] = (http_header_t){SLICE_LIT("Content-Type"), slice_from_cstr(r->content_type)};
@@ -159,6 +186,15 @@ static void log_job(const job_t *j)
     const char *base = manage_service_base_path(j->srv->svc);
     const char *path = strncasecmp(j->path, base, strlen(base)) == 0 ? j->path + strlen(base) : j->path;
     bool is_read = strcmp(j->method, "GET") == 0 || strcmp(j->method, "HEAD") == 0;
+    if (j->is_web) {
+        /* The pages' APIs: no revision of their own; a try-it is answered later. */
+        const char *by = j->resp.actor[0] ? " by " : "";
+        if (j->resp.forward)
+            log_info("%s %s -> to the global endpoint%s%s", j->method, j->path, by, j->resp.actor);
+        else if (j->resp.status >= 400 || !is_read)
+            log_info("%s %s -> %d%s%s", j->method, j->path, j->resp.status, by, j->resp.actor);
+        return;
+    }
     if (j->resp.status >= 400 && j->resp.status != 404)
         log_info("%s {svc}%s -> %d%s%s", j->method, path, j->resp.status,
                  j->resp.actor[0] ? " by " : "", j->resp.actor);
@@ -186,8 +222,16 @@ static void after_work_cb(uv_work_t *w, int status)
     if (status == 0) log_job(j);
     if (j->ex) {
         http_exchange_set_userdata(j->ex, NULL);
-        if (status == 0) send_response(j);
-        else http_exchange_respond_error(j->ex, 503, "Service unavailable");
+        if (status == 0 && j->resp.forward) {
+            /* Try-it: the exchange is answered when the global endpoint has answered. */
+            manage_forward_t *f = j->resp.forward;
+            j->resp.forward = NULL;
+            manage_try_start(srv->try_it, j->ex, f);
+        } else if (status == 0) {
+            send_response(j);
+        } else {
+            http_exchange_respond_error(j->ex, 503, "Service unavailable");
+        }
     }
     job_free(j);
     pump(srv);
@@ -231,6 +275,7 @@ static void on_request(http_exchange_t *ex, void *ud)
         manage_feed_on_request(srv->feed, ex);
         return;
     }
+    if (manage_assets_try_serve(ex, req)) return;
     if (req->content_length > (int64_t)MANAGE_MAX_BODY_BYTES) {
         respond_too_large(ex);
         return;
@@ -252,6 +297,13 @@ static void on_request(http_exchange_t *ex, void *ud)
     j->host = dup_slice(req->host);
     j->authorization = header_copy(req, "Authorization", &j->authorization_len);
     j->if_match = header_copy(req, "If-Match", NULL);
+    j->is_web = manage_web_is_api_path(j->path);
+    if (j->is_web) {
+        j->cookie = header_copy(req, "Cookie", NULL);
+        j->csrf_token = header_copy(req, MANAGE_CSRF_HEADER, NULL);
+        j->origin = header_copy(req, "Origin", NULL);
+        j->content_type = header_copy(req, "Content-Type", NULL);
+    }
     buf_init(&j->body);
     http_exchange_set_userdata(ex, j);
     http_exchange_read_body(ex);
@@ -302,6 +354,10 @@ static void on_complete(http_exchange_t *ex, bool ok, void *ud)
         manage_feed_on_complete(ex);
         return;
     }
+    if (j->kind == MANAGE_EXCHANGE_TRY) {
+        manage_try_on_complete(ex);
+        return;
+    }
     http_exchange_set_userdata(ex, NULL);
     if (j->state == JOB_READING) job_free(j);
     else j->ex = NULL; /* queued or running: freed when its work completes */
@@ -326,6 +382,10 @@ static void finish_stop(manage_server_t *srv)
     if (srv->http) {
         http_server_close(srv->http);
         srv->http = NULL;
+    }
+    if (srv->try_it) {
+        manage_try_free(srv->try_it);
+        srv->try_it = NULL;
     }
     close_handle((uv_handle_t *)&srv->stop_timer);
     close_handle((uv_handle_t *)&srv->sigterm);
@@ -392,6 +452,7 @@ int manage_server_run(const manage_server_options_t *opts)
         return 1;
     }
     srv->feed = manage_feed_new(&srv->loop, manage_service_units(srv->svc));
+    srv->try_it = manage_try_new(&srv->loop);
     refresh_feed(srv);
     uv_timer_init(&srv->loop, &srv->stop_timer);
     uv_signal_init(&srv->loop, &srv->sigterm);

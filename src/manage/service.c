@@ -4,7 +4,9 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "manage/locations.h"
+#include "manage/portal_try.h"
 #include "manage/profiles.h"
+#include "manage/session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +106,8 @@ int manage_service_open(const manage_options_t *opts, manage_service_t **out, bo
     s->resources = json_object();
     s->data_dir = xstrdup(opts->data_dir);
     s->units = manage_units_new(opts->lag_after_ms, opts->silent_after_ms);
+    s->sessions = manage_sessions_new(0, 0);
+    s->global_endpoint = opts->global_endpoint ? xstrdup(opts->global_endpoint) : NULL;
     if (opts->location && (!*opts->location || !manage_utf8_is_valid(opts->location))) {
         if (asprintf(err, "the location must be a non-empty UTF-8 name") < 0) *err = NULL;
         goto fail;
@@ -152,6 +156,8 @@ void manage_service_close(manage_service_t *s)
     free(s->base_path);
     free(s->data_dir);
     manage_units_free(s->units);
+    manage_sessions_free(s->sessions);
+    free(s->global_endpoint);
     memset(&s->auth, 0, sizeof s->auth);
     free(s);
 }
@@ -310,6 +316,16 @@ struct manage_units *manage_service_units(manage_service_t *s)
     return s->units;
 }
 
+struct manage_sessions *manage_service_sessions(manage_service_t *s)
+{
+    return s->sessions;
+}
+
+const char *manage_service_global_endpoint(const manage_service_t *s)
+{
+    return s->global_endpoint;
+}
+
 /* ---- responses ---- */
 
 void manage_respond_json(manage_response_t *resp, int status, json_t *body)
@@ -350,6 +366,8 @@ void manage_response_free(manage_response_t *resp)
 {
     free(resp->body);
     resp->body = NULL;
+    manage_forward_free(resp->forward);
+    resp->forward = NULL;
 }
 
 /* ---- request entry ---- */

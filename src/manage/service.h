@@ -30,6 +30,9 @@ typedef struct {
     /* Location health (docs/manage-api.md "Locations"): a unit is lagging after
      * lag_after_ms behind, silent after silent_after_ms without a heartbeat; 0 = 10 s, 15 s. */
     uint64_t lag_after_ms, silent_after_ms;
+    /* The service's global endpoint ("http://127.0.0.1:8009"), where the developer portal's
+     * try-it console sends requests (docs/portal.md); NULL = try-it unavailable. */
+    const char *global_endpoint;
 } manage_options_t;
 
 typedef struct manage_service manage_service_t;
@@ -68,6 +71,11 @@ typedef struct {
     int64_t revision;       /* >= 0: send X-Meridian-Revision */
     bool needs_www_authenticate;
     char actor[160];        /* who made the call (for the log), "" when unauthenticated */
+    /* Browser UIs (web.h): */
+    bool is_web;            /* send manage_web_headers and Cache-Control: no-store */
+    char set_cookie[256];   /* a Set-Cookie value, "" = none */
+    struct manage_forward *forward; /* try-it: a request the loop sends on (portal_try.h);
+                                       freed by manage_response_free when not taken */
 } manage_response_t;
 
 /* ---- the configuration feed (docs/regions.md): read by the server's event loop ---- */
@@ -91,6 +99,10 @@ void manage_feed_view_free(manage_feed_view_t *v);
 
 /* The heartbeat table (units.h); thread-safe, owned by the service. */
 struct manage_units *manage_service_units(manage_service_t *s);
+/* The browser sessions (session.h); thread-safe, owned by the service. */
+struct manage_sessions *manage_service_sessions(manage_service_t *s);
+/* --global-endpoint, or NULL. */
+const char *manage_service_global_endpoint(const manage_service_t *s);
 
 /* Handles one request. Always fills *resp (free with manage_response_free). Blocking
  * (SQLite, compilation): never call it on an event loop. */

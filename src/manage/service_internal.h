@@ -26,6 +26,8 @@ struct manage_service {
     char *base_path;            /* {svc} */
     char *data_dir;
     manage_units_t *units;      /* heartbeats (units.h): shared with the event loop */
+    struct manage_sessions *sessions; /* browser sessions (session.h): shared with the loop */
+    char *global_endpoint;      /* --global-endpoint or NULL */
 };
 
 /* The request being handled, decoded. */
