@@ -11,6 +11,7 @@
 #include "gateway/config_internal.h"
 #include "gateway/config_policy.h"
 #include "base/json_locate.h"
+#include "gateway/config_subscription.h"
 #include "gateway/route.h"
 
 #include <arpa/inet.h>
@@ -701,7 +702,7 @@ static int compile_api(cfg_ctx_t *c, const json_t *api_json, gateway_config_t *c
     api->subscription_required = true;
     if (cfg_want_bool(c, api_json, "subscriptionRequired", &api->subscription_required) < 0) return -1;
 
-    /* Checked now, used from the subscriptions issue on (spec §4.3). */
+    /* Checked now, used by config_subscription.c (spec §4.3). */
     json_t *names;
     const char *unused;
     if (cfg_want_container(c, api_json, "subscriptionKeyParameterNames", false, JSON_OBJECT, &names) <
@@ -783,6 +784,7 @@ static int compile_root(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
     if (compile_regions(c, root, cfg) < 0) return -1;
     if (compile_settings(c, root, &cfg->settings) < 0) return -1;
     if (compile_apis(c, root, cfg) < 0) return -1;
+    if (gateway_subscriptions_compile(c, root, cfg) < 0) return -1;
     return gateway_policies_compile(c, root, cfg);
 }
 
@@ -807,6 +809,7 @@ static void config_free(gateway_config_t *cfg)
 {
     route_table_free(cfg->routes);
     gateway_policies_free(cfg->policies);
+    gateway_subscriptions_free(cfg);
     for (size_t i = 0; i < cfg->api_count; i++) {
         gw_api_t *a = &cfg->apis[i];
         for (size_t j = 0; j < a->operation_count; j++) {

@@ -34,6 +34,25 @@ typedef struct {
 } gw_backend_url_t;
 
 typedef struct gw_api gw_api_t;
+typedef struct gw_subscription gw_subscription_t;
+typedef struct subscription_table subscription_table_t;
+
+/* A product of the snapshot (spec §6 Product). Strings borrowed from the snapshot document. */
+typedef struct gw_product {
+    const char *id;
+    const char *name;              /* displayName; the id when absent */
+    bool is_subscription_required; /* default true; false = an *open* product (§1.2) */
+    bool is_approval_required;
+    bool is_published;             /* state "published" */
+    int64_t subscriptions_limit;   /* -1: no limit (null) */
+} gw_product_t;
+
+/* A user that owns subscriptions (context.User, §3.4). Strings borrowed from the snapshot. */
+typedef struct gw_user {
+    const char *id;
+    const char *email, *first_name, *last_name, *note; /* NULL when absent */
+    int64_t registration_ticks;                        /* 0: unknown */
+} gw_user_t;
 
 typedef struct {
     char *id;
@@ -47,6 +66,11 @@ typedef struct {
      * document applies: the request is then proxied without the executor. */
     const struct policy_exec_program *policy;
     unsigned policy_flags;  /* POLICY_NEEDS_* (policy/exec.h) */
+    /* The program of each product context, parallel to api->products: `policy` again when
+     * the product has no document (product context then changes nothing, §1.3). The no-
+     * product program `policy` runs for anonymous calls without an open product and for
+     * API- and all-APIs-scoped keys (§1.2). */
+    const struct policy_exec_program **product_policies;
 } gw_operation_t;
 
 struct gw_api {
@@ -58,11 +82,17 @@ struct gw_api {
     gw_backend_url_t backend; /* from serviceUrl or the backend named by backendId */
     bool protocol_http;     /* "http" in protocols (the listener is plain HTTP for now) */
     bool subscription_required;
-    /* The open product (subscriptionRequired false) holding this API, or NULL: anonymous
-     * requests run in its context (spec §1.2). Borrowed from the snapshot document. */
-    const char *open_product_id, *open_product_name;
     gw_operation_t *operations;
     size_t operation_count;
+    /* Subscription keys (spec §4.3): the header and query parameter names
+     * (subscriptionKeyParameterNames; borrowed from the snapshot or static defaults). */
+    const char *key_header, *key_query;
+    /* The products holding this API, and among them the open one (subscriptionRequired
+     * false), or NULL: anonymous requests run in its context (spec §1.2). */
+    const gw_product_t **products;
+    size_t product_count;
+    const gw_product_t *open_product;
+    size_t open_product_slot; /* its index in `products` */
 };
 
 typedef struct {
@@ -90,6 +120,15 @@ typedef struct gateway_config {
     route_table_t *routes;
     gw_policies_t *policies; /* documents and programs (config_policy.c) */
     void *doc;               /* the parsed snapshot (json_t *), kept for later stages */
+    /* Products, their owners and subscriptions (config_subscription.c), and the key table
+     * (subscription.h) built from them. */
+    gw_product_t *products;
+    size_t product_count;
+    gw_user_t *users;
+    size_t user_count;
+    gw_subscription_t *subscriptions;
+    size_t subscription_count;
+    subscription_table_t *keys;
 } gateway_config_t;
 
 /* Compiles a snapshot. `source_name` names the input in errors (a file name).

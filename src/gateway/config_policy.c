@@ -1,9 +1,10 @@
 /* The snapshot's policies (docs/snapshot.md "policies", "policyFragments", "namedValues"),
  * compiled with the rest of the configuration: every document is loaded (spec §0), every
  * operation gets one executable program composed from the global, API and operation
- * documents (§1.3; product documents are checked, and composed once requests carry a
- * product context), and every expression in them is compiled — a snapshot whose policies do
- * not compile is refused as a whole, naming the document, line and column. */
+ * documents, plus one per product holding its API with that product's document (§1.2, §1.3;
+ * the request's product context picks one), and every expression in them is compiled — a
+ * snapshot whose policies do not compile is refused as a whole, naming the document, line
+ * and column. */
 #include "gateway/config_policy.h"
 
 #include "gateway/config_internal.h"
@@ -28,6 +29,8 @@ struct gw_policies {
     const json_t *backends; /* the snapshot's backends array (borrowed from cfg->doc) */
     const json_t *endpoints; /* service → name → URL (borrowed), or NULL */
     bool is_global_default;  /* the snapshot has no global document: the default is used */
+    void **owned;            /* keep_alloc: tables the operations point at */
+    size_t owned_count;
 };
 
 /* The global document of a service that has not written one: the vendor's default global
@@ -134,67 +137,6 @@ static int load_named_values(cfg_ctx_t *c, const json_t *root, gw_policies_t *p)
     return 0;
 }
 
-/* products: [{"id", "displayName", "subscriptionRequired", "state", "apis": [apiId...]}].
- * An anonymous request to an API of an *open* product (subscriptionRequired false) runs in
- * that product's context (spec §1.2, §4.3), so the product's document applies; an API
- * belongs to at most one open product. Product context from subscription keys comes with
- * subscriptions. */
-static int load_products(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
-{
-    json_t *products;
-    if (cfg_want_container(c, root, "products", false, JSON_ARRAY, &products) < 0) return -1;
-    if (!products) return 0;
-    cfg_push_key(c, "products");
-    size_t i;
-    json_t *pr;
-    json_array_foreach(products, i, pr)
-    {
-        cfg_push_index(c, i);
-        if (!json_is_object(pr))
-            return cfg_fail(c, "a product must be an object, not %s", cfg_type_name(pr));
-        const char *id, *name;
-        bool required = true;
-        json_t *apis;
-        if (cfg_want_string(c, pr, "id", true, true, &id) < 0) return -1;
-        if (cfg_want_string(c, pr, "displayName", false, false, &name) < 0) return -1;
-        if (cfg_want_bool(c, pr, "subscriptionRequired", &required) < 0) return -1;
-        if (cfg_want_container(c, pr, "apis", false, JSON_ARRAY, &apis) < 0) return -1;
-        for (size_t k = 0; k < i; k++) {
-            const char *other = json_string_value(json_object_get(json_array_get(products, k), "id"));
-            if (other && strcmp(other, id) == 0)
-                return cfg_fail_key(c, "id", "product id \"%s\" is used twice (also products[%zu])",
-                                    id, k);
-        }
-        if (apis) {
-            cfg_push_key(c, "apis");
-            size_t j;
-            json_t *a;
-            json_array_foreach(apis, j, a)
-            {
-                cfg_push_index(c, j);
-                if (!json_is_string(a))
-                    return cfg_fail(c, "an API id must be a string, not %s", cfg_type_name(a));
-                gw_api_t *api = (gw_api_t *)find_api(cfg, json_string_value(a), json_string_length(a));
-                if (!api) return cfg_fail(c, "no API has the id \"%s\"", json_string_value(a));
-                if (!required) {
-                    if (api->open_product_id)
-                        return cfg_fail(c, "API \"%s\" is already in the open product \"%s\": an "
-                                           "API belongs to at most one product that needs no "
-                                           "subscription (spec §1.2)",
-                                        api->id, api->open_product_id);
-                    api->open_product_id = id;
-                    api->open_product_name = name ? name : id;
-                }
-                cfg_pop(c);
-            }
-            cfg_pop(c);
-        }
-        cfg_pop(c);
-    }
-    cfg_pop(c);
-    return 0;
-}
-
 /* endpoints: {"logger": {"my-logger": "http://..."}, "dapr": {...}, ...}: where the §2.7
  * policies send what the vendor sends to Azure services (docs/policies.md). */
 static int load_endpoints(cfg_ctx_t *c, const json_t *root, gw_policies_t *p)
@@ -260,8 +202,19 @@ static const json_t *empty_array(void)
     return empty;
 }
 
+/* Memory the configuration's operations point at (product program tables), freed with p. */
+static void *keep_alloc(gw_policies_t *p, size_t n, size_t size)
+{
+    void *mem = calloc(n ? n : 1, size);
+    void **grown = realloc(p->owned, (p->owned_count + 1) * sizeof *grown);
+    if (!mem || !grown) abort();
+    p->owned = grown;
+    p->owned[p->owned_count++] = mem;
+    return mem;
+}
+
 static int compile_operation(cfg_ctx_t *c, gw_policies_t *p, const policy_compose_input_t *in,
-                             gw_operation_t *op)
+                             const policy_exec_program_t **out)
 {
     policy_program_t *program;
     policy_doc_error_t err;
@@ -285,8 +238,7 @@ static int compile_operation(cfg_ctx_t *c, gw_policies_t *p, const policy_compos
     p->exec_programs = execs;
     p->programs[p->program_count] = program;
     p->exec_programs[p->program_count++] = exec_program;
-    op->policy = exec_program;
-    op->policy_flags = policy_exec_program_flags(exec_program);
+    *out = exec_program;
     return 0;
 }
 
@@ -304,6 +256,9 @@ void gateway_policies_free(gw_policies_t *p)
     free(p->docs);
     free(p->fragments);
     free(p->named_values);
+    for (size_t i = 0; i < p->owned_count; i++)
+        free(p->owned[i]);
+    free(p->owned);
     free(p);
 }
 
@@ -321,7 +276,7 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
     json_t *backends = cfg_member(root, "backends");
     p->backends = json_is_array(backends) ? backends : empty_array();
     if (load_fragments(c, root, p) < 0 || load_named_values(c, root, p) < 0 ||
-        load_products(c, root, cfg) < 0 || load_endpoints(c, root, p) < 0)
+        load_endpoints(c, root, p) < 0)
         return -1;
 
     json_t *policies, *apis = NULL, *operations = NULL, *products = NULL;
@@ -359,8 +314,8 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
     const char *key;
     json_t *v;
 
-    /* Product documents: each is checked on its own here, and composed into the programs of
-     * the APIs its product holds when that product is open (load_products). */
+    /* Product documents: each is checked on its own here, and composed into the product-
+     * context programs of the APIs its product holds (one per operation and product). */
     json_t *product_docs = json_object(); /* product id → index into p->docs */
     if (!product_docs) abort();
     if (products) {
@@ -373,13 +328,8 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
             const policy_doc_t *doc;
             cfg_push_key(c, key);
             bool known = false;
-            size_t pi;
-            json_t *pr;
-            json_array_foreach(cfg_member(root, "products"), pi, pr)
-            {
-                const char *pid = json_string_value(json_object_get(pr, "id"));
-                if (pid && strcmp(pid, key) == 0) known = true;
-            }
+            for (size_t pi = 0; pi < cfg->product_count; pi++)
+                if (strcmp(cfg->products[pi].id, key) == 0) known = true;
             if (!known) {
                 cfg_fail(c, "no product has the id \"%s\"", key);
                 goto fail_products;
@@ -485,38 +435,53 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
         cfg_pop(c);
     }
 
-    /* One program per operation that any document applies to. */
+    /* Per operation: the program without product context (NULL when no document applies),
+     * then one per product holding the API (§1.2, §1.3: computed once per (operation,
+     * product context) here, never per request). */
     size_t k = 0;
     for (size_t i = 0; i < cfg->api_count; i++) {
         gw_api_t *api = &cfg->apis[i];
         for (size_t j = 0; j < api->operation_count; j++, k++) {
+            gw_operation_t *op = &api->operations[j];
             policy_compose_input_t op_in = in;
             op_in.docs[POLICY_SCOPE_GLOBAL] = global;
             op_in.docs[POLICY_SCOPE_API] = api_docs[i];
             op_in.docs[POLICY_SCOPE_OPERATION] = op_docs[k];
-            json_t *pd = api->open_product_id ? json_object_get(product_docs, api->open_product_id)
-                                              : NULL;
-            const policy_doc_t *product_doc = pd ? p->docs[json_integer_value(pd)] : NULL;
-            op_in.docs[POLICY_SCOPE_PRODUCT] = product_doc;
-            op_in.is_product_context = api->open_product_id != NULL;
-            if (p->is_global_default && !product_doc && !api_docs[i] && !op_docs[k]) continue;
-            /* Point errors at the document that failed: its place in the snapshot. */
-            const char *where = op_docs[k]     ? "operations"
-                                : api_docs[i]  ? "apis"
-                                : product_doc  ? "products"
-                                               : "global";
             char op_key[600];
             snprintf(op_key, sizeof op_key, "%s/%s", api->id, api->operations[j].id);
-            cfg_push_key(c, "policies");
-            cfg_push_key(c, where);
-            if (op_docs[k]) cfg_push_key(c, op_key);
-            else if (api_docs[i]) cfg_push_key(c, api->id);
-            else if (product_doc) cfg_push_key(c, api->open_product_id);
-            int orc = compile_operation(c, p, &op_in, &api->operations[j]);
-            if (op_docs[k] || api_docs[i] || product_doc) cfg_pop(c);
-            cfg_pop(c);
-            cfg_pop(c);
-            if (orc < 0) goto done_ops;
+            if (!p->is_global_default || api_docs[i] || op_docs[k]) {
+                /* Point errors at the document that failed: its place in the snapshot. */
+                const char *where = op_docs[k] ? "operations" : api_docs[i] ? "apis" : "global";
+                cfg_push_key(c, "policies");
+                cfg_push_key(c, where);
+                if (op_docs[k]) cfg_push_key(c, op_key);
+                else if (api_docs[i]) cfg_push_key(c, api->id);
+                int orc = compile_operation(c, p, &op_in, &op->policy);
+                if (orc < 0) goto done_ops;
+                if (op_docs[k] || api_docs[i]) cfg_pop(c);
+                cfg_pop(c);
+                cfg_pop(c);
+                op->policy_flags = policy_exec_program_flags(op->policy);
+            }
+            if (!api->product_count) continue;
+            op->product_policies = keep_alloc(p, api->product_count, sizeof *op->product_policies);
+            for (size_t q = 0; q < api->product_count; q++) {
+                const gw_product_t *product = api->products[q];
+                json_t *pd = json_object_get(product_docs, product->id);
+                op->product_policies[q] = op->policy;
+                if (!pd) continue; /* no product document: product context changes nothing */
+                policy_compose_input_t pin = op_in;
+                pin.docs[POLICY_SCOPE_PRODUCT] = p->docs[json_integer_value(pd)];
+                pin.is_product_context = true;
+                cfg_push_key(c, "policies");
+                cfg_push_key(c, "products");
+                cfg_push_key(c, product->id);
+                int orc = compile_operation(c, p, &pin, &op->product_policies[q]);
+                if (orc < 0) goto done_ops;
+                cfg_pop(c);
+                cfg_pop(c);
+                cfg_pop(c);
+            }
         }
     }
     rc = 0;

@@ -203,7 +203,20 @@ static void on_request(http_exchange_t *ex, void *ud)
     }
     ctx->api = m.api;
     ctx->op = m.operation;
-    if (m.operation->policy) {
+    /* Spec §4.2 step 5, §4.3: the subscription key decides access and the product context,
+     * which picks the operation's program (§1.2). */
+    int granted = subscription_authorize(ctx->config->keys, m.api, req, http_exchange_arena(ex),
+                                         &ctx->grant);
+    if (granted != SUBSCRIPTION_OK) {
+        subscription_refusal_t refusal;
+        subscription_refusal(granted, &refusal);
+        ctx->error = granted == SUBSCRIPTION_NO_MEMORY ? "OutOfMemory" : refusal.error_reason;
+        subscription_respond_refusal(ex, granted, m.api);
+        return;
+    }
+    ctx->program = ctx->grant.product ? m.operation->product_policies[ctx->grant.product_slot]
+                                      : m.operation->policy;
+    if (ctx->program) {
         proxy_policy_start(ctx, &m);
         return;
     }

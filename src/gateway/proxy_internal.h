@@ -6,6 +6,7 @@
 #include "base/buf.h"
 #include "gateway/proxy.h"
 #include "gateway/route.h"
+#include "gateway/subscription.h"
 #include "http/hop.h"
 #include "policy/exec.h"
 
@@ -41,6 +42,9 @@ typedef struct {
     bool is_upstream_done;       /* the backend finished while the pipe was paused */
     bool is_upstream_failed;     /* ... or failed */
     bool is_done;                /* host->done ran: the response is being written */
+    /* ---- subscriptions (subscription.h): who called, in which product context ---- */
+    subscription_grant_t grant;
+    const policy_exec_program_t *program; /* the program of that context, or NULL: none */
 } proxy_ctx_t;
 
 /* The policy path (proxy_policy.c). proxy_policy_start runs the operation's program for the

@@ -121,6 +121,39 @@ static slice_t percent_decode(arena_t *a, slice_t s)
     return slice_make(out, n);
 }
 
+/* context.Subscription, context.Product, context.User (§3.4) from what the key granted. */
+static void fill_subscription(policy_request_info_t *info, const subscription_grant_t *g)
+{
+    const gw_product_t *p = g->product;
+    if (p) {
+        info->product_id = p->id;
+        info->product_name = p->name;
+        info->is_product_open = !p->is_subscription_required;
+        info->is_product_approval_required = p->is_approval_required;
+        info->is_product_unpublished = !p->is_published;
+        info->has_product_subscriptions_limit = p->subscriptions_limit >= 0;
+        info->product_subscriptions_limit = p->subscriptions_limit;
+    }
+    const gw_subscription_t *s = g->subscription;
+    if (!s) return;
+    info->subscription_id = s->id;
+    info->subscription_name = s->name;
+    info->subscription_key = g->key;
+    info->subscription_primary_key = s->primary_key;
+    info->subscription_secondary_key = s->secondary_key;
+    info->subscription_created_ticks = s->created_ticks;
+    info->subscription_start_ticks = s->start_ticks;
+    info->subscription_end_ticks = s->end_ticks;
+    info->user_id = s->user_id;
+    if (s->user) {
+        info->user_email = s->user->email;
+        info->user_first_name = s->user->first_name;
+        info->user_last_name = s->user->last_name;
+        info->user_note = s->user->note;
+        info->user_registration_ticks = s->user->registration_ticks;
+    }
+}
+
 static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match_t *m)
 {
     arena_t *a = exec->arena;
@@ -138,8 +171,9 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
     info->api_name = api->display_name;
     info->api_path = api->path;
     info->api_service_url = api->backend.url;
-    info->product_id = api->open_product_id; /* open product: anonymous product context */
-    info->product_name = api->open_product_name;
+    info->api_key_header = api->key_header;
+    info->api_key_query = api->key_query;
+    fill_subscription(info, &ctx->grant);
     info->operation_id = op->id;
     info->operation_name = op->display_name;
     info->operation_method = op->method;
@@ -228,7 +262,7 @@ void proxy_policy_start(proxy_ctx_t *ctx, const route_match_t *m)
     ctx->backend_length = -1;
     buf_init(&ctx->body_in);
     buf_init(&ctx->body_out);
-    policy_exec_t *exec = policy_exec_new(http_exchange_arena(ctx->ex), m->operation->policy,
+    policy_exec_t *exec = policy_exec_new(http_exchange_arena(ctx->ex), ctx->program,
                                           &gateway_policy_host, ctx);
     if (!exec) {
         respond_oom(ctx);
@@ -245,7 +279,7 @@ void proxy_policy_start(proxy_ctx_t *ctx, const route_match_t *m)
         start_program(ctx);
         return;
     }
-    if (m->operation->policy_flags & POLICY_NEEDS_REQUEST_BODY) {
+    if (policy_exec_program_flags(ctx->program) & POLICY_NEEDS_REQUEST_BODY) {
         if (req->content_length > (int64_t)POLICY_MAX_BUFFERED_BODY) {
             http_exchange_respond_error(ctx->ex, 413, "Request entity too large");
             return;

@@ -1,9 +1,8 @@
 /* The `context` class and its small members (spec/apim-gateway.md §3.4; §1.5 for
  * LastError): IApi, Deployment, LastError, IOperation, and the subscription-side classes
- * (ISubscription, IProduct, IUser, IGroup) whose values are null until subscriptions exist
- * but whose members are declared so that expressions using them compile. Messages, URLs
- * and bodies are in context_message.c, dictionaries in context_dict.c and
- * context_vars.c. */
+ * (ISubscription, IProduct, IUser, IGroup), null for anonymous calls / outside a product
+ * context. Messages, URLs and bodies are in context_message.c, dictionaries in
+ * context_dict.c and context_vars.c. */
 #include "policy/context_internal.h"
 
 #include <errno.h>
@@ -37,20 +36,20 @@ INFO_STRING_PROP(api_path, api_path)
 INFO_STRING_PROP(api_revision, api_revision)
 INFO_STRING_PROP(api_version, api_version)
 
-/* The vendor's default names: the gateway does not let APIs rename them yet. */
+/* The API's subscription key names (§4.3); the vendor's defaults when the host has none. */
 static int api_key_header(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                           expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    (void)self;
     UNUSED_ARGS;
-    CTX_RETURN(ctx_cstr("Ocp-Apim-Subscription-Key"));
+    const char *name = SELF_EXEC->info.api_key_header;
+    CTX_RETURN(ctx_cstr(name ? name : "Ocp-Apim-Subscription-Key"));
 }
 static int api_key_query(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    (void)self;
     UNUSED_ARGS;
-    CTX_RETURN(ctx_cstr("subscription-key"));
+    const char *name = SELF_EXEC->info.api_key_query;
+    CTX_RETURN(ctx_cstr(name ? name : "subscription-key"));
 }
 
 /* Protocols: the API's accepted schemes are not in the request info; the scheme the request
@@ -253,17 +252,66 @@ static const expr_class_t operation_class = {
 };
 
 /* ---- subscription side ----
- * What the host knows (exec->info: product id and name, subscription id, name and the key
- * presented, user id) is returned; the rest of these objects is not known to the gateway
- * yet (subscriptions are a later issue): null, or empty collections. IGroup and
- * IUserIdentity are never instantiated. The objects point at the executor. */
+ * What the host knows (exec->info, filled from the snapshot's products, subscriptions and
+ * users: docs/subscriptions.md) is returned; what it does not know is null, or an empty
+ * collection (groups, identities). IGroup and IUserIdentity are never instantiated. The
+ * objects point at the executor. */
 
 INFO_STRING_PROP(product_id, product_id)
 INFO_STRING_PROP(product_name, product_name)
 INFO_STRING_PROP(subscription_id, subscription_id)
 INFO_STRING_PROP(subscription_name, subscription_name)
 INFO_STRING_PROP(subscription_key, subscription_key)
+INFO_STRING_PROP(subscription_primary_key, subscription_primary_key)
+INFO_STRING_PROP(subscription_secondary_key, subscription_secondary_key)
 INFO_STRING_PROP(user_id, user_id)
+INFO_STRING_PROP(user_email, user_email)
+INFO_STRING_PROP(user_first_name, user_first_name)
+INFO_STRING_PROP(user_last_name, user_last_name)
+INFO_STRING_PROP(user_note, user_note)
+
+/* A DateTime? the host put in exec->info as UTC ticks (0: unknown → null). */
+#define INFO_DATE_PROP(fn_name, field)                                                             \
+    static int fn_name(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,          \
+                       expr_value_t *args, unsigned argc, expr_value_t *out)                      \
+    {                                                                                              \
+        UNUSED_ARGS;                                                                               \
+        int64_t ticks = SELF_EXEC->info.field;                                                     \
+        CTX_RETURN(ticks ? ((expr_value_t){.tag = EXPR_V_DATETIME, .aux = 1 /* Utc */,           \
+                                           .u.i = ticks})                                          \
+                         : expr_null());                                                           \
+    }
+
+INFO_DATE_PROP(subscription_created, subscription_created_ticks)
+INFO_DATE_PROP(subscription_start, subscription_start_ticks)
+INFO_DATE_PROP(subscription_end, subscription_end_ticks)
+INFO_DATE_PROP(user_registration, user_registration_ticks)
+
+static int product_subscription_required(expr_rt_t *rt, const expr_call_t *call,
+                                         const expr_value_t *self, expr_value_t *args,
+                                         unsigned argc, expr_value_t *out)
+{
+    UNUSED_ARGS;
+    CTX_RETURN(expr_bool(!SELF_EXEC->info.is_product_open));
+}
+static int product_approval_required(expr_rt_t *rt, const expr_call_t *call,
+                                     const expr_value_t *self, expr_value_t *args, unsigned argc,
+                                     expr_value_t *out)
+{
+    UNUSED_ARGS;
+    CTX_RETURN(expr_bool(SELF_EXEC->info.is_product_approval_required));
+}
+/* int?: null when the product sets no limit. */
+static int product_subscription_limit(expr_rt_t *rt, const expr_call_t *call,
+                                      const expr_value_t *self, expr_value_t *args, unsigned argc,
+                                      expr_value_t *out)
+{
+    UNUSED_ARGS;
+    const policy_request_info_t *info = &SELF_EXEC->info;
+    CTX_RETURN(info->has_product_subscriptions_limit
+                   ? ((expr_value_t){.tag = EXPR_V_INT, .u.i = info->product_subscriptions_limit})
+                   : expr_null());
+}
 
 static int empty_array(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
@@ -272,27 +320,13 @@ static int empty_array(expr_rt_t *rt, const expr_call_t *call, const expr_value_
     UNUSED_ARGS;
     CTX_RETURN(((expr_value_t){.tag = EXPR_V_ARRAY, .u.arr = {NULL, 0, call->member->ret.elem}}));
 }
-static int bool_true(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
-                     expr_value_t *args, unsigned argc, expr_value_t *out)
-{
-    (void)self;
-    UNUSED_ARGS;
-    CTX_RETURN(expr_bool(true));
-}
-static int bool_false(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
-                      expr_value_t *args, unsigned argc, expr_value_t *out)
-{
-    (void)self;
-    UNUSED_ARGS;
-    CTX_RETURN(expr_bool(false));
-}
-/* Only published products carry traffic. */
+/* Product publication state does not affect key validity (§4.3): an unpublished product's
+ * keys still work, so the state is reported as the snapshot says. */
 static int product_state(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    (void)self;
     UNUSED_ARGS;
-    CTX_RETURN(ctx_cstr("Published"));
+    CTX_RETURN(ctx_cstr(SELF_EXEC->info.is_product_unpublished ? "NotPublished" : "Published"));
 }
 static int product_apis(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                         expr_value_t *args, unsigned argc, expr_value_t *out);
@@ -325,12 +359,12 @@ static const expr_member_t subscription_members[] = {
     CTX_PROP("Id", &expr_class_string, NULL, subscription_id),
     CTX_PROP("Name", &expr_class_string, NULL, subscription_name),
     CTX_PROP("Key", &expr_class_string, NULL, subscription_key),
-    CTX_PROP("PrimaryKey", &expr_class_string, NULL, null_native),
-    CTX_PROP("SecondaryKey", &expr_class_string, NULL, null_native),
-    CTX_PROP("CreatedDate", &expr_class_datetime, NULL, null_native),
-    CTX_PROP("CreatedTime", &expr_class_datetime, NULL, null_native), /* older docs' name */
-    CTX_PROP("StartDate", &expr_class_datetime, NULL, null_native),
-    CTX_PROP("EndDate", &expr_class_datetime, NULL, null_native),
+    CTX_PROP("PrimaryKey", &expr_class_string, NULL, subscription_primary_key),
+    CTX_PROP("SecondaryKey", &expr_class_string, NULL, subscription_secondary_key),
+    CTX_PROP("CreatedDate", &expr_class_datetime, NULL, subscription_created),
+    CTX_PROP("CreatedTime", &expr_class_datetime, NULL, subscription_created), /* older name */
+    CTX_PROP("StartDate", &expr_class_datetime, NULL, subscription_start),
+    CTX_PROP("EndDate", &expr_class_datetime, NULL, subscription_end),
 };
 static const expr_class_t subscription_class = {
     .name = "ISubscription",
@@ -344,9 +378,9 @@ static const expr_member_t product_members[] = {
     CTX_PROP("Id", &expr_class_string, NULL, product_id),
     CTX_PROP("Name", &expr_class_string, NULL, product_name),
     CTX_PROP("State", &expr_class_string, NULL, product_state),
-    CTX_PROP("SubscriptionRequired", &expr_class_bool, NULL, bool_true),
-    CTX_PROP("ApprovalRequired", &expr_class_bool, NULL, bool_false),
-    CTX_PROP("SubscriptionLimit", &expr_class_int, NULL, null_native), /* int?: unlimited */
+    CTX_PROP("SubscriptionRequired", &expr_class_bool, NULL, product_subscription_required),
+    CTX_PROP("ApprovalRequired", &expr_class_bool, NULL, product_approval_required),
+    CTX_PROP("SubscriptionLimit", &expr_class_int, NULL, product_subscription_limit),
     CTX_PROP("Groups", &expr_class_array, &group_class, empty_array),
     CTX_PROP("Apis", &expr_class_array, &api_class, product_apis),
 };
@@ -360,11 +394,11 @@ static const expr_class_t product_class = {
 
 static const expr_member_t user_members[] = {
     CTX_PROP("Id", &expr_class_string, NULL, user_id),
-    CTX_PROP("Email", &expr_class_string, NULL, null_native),
-    CTX_PROP("FirstName", &expr_class_string, NULL, null_native),
-    CTX_PROP("LastName", &expr_class_string, NULL, null_native),
-    CTX_PROP("Note", &expr_class_string, NULL, null_native),
-    CTX_PROP("RegistrationDate", &expr_class_datetime, NULL, null_native),
+    CTX_PROP("Email", &expr_class_string, NULL, user_email),
+    CTX_PROP("FirstName", &expr_class_string, NULL, user_first_name),
+    CTX_PROP("LastName", &expr_class_string, NULL, user_last_name),
+    CTX_PROP("Note", &expr_class_string, NULL, user_note),
+    CTX_PROP("RegistrationDate", &expr_class_datetime, NULL, user_registration),
     CTX_PROP("Groups", &expr_class_array, &group_class, empty_array),
     CTX_PROP("Identities", &expr_class_array, &identity_class, empty_array),
 };

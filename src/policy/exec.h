@@ -204,6 +204,19 @@ typedef struct {
     uint8_t request_id[16]; /* context.RequestId (Guid byte order of expr_value_t) */
     int64_t timestamp_ticks; /* context.Timestamp (DateTime ticks, UTC) */
     bool is_tracing;         /* context.Tracing */
+    /* Subscriptions (docs/subscriptions.md): the rest of context.Subscription, Product and
+     * User. Zero = unknown: null dates and strings, a published product that requires
+     * subscriptions, no approval, no limit (what a host that fills nothing got before). */
+    const char *subscription_primary_key, *subscription_secondary_key;
+    int64_t subscription_created_ticks, subscription_start_ticks, subscription_end_ticks;
+    bool is_product_open;              /* context.Product.SubscriptionRequired is false */
+    bool is_product_approval_required; /* context.Product.ApprovalRequired */
+    bool is_product_unpublished;       /* context.Product.State "NotPublished" */
+    bool has_product_subscriptions_limit; /* false: context.Product.SubscriptionLimit is null */
+    int64_t product_subscriptions_limit;
+    const char *user_email, *user_first_name, *user_last_name, *user_note;
+    int64_t user_registration_ticks;
+    const char *api_key_header, *api_key_query; /* SubscriptionKeyParameterNames; NULL: default */
 } policy_request_info_t;
 
 /* Where the run is (exec->state). */

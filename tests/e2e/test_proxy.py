@@ -306,8 +306,10 @@ def test_backend_connection_close_is_not_forwarded(gateway):
         assert r2.status == 200 and r2.json()["path"] == "/after"
 
 
-def test_end_to_end_headers_are_forwarded_in_order(gateway):
-    r = gateway.request("GET", "/h", headers=[
+def test_end_to_end_headers_are_forwarded_in_order(gateways, backends):
+    snap = echo_snapshot(backends.echo())
+    snap["subscriptions"] = [{"id": "s", "scope": "/apis", "state": "active", "primaryKey": "k1"}]
+    r = gateways(snap).request("GET", "/h", headers=[
         ("X-Multi", "first"), ("X-Other", "a\tb"), ("X-Multi", "second"),
         ("Accept", "application/json"), ("Ocp-Apim-Subscription-Key", "k1"), ("Cookie", "c=1"),
     ])
