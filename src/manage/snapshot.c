@@ -110,11 +110,12 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
     json_t *doc = json_object(), *apis = json_array(), *backends = json_array();
     json_t *api_index = json_object(), *products = json_array(), *product_index = json_object();
     json_t *subs = json_array(), *nvs = json_array(), *frags = json_object();
+    json_t *users = json_array();
     json_t *pol_apis = json_object(), *pol_ops = json_object(), *pol_products = json_object();
     json_t *global = json_null();
     json_t *ids = json_object(), *nv_ids = json_array(), *sub_ids = json_array();
     if (!doc || !apis || !backends || !api_index || !products || !product_index || !subs || !nvs ||
-        !frags || !pol_apis || !pol_ops || !pol_products || !ids || !nv_ids || !sub_ids)
+        !users || !frags || !pol_apis || !pol_ops || !pol_products || !ids || !nv_ids || !sub_ids)
         abort();
 
 
@@ -144,6 +145,8 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
                 json_object_set_new(pr, "id", jstr(a));
                 copy_member(pr, "displayName", props, "displayName");
                 copy_member(pr, "subscriptionRequired", props, "subscriptionRequired");
+                copy_member(pr, "approvalRequired", props, "approvalRequired");
+                copy_member(pr, "subscriptionsLimit", props, "subscriptionsLimit");
                 copy_member(pr, "state", props, "state");
                 json_object_set_new(pr, "apis", json_array());
                 json_object_set(product_index, a, pr);
@@ -170,7 +173,20 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
                 copy_member(s, "ownerId", props, "ownerId");
                 copy_member(s, "primaryKey", secrets, "primaryKey");
                 copy_member(s, "secondaryKey", secrets, "secondaryKey");
+                copy_member(s, "createdDate", props, "createdDate");
+                copy_member(s, "startDate", props, "startDate");
+                copy_member(s, "endDate", props, "endDate");
                 json_array_append_new(subs, s);
+            } else if (pass == 1 && strcmp(kind, "users") == 0) {
+                /* The owners of subscriptions, for context.User (docs/subscriptions.md). */
+                json_t *u = json_object();
+                json_object_set_new(u, "id", jstr(a));
+                copy_member(u, "email", props, "email");
+                copy_member(u, "firstName", props, "firstName");
+                copy_member(u, "lastName", props, "lastName");
+                copy_member(u, "note", props, "note");
+                copy_member(u, "registrationDate", props, "registrationDate");
+                json_array_append_new(users, u);
                 json_array_append_new(sub_ids, jstr(a));
             } else if (pass == 2 && strcmp(kind, "apis/operations") == 0 &&
                        manage_path_ids(path, 3, b, sizeof b)) {
@@ -210,6 +226,7 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
     json_object_set_new(doc, "policyFragments", frags);
     json_object_set_new(doc, "products", products);
     json_object_set_new(doc, "subscriptions", subs);
+    json_object_set_new(doc, "users", users);
     json_object_set_new(doc, "namedValues", nvs);
     json_decref(api_index);
     json_decref(product_index);
