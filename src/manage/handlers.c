@@ -330,6 +330,9 @@ static void put_entity(manage_service_t *s, manage_call_t *c, manage_response_t 
     }
     const json_t *old_secrets = existing ? json_object_get(existing, "secrets") : NULL;
     if (!(props = manage_props_check(k, given, old_secrets, &secrets, &e))) goto error;
+    /* A user's secrets (the developer portal's password hash, portal.h) are no property:
+     * a PUT or PATCH of the user keeps them. */
+    if (!secrets && old_secrets && strcmp(k->type, "users") == 0) secrets = json_deep_copy(old_secrets);
     if (check_references(s, k, props, &e) < 0) goto error;
 
     bool is_new = existing == NULL;
