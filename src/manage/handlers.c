@@ -55,7 +55,7 @@ static int check_parents(const manage_service_t *s, const manage_route_t *r, man
 
 /* If-Match (spec §6.2): optional on PUT, required on PATCH and DELETE; '*' matches
  * anything; otherwise the current entity tag, quoted or not. */
-static int check_if_match(const manage_call_t *c, const json_t *entry, bool is_required,
+int manage_check_if_match(const manage_call_t *c, const json_t *entry, bool is_required,
                           manage_error_t *e)
 {
     const char *im = c->raw->if_match;
@@ -78,7 +78,7 @@ static int check_if_match(const manage_call_t *c, const json_t *entry, bool is_r
 }
 
 /* The request body as a JSON object ({} when empty and is_empty_ok). */
-static json_t *parse_body(const manage_call_t *c, bool is_empty_ok, manage_error_t *e)
+json_t *manage_parse_body(const manage_call_t *c, bool is_empty_ok, manage_error_t *e)
 {
     if (c->raw->body_len == 0) {
         if (is_empty_ok) return json_object();
@@ -106,7 +106,7 @@ static json_t *parse_body(const manage_call_t *c, bool is_empty_ok, manage_error
 /* The "properties" of an ARM envelope {"id", "name", "type", "properties"} (+ "location"
  * when allowed). Borrowed from body; an absent properties gives an empty object (owned by
  * the body). */
-static json_t *body_props(json_t *body, bool allow_location, manage_error_t *e)
+json_t *manage_body_props(json_t *body, bool allow_location, manage_error_t *e)
 {
     const char *key;
     json_t *v;
@@ -303,9 +303,9 @@ static void put_entity(manage_service_t *s, manage_call_t *c, manage_response_t 
                          c->route.path);
         goto error;
     }
-    if (check_if_match(c, existing, is_patch, &e) < 0) goto error;
-    if (!(body = parse_body(c, (k->flags & MANAGE_KIND_FLAG_LINK) != 0, &e))) goto error;
-    json_t *given = body_props(body, false, &e);
+    if (manage_check_if_match(c, existing, is_patch, &e) < 0) goto error;
+    if (!(body = manage_parse_body(c, (k->flags & MANAGE_KIND_FLAG_LINK) != 0, &e))) goto error;
+    json_t *given = manage_body_props(body, false, &e);
     if (!given) goto error;
     if (is_patch) {
         merged = json_copy(json_object_get(existing, "props"));
@@ -433,14 +433,14 @@ static void delete_entity(manage_service_t *s, manage_call_t *c, manage_response
     const json_t *existing = entry_of(s, c->route.path);
     if (check_parents(s, &c->route, &e) < 0) goto error;
     if (!c->raw->if_match) {
-        check_if_match(c, existing, true, &e);
+        manage_check_if_match(c, existing, true, &e);
         goto error;
     }
     if (!existing) {
         resp->status = 204;
         return;
     }
-    if (check_if_match(c, existing, true, &e) < 0 || version_set_in_use(s, c, &e) < 0) goto error;
+    if (manage_check_if_match(c, existing, true, &e) < 0 || version_set_in_use(s, c, &e) < 0) goto error;
     json_t *next = json_copy(s->resources);
     if (dependent_subscriptions(s, next, c, &e) < 0) {
         json_decref(next);
@@ -533,9 +533,9 @@ static void patch_service(manage_service_t *s, manage_call_t *c, manage_response
     manage_error_t e;
     const json_t *existing = entry_of(s, "");
     json_t *body = NULL;
-    if (check_if_match(c, existing, true, &e) < 0) goto error;
-    if (!(body = parse_body(c, false, &e))) goto error;
-    json_t *given = body_props(body, true, &e);
+    if (manage_check_if_match(c, existing, true, &e) < 0) goto error;
+    if (!(body = manage_parse_body(c, false, &e))) goto error;
+    json_t *given = manage_body_props(body, true, &e);
     if (!given || manage_fields_check(manage_service_fields, given, &e) < 0 ||
         manage_locations_check_service(given, &e) < 0)
         goto error;

@@ -295,54 +295,6 @@ static void respond_error(manage_response_t *resp, int status, const char *code,
     manage_respond_error(resp, &e);
 }
 
-static json_t *parse_body(const manage_call_t *c, manage_error_t *e)
-{
-    json_error_t jerr;
-    json_t *body = c->raw->body_len
-                       ? json_loadb(c->raw->body, c->raw->body_len, JSON_REJECT_DUPLICATES, &jerr)
-                       : NULL;
-    if (!body || !json_is_object(body)) {
-        json_decref(body);
-        manage_error_set(e, 400, "InvalidRequestContent", "body",
-                         "The request body must be a JSON object {\"properties\": {...}}.");
-        return NULL;
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        if (strcmp(key, "properties") && strcmp(key, "id") && strcmp(key, "name") && strcmp(key, "type")) {
-            manage_error_set(e, 400, "InvalidRequestContent", key,
-                             "Unknown member '%s' (a body is {\"properties\": {...}}).", key);
-            json_decref(body);
-            return NULL;
-        }
-    }
-    json_t *props = json_object_get(body, "properties");
-    if (!json_is_object(props)) {
-        manage_error_set(e, 400, "InvalidRequestContent", "properties", "'properties' must be an object.");
-        json_decref(body);
-        return NULL;
-    }
-    return body;
-}
-
-static int check_if_match(const manage_call_t *c, const json_t *entry, bool is_required, manage_error_t *e)
-{
-    const char *im = c->raw->if_match;
-    if (!im) {
-        if (!is_required) return 0;
-        return manage_error_set(e, 400, "MissingIfMatch", "If-Match",
-                                "The If-Match header is required for %s (use the ETag from a GET, or '*').",
-                                c->method);
-    }
-    const char *tag = json_string_value(json_object_get(entry, "etag"));
-    char quoted[64];
-    snprintf(quoted, sizeof quoted, "\"%s\"", tag ? tag : "");
-    if (strcmp(im, "*") == 0 || (tag && (strcmp(im, tag) == 0 || strcmp(im, quoted) == 0))) return 0;
-    return manage_error_set(e, 412, "PreconditionFailed", c->route.path,
-                            "The entity has changed: If-Match '%s' does not match its current ETag.", im);
-}
-
 static bool is_builtin(const manage_service_t *s, const manage_call_t *c)
 {
     return strcmp(c->route.kind->type, KIND_PROFILES) == 0 && strcmp(c->route.name, s->service_name) == 0;
@@ -469,9 +421,10 @@ static void put(manage_service_t *s, manage_call_t *c, manage_response_t *resp, 
         manage_error_set(&e, 404, "ResourceNotFound", c->route.path, "'%s' does not exist.", c->route.path);
         goto error;
     }
-    if (check_if_match(c, existing, is_patch && existing, &e) < 0) goto error;
-    if (!(body = parse_body(c, &e))) goto error;
-    json_t *given = json_object_get(body, "properties");
+    if (manage_check_if_match(c, existing, is_patch && existing, &e) < 0) goto error;
+    if (!(body = manage_parse_body(c, false, &e))) goto error;
+    json_t *given = manage_body_props(body, false, &e);
+    if (!given) goto error;
     if (is_patch) {
         merged = existing ? json_deep_copy(props_of(existing)) : json_object();
         json_object_update(merged, given);
@@ -515,7 +468,7 @@ static void delete_profile(manage_service_t *s, manage_call_t *c, manage_respons
                       "(set its status to Disabled instead).");
         return;
     }
-    if (check_if_match(c, existing, true, &e) < 0) {
+    if (manage_check_if_match(c, existing, true, &e) < 0) {
         manage_respond_error(resp, &e);
         return;
     }

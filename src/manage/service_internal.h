@@ -65,6 +65,15 @@ void manage_respond_error(manage_response_t *resp, const manage_error_t *e);
 int manage_import_api(manage_service_t *s, const manage_call_t *c, const json_t *given,
                       const json_t *existing, manage_error_t *e);
 
+/* Request helpers of the REST methods (handlers.c), for the modules that handle a kind
+ * themselves (profiles.c): If-Match (optional on PUT, required on PATCH/DELETE; '*' or the
+ * ETag, quoted or not); the body as a JSON object ({} when empty and is_empty_ok); the
+ * "properties" of an ARM envelope (borrowed from body). Each returns -1/NULL with *e set. */
+int manage_check_if_match(const manage_call_t *c, const json_t *entry, bool is_required,
+                          manage_error_t *e);
+json_t *manage_parse_body(const manage_call_t *c, bool is_empty_ok, manage_error_t *e);
+json_t *manage_body_props(json_t *body, bool allow_location, manage_error_t *e);
+
 /* The REST methods (handlers.c). */
 void manage_handle_call(manage_service_t *s, manage_call_t *call, manage_response_t *resp);
 
