@@ -1,6 +1,7 @@
 /* Traffic-manager profiles, the latency table, the router's document (profiles.h). */
 #include "manage/profiles.h"
 
+#include "base/log.h"
 #include "manage/gateway_token.h"
 #include "manage/locations.h"
 #include "router/profile.h"
@@ -96,6 +97,7 @@ int manage_profiles_check_address(const json_t *v, const char *target, manage_er
 typedef struct {
     const char *slug, *name;
     bool is_disabled;
+    bool has_address; /* gatewayAddress set (else the regional hostname, port 80) */
     char host[256];
     int port;
 } location_t;
@@ -119,7 +121,8 @@ static size_t read_locations(const json_t *resources, const char *service_name, 
         snprintf(path, sizeof path, "/locations/%s", l->slug);
         const char *addr = json_string_value(
             json_object_get(props_of(json_object_get(resources, path)), "gatewayAddress"));
-        if (!addr || !split_address(addr, l->host, sizeof l->host, &l->port)) {
+        l->has_address = addr && split_address(addr, l->host, sizeof l->host, &l->port);
+        if (!l->has_address) {
             snprintf(l->host, sizeof l->host, "%s",
                      json_string_value(json_object_get(r, "regionalHostname")));
             l->port = 80;
@@ -149,8 +152,14 @@ static json_t *default_monitor(void)
 static json_t *builtin_props(const location_t *locs, size_t n, const json_t *stored)
 {
     json_t *eps = json_array();
+    /* Once locations have addresses, one without (just added, its address not yet set)
+     * waits for its own: a regional host name among IP targets is a mix the router
+     * refuses (spec §1.2). */
+    bool any_address = false;
+    for (size_t i = 0; i < n; i++) any_address |= locs[i].has_address && !locs[i].is_disabled;
     for (size_t i = 0; i < n; i++) {
         if (locs[i].is_disabled) continue; /* spec §5.3: disableGateway leaves the profile */
+        if (any_address && !locs[i].has_address) continue;
         json_array_append_new(eps, json_pack("{s:s, s:s, s:i, s:s}", "name", locs[i].slug, "target",
                                              locs[i].host, "port", locs[i].port, "location",
                                              locs[i].name));
@@ -232,13 +241,49 @@ static json_t *document(const json_t *resources, const char *service_name, const
     return doc;
 }
 
+/* Serializes `doc` and parses it with the router's loader. A custom profile (not the
+ * built-in, not `keep`) that makes it fail is dropped (logged) and the rest tried again:
+ * a change elsewhere (a location deleted, disabled or readdressed) can break a profile
+ * that was valid when written, and the router would refuse the whole document. Returns
+ * the text (malloc'd); *failed when the document still does not load (err, where say why). */
+static char *serialize_loadable(json_t *doc, const char *keep, bool is_strict, bool *failed, char *err,
+                                size_t err_size, char *where, size_t where_size)
+{
+    char *text = NULL;
+    json_t *profiles = json_object_get(doc, "profiles");
+    *failed = true;
+    for (int tries = 0; tries < 64; tries++) {
+        free(text);
+        text = json_dumps(doc, JSON_COMPACT);
+        if (!text) abort();
+        router_config_t *c = router_config_parse_at(text, strlen(text), DOC_FILE, err, err_size, where,
+                                                    where_size);
+        if (c) {
+            router_config_free(c);
+            *failed = false;
+            break;
+        }
+        size_t k;
+        if (is_strict || sscanf(where, "profiles[%zu]", &k) != 1 || k == 0 ||
+            k >= json_array_size(profiles))
+            break;
+        const char *name = json_string_value(json_object_get(json_array_get(profiles, k), "name"));
+        if (keep && name && strcmp(name, keep) == 0) break;
+        log_warn("manage: profile '%s' is left out of the router's document: %s", name ? name : "?", err);
+        json_array_remove(profiles, k);
+    }
+    return text;
+}
+
 char *manage_profiles_document(const json_t *resources, const char *service_name, size_t *len,
                                char *primary_slug, size_t slug_size)
 {
     json_t *doc = document(resources, service_name, NULL, NULL);
-    char *text = json_dumps(doc, JSON_COMPACT);
+    bool failed;
+    char err[1024], where[512];
+    char *text = serialize_loadable(doc, NULL, false, &failed, err, sizeof err, where, sizeof where);
+    if (failed) log_error("manage: the router's document does not load: %s", err);
     json_decref(doc);
-    if (!text) abort();
     *len = strlen(text);
     json_t *regions = json_pack("{s:{}}", "service");
     manage_locations_snapshot(resources, service_name, regions);
@@ -251,23 +296,26 @@ char *manage_profiles_document(const json_t *resources, const char *service_name
 }
 
 /* Parses the document `next` would give with the router's loader. On an error, the
- * target is the member of `focus` (a profile, or NULL for the latency table). */
+ * target is the member of `focus` (a profile being written: other profiles broken
+ * already are left out as the feed leaves them out), or, with focus NULL (the latency
+ * table, a delete), of whatever fails. */
 static int check_document(const manage_service_t *s, const json_t *next, const char *focus,
                           manage_error_t *e)
 {
     size_t index = 0;
     json_t *doc = document(next, s->service_name, focus, &index);
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (!text) abort();
     char err[1024], where[512];
-    router_config_t *c = router_config_parse_at(text, strlen(text), DOC_FILE, err, sizeof err, where,
-                                                sizeof where);
-    free(text);
-    if (c) {
-        router_config_free(c);
-        return 0;
+    bool failed;
+    free(serialize_loadable(doc, focus, focus == NULL, &failed, err, sizeof err, where, sizeof where));
+    if (failed && focus) {
+        /* Dropped profiles moved the focus: find it again. */
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(doc, "profiles"), i, p)
+            if (strcmp(json_string_value(json_object_get(p, "name")), focus) == 0) index = i;
     }
+    json_decref(doc);
+    if (!failed) return 0;
     /* "profiles:LINE:COL: message" → the message; "profiles[I].rest" → properties.rest. */
     const char *msg = err;
     for (int colons = 0; *msg && colons < 3; msg++)
