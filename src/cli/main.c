@@ -50,6 +50,7 @@ static const char general_help[] =
     "  location       list, show, add, set and remove locations (regions); gateway tokens\n"
     "  profile        list, show, apply and delete traffic-manager profiles\n"
     "  latency        show and set the router's latency table\n"
+    "  cache          purge the gateways' caches of one location or all\n"
     "  subscription   list, show, create and delete subscriptions; keys\n"
     "  named-value    list, show, set and delete named values\n"
     "  apply          make the service match a declarative file (prints the plan first)\n"
@@ -565,6 +566,7 @@ static const command_t commands[] = {
     {"location", command_location, location_help},
     {"profile", command_profile, profile_help},
     {"latency", command_latency, latency_help},
+    {"cache", command_cache, cache_help},
     {"subscription", command_subscription, subscription_help},
     {"named-value", command_named_value, named_value_help},
     {"apply", command_apply, apply_help},

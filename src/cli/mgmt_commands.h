@@ -15,6 +15,7 @@ extern const char export_help[];
 extern const char location_help[];
 extern const char profile_help[];
 extern const char latency_help[];
+extern const char cache_help[];
 
 int command_api(int argc, char **argv);          /* resource_cmds.c */
 int command_product(int argc, char **argv);      /* resource_cmds.c */
@@ -27,5 +28,6 @@ int command_export(int argc, char **argv); /* apply_cmd.c */
 int command_location(int argc, char **argv); /* location_cmds.c */
 int command_profile(int argc, char **argv);  /* profile_cmds.c */
 int command_latency(int argc, char **argv);  /* profile_cmds.c */
+int command_cache(int argc, char **argv);    /* cache_cmds.c */
 
 #endif

@@ -1,6 +1,7 @@
 /* The management REST methods (docs/manage-api.md): GET/HEAD/PUT/PATCH/DELETE on
  * entities, GET on collections, POST actions, the service, the snapshot and the change
  * log. Conventions follow spec §6.1-6.2 and ../wt/MANAGE-CONTRACT.md. */
+#include "manage/cache_purge.h"
 #include "manage/locations.h"
 #include "manage/profiles.h"
 #include "manage/service_internal.h"
@@ -580,6 +581,10 @@ error:
 void manage_handle_call(manage_service_t *s, manage_call_t *c, manage_response_t *resp)
 {
     const manage_kind_t *k = c->route.kind;
+    if (manage_cache_purge_is_call(c)) {
+        manage_cache_purge_handle(s, c, resp);
+        return;
+    }
     if (k && strcmp(k->type, "locations") == 0) {
         manage_locations_handle(s, c, resp);
         return;

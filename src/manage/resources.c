@@ -186,7 +186,8 @@ static const char *const subscription_actions[] = {"listSecrets", "regeneratePri
 static const char *const named_value_actions[] = {"listValue", NULL};
 /* Locations are checked by locations.c (slugs, units, the primary): no field table. */
 static const manage_field_t location_fields[] = {END};
-static const char *const location_actions[] = {"listKeys", "regenerateKey", "generateToken", NULL};
+static const char *const location_actions[] = {"listKeys", "regenerateKey", "generateToken",
+                                               "purgeCache", NULL};
 
 /* Order matters only for readability: patterns never overlap. */
 static const manage_kind_t kinds[] = {
@@ -344,6 +345,11 @@ int manage_route(const char *rel_path, manage_route_t *out, manage_error_t *e)
     }
     if (n == 1 && seg_is(segs[0], "changes")) {
         out->type = MANAGE_ROUTE_CHANGES;
+        return 0;
+    }
+    if (n == 1 && seg_is(segs[0], "purgeCache")) { /* an action of the service (cache_purge.h) */
+        out->type = MANAGE_ROUTE_ACTION;
+        out->action = "purgeCache";
         return 0;
     }
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {

@@ -2,6 +2,7 @@
 #include "manage/snapshot.h"
 
 #include "gateway/config.h"
+#include "manage/cache_purge.h"
 #include "manage/locations.h"
 
 #include <ctype.h>
@@ -215,6 +216,7 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
     if (service_id) json_object_set_new(svc, "id", jstr(service_id));
     json_object_set_new(doc, "service", svc);
     manage_locations_snapshot(resources, service_name, doc);
+    manage_cache_purge_snapshot(resources, doc);
     json_object_set_new(doc, "backends", backends);
     json_object_set_new(doc, "apis", apis);
     json_t *policies = json_object();

@@ -153,3 +153,91 @@ def test_value_cache_round_trip(gateways, backends):
     r = gw.request("DELETE", "/vals/a")
     assert header(r, "X-Value") == "none"
     assert len(echo.requests) == 0
+
+
+# ---- purge through the management plane --------------------------------------------------
+
+class TwoRegions:
+    """`meridian manage` with West US (primary) and East Asia, one feed-mode unit each, an
+    API whose responses are cached."""
+
+    def __init__(self, meridian_bin, tmp_path, backends):
+        from manage_harness import Manage, api_props, op_props
+        self.bin, self.tmp = meridian_bin, tmp_path
+        self.echo = backends.echo()
+        self.manage = Manage(meridian_bin, tmp_path / "data").start()
+        self.gateways = []
+        assert self.manage.put("/locations/eastasia", {"displayName": "East Asia", "units": 1}).status == 201
+        assert self.manage.put("/apis/items", api_props(path="items", url=self.echo.url(),
+                                                          subscriptionRequired=False)).status == 201
+        assert self.manage.put("/apis/items/operations/get", op_props("GET", "/*")).status == 201
+        r = self.manage.put("/apis/items/policies/policy", {"value": cached_api_policy(), "format": "rawxml"})
+        assert r.status in (200, 201), r
+
+    def region(self, name, slug, ip):
+        import os
+        from regions_harness import FeedGateway
+        gw = FeedGateway(self.bin, self.tmp, config_url="http://127.0.0.1:%d" % self.manage.port,
+                         token_file=os.path.join(self.manage.data_dir, "gateway-tokens", slug + ".token"),
+                         state_dir=None, region=name, ip=ip, name=slug)
+        self.gateways.append(gw)
+        gw.start(wait=None)
+        gw.wait_metric_ready()
+        return gw
+
+    def wait_revision(self, revision):
+        for gw in self.gateways:
+            gw._wait(lambda: (gw.revision() or -1) >= revision, 15, "%s at revision %d" % (gw.name, revision))
+
+    def finish(self):
+        problems = []
+        for gw in reversed(self.gateways):
+            try:
+                problems += gw.finish()
+            except Exception as e:
+                problems.append("%s: teardown failed: %r" % (gw.name, e))
+                gw._kill_group()
+        self.manage.stop()
+        return problems
+
+
+@pytest.fixture
+def two_regions(meridian_bin, tmp_path, backends):
+    s = TwoRegions(meridian_bin, tmp_path, backends)
+    yield s
+    problems = s.finish()
+    assert not problems, "\n".join(problems)
+
+
+def test_purge_one_region_then_all(two_regions, meridian_bin):
+    from cli_manage_util import Cli
+    s = two_regions
+    west = s.region("West US", "westus", "127.0.0.1")
+    asia = s.region("East Asia", "eastasia", "127.0.0.2")
+    s.wait_revision(s.manage.revision())
+    for gw in (west, asia):
+        for _ in range(2):
+            assert gw.request("GET", "/items/p").status == 200
+    assert len(s.echo.requests) == 2, "one miss per region, then hits"
+
+    r = s.manage.call("POST", "/locations/eastasia/purgeCache")
+    assert r.status == 200, r
+    assert r.json()["location"] == "eastasia" and r.json()["generation"] == 1
+    s.wait_revision(r.json()["revision"])
+    assert west.request("GET", "/items/p").status == 200
+    assert len(s.echo.requests) == 2, "West US keeps its cache"
+    assert asia.request("GET", "/items/p").status == 200
+    assert len(s.echo.requests) == 3, "East Asia was purged"
+    assert "cache purged (generation 1)" in asia.stderr()
+
+    code, out, _ = Cli(meridian_bin, s.manage).run("cache", "purge")
+    assert "purged the caches of every location (generation 1)" in out
+    s.wait_revision(s.manage.revision())
+    for gw in (west, asia):
+        assert gw.request("GET", "/items/p").status == 200
+        assert gw.request("GET", "/items/p").status == 200
+    assert len(s.echo.requests) == 5, "both purged, then cached again"
+
+    # unknown location: 404 from the API and the CLI
+    assert s.manage.call("POST", "/locations/nowhere/purgeCache").status == 404
+    Cli(meridian_bin, s.manage).run("cache", "purge", "--location", "Nowhere", expect=1)
