@@ -211,6 +211,14 @@ static void on_request(http_exchange_t *ex, void *ud)
         subscription_refusal_t refusal;
         subscription_refusal(granted, &refusal);
         ctx->error = granted == SUBSCRIPTION_NO_MEMORY ? "OutOfMemory" : refusal.error_reason;
+        /* The vendor runs on-error for built-in errors (§1.4): an operation whose program
+         * has an on-error section gets to shape the 401; the others answer it directly. */
+        if (granted != SUBSCRIPTION_NO_MEMORY && m.operation->policy &&
+            policy_exec_program_steps(m.operation->policy, POLICY_SECTION_ON_ERROR) > 0) {
+            ctx->program = m.operation->policy;
+            proxy_policy_start_refused(ctx, &m, granted);
+            return;
+        }
         subscription_respond_refusal(ex, granted, m.api);
         return;
     }

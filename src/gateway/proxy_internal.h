@@ -50,6 +50,9 @@ typedef struct {
 /* The policy path (proxy_policy.c). proxy_policy_start runs the operation's program for the
  * matched request; the server callbacks below take over for it. */
 void proxy_policy_start(proxy_ctx_t *ctx, const route_match_t *m);
+/* The same for a request the subscription check refused (`refusal`: SUBSCRIPTION_KEY_*):
+ * the program starts in on-error with the 401 as its default response (§1.4, §4.3). */
+void proxy_policy_start_refused(proxy_ctx_t *ctx, const route_match_t *m, int refusal);
 void proxy_policy_on_body(proxy_ctx_t *ctx, const char *data, size_t len);
 void proxy_policy_on_body_end(proxy_ctx_t *ctx);
 void proxy_policy_on_drain(proxy_ctx_t *ctx);

@@ -256,7 +256,9 @@ static void start_program(proxy_ctx_t *ctx)
     if (policy_exec_start(ctx->exec) != 0) respond_oom(ctx);
 }
 
-void proxy_policy_start(proxy_ctx_t *ctx, const route_match_t *m)
+/* A run of ctx->program for the matched request, described to the executor; NULL (the
+ * request answered 503) when out of memory. */
+static policy_exec_t *new_run(proxy_ctx_t *ctx, const route_match_t *m)
 {
     ctx->is_policy = true;
     ctx->backend_length = -1;
@@ -266,13 +268,20 @@ void proxy_policy_start(proxy_ctx_t *ctx, const route_match_t *m)
                                           &gateway_policy_host, ctx);
     if (!exec) {
         respond_oom(ctx);
-        return;
+        return NULL;
     }
     ctx->exec = exec;
     if (fill_request(ctx, exec, m) < 0) {
         respond_oom(ctx);
-        return;
+        return NULL;
     }
+    return exec;
+}
+
+void proxy_policy_start(proxy_ctx_t *ctx, const route_match_t *m)
+{
+    policy_exec_t *exec = new_run(ctx, m);
+    if (!exec) return;
     const http_request_t *req = http_exchange_request(ctx->ex);
     if (!request_has_body(req)) {
         exec->request.body.kind = POLICY_BODY_NONE;
@@ -291,6 +300,25 @@ void proxy_policy_start(proxy_ctx_t *ctx, const route_match_t *m)
     }
     exec->request.body.kind = POLICY_BODY_STREAM;
     start_program(ctx);
+}
+
+void proxy_policy_start_refused(proxy_ctx_t *ctx, const route_match_t *m, int refusal)
+{
+    policy_exec_t *exec = new_run(ctx, m);
+    if (!exec) return;
+    /* Nothing is forwarded: the client's body stays unread (the connection closes after). */
+    exec->request.body.kind = POLICY_BODY_NONE;
+    subscription_refusal_t r;
+    subscription_refusal(refusal, &r);
+    policy_field_t challenge = {.name = "WWW-Authenticate", .name_len = 16};
+    size_t len = 0;
+    if (refusal == SUBSCRIPTION_KEY_MISSING)
+        challenge.value = subscription_challenge(exec->arena, http_exchange_request(ctx->ex),
+                                                 m->api, &len);
+    challenge.value_len = (uint32_t)len;
+    if (policy_exec_start_error(exec, "authorization", r.status, r.error_reason, r.message,
+                                r.reason_phrase, &challenge, challenge.value ? 1 : 0) != 0)
+        respond_oom(ctx);
 }
 
 void proxy_policy_on_body(proxy_ctx_t *ctx, const char *data, size_t len)

@@ -280,35 +280,40 @@ void subscription_refusal(int result, subscription_refusal_t *out)
     }
 }
 
+const char *subscription_challenge(arena_t *arena, const http_request_t *req, const gw_api_t *api,
+                                   size_t *len)
+{
+    /* §4.5: the challenge names where the key goes. The listener is plain HTTP. */
+    slice_t host = req->host.len ? req->host : SLICE_LIT("localhost");
+    size_t cap = 96 + host.len + strlen(api->path) + strlen(api->key_header);
+    char *v = arena_alloc(arena, cap);
+    if (!v) return NULL;
+    int n = snprintf(v, cap,
+                     "AzureApiManagementKey realm=\"http://%.*s/%s\",name=\"%s\",type=\"header\"",
+                     (int)host.len, host.ptr, api->path, api->key_header);
+    if (n <= 0 || (size_t)n >= cap) return NULL;
+    *len = (size_t)n;
+    return v;
+}
+
 int subscription_respond_refusal(http_exchange_t *ex, int result, const gw_api_t *api)
 {
     if (result == SUBSCRIPTION_NO_MEMORY)
         return http_exchange_respond_error(ex, 503, "Service unavailable");
     subscription_refusal_t r;
     subscription_refusal(result, &r);
-    const http_request_t *req = http_exchange_request(ex);
-    arena_t *a = http_exchange_arena(ex);
     buf_t body;
     buf_init(&body);
     int rc = http_response_error_json(&body, r.status, r.message);
     http_header_t h[2];
     size_t n = 0;
     h[n++] = (http_header_t){SLICE_LIT("Content-Type"), SLICE_LIT("application/json")};
-    if (result == SUBSCRIPTION_KEY_MISSING) {
-        /* §4.5: the challenge names where the key goes. The listener is plain HTTP. */
-        const char *host = req->host.len ? "" : "localhost";
-        size_t cap = 96 + req->host.len + strlen(host) + strlen(api->path) + strlen(api->key_header);
-        char *v = arena_alloc(a, cap);
-        if (v) {
-            int len = snprintf(v, cap,
-                               "AzureApiManagementKey realm=\"http://%.*s%s/%s\",name=\"%s\","
-                               "type=\"header\"",
-                               (int)req->host.len, req->host.ptr ? req->host.ptr : "", host,
-                               api->path, api->key_header);
-            if (len > 0 && (size_t)len < cap)
-                h[n++] = (http_header_t){SLICE_LIT("WWW-Authenticate"), slice_make(v, (size_t)len)};
-        }
-    }
+    size_t len;
+    const char *challenge =
+        result == SUBSCRIPTION_KEY_MISSING
+            ? subscription_challenge(http_exchange_arena(ex), http_exchange_request(ex), api, &len)
+            : NULL;
+    if (challenge) h[n++] = (http_header_t){SLICE_LIT("WWW-Authenticate"), slice_make(challenge, len)};
     if (rc == 0) {
         http_response_head_t head = {r.status, r.reason_phrase, h, n, (int64_t)body.len};
         rc = http_exchange_send_head(ex, &head);

@@ -124,6 +124,12 @@ typedef struct {
 
 void subscription_refusal(int result, subscription_refusal_t *out);
 
+/* The WWW-Authenticate value of a missing key (§4.5):
+ * AzureApiManagementKey realm="http://{host}/{apiPath}",name="{header}",type="header"
+ * in `arena`, or NULL when out of memory. */
+const char *subscription_challenge(arena_t *arena, const http_request_t *req, const gw_api_t *api,
+                                   size_t *len);
+
 /* Answers a refused request with the gateway's default response (§4.6): 401 "Access Denied",
  * {"statusCode": 401, "message": ...}, and for a missing key
  * WWW-Authenticate: AzureApiManagementKey realm="http://{host}/{apiPath}",name="{header}",type="header"

@@ -351,6 +351,28 @@ int policy_exec_start(policy_exec_t *exec)
     return 0;
 }
 
+int policy_exec_start_error(policy_exec_t *exec, const char *source, int status,
+                            const char *reason, const char *public_message,
+                            const char *reason_phrase, const policy_field_t *extra,
+                            size_t extra_count)
+{
+    if (exec->state != POLICY_EXEC_NEW) return -EINVAL;
+    exec->section = POLICY_SECTION_INBOUND;
+    policy_exec_raise(exec, NULL, source, status, reason, public_message, "%s", public_message);
+    exec->is_raised = false;
+    set_error_response(exec, exec->last_error);
+    exec->response.reason = reason_phrase;
+    for (size_t i = 0; i < extra_count; i++)
+        if (policy_fields_add(&exec->response.headers, exec->arena, extra[i].name,
+                              extra[i].name_len, extra[i].value, extra[i].value_len) < 0)
+            break; /* out of memory: the response goes without the extra field */
+    exec->is_in_on_error = true;
+    exec->section = POLICY_SECTION_ON_ERROR;
+    exec->pc = 0;
+    run_loop(exec);
+    return 0;
+}
+
 int policy_exec_suspend(policy_exec_t *exec, const policy_step_t *step, policy_resume_fn resume)
 {
     exec->pending_step = step;

@@ -540,6 +540,15 @@ policy_exec_t *policy_exec_new(arena_t *arena, const policy_exec_program_t *prog
 /* Runs until the response is decided (host->done called) or a host operation is pending.
  * Returns 0, or -EINVAL when called twice. */
 int policy_exec_start(policy_exec_t *exec);
+/* Starts the run in on-error for an error a built-in step of the host raised before any
+ * policy ran (§1.4, §1.5: Source "authorization" for subscription keys): LastError is set
+ * (Section inbound, no Scope), the response becomes the default error response (§4.6) with
+ * `reason_phrase` (NULL: standard) and the `extra` header pairs, and the effective on-error
+ * section runs on it. Same returns as policy_exec_start. */
+int policy_exec_start_error(policy_exec_t *exec, const char *source, int status,
+                            const char *reason, const char *public_message,
+                            const char *reason_phrase, const policy_field_t *extra,
+                            size_t extra_count);
 
 /* Host completions (each resumes the run; never call one from inside the host call that
  * started the operation). `error` is 0 or a POLICY_E_* code. */

@@ -213,6 +213,45 @@ def test_open_product_and_anonymous_calls(keyed):
     assert header_of(r.json(), "X-Starter") is None
 
 
+ON_ERROR_POLICY = """<policies>
+  <inbound><base /></inbound>
+  <backend><base /></backend>
+  <outbound><base /></outbound>
+  <on-error>
+    <base />
+    <set-header name="X-Error" exists-action="override"><value>@(context.LastError.Source + "/" + context.LastError.Reason + "/" + context.LastError.Section + "/" + context.Response.StatusCode)</value></set-header>
+    <choose>
+      <when condition="@(context.LastError.Reason == &quot;SubscriptionKeyInvalid&quot;)">
+        <return-response>
+          <set-status code="403" reason="Forbidden" />
+          <set-body>@("no entry for " + context.Request.Url.Path)</set-body>
+        </return-response>
+      </when>
+    </choose>
+  </on-error>
+</policies>"""
+
+
+def test_on_error_shapes_the_refusal(gateways, backends):
+    """The vendor runs on-error for built-in errors (§1.4, §1.5: Source authorization)."""
+    echo = backends.echo()
+    snap = keyed_snapshot(echo)
+    snap["apis"].append(api("guarded", "guarded", echo.url(), subscriptionRequired=True))
+    snap["policies"]["apis"]["guarded"] = ON_ERROR_POLICY
+    gw = gateways(snap)
+    r = gw.request("GET", "/guarded/x")
+    assert r.status == 401 and r.reason == "Access Denied", r
+    assert r.header("X-Error") == "authorization/SubscriptionKeyNotFound/inbound/401"
+    assert r.json() == {"statusCode": 401, "message": MISSING}
+    assert r.header("WWW-Authenticate") == ('AzureApiManagementKey realm="http://gateway.test/'
+                                            'guarded",name="Ocp-Apim-Subscription-Key",type="header"')
+    r = gw.request("GET", "/guarded/x?subscription-key=nope")
+    assert r.status == 403 and r.reason == "Forbidden", r
+    assert r.body == b"no entry for /x"
+    assert len(echo.requests) == 0
+    assert gw.request("GET", "/guarded/x?subscription-key=all-primary").status == 200
+
+
 def test_access_log_names_the_refusal(gateways, backends, tmp_path):
     echo = backends.echo()
     snap = keyed_snapshot(echo)

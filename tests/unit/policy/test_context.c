@@ -471,6 +471,40 @@ Test(context, subscription_product_user_when_known)
     cr_assert_not(path("Deployment.Gateway.IsManaged").u.b);
 }
 
+Test(context, subscription_details_from_the_host)
+{
+    exec.info.subscription_id = "sub1";
+    exec.info.subscription_primary_key = "p-key";
+    exec.info.subscription_created_ticks = 639290880000000000LL; /* 2026-11-01 */
+    exec.info.product_id = "gold";
+    exec.info.is_product_open = true;
+    exec.info.is_product_approval_required = true;
+    exec.info.is_product_unpublished = true;
+    exec.info.has_product_subscriptions_limit = true;
+    exec.info.product_subscriptions_limit = 0;
+    exec.info.user_id = "ann";
+    exec.info.user_email = "ann@example.com";
+    exec.info.api_key_header = "X-Key";
+    assert_str(path("Subscription.PrimaryKey"), "p-key");
+    cr_assert_eq(path("Subscription.SecondaryKey").tag, EXPR_V_NULL);
+    expr_value_t created = path("Subscription.CreatedDate");
+    cr_assert_eq(created.tag, EXPR_V_DATETIME);
+    cr_assert_eq(created.u.i, 639290880000000000LL);
+    cr_assert_eq(path("Subscription.CreatedTime").u.i, 639290880000000000LL);
+    cr_assert_eq(path("Subscription.StartDate").tag, EXPR_V_NULL);
+    cr_assert_not(path("Product.SubscriptionRequired").u.b);
+    cr_assert(path("Product.ApprovalRequired").u.b);
+    assert_str(path("Product.State"), "NotPublished");
+    expr_value_t limit = path("Product.SubscriptionLimit");
+    cr_assert_eq(limit.tag, EXPR_V_INT);
+    cr_assert_eq(limit.u.i, 0);
+    assert_str(path("User.Email"), "ann@example.com");
+    cr_assert_eq(path("User.FirstName").tag, EXPR_V_NULL);
+    cr_assert_eq(path("User.RegistrationDate").tag, EXPR_V_NULL);
+    assert_str(path("Api.SubscriptionKeyParameterNames.Header"), "X-Key");
+    assert_str(path("Api.SubscriptionKeyParameterNames.Query"), "subscription-key");
+}
+
 static char traced[64];
 static void host_trace(policy_exec_t *e, const policy_trace_t *t)
 {
