@@ -9,17 +9,51 @@ const h = require("./harness");
 
 let up, browser;
 
+// An imported API (OpenAPI 3): its parameters and representations show in the portal.
+const PETS = {
+  openapi: "3.0.3",
+  info: {title: "Pets", version: "1"},
+  paths: {
+    "/pets/{petId}": {
+      get: {
+        operationId: "getPet", summary: "Get a pet", description: "One pet by its id.",
+        parameters: [
+          {name: "petId", in: "path", required: true, schema: {type: "integer"}, description: "The pet's id"},
+          {name: "fields", in: "query", schema: {type: "string", enum: ["name", "all"]}},
+        ],
+        responses: {"200": {description: "The pet", content: {"application/json": {
+          schema: {$ref: "#/components/schemas/Pet"}, example: {id: 7, name: "Rex"}}}}},
+      },
+    },
+    "/pets": {
+      post: {
+        operationId: "addPet", summary: "Add a pet",
+        requestBody: {content: {"application/json": {schema: {$ref: "#/components/schemas/Pet"}}}},
+        responses: {"201": {description: "Created"}},
+      },
+    },
+  },
+  components: {schemas: {Pet: {type: "object", properties: {id: {type: "integer"}, name: {type: "string"}}}}},
+};
+
 before(async () => {
   up = await h.startUp();
   browser = await h.launchBrowser();
-  // A published product holding `up`'s echo API, which now needs a key.
+  // A published product "Gold" holding up's echo API, which now needs a key (up's own
+  // demo product "Starter" holds "orders"), an imported API in it, and a product that is
+  // not published.
   let r = await up.admin("PATCH", "/apis/echo", {properties: {subscriptionRequired: true,
     description: "Answers every request with what it received."}});
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  r = await up.admin("PUT", "/products/starter", {properties: {displayName: "Starter",
+  r = await up.admin("PUT", "/products/gold", {properties: {displayName: "Gold",
     description: "Everything to get going.", state: "published", subscriptionRequired: true}});
   assert.equal(r.status, 201, JSON.stringify(r.body));
-  r = await up.admin("PUT", "/products/starter/apis/echo");
+  r = await up.admin("PUT", "/products/gold/apis/echo");
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  r = await up.admin("PUT", "/apis/pets", {properties: {path: "pets", format: "openapi+json",
+    value: JSON.stringify(PETS), serviceUrl: "http://contoso-other.com/", subscriptionRequired: true}});
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  r = await up.admin("PUT", "/products/gold/apis/pets");
   assert.equal(r.status, 201, JSON.stringify(r.body));
   r = await up.admin("PUT", "/products/hidden", {properties: {displayName: "Hidden product",
     state: "notPublished"}});
@@ -38,7 +72,7 @@ test("a developer signs up, subscribes, gets a key and calls an API from try-it"
 
   await page.goto(up.portal);
   await page.getByRole("heading", {name: "Welcome, developer"}).waitFor();
-  assert.ok(await page.getByText("Starter").first().isVisible());
+  assert.ok(await page.getByText("Gold").first().isVisible());
   assert.equal(await page.getByText("Hidden product").count(), 0, "unpublished products stay hidden");
   await h.screenshot(page, "portal-home");
 
@@ -63,14 +97,14 @@ test("a developer signs up, subscribes, gets a key and calls an API from try-it"
   await page.getByRole("link", {name: "Products"}).click();
   await page.getByRole("heading", {name: "Products"}).waitFor();
   await h.screenshot(page, "portal-products");
-  await page.getByRole("button", {name: "Subscribe to Starter"}).click();
+  await page.getByRole("button", {name: "Subscribe to Gold"}).click();
   await page.getByRole("heading", {name: "My keys"}).waitFor();
   const row = page.locator("#subscriptions tbody tr");
   await row.first().waitFor();
   assert.equal(await row.count(), 1);
   // Keys are masked until asked for.
   assert.ok(!(await page.locator("#subscriptions").innerText()).match(/[0-9a-f]{32}/));
-  await page.getByRole("button", {name: "Show primary key of Starter"}).click();
+  await page.getByRole("button", {name: "Show primary key of Gold"}).click();
   const key = (await row.first().locator("[data-secret]").first().innerText()).trim();
   assert.match(key, /^[0-9a-f]{32}$/);
   await h.screenshot(page, "portal-keys");
@@ -80,12 +114,12 @@ test("a developer signs up, subscribes, gets a key and calls an API from try-it"
   const secrets = await up.admin("POST", `/subscriptions/${subId}/listSecrets`);
   assert.equal(secrets.body.primaryKey, key);
   const sub = await up.admin("GET", `/subscriptions/${subId}`);
-  assert.equal(sub.body.properties.scope, "/products/starter");
+  assert.equal(sub.body.properties.scope, "/products/gold");
   assert.match(sub.body.properties.ownerId, /\/users\/dev-[0-9a-f]{16}$/);
 
   // Regenerating the primary key changes it.
-  await page.getByRole("button", {name: "Regenerate the primary key of Starter"}).click();
-  await page.getByRole("button", {name: "Show primary key of Starter"}).click();
+  await page.getByRole("button", {name: "Regenerate the primary key of Gold"}).click();
+  await page.getByRole("button", {name: "Show primary key of Gold"}).click();
   await h.waitUntil(async () => (await row.first().locator("[data-secret]").first().innerText()).trim() !== key,
     5000, "the new primary key");
   const newKey = (await row.first().locator("[data-secret]").first().innerText()).trim();
@@ -113,6 +147,23 @@ test("a developer signs up, subscribes, gets a key and calls an API from try-it"
   assert.ok(body.includes("/hello"), body);
   assert.ok(body.toLowerCase().includes("browser-test"), "the header went through: " + body);
   await h.screenshot(page, "portal-try-it");
+  // Without a key the gateway refuses (the key really is checked).
+  await page.getByLabel("Subscription (its primary key is sent)").selectOption({label: "No key"});
+  await page.getByRole("button", {name: "Send"}).click();
+  await h.waitUntil(async () => (await status.innerText()) !== "HTTP 200", 15000, "the keyless answer");
+  assert.equal(await status.innerText(), "HTTP 401");
+
+  // The imported API: parameters, the schema names and examples of its representations.
+  await page.getByRole("link", {name: "APIs"}).click();
+  await page.getByRole("link", {name: "Pets"}).click();
+  await page.getByRole("heading", {name: "Pets", exact: true}).waitFor();
+  const getPet = page.locator("section.op", {hasText: "Get a pet"});
+  assert.match(await getPet.innerText(), /petId\s+path\s+integer\s+yes\s+The pet's id/);
+  assert.match(await getPet.innerText(), /fields\s+query\s+string\s+no\s+\(one of name, all\)/);
+  assert.ok((await getPet.innerText()).includes("schema Pet"));
+  assert.ok((await getPet.innerText()).includes('"Rex"'));
+  assert.ok((await page.locator("section.op", {hasText: "Add a pet"}).innerText()).includes("Request body"));
+  await h.screenshot(page, "portal-api-imported");
 
   // Sign out, then in again.
   await page.getByRole("button", {name: "Sign out"}).click();
