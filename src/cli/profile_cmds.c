@@ -133,8 +133,9 @@ static int latency_command(const mgmt_cmdline_t *cl, mgmt_client_t *client, bool
         if (!doc) return CLI_EXIT_FAILURE;
         json_t *props = json_object();
         json_t *src = json_object_get(doc, "properties") ? json_object_get(doc, "properties") : doc;
-        json_object_set(props, "latency", json_object_get(src, "latency") ?: json_array());
-        json_object_set(props, "locations", json_object_get(src, "locations") ?: json_array());
+        json_t *latency = json_object_get(src, "latency"), *locations = json_object_get(src, "locations");
+        json_object_set_new(props, "latency", latency ? json_incref(latency) : json_array());
+        json_object_set_new(props, "locations", locations ? json_incref(locations) : json_array());
         json_t *body = json_pack("{s:o}", "properties", props);
         json_decref(doc);
         rc = mgmt_cmd_call(client, "PUT", "/trafficManagerLatency", body, NULL, ok_put, &resp);
