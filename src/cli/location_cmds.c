@@ -134,6 +134,10 @@ static int location_show(const mgmt_cmdline_t *cl, mgmt_client_t *client, const 
         const json_t *st = json_object_get(p, "status");
         printf("health: %s (%lld unit(s) up)\n", json_string_value(json_object_get(st, "health")),
                (long long)json_integer_value(json_object_get(st, "unitsUp")));
+        const json_t *probe = json_object_get(st, "probe");
+        if (probe)
+            printf("router probe: %s (reported %s)\n", json_string_value(json_object_get(probe, "status")),
+                   json_string_value(json_object_get(probe, "checkedAt")));
         size_t i;
         json_t *u;
         json_array_foreach(json_object_get(st, "units"), i, u)

@@ -152,6 +152,11 @@ def test_router_follows_the_management_plane(meridian_bin, manage, tmp_path):
         wait_until(lambda: probe("eastasia").get("status") == "Online", 5 * TIME_SCALE,
                    message="probe status in the location")
         assert probe("eastasia")["checkedAt"].endswith("Z")
+        import subprocess
+        shown = subprocess.run([meridian_bin, "location", "show", "East Asia"], capture_output=True, text=True,
+                               env=dict(os.environ, MERIDIAN_ENDPOINT="http://127.0.0.1:%d" % manage.port,
+                                        MERIDIAN_KEY_FILE=os.path.join(manage.data_dir, "admin-key.json")))
+        assert "router probe: Online (reported " in shown.stdout, shown
 
         # A latency edit moves the clients; the DNS listener (an open TCP connection) stays,
         # and the verdicts of the unchanged endpoints are kept (no CheckingEndpoint).
