@@ -2,6 +2,7 @@
 #include "manage/web.h"
 
 #include "base/clock.h"
+#include "manage/dashboard.h"
 #include "manage/portal.h"
 
 #include <stdlib.h>
@@ -16,6 +17,7 @@ static const struct {
     web_handler_fn handle;
 } uis[] = {
     {"/portal/api/", manage_portal_handle},
+    {MANAGE_DASHBOARD_PREFIX, manage_dashboard_handle},
 };
 
 static web_handler_fn handler_for(const char *path)

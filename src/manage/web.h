@@ -9,6 +9,7 @@
  *
  * Each UI registers one prefix and one handler in web.c's table:
  *   /portal/api/     manage_portal_handle    (portal.h)
+ *   /dashboard/api/  manage_dashboard_handle (dashboard.h)
  * A handler authenticates with the browser session (session.h: manage_web_session below),
  * checks the CSRF token on every unsafe method, and never puts one user's secrets in
  * another's answer. */
