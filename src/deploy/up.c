@@ -257,6 +257,7 @@ static void print_table(up_t *u)
     printf("                   export MERIDIAN_ENDPOINT=%s MERIDIAN_KEY_FILE=%s/admin-key.json\n",
            u->endpoint, u->data_dir);
     printf("  developer portal %s/portal\n", u->endpoint);
+    printf("  dashboard        %s/dashboard (sign in with the admin key)\n", u->endpoint);
     for (size_t i = 0; i < UP_MAX_REGIONS; i++) {
         const up_region_t *r = &u->regions[i];
         if (!r->is_used || !r->is_wanted) continue;
