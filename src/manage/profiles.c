@@ -24,7 +24,7 @@ static const char *const profile_members[] = {"status", "routingMethod", "ttl", 
                                               "failMode", "monitor", "endpoints", NULL};
 /* What a PUT of the built-in profile may set (its endpoints follow the locations). */
 static const char *const builtin_members[] = {"status", "ttl", "failMode", "monitor", NULL};
-static const char *const read_only_members[] = {"fqdn", "isBuiltIn", "routingMethodFixed", NULL};
+static const char *const read_only_members[] = {"fqdn", "isBuiltIn", NULL};
 
 bool manage_profiles_is_kind(const manage_kind_t *k)
 {
