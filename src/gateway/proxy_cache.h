@@ -9,7 +9,13 @@
  * Purges: the snapshot's `cachePurge` ({"all": N, "locations": {slug: M}}, written by
  * `meridian manage`, manage/cache_purge.c) gives the region the generation N + M; every
  * configuration installed calls proxy_cache_on_config, and the first unit of the region to
- * see a newer generation empties the region's cache (region_cache_purge). */
+ * see a newer generation empties the region's cache (region_cache_purge).
+ *
+ * External: GET / SET PX / DEL on the unit's Redis link (redis_link.h) under the prefix
+ * "meridian:cache:{service}:{region slug}:{purge generation}:", so a purge makes the old
+ * keys unread (they expire with their TTL). A GET completes when Redis answers; a link that
+ * is down or fails is a miss. caching-type="external" without a Redis: a miss, stores
+ * dropped, one warning in the log. */
 #ifndef MERIDIAN_GATEWAY_PROXY_CACHE_H
 #define MERIDIAN_GATEWAY_PROXY_CACHE_H
 
@@ -30,6 +36,10 @@ void proxy_cache_close(proxy_cache_t *pc);
 void proxy_cache_free(proxy_cache_t *pc);
 /* A configuration is being installed: applies its purge generation. */
 void proxy_cache_on_config(proxy_cache_t *pc, const gateway_config_t *cfg);
+/* The unit's link to its location's Redis (NULL: none), for caching-type external and
+ * prefer-external; borrowed: set it to NULL before the link is freed. */
+struct redis_link;
+void proxy_cache_set_redis(proxy_cache_t *pc, struct redis_link *link);
 /* The purge generation of `cfg`'s region (0 when none), for tests and the external prefix. */
 uint64_t proxy_cache_generation(const gateway_config_t *cfg);
 
