@@ -14,6 +14,7 @@
 #include "http/addr.h"
 #include "http/outq.h"
 #include "http/response.h"
+#include "http/tls.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@ struct conn {
     uint64_t head_started_ms;      /* first byte of a pending head, 0 = none */
     uint64_t last_progress_ms;
     char peer_ip[64];
+    http_tls_t *tls;               /* NULL on a plain listener */
     bool reading;
     bool peer_eof;
     bool lingering;
@@ -114,6 +116,9 @@ struct http_server {
      * request then costs no malloc/free for its exchange and arena. */
     http_exchange_t *spare[SPARE_EXCHANGES];
     size_t spare_count;
+    http_tls_ctx_t *tls_ctx; /* NULL: plain HTTP */
+    char *tls_scratch;       /* ciphertext read buffer, READ_CHUNK bytes: a read is
+                                decrypted into the connection's `in` at once */
 };
 
 static void conn_close(conn_t *c);
@@ -124,6 +129,7 @@ static void conn_process(conn_t *c);
 static void conn_update_reading(conn_t *c);
 static void request_rebase(http_request_t *req, const char *old, const char *new_base);
 static void on_server_handle_closed(uv_handle_t *h);
+static int conn_reserve_in(conn_t *c, size_t want);
 static void exchange_fail(http_exchange_t *ex);
 
 void http_server_options_default(http_server_options_t *o)
@@ -230,6 +236,7 @@ static void on_handle_closed(uv_handle_t *h)
     if (--c->handles_open > 0) return;
     buf_free(&c->in);
     http_outq_free(&c->out);
+    http_tls_free(c->tls);
     free(c);
 }
 
@@ -302,6 +309,13 @@ static void conn_finish_close(conn_t *c)
     if (c->ex) {
         conn_close(c);
         return;
+    }
+    if (c->tls) {
+        http_tls_shutdown(c->tls); /* close_notify (RFC 8446 §6.1) before the FIN */
+        if (http_outq_flush(&c->out) < 0) {
+            conn_close(c);
+            return;
+        }
     }
     uv_shutdown_t *req = malloc(sizeof *req);
     if (!req) {
@@ -420,6 +434,14 @@ uint64_t http_exchange_bytes_out(const http_exchange_t *ex)
 int http_exchange_status(const http_exchange_t *ex)
 {
     return ex->status;
+}
+bool http_exchange_is_tls(const http_exchange_t *ex)
+{
+    return ex->c->tls != NULL;
+}
+const char *http_exchange_tls_sni(const http_exchange_t *ex)
+{
+    return ex->c->tls ? http_tls_sni(ex->c->tls) : NULL;
 }
 void http_exchange_set_userdata(http_exchange_t *ex, void *p)
 {
@@ -582,23 +604,85 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *out)
 {
     (void)suggested;
     conn_t *c = h->data;
-    size_t want = c->ex ? READ_CHUNK : IN_INITIAL;
-    if (c->in.cap - c->in.len < want / 2) {
-        const char *old = c->in.data;
-        if (buf_reserve(&c->in, want) < 0) {
-            *out = uv_buf_init(NULL, 0);
-            return;
-        }
-        /* The active request's slices point into `in`: move them along with it. */
-        if (c->ex && old && old != c->in.data) request_rebase(&c->ex->req, old, c->in.data);
+    if (c->tls) {
+        *out = uv_buf_init(c->srv->tls_scratch, READ_CHUNK);
+        return;
+    }
+    if (conn_reserve_in(c, c->ex ? READ_CHUNK : IN_INITIAL) < 0) {
+        *out = uv_buf_init(NULL, 0);
+        return;
     }
     *out = uv_buf_init(c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
 }
 
+/* Room for at least `want / 2` more bytes in `in`. The active request's slices point into
+ * `in`: they move along with it. */
+static int conn_reserve_in(conn_t *c, size_t want)
+{
+    if (c->in.cap - c->in.len >= want / 2) return 0;
+    const char *old = c->in.data;
+    if (buf_reserve(&c->in, want) < 0) return -1;
+    if (c->ex && old && old != c->in.data) request_rebase(&c->ex->req, old, c->in.data);
+    return 0;
+}
+
+/* Sends what the engine queued after a failure (its alert) without waiting: the
+ * connection closes right after. */
+static void conn_tls_send_alert(conn_t *c)
+{
+    buf_t wire;
+    buf_init(&wire);
+    if (http_tls_take_output(c->tls, &wire) == 0 && wire.len && !c->out.inflight) {
+        uv_buf_t b = uv_buf_init(wire.data, (unsigned)wire.len);
+        (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    }
+    buf_free(&wire);
+}
+
+/* Decrypts one read of ciphertext into `in`. Returns the plaintext bytes added, or -1
+ * when the connection was closed (TLS failure or close_notify). */
+static ssize_t conn_tls_input(conn_t *c, const char *data, size_t len)
+{
+    size_t before = c->in.len;
+    if (http_tls_feed(c->tls, data, len) < 0) {
+        conn_close(c);
+        return -1;
+    }
+    for (;;) {
+        if (conn_reserve_in(c, c->ex ? READ_CHUNK : IN_INITIAL) < 0) {
+            conn_close(c);
+            return -1;
+        }
+        int n = http_tls_read(c->tls, c->in.data + c->in.len, c->in.cap - c->in.len);
+        if (n > 0) {
+            c->in.len += (size_t)n;
+            continue;
+        }
+        if (n == 0) break;
+        if (n == HTTP_TLS_EOF) {
+            c->peer_eof = true;
+        } else {
+            log_debug("http: TLS from %s: %s", c->peer_ip, http_tls_error(c->tls));
+            conn_tls_send_alert(c);
+        }
+        conn_close(c);
+        return -1;
+    }
+    /* Handshake messages and session tickets leave with this iteration's flush. */
+    schedule(c);
+    return (ssize_t)(c->in.len - before);
+}
+
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
 {
-    (void)b;
     conn_t *c = stream->data;
+    if (c->tls && nread > 0) {
+        nread = conn_tls_input(c, b->base, (size_t)nread);
+        if (nread <= 0) return;
+        c->last_progress_ms = uv_now(c->srv->loop);
+        conn_process(c);
+        return;
+    }
     if (nread == UV_ENOBUFS) {
         conn_close(c);
         return;
@@ -830,6 +914,8 @@ static void on_server_handle_closed(uv_handle_t *h)
             arena_free(&s->spare[i]->arena);
             free(s->spare[i]);
         }
+        http_tls_ctx_unref(s->tls_ctx);
+        free(s->tls_scratch);
         free(s);
     }
 }
@@ -873,6 +959,19 @@ static void on_connection(uv_stream_t *listener, int status)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    if (s->tls_ctx) {
+        c->tls = http_tls_new_server(s->tls_ctx);
+        if (!c->tls) {
+            c->closing = true;
+            uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+            uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+            return;
+        }
+        http_outq_set_tls(&c->out, c->tls);
+        /* The handshake counts against the first request's header timeout: a client that
+         * never finishes it is dropped like one that never finishes a head. */
+        c->head_started_ms = uv_now(s->loop);
+    }
     struct sockaddr_storage peer;
     int len = sizeof peer;
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &len) == 0)
@@ -927,6 +1026,14 @@ int http_server_listen(uv_loop_t *loop, const char *addr, bool reuse_port,
 void http_server_set_options(http_server_t *s, const http_server_options_t *opts)
 {
     s->opts = *opts;
+}
+
+int http_server_set_tls(http_server_t *s, http_tls_ctx_t *ctx)
+{
+    if (!s->tls_scratch && !(s->tls_scratch = malloc(READ_CHUNK))) return UV_ENOMEM;
+    http_tls_ctx_unref(s->tls_ctx);
+    s->tls_ctx = http_tls_ctx_ref(ctx);
+    return 0;
 }
 
 void http_server_stop_accepting(http_server_t *s)

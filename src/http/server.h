@@ -28,6 +28,7 @@
 
 #include "base/arena.h"
 #include "http/parser.h"
+#include "http/tls.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -69,6 +70,9 @@ int http_server_listen(uv_loop_t *loop, const char *addr, bool reuse_port,
 
 /* Changes options for connections accepted and requests parsed from now on. */
 void http_server_set_options(http_server_t *s, const http_server_options_t *opts);
+/* Connections accepted from now on speak TLS with `ctx` (a server context, referenced
+ * by the server); NULL goes back to plain HTTP. Returns 0 or UV_ENOMEM. */
+int http_server_set_tls(http_server_t *s, http_tls_ctx_t *ctx);
 
 /* Stops accepting (closes the listener). Existing connections go on; idle keep-alive
  * connections are closed, busy ones get "Connection: close" on their current response. */
@@ -91,6 +95,9 @@ uint64_t http_exchange_start_ns(const http_exchange_t *ex);
 uint64_t http_exchange_bytes_in(const http_exchange_t *ex);  /* head + body bytes read */
 uint64_t http_exchange_bytes_out(const http_exchange_t *ex); /* bytes written */
 int http_exchange_status(const http_exchange_t *ex);         /* status sent, 0 if none yet */
+/* True on a TLS connection (an https request); the SNI name the client sent, or NULL. */
+bool http_exchange_is_tls(const http_exchange_t *ex);
+const char *http_exchange_tls_sni(const http_exchange_t *ex);
 void http_exchange_set_userdata(http_exchange_t *ex, void *p);
 void *http_exchange_userdata(const http_exchange_t *ex);
 

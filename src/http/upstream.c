@@ -3,7 +3,9 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "http/outq.h"
+#include "http/tls.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,9 @@ typedef struct origin {
     struct sockaddr_storage addr;
     bool has_addr;
     uint64_t addr_expires_ms;
+    bool tls;
+    bool tls_skip_chain, tls_skip_name;
+    char *tls_name; /* SNI and the name checked */
     upconn_t *idle; /* most recently used first */
     size_t idle_count;
     size_t active_count;
@@ -41,6 +46,8 @@ struct upstream_pool {
      * end stays a reported use after free). */
     upstream_request_t *spare;
     size_t spare_count;
+    http_tls_ctx_t *tls_ctx;
+    char *tls_scratch; /* ciphertext read buffer (READ_CHUNK), decrypted at once */
 };
 
 #define SPARE_REQUESTS 64
@@ -95,6 +102,7 @@ struct upconn {
     upstream_request_t *req;
     buf_t in;
     http_outq_t out;
+    http_tls_t *tls;
     int handles_open;
     unsigned served;
     bool connected;
@@ -129,6 +137,7 @@ const char *upstream_error_name(int err)
     case UPSTREAM_ERR_BAD_RESPONSE: return "BadBackendResponse";
     case UPSTREAM_ERR_TRUNCATED: return "BackendResponseTruncated";
     case UPSTREAM_ERR_NOMEM: return "OutOfMemory";
+    case UPSTREAM_ERR_TLS: return "BackendConnectionFailure";
     default: return "Unknown";
     }
 }
@@ -147,6 +156,12 @@ void upstream_pool_set_options(upstream_pool_t *p, const upstream_options_t *opt
     p->opts = *opts;
 }
 
+void upstream_pool_set_tls(upstream_pool_t *p, http_tls_ctx_t *ctx)
+{
+    http_tls_ctx_unref(p->tls_ctx);
+    p->tls_ctx = http_tls_ctx_ref(ctx);
+}
+
 static void pool_free_if_done(upstream_pool_t *p)
 {
     if (!p->closing || p->conn_count) return;
@@ -162,10 +177,13 @@ static void pool_free_if_done(upstream_pool_t *p)
             origin_t *next = o->next;
             free(o->key);
             free(o->host);
+            free(o->tls_name);
             free(o);
             o = next;
         }
     }
+    http_tls_ctx_unref(p->tls_ctx);
+    free(p->tls_scratch);
     free(p);
 }
 
@@ -192,18 +210,35 @@ static uint32_t hash_key(const char *s)
     return h;
 }
 
+static bool origin_is(const origin_t *o, const upstream_request_spec_t *spec)
+{
+    if (strcmp(o->key, spec->origin_key) != 0 || o->tls != spec->tls) return false;
+    if (!spec->tls) return true;
+    const char *name = spec->tls_server_name ? spec->tls_server_name : spec->host;
+    return o->tls_skip_chain == spec->tls_skip_chain_check &&
+           o->tls_skip_name == spec->tls_skip_name_check && strcmp(o->tls_name, name) == 0;
+}
+
 static origin_t *origin_get(upstream_pool_t *p, const upstream_request_spec_t *spec)
 {
     uint32_t b = hash_key(spec->origin_key) % ORIGIN_BUCKETS;
     for (origin_t *o = p->buckets[b]; o; o = o->next)
-        if (strcmp(o->key, spec->origin_key) == 0) return o;
+        if (origin_is(o, spec)) return o;
+    if (spec->tls && !p->tls_scratch && !(p->tls_scratch = malloc(READ_CHUNK))) return NULL;
     origin_t *o = calloc(1, sizeof *o);
     if (!o) return NULL;
     o->key = strdup(spec->origin_key);
     o->host = strdup(spec->host);
-    if (!o->key || !o->host) {
+    if (spec->tls) {
+        o->tls = true;
+        o->tls_skip_chain = spec->tls_skip_chain_check;
+        o->tls_skip_name = spec->tls_skip_name_check;
+        o->tls_name = strdup(spec->tls_server_name ? spec->tls_server_name : spec->host);
+    }
+    if (!o->key || !o->host || (spec->tls && !o->tls_name)) {
         free(o->key);
         free(o->host);
+        free(o->tls_name);
         free(o);
         return NULL;
     }
@@ -361,6 +396,7 @@ static void conn_unref(upconn_t *c)
     upstream_pool_t *p = c->pool;
     buf_free(&c->in);
     http_outq_free(&c->out);
+    http_tls_free(c->tls);
     free(c);
     p->conn_count--;
     pool_free_if_done(p);
@@ -427,6 +463,19 @@ static void on_written(http_outq_t *q, int status)
     conn_check_drain(c);
 }
 
+/* The pool's client context, the system's CA store unless the owner set one. */
+static http_tls_ctx_t *pool_tls_ctx(upstream_pool_t *p)
+{
+    if (!p->tls_ctx) {
+        char err[256];
+        if (http_tls_client_ctx_new(NULL, NULL, NULL, &p->tls_ctx, err, sizeof err) < 0) {
+            log_warn("upstream: %s", err);
+            p->tls_ctx = NULL;
+        }
+    }
+    return p->tls_ctx;
+}
+
 static upconn_t *conn_new(upstream_pool_t *p, origin_t *o)
 {
     upconn_t *c = calloc(1, sizeof *c);
@@ -440,6 +489,16 @@ static upconn_t *conn_new(upstream_pool_t *p, origin_t *o)
     c->handles_open = 2;
     http_outq_init(&c->out, (uv_stream_t *)&c->tcp, on_written, c);
     p->conn_count++;
+    if (o->tls) {
+        c->tls = pool_tls_ctx(p) ? http_tls_new_client(p->tls_ctx, o->tls_name, !o->tls_skip_chain,
+                                                     !o->tls_skip_name)
+                                 : NULL;
+        if (!c->tls) {
+            conn_close(c); /* freed on the loop; the caller reports the failure */
+            return NULL;
+        }
+        http_outq_set_tls(&c->out, c->tls);
+    }
     return c;
 }
 
@@ -460,6 +519,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *out)
 {
     (void)suggested;
     upconn_t *c = h->data;
+    if (c->tls) {
+        *out = uv_buf_init(c->pool->tls_scratch, READ_CHUNK);
+        return;
+    }
     if (c->in.cap - c->in.len < READ_CHUNK / 2 && buf_reserve(&c->in, READ_CHUNK) < 0) {
         *out = uv_buf_init(NULL, 0);
         return;
@@ -517,10 +580,49 @@ static void conn_on_eof_or_error(upconn_t *c, bool is_eof)
     request_fail(r, r->head_received ? UPSTREAM_ERR_TRUNCATED : UPSTREAM_ERR_CLOSED);
 }
 
+/* Decrypts one read of ciphertext into `in` and sends what the engine answers (handshake
+ * messages; the request once the handshake is done). Returns the plaintext bytes added,
+ * UV_EOF on close_notify, or UV_EPROTO when TLS failed (the reason is logged). */
+static ssize_t conn_tls_input(upconn_t *c, const char *data, size_t len)
+{
+    size_t before = c->in.len;
+    int n = http_tls_feed(c->tls, data, len);
+    while (n == 0) {
+        if (c->in.cap - c->in.len < READ_CHUNK / 2 && buf_reserve(&c->in, READ_CHUNK) < 0)
+            return UV_ENOMEM;
+        n = http_tls_read(c->tls, c->in.data + c->in.len, c->in.cap - c->in.len);
+        if (n > 0) {
+            c->in.len += (size_t)n;
+            n = 0;
+            continue;
+        }
+        if (n == 0) break;
+    }
+    if (n == HTTP_TLS_EOF) return c->in.len > before ? (ssize_t)(c->in.len - before) : UV_EOF;
+    if (n < 0) {
+        log_warn("upstream: TLS to %s: %s", c->origin->key, http_tls_error(c->tls));
+        return UV_EPROTO;
+    }
+    if (http_outq_flush(&c->out) < 0) {
+        log_warn("upstream: TLS to %s: %s", c->origin->key, http_tls_error(c->tls));
+        return UV_EPROTO;
+    }
+    conn_check_drain(c);
+    return (ssize_t)(c->in.len - before);
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
-    (void)b;
     upconn_t *c = s->data;
+    if (c->tls && nread > 0) {
+        nread = conn_tls_input(c, b->base, (size_t)nread);
+        if (c->closing || nread == 0) return;
+        if (nread == UV_EPROTO) {
+            if (c->req) request_fail(c->req, c->req->head_received ? UPSTREAM_ERR_TRUNCATED : UPSTREAM_ERR_TLS);
+            else conn_close(c);
+            return;
+        }
+    }
     if (nread < 0) {
         /* A paused request may still hold undelivered bytes: leave the end of the stream
          * for after the resume (reading again reports EOF again; an error reads as EOF). */
@@ -532,7 +634,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         return;
     }
     if (nread == 0) return;
-    c->in.len += (size_t)nread;
+    if (!c->tls) c->in.len += (size_t)nread; /* TLS: conn_tls_input appended the plaintext */
     if (!c->req) {
         conn_close(c); /* bytes on an idle connection: the backend is confused */
         return;

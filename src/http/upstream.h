@@ -13,12 +13,17 @@
  *   start of the request to the end of the response head, then as an idle timeout while
  *   the body streams.
  *
+ * - https origins (spec.tls): TLS through http/tls.h with the pool's client context
+ *   (upstream_pool_set_tls; the system's CA store when none was set), SNI and a name check
+ *   on tls_server_name; an origin is its key plus its TLS settings.
+ *
  * Callbacks never run inside upstream_request_start(). After on_done or on_error the
  * request is freed: drop the pointer. upstream_request_cancel() frees it without callbacks. */
 #ifndef MERIDIAN_HTTP_UPSTREAM_H
 #define MERIDIAN_HTTP_UPSTREAM_H
 
 #include "http/parser.h"
+#include "http/tls.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +40,8 @@ typedef enum {
     UPSTREAM_ERR_BAD_RESPONSE = -4, /* response head or body framing invalid */
     UPSTREAM_ERR_TRUNCATED = -5,    /* failed after the head: body cut short */
     UPSTREAM_ERR_NOMEM = -6,
+    UPSTREAM_ERR_TLS = -7,          /* TLS handshake failed or the certificate was rejected
+                                       (named BackendConnectionFailure, spec §1.5) */
 } upstream_error_t;
 
 const char *upstream_error_name(int err);
@@ -52,6 +59,9 @@ void upstream_options_default(upstream_options_t *o);
 
 upstream_pool_t *upstream_pool_new(uv_loop_t *loop, const upstream_options_t *opts);
 void upstream_pool_set_options(upstream_pool_t *p, const upstream_options_t *opts);
+/* The client context for https origins (referenced by the pool; NULL = drop it). Set it
+ * before the first https request; connections already open keep theirs. */
+void upstream_pool_set_tls(upstream_pool_t *p, http_tls_ctx_t *ctx);
 /* Closes idle connections; active ones are closed as their requests end. Frees the pool
  * when the last connection has closed. */
 void upstream_pool_close(upstream_pool_t *p);
@@ -78,6 +88,13 @@ typedef struct {
     bool has_body;           /* body bytes will follow via upstream_request_send_body */
     bool chunked_body;       /* encode them as chunks (the head says Transfer-Encoding) */
     uint32_t response_timeout_ms;
+    /* https: TLS to the origin. tls_server_name (NULL = host) is sent as SNI and checked
+     * against the certificate; the skip switches are the Backend resource's
+     * tls.validateCertificateChain / validateCertificateName set to false. */
+    bool tls;
+    const char *tls_server_name;
+    bool tls_skip_chain_check;
+    bool tls_skip_name_check;
 } upstream_request_spec_t;
 
 upstream_request_t *upstream_request_start(upstream_pool_t *p, const upstream_request_spec_t *spec,
