@@ -74,7 +74,7 @@ static const char gateway_help[] =
     "                          (required)\n"
     "  --snapshot FILE         file mode: configuration snapshot (JSON, docs/snapshot.md),\n"
     "                          re-read on SIGHUP\n"
-    "  --config-url URL        feed mode: the management plane, http://HOST:PORT; the unit\n"
+    "  --config-url URL        feed mode: the management plane, http(s)://HOST:PORT; the unit\n"
     "                          long-polls its /gateway/v1/config and heartbeats every 5 s\n"
     "  --token-file FILE       feed mode: file holding the region's gateway token (re-read\n"
     "                          every 5 s)\n"
@@ -100,6 +100,15 @@ static const char gateway_help[] =
     "                          (default: 30)\n"
     "  --cache-size MIB        the region's built-in cache (caching policies), shared by its\n"
     "                          units: 4-65536 MiB (default: 64; docs/caching.md)\n"
+    "  --tls-listen HOST:PORT  HTTPS listener, with or without --listen (docs/tls.md)\n"
+    "  --tls-cert FILE --tls-key FILE\n"
+    "                          its default certificate chain and key (PEM)\n"
+    "  --tls-cert-dir DIR      more certificates, chosen by SNI: every NAME.crt + NAME.key\n"
+    "                          in DIR, for the DNS names in its subjectAltName\n"
+    "  --ca-file FILE          CAs that https backends and an https feed are verified\n"
+    "                          against (default: the system's)\n"
+    "  --tls-client-cert FILE --tls-client-key FILE\n"
+    "                          client certificate for an https feed asking for one\n"
     "\n"
     "Signals: SIGHUP reloads the snapshot (file mode); SIGTERM or SIGINT drains and exits 0.\n";
 
@@ -165,8 +174,17 @@ static int command_gateway(int argc, char **argv)
     const char *connect_to_text = NULL;
     const char *config_url = NULL, *token = NULL, *token_file = NULL, *state_dir = NULL;
     const char *seed_from = NULL, *cache_size_text = NULL;
+    const char *tls_listen = NULL, *tls_cert = NULL, *tls_key = NULL, *tls_cert_dir = NULL;
+    const char *ca_file = NULL, *tls_client_cert = NULL, *tls_client_key = NULL;
     const cli_option_t options[] = {
         {"--cache-size", &cache_size_text},
+        {"--tls-listen", &tls_listen},
+        {"--tls-cert", &tls_cert},
+        {"--tls-key", &tls_key},
+        {"--tls-cert-dir", &tls_cert_dir},
+        {"--ca-file", &ca_file},
+        {"--tls-client-cert", &tls_client_cert},
+        {"--tls-client-key", &tls_client_key},
         {"--config-url", &config_url},
         {"--token", &token},
         {"--token-file", &token_file},
@@ -200,14 +218,22 @@ static int command_gateway(int argc, char **argv)
     if (!config_url && (token || token_file || state_dir || seed_from))
         return cli_usage_error("gateway", "--token, --token-file, --state-dir and --seed-from "
                                           "need --config-url");
-    if (config_url && strncasecmp(config_url, "http://", 7) != 0)
-        return cli_usage_error("gateway", "--config-url \"%s\" must be http://HOST:PORT",
+    if (config_url && strncasecmp(config_url, "http://", 7) != 0 && strncasecmp(config_url, "https://", 8) != 0)
+        return cli_usage_error("gateway", "--config-url \"%s\" must be http(s)://HOST:PORT",
                                config_url);
     if (state_dir && !*state_dir) return cli_usage_error("gateway", "--state-dir must not be empty");
     host_port_t seed_hp;
     if (seed_from && !parse_address("gateway", "--seed-from", seed_from, &seed_hp))
         return CLI_EXIT_USAGE;
-    if (!listen) return cli_usage_error("gateway", "--listen is required");
+    if (!listen && !tls_listen) return cli_usage_error("gateway", "--listen or --tls-listen is required");
+    if (tls_listen && (!tls_cert || !tls_key))
+        return cli_usage_error("gateway", "--tls-listen needs --tls-cert and --tls-key");
+    if (!tls_listen && (tls_cert || tls_key || tls_cert_dir))
+        return cli_usage_error("gateway", "--tls-cert, --tls-key and --tls-cert-dir need --tls-listen");
+    if (!tls_client_cert != !tls_client_key)
+        return cli_usage_error("gateway", "--tls-client-cert and --tls-client-key go together");
+    host_port_t tls_hp;
+    if (tls_listen && !parse_address("gateway", "--tls-listen", tls_listen, &tls_hp)) return CLI_EXIT_USAGE;
 
     long units = 1;
     if (units_text && !cli_parse_int(units_text, 1, MAX_UNITS, &units))
@@ -227,7 +253,8 @@ static int command_gateway(int argc, char **argv)
                                cache_size_text);
 
     host_port_t listen_hp, admin_hp;
-    if (!parse_address("gateway", "--listen", listen, &listen_hp)) return CLI_EXIT_USAGE;
+    if (!listen) listen_hp = tls_hp; /* the checks below apply to the only listener */
+    else if (!parse_address("gateway", "--listen", listen, &listen_hp)) return CLI_EXIT_USAGE;
     if (listen_hp.port == 0 && units > 1)
         return cli_usage_error("gateway", "--listen port 0 cannot be shared by %ld units", units);
     if (admin) {
@@ -267,7 +294,23 @@ static int command_gateway(int argc, char **argv)
         .access_log_path = access_log,
         .drain_timeout_ms = drain_ms,
         .cache_bytes = (uint64_t)cache_mib << 20,
+        .tls_listen_addr = tls_listen,
+        .tls_cert = tls_cert,
+        .tls_key = tls_key,
+        .tls_cert_dir = tls_cert_dir,
+        .ca_file = ca_file,
+        .tls_client_cert = tls_client_cert,
+        .tls_client_key = tls_client_key,
     };
+    /* Unusable certificate files stop here, before any unit is forked. */
+    http_tls_ctx_t *check_server, *check_client;
+    char tls_err[512];
+    if (gateway_unit_tls_load(&opts, &check_server, &check_client, tls_err, sizeof tls_err) < 0) {
+        fprintf(stderr, "meridian gateway: %s\n", tls_err);
+        return CLI_EXIT_FAILURE;
+    }
+    http_tls_ctx_unref(check_server);
+    http_tls_ctx_unref(check_client);
     /* Without --units one unit runs in this process: its pid is the unit's, so signals and
      * sanitizer reports go straight to it. --units N (even 1) adds the supervisor. */
     if (!units_text) {
@@ -393,6 +436,10 @@ static const char manage_help[] =
     "  --silent-after MS          ... is silent after MS without a heartbeat (default: 15000)\n"
     "  --global-endpoint URL      the service's global endpoint (http://host:port), where the\n"
     "                             developer portal's try-it console sends requests\n"
+    "  --tls-cert FILE --tls-key FILE\n"
+    "                             serve HTTPS with this certificate chain and key (PEM)\n"
+    "  --tls-client-ca FILE       mutual TLS: clients must present a certificate from\n"
+    "                             these CAs (docs/tls.md)\n"
     "\n"
     "The developer portal is served at /portal (docs/portal.md).\n"
     "\n"
@@ -403,7 +450,9 @@ static int command_manage(int argc, char **argv)
     const char *listen = NULL, *data = NULL, *service = NULL, *location = NULL;
     const char *subscription = NULL, *group = NULL, *lag = NULL, *silent = NULL;
     const char *global_endpoint = NULL;
+    const char *tls_cert = NULL, *tls_key = NULL, *tls_client_ca = NULL;
     const cli_option_t options[] = {
+        {"--tls-cert", &tls_cert}, {"--tls-key", &tls_key}, {"--tls-client-ca", &tls_client_ca},
         {"--listen", &listen},           {"--data", &data},
         {"--service", &service},         {"--location", &location},
         {"--subscription-id", &subscription}, {"--resource-group", &group},
@@ -419,6 +468,8 @@ static int command_manage(int argc, char **argv)
         break;
     }
     if (!listen) return cli_usage_error("manage", "--listen is required");
+    if (!tls_cert != !tls_key) return cli_usage_error("manage", "--tls-cert and --tls-key go together");
+    if (tls_client_ca && !tls_cert) return cli_usage_error("manage", "--tls-client-ca needs --tls-cert");
     if (!data || !*data) return cli_usage_error("manage", "--data is required");
     host_port_t hp;
     if (!parse_address("manage", "--listen", listen, &hp)) return CLI_EXIT_USAGE;
@@ -441,6 +492,9 @@ static int command_manage(int argc, char **argv)
                     .lag_after_ms = lag_ms, .silent_after_ms = silent_ms,
                     .global_endpoint = global_endpoint},
         .listen_addr = listen,
+        .tls_cert = tls_cert,
+        .tls_key = tls_key,
+        .tls_client_ca = tls_client_ca,
     };
     return manage_server_run(&opts);
 }

@@ -270,11 +270,11 @@ int gateway_backend_url_parse(const char *url, gw_backend_url_t *out, const char
     memset(out, 0, sizeof *out);
     if (!url || !*url) return url_error(err, "empty URL");
     /* RFC 3986 §3.1: the scheme is case-insensitive. */
-    if (strncasecmp(url, "https://", 8) == 0)
-        return url_error(err, "https backends are not supported yet");
-    if (strncasecmp(url, "http://", 7) != 0)
-        return url_error(err, "a backend URL must start with http://");
-    const char *auth = url + 7;
+    bool is_https = strncasecmp(url, "https://", 8) == 0;
+    if (!is_https && strncasecmp(url, "http://", 7) != 0)
+        return url_error(err, "a backend URL must start with http:// or https://");
+    const char *auth = url + (is_https ? 8 : 7);
+    unsigned long default_port = is_https ? 443 : 80;
     if (strchr(auth, '#')) return url_error(err, "a backend URL takes no fragment ('#')");
     if (strchr(auth, '?')) return url_error(err, "a backend base URL takes no query ('?')");
     size_t auth_len = strcspn(auth, "/");
@@ -298,7 +298,7 @@ int gateway_backend_url_parse(const char *url, gw_backend_url_t *out, const char
         if (!is_reg_name(host, host_len)) return url_error(err, "bad character in host");
         after = host + host_len;
     }
-    unsigned long port = 80;
+    unsigned long port = default_port;
     const char *auth_end = auth + auth_len;
     if (after < auth_end) {
         if (*after != ':') return url_error(err, "unexpected character after host");
@@ -327,7 +327,8 @@ int gateway_backend_url_parse(const char *url, gw_backend_url_t *out, const char
     out->url = strdup(url);
     out->base_path = strndup(path, path_len);
     const char *lb = is_ipv6 ? "[" : "", *rb = is_ipv6 ? "]" : "";
-    int a = port == 80 ? asprintf(&out->host_header, "%s%s%s", lb, lower, rb)
+    out->is_https = is_https;
+    int a = port == default_port ? asprintf(&out->host_header, "%s%s%s", lb, lower, rb)
                        : asprintf(&out->host_header, "%s%s%s:%lu", lb, lower, rb, port);
     int b = asprintf(&out->origin_key, "%s%s%s:%lu", lb, lower, rb, port);
     if (a < 0 || b < 0 || !out->url || !out->base_path) {
@@ -462,6 +463,23 @@ done:
     return rc;
 }
 
+/* backends[].tls {validateCertificateChain, validateCertificateName}: booleans, default
+ * true (spec §4.4). Sets the skip switches of `u` when given. */
+static int compile_backend_tls(cfg_ctx_t *c, const json_t *backend, gw_backend_url_t *u)
+{
+    json_t *tls;
+    if (cfg_want_container(c, backend, "tls", false, JSON_OBJECT, &tls) < 0) return -1;
+    if (!tls) return 0;
+    static const char *const keys[] = {"validateCertificateChain", "validateCertificateName"};
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *v = json_object_get(tls, keys[k]);
+        if (!v) continue;
+        if (!json_is_boolean(v)) return cfg_fail_key(c, "tls", "%s must be true or false", keys[k]);
+        if (u && json_is_false(v)) *(k == 0 ? &u->skip_chain_check : &u->skip_name_check) = true;
+    }
+    return 0;
+}
+
 /* Collects backends[] into `index` (id → position) after checking each URL. */
 static int compile_backends(cfg_ctx_t *c, const json_t *root, json_t *index)
 {
@@ -484,6 +502,7 @@ static int compile_backends(cfg_ctx_t *c, const json_t *root, json_t *index)
         gw_backend_url_t parsed;
         if (gateway_backend_url_parse(url, &parsed, &why) < 0) return cfg_fail_key(c, "url", "%s", why);
         gateway_backend_url_free(&parsed);
+        if (compile_backend_tls(c, b, NULL) < 0) return -1;
         cfg_pop(c);
     }
     cfg_pop(c);
@@ -560,12 +579,14 @@ static int compile_protocols(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api
 {
     json_t *arr;
     api->protocol_http = true; /* default ["http", "https"] */
+    api->protocol_https = true;
     if (cfg_want_container(c, api_json, "protocols", false, JSON_ARRAY, &arr) < 0) return -1;
     if (!arr) return 0;
     if (json_array_size(arr) == 0)
         return cfg_fail_key(c, "protocols", "must list at least one of http, https, ws, wss");
     cfg_push_key(c, "protocols");
     api->protocol_http = false;
+    api->protocol_https = false;
     size_t i;
     json_t *p;
     json_array_foreach(arr, i, p)
@@ -575,6 +596,7 @@ static int compile_protocols(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api
         if (!s || (strcmp(s, "http") && strcmp(s, "https") && strcmp(s, "ws") && strcmp(s, "wss")))
             return cfg_fail(c, "must be one of \"http\", \"https\", \"ws\", \"wss\"");
         if (strcmp(s, "http") == 0) api->protocol_http = true;
+        if (strcmp(s, "https") == 0) api->protocol_https = true;
         cfg_pop(c);
     }
     cfg_pop(c);
@@ -674,6 +696,7 @@ static int compile_backend_ref(cfg_ctx_t *c, const json_t *api_json, gw_api_t *a
         if (gateway_backend_url_parse(json_string_value(json_object_get(b, "url")), &api->backend,
                                       &why) < 0)
             abort(); /* checked by compile_backends */
+        if (compile_backend_tls(c, b, &api->backend) < 0) return -1;
     }
     if (!service_url && !backend_id)
         return cfg_fail_key(c, "serviceUrl", "an API needs \"serviceUrl\" or \"backendId\"");

@@ -23,7 +23,7 @@ typedef struct route_table route_table_t;
 typedef struct gw_policies gw_policies_t;
 struct policy_exec_program;
 
-/* An http:// origin, parsed once. */
+/* An http:// or https:// origin, parsed once. */
 typedef struct {
     char *url;         /* as written */
     char *host;        /* host name or IP literal, without brackets */
@@ -31,6 +31,10 @@ typedef struct {
     char *base_path;   /* path prefix without trailing '/', "" for none */
     char *host_header; /* value to send as Host: "host" or "host:port" */
     char *origin_key;  /* "host:port", the upstream pool key */
+    bool is_https;     /* https:// (default port 443): TLS to the backend, docs/tls.md */
+    /* A Backend resource's tls.validateCertificateChain / validateCertificateName set to
+     * false (spec §4.4: both default true). */
+    bool skip_chain_check, skip_name_check;
 } gw_backend_url_t;
 
 typedef struct gw_api gw_api_t;
@@ -80,7 +84,8 @@ struct gw_api {
     char **hostnames;       /* lower-case; none = any host */
     size_t hostname_count;
     gw_backend_url_t backend; /* from serviceUrl or the backend named by backendId */
-    bool protocol_http;     /* "http" in protocols (the listener is plain HTTP for now) */
+    bool protocol_http;     /* "http" in protocols: served on the plain listener */
+    bool protocol_https;    /* "https" in protocols: served on the TLS listener */
     bool subscription_required;
     gw_operation_t *operations;
     size_t operation_count;

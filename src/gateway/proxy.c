@@ -195,7 +195,9 @@ static void on_request(http_exchange_t *ex, void *ud)
 
     route_match_t m;
     int rc = route_table_match(ctx->config->routes, req->host, req->method, req->path, req->query, &m);
-    if (rc == ROUTE_OK && !m.api->protocol_http) rc = ROUTE_NO_API; /* spec §4.2 step 3 */
+    /* spec §4.2 step 3: the request's scheme must be among the API's protocols. */
+    if (rc == ROUTE_OK && !(http_exchange_is_tls(ex) ? m.api->protocol_https : m.api->protocol_http))
+        rc = ROUTE_NO_API;
     if (rc != ROUTE_OK) {
         ctx->error = "OperationNotFound";
         http_exchange_respond_error(ex, 404, "Resource not found");
@@ -248,6 +250,10 @@ static void on_request(http_exchange_t *ex, void *ud)
         .has_body = has_body,
         .chunked_body = req->is_chunked,
         .response_timeout_ms = m.operation->timeout_ms,
+        .tls = be->is_https,
+        .tls_server_name = be->host, /* the URL's name, also through --connect-to */
+        .tls_skip_chain_check = be->skip_chain_check,
+        .tls_skip_name_check = be->skip_name_check,
     };
     ctx->backend_start_ns = clock_mono_ns();
     ctx->up = upstream_request_start(gw->pool, &spec, &upstream_callbacks, ctx);

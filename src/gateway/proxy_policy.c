@@ -190,14 +190,15 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
     info->original_method = method;
     exec->request.method = method;
 
-    /* context.Request.OriginalUrl: as received (the listener is plain HTTP for now). */
+    /* context.Request.OriginalUrl: as received, on the plain or the TLS listener. */
+    bool is_tls = http_exchange_is_tls(ctx->ex);
     policy_url_t *o = &info->original_url;
     slice_t host = req->host.len ? req->host : SLICE_LIT("localhost");
     const char *colon = memrchr(host.ptr, ':', host.len);
     bool has_port = colon && !memchr(colon, ']', (size_t)(host.ptr + host.len - colon));
-    o->scheme = "http";
+    o->scheme = is_tls ? "https" : "http";
     o->host = arena_strndup(a, host.ptr, has_port ? (size_t)(colon - host.ptr) : host.len);
-    o->port = has_port ? atoi(colon + 1) : 80;
+    o->port = has_port ? atoi(colon + 1) : is_tls ? 443 : 80;
     o->base_path = "";
     o->path = arena_strndup(a, req->path.ptr, req->path.len);
     o->query.is_case_insensitive = false;
@@ -206,10 +207,10 @@ static int fill_request(proxy_ctx_t *ctx, policy_exec_t *exec, const route_match
 
     /* context.Request.Url: the backend-bound URL, serviceUrl + the operation suffix (§4.4). */
     policy_url_t *u = &exec->request.url;
-    /* From the URL the configuration parsed once (http:// only until TLS to backends). */
+    /* From the URL the configuration parsed once. */
     const gw_backend_url_t *bu = &api->backend;
     memset(u, 0, sizeof *u);
-    u->scheme = "http";
+    u->scheme = bu->is_https ? "https" : "http";
     u->port = bu->port;
     u->base_path = bu->base_path;
     if (strchr(bu->host, ':')) { /* IPv6: IUrl.Host keeps the brackets */
@@ -366,12 +367,16 @@ typedef struct {
     const char *host;
     uint16_t port;
     const char *origin_key;
+    bool tls;             /* https */
+    const char *tls_name; /* the URL's host: SNI and the certificate name check */
+    bool tls_skip_chain, tls_skip_name;
 } origin_t;
 
 /* Where to connect for `url` (after --connect-to). */
 static int url_origin(proxy_ctx_t *ctx, arena_t *a, const policy_url_t *url, origin_t *out)
 {
-    if (strcmp(url->scheme, "http") != 0) return -1; /* https: TLS to backends is a later issue */
+    bool tls = strcmp(url->scheme, "https") == 0;
+    if (!tls && strcmp(url->scheme, "http") != 0) return -1;
     /* IUrl.Host keeps an IPv6 literal's brackets; the connection, the --connect-to lookup and
      * the pool key do not want them. */
     const char *host = url->host;
@@ -384,15 +389,21 @@ static int url_origin(proxy_ctx_t *ctx, arena_t *a, const policy_url_t *url, ori
         ctx->gw->connect_to
             ? gateway_connect_to_find(ctx->gw->connect_to, host, (uint16_t)url->port)
             : NULL;
+    /* The API's own backend keeps its Backend resource's tls switches (spec §4.4). */
+    const gw_backend_url_t *be = &ctx->api->backend;
+    bool is_api_backend = be->is_https == tls && be->port == url->port && strcmp(be->host, host) == 0;
+    bool skip_chain = is_api_backend && be->skip_chain_check;
+    bool skip_name = is_api_backend && be->skip_name_check;
     if (r) {
-        *out = (origin_t){r->to_host, r->to_port, r->to_origin_key};
+        *out = (origin_t){r->to_host, r->to_port, r->to_origin_key, tls, host, skip_chain, skip_name};
         return 0;
     }
     char key[300];
     bool v6 = strchr(host, ':') != NULL;
     int n = snprintf(key, sizeof key, v6 ? "[%s]:%d" : "%s:%d", host, url->port);
     if (n < 0 || (size_t)n >= sizeof key) return -1;
-    *out = (origin_t){host, (uint16_t)url->port, arena_strndup(a, key, (size_t)n)};
+    *out = (origin_t){host, (uint16_t)url->port, arena_strndup(a, key, (size_t)n), tls, host,
+                      skip_chain, skip_name};
     return out->origin_key ? 0 : -1;
 }
 
@@ -708,6 +719,10 @@ static int host_forward(policy_exec_t *exec, const policy_forward_t *opts)
         .host = origin.host,
         .port = origin.port,
         .origin_key = origin.origin_key,
+        .tls = origin.tls,
+        .tls_server_name = origin.tls_name,
+        .tls_skip_chain_check = origin.tls_skip_chain,
+        .tls_skip_name_check = origin.tls_skip_name,
         .head = head.data,
         .head_len = head.len,
         .method = method_id(rq->method),
@@ -880,6 +895,10 @@ static int host_send(policy_exec_t *exec, const policy_send_t *s)
         .host = origin.host,
         .port = origin.port,
         .origin_key = origin.origin_key,
+        .tls = origin.tls,
+        .tls_server_name = origin.tls_name,
+        .tls_skip_chain_check = origin.tls_skip_chain,
+        .tls_skip_name_check = origin.tls_skip_name,
         .head = head.data,
         .head_len = head.len,
         .method = method_id(s->method),

@@ -528,6 +528,8 @@ static void poll_start(gateway_sync_t *s)
         .host = to->host,
         .port = to->port,
         .origin_key = to->origin_key,
+        .tls = to->is_https,
+        .tls_server_name = to->host,
         .head = head.data,
         .head_len = head.len,
         .method = HTTP_METHOD_GET,
@@ -617,6 +619,8 @@ static void heartbeat_send(gateway_sync_t *s)
         .host = s->feed.host,
         .port = s->feed.port,
         .origin_key = s->feed.origin_key,
+        .tls = s->feed.is_https,
+        .tls_server_name = s->feed.host,
         .head = head.data,
         .head_len = head.len,
         .method = HTTP_METHOD_POST,
@@ -743,6 +747,7 @@ gateway_sync_t *gateway_sync_new(uv_loop_t *loop, const gateway_sync_options_t *
     uo.max_idle_per_origin = 4;
     s->pool = upstream_pool_new(loop, &uo);
     if (!s->pool) abort();
+    if (opts->tls) upstream_pool_set_tls(s->pool, opts->tls);
     uv_timer_init(loop, &s->retry_timer);
     uv_timer_init(loop, &s->heartbeat_timer);
     s->retry_timer.data = s->heartbeat_timer.data = s;

@@ -50,6 +50,8 @@ typedef struct {
     int unit_index;
     const char *instance_id; /* the unit's (gateway_t.instance_id), sent in heartbeats */
     uint32_t wait_s;        /* long-poll wait asked of the feed; 0 = 30 */
+    http_tls_ctx_t *tls;    /* https config_url: the client context (CAs, client
+                               certificate); NULL = the system's CAs */
 } gateway_sync_options_t;
 
 typedef struct {

@@ -24,8 +24,10 @@ typedef struct {
     uv_loop_t loop;
     gateway_t gw;
     const gateway_unit_options_t *opts;
-    http_server_t *server;
+    http_server_t *server;     /* plain HTTP (--listen), or NULL */
+    http_server_t *tls_server; /* HTTPS (--tls-listen), or NULL */
     http_server_t *admin;
+    http_tls_ctx_t *tls_server_ctx, *tls_client_ctx;
     uv_signal_t sighup, sigterm, sigint;
     uv_timer_t drain_timer;
     uint64_t drain_deadline_ms;
@@ -72,6 +74,7 @@ static void unit_install_config(unit_t *u, gateway_config_t *c)
     http_server_options_t so;
     server_options_from(c, &so);
     if (u->server) http_server_set_options(u->server, &so);
+    if (u->tls_server) http_server_set_options(u->tls_server, &so);
     upstream_options_t uo;
     upstream_options_from(c, &uo);
     upstream_pool_set_options(u->gw.pool, &uo);
@@ -83,15 +86,67 @@ static void unit_install_config(unit_t *u, gateway_config_t *c)
              c->api_count);
 }
 
+static size_t unit_active_exchanges(const unit_t *u)
+{
+    return (u->server ? http_server_active_exchanges(u->server) : 0) +
+           (u->tls_server ? http_server_active_exchanges(u->tls_server) : 0);
+}
+
+static size_t unit_connection_count(const unit_t *u)
+{
+    return (u->server ? http_server_connection_count(u->server) : 0) +
+           (u->tls_server ? http_server_connection_count(u->tls_server) : 0);
+}
+
+static void unit_close_listeners(unit_t *u)
+{
+    if (u->server) http_server_close(u->server);
+    if (u->tls_server) http_server_close(u->tls_server);
+    u->server = u->tls_server = NULL;
+}
+
 static int unit_listen(unit_t *u)
 {
     http_server_options_t so;
     server_options_from(u->gw.config, &so);
-    int rc = http_server_listen(&u->loop, u->opts->listen_addr, true, &so, &gateway_proxy_handler,
-                                &u->gw, &u->server);
-    if (rc < 0) log_error("cannot listen on %s: %s", u->opts->listen_addr, uv_strerror(rc));
-    else log_info("listening on %s", u->opts->listen_addr);
+    const char *addr = u->opts->listen_addr;
+    int rc = 0;
+    if (addr) {
+        rc = http_server_listen(&u->loop, addr, true, &so, &gateway_proxy_handler, &u->gw, &u->server);
+        if (rc < 0) log_error("cannot listen on %s: %s", addr, uv_strerror(rc));
+        else log_info("listening on %s", addr);
+    }
+    addr = u->opts->tls_listen_addr;
+    if (rc == 0 && addr) {
+        rc = http_server_listen(&u->loop, addr, true, &so, &gateway_proxy_handler, &u->gw, &u->tls_server);
+        if (rc == 0) rc = http_server_set_tls(u->tls_server, u->tls_server_ctx);
+        if (rc < 0) log_error("cannot listen on %s: %s", addr, uv_strerror(rc));
+        else log_info("listening on %s (https)", addr);
+        if (rc < 0) unit_close_listeners(u);
+    }
     return rc;
+}
+
+int gateway_unit_tls_load(const gateway_unit_options_t *o, http_tls_ctx_t **server,
+                          http_tls_ctx_t **client, char *err, size_t err_len)
+{
+    *server = *client = NULL;
+    if (o->tls_listen_addr) {
+        if (http_tls_server_ctx_new(o->tls_cert, o->tls_key, server, err, err_len) < 0) return -1;
+        int n = o->tls_cert_dir ? http_tls_server_ctx_add_sni_dir(*server, o->tls_cert_dir, err, err_len) : 0;
+        if (n < 0) {
+            http_tls_ctx_unref(*server);
+            *server = NULL;
+            return -1;
+        }
+    }
+    if (http_tls_client_ctx_new(o->ca_file, o->tls_client_cert, o->tls_client_key, client, err,
+                                err_len) < 0) {
+        http_tls_ctx_unref(*server);
+        *server = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 /* Opens the deferred client listener (first configuration, or the grace period ended). */
@@ -187,9 +242,9 @@ static void on_sighup(uv_signal_t *s, int signum)
 
 static void unit_close_all(unit_t *u)
 {
-    if (u->server) http_server_close(u->server);
+    unit_close_listeners(u);
     if (u->admin) http_server_close(u->admin);
-    u->server = u->admin = NULL;
+    u->admin = NULL;
     upstream_pool_close(u->gw.pool);
     gateway_access_log_close(u->gw.access_log);
     gateway_sync_stop(u->sync);
@@ -210,7 +265,7 @@ static void unit_close_all(unit_t *u)
 static void on_drain_tick(uv_timer_t *t)
 {
     unit_t *u = t->data;
-    size_t active = u->server ? http_server_active_exchanges(u->server) : 0;
+    size_t active = unit_active_exchanges(u);
     if (active == 0 || clock_mono_ms() >= u->drain_deadline_ms) {
         if (active) log_warn("drain timeout: closing %zu requests still in flight", active);
         else log_info("drained");
@@ -230,6 +285,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     log_info("%s: draining (at most %u ms)", signum == SIGTERM ? "SIGTERM" : "SIGINT",
              u->opts->drain_timeout_ms);
     if (u->server) http_server_stop_accepting(u->server);
+    if (u->tls_server) http_server_stop_accepting(u->tls_server);
     /* No new configuration while draining: the requests left finish on the one in use. */
     gateway_sync_stop(u->sync);
     u->drain_deadline_ms = clock_mono_ms() + u->opts->drain_timeout_ms;
@@ -250,8 +306,8 @@ static void admin_on_request(http_exchange_t *ex, void *ud)
         buf_t b;
         buf_init(&b);
         gateway_metrics_live_t live = {
-            .connections_active = u->server ? http_server_connection_count(u->server) : 0,
-            .exchanges_active = u->server ? http_server_active_exchanges(u->server) : 0,
+            .connections_active = unit_connection_count(u),
+            .exchanges_active = unit_active_exchanges(u),
             .draining = u->gw.draining,
             .access_log_dropped = gateway_access_log_dropped(u->gw.access_log),
             .pool = u->gw.pool,
@@ -310,6 +366,12 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
         log_error("start-up failed: %s", err ? err : "out of memory");
         goto fail_early;
     }
+    char tls_err[512];
+    if (gateway_unit_tls_load(opts, &u->tls_server_ctx, &u->tls_client_ctx, tls_err, sizeof tls_err) < 0) {
+        log_error("start-up failed: %s", tls_err);
+        goto fail_early;
+    }
+    upstream_pool_set_tls(u->gw.pool, u->tls_client_ctx);
 
     /* The first load is synchronous: nothing is being served yet. In feed mode it is the
      * last-known-good, installed by the sync once the listeners are up. */
@@ -325,6 +387,7 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
             .seed_from = opts->seed_from,
             .unit_index = opts->unit_index,
             .instance_id = u->gw.instance_id,
+            .tls = u->tls_client_ctx,
         };
         gateway_sync_host_t host = {.install = unit_sync_install, .ud = u, .metrics = u->gw.metrics};
         u->sync = gateway_sync_new(&u->loop, &so, &host, &load_err);
@@ -355,8 +418,7 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
         rc = http_server_listen(&u->loop, opts->admin_addr, false, &ao, &admin_handler, u, &u->admin);
         if (rc < 0) {
             log_error("cannot listen on admin address %s: %s", opts->admin_addr, uv_strerror(rc));
-            if (u->server) http_server_close(u->server);
-            u->server = NULL;
+            unit_close_listeners(u);
             uv_run(&u->loop, UV_RUN_DEFAULT);
             goto fail_early;
         }
@@ -375,7 +437,7 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
     if (opts->admin_addr) log_info("admin on %s", opts->admin_addr);
     if (u->is_listen_deferred) {
         log_info("no configuration yet: %s opens when one arrives (at most %d ms)",
-                 opts->listen_addr, LISTEN_GRACE_MS);
+                 opts->listen_addr ? opts->listen_addr : opts->tls_listen_addr, LISTEN_GRACE_MS);
         uv_timer_start(&u->listen_timer, on_listen_timer, LISTEN_GRACE_MS, 0);
     }
     if (u->sync) gateway_sync_start(u->sync);
@@ -396,6 +458,8 @@ done:
     region_cache_destroy(u->own_cache);
     if (u->gw.config) gateway_config_unref(u->gw.config);
     gateway_metrics_free(u->gw.metrics);
+    http_tls_ctx_unref(u->tls_server_ctx);
+    http_tls_ctx_unref(u->tls_client_ctx);
     if (uv_loop_close(&u->loop) != 0) log_warn("event loop closed with handles still open");
     free(u);
     return exit_code;

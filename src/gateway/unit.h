@@ -9,6 +9,7 @@
 
 #include "gateway/connect_to.h"
 #include "gateway/region_cache.h"
+#include "http/tls.h"
 #include <stdint.h>
 
 typedef struct {
@@ -32,6 +33,15 @@ typedef struct {
      * units; NULL: the unit maps its own of cache_bytes (0 = the default). */
     region_cache_t *cache;
     uint64_t cache_bytes;
+    /* TLS (docs/tls.md). tls_listen_addr: an HTTPS listener (in addition to listen_addr,
+     * or instead of it when that is NULL) with the default certificate tls_cert/tls_key
+     * and, for SNI, every NAME.crt/NAME.key pair of tls_cert_dir (or NULL). ca_file: the
+     * CAs https backends and an https feed are verified against (NULL = the system's).
+     * tls_client_cert/key: presented to the feed when it asks (mutual TLS). */
+    const char *tls_listen_addr;
+    const char *tls_cert, *tls_key, *tls_cert_dir;
+    const char *ca_file;
+    const char *tls_client_cert, *tls_client_key;
 } gateway_unit_options_t;
 
 /* Runs a unit until SIGTERM/SIGINT has drained it. Returns the process exit code:
@@ -40,6 +50,12 @@ typedef struct {
  * SIGHUP loads one. Feed mode: the unit serves its last-known-good if it has a valid one,
  * else 503 until a peer or the feed gives it a configuration. */
 int gateway_unit_run(const gateway_unit_options_t *opts);
+
+/* Loads the TLS contexts the options name: *server (NULL without tls_listen_addr) and
+ * *client (always: https backends may appear in any configuration). Returns 0, or -1 with
+ * a message naming the file in err. The CLI calls it to refuse bad files before forking. */
+int gateway_unit_tls_load(const gateway_unit_options_t *opts, http_tls_ctx_t **server,
+                          http_tls_ctx_t **client, char *err, size_t err_len);
 
 /* Starts `units` child processes running gateway_unit_run() with unit_index 0..units-1
  * (unit k's admin port is the admin port + k), restarts a child that dies unexpectedly

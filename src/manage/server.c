@@ -470,6 +470,21 @@ int manage_server_run(const manage_server_options_t *opts)
         exit_code = 1;
         goto stop;
     }
+    if (opts->tls_cert) {
+        http_tls_ctx_t *tls = NULL;
+        char err[512];
+        if (http_tls_server_ctx_new(opts->tls_cert, opts->tls_key, &tls, err, sizeof err) < 0 ||
+            (opts->tls_client_ca &&
+             http_tls_server_ctx_require_client_cert(tls, opts->tls_client_ca, err, sizeof err) < 0) ||
+            http_server_set_tls(srv->http, tls) < 0) {
+            log_error("TLS: %s", err);
+            http_tls_ctx_unref(tls);
+            exit_code = 1;
+            http_server_stop_accepting(srv->http);
+            goto stop;
+        }
+        http_tls_ctx_unref(tls); /* the server holds its reference */
+    }
     if ((rc = uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM)) ||
         (rc = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT))) {
         log_error("uv_signal_start: %s", uv_strerror(rc));
@@ -477,7 +492,7 @@ int manage_server_run(const manage_server_options_t *opts)
         http_server_stop_accepting(srv->http);
         goto stop;
     }
-    log_info("listening on %s (revision %lld, %s)", opts->listen_addr,
+    log_info("listening on %s%s (revision %lld, %s)", opts->listen_addr, opts->tls_cert ? " (https)" : "",
              (long long)manage_service_revision(srv->svc), manage_service_base_path(srv->svc));
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     goto closed;

@@ -16,6 +16,9 @@
 typedef struct {
     manage_options_t service;
     const char *listen_addr; /* "HOST:PORT" */
+    /* HTTPS instead of HTTP (docs/tls.md): certificate chain and key (PEM), or NULL; with
+     * tls_client_ca, clients must present a certificate issued by one of its CAs. */
+    const char *tls_cert, *tls_key, *tls_client_ca;
 } manage_server_options_t;
 
 /* Runs until stopped by a signal. Returns the process exit code (0 clean stop, 1 start-up

@@ -140,6 +140,7 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
                 json_t *be = json_object();
                 json_object_set_new(be, "id", jstr(a));
                 copy_member(be, "url", props, "url");
+                copy_member(be, "tls", props, "tls"); /* validateCertificateChain/Name */
                 json_array_append_new(backends, be);
             } else if (pass == 1 && strcmp(kind, "products") == 0) {
                 json_t *pr = json_object();

@@ -65,6 +65,7 @@ class Manage:
         self.base = ("/subscriptions/%s/resourceGroups/meridian/providers/"
                      "Microsoft.ApiManagement/service/%s" % (SUB, service))
         self.auth = None
+        self.ssl_context = None
 
     # ---- process ----
 
@@ -133,7 +134,11 @@ class Manage:
         return self.base + rel + ("?" + urlencode(q) if q else "")
 
     def raw(self, method, target, body=None, headers=None, auth=True, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout * TIME_SCALE)
+        if self.ssl_context:  # a manage started with --tls-cert (test_tls.py)
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout * TIME_SCALE,
+                                               context=self.ssl_context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout * TIME_SCALE)
         h = {}
         if auth:
             h["Authorization"] = self.auth if auth is True else auth

@@ -303,8 +303,11 @@ Test(config, settings)
 
 Test(config, backends)
 {
-    expect_error(HEAD " \"backends\": [{\"id\": \"b\", \"url\": $\"https://x\"}], \"apis\": []}",
-                 "https backends are not supported yet", "backends[0].url");
+    expect_error(HEAD " \"backends\": [{\"id\": \"b\", \"url\": $\"ftp://x\"}], \"apis\": []}",
+                 "must start with http:// or https://", "backends[0].url");
+    expect_error(HEAD " \"backends\": [{\"id\": \"b\", \"url\": \"https://x\",\n"
+                      "  \"tls\": ${\"validateCertificateChain\": \"no\"}}], \"apis\": []}",
+                 "validateCertificateChain must be true or false", "backends[0].tls");
     expect_error(HEAD " \"backends\": [${\"url\": \"http://x\"}], \"apis\": []}",
                  "required field is missing", "backends[0].id");
     expect_error(HEAD " \"backends\": [{\"id\": \"b\", \"url\": \"http://x\"},\n"
@@ -483,6 +486,9 @@ Test(config, backend_url_parse_ok)
         {"HTTP://h/a%20b", "h", "/a%20b", "h", "h:80", 80},
         {"http://my_host.local:65535/p", "my_host.local", "/p", "my_host.local:65535",
          "my_host.local:65535", 65535},
+        {"https://h", "h", "", "h", "h:443", 443},
+        {"HTTPS://h:443/x", "h", "/x", "h", "h:443", 443},
+        {"https://h:80", "h", "", "h:80", "h:80", 80},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         gw_backend_url_t u;
@@ -494,6 +500,7 @@ Test(config, backend_url_parse_ok)
         cr_assert_str_eq(u.base_path, ok[i].base, "%s", ok[i].url);
         cr_assert_str_eq(u.host_header, ok[i].host_header, "%s", ok[i].url);
         cr_assert_str_eq(u.origin_key, ok[i].origin, "%s", ok[i].url);
+        cr_assert_eq(u.is_https, strncasecmp(ok[i].url, "https", 5) == 0, "%s", ok[i].url);
         gateway_backend_url_free(&u);
         cr_assert_null(u.host);
     }
@@ -505,8 +512,7 @@ Test(config, backend_url_parse_refused)
         const char *url, *why;
     } bad[] = {
         {"", "empty URL"},
-        {"https://h", "https backends are not supported yet"},
-        {"HTTPS://h", "https backends are not supported yet"},
+        {"https://", "empty host"},
         {"ftp://h", "must start with http://"},
         {"h:80", "must start with http://"},
         {"http://", "empty host"},

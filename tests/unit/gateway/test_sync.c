@@ -63,11 +63,14 @@ Test(sync, refuses_unusable_options_with_a_reason)
     gateway_sync_options_t ok = {.config_url = "http://127.0.0.1:8070", .region = "East Asia",
                                  .token_file = token_file};
     cr_assert_null(try_new(&ok));
+    ok.config_url = "https://manage.test:8443"; /* TLS to the feed (docs/tls.md) */
+    cr_assert_null(try_new(&ok));
+    ok.config_url = "http://127.0.0.1:8070";
 
     static const struct {
         const char *url, *region, *token, *token_file, *seed, *why;
     } bad[] = {
-        {"https://127.0.0.1:8070", "East Asia", "t", NULL, NULL, "--config-url"},
+        {"ftp://127.0.0.1:8070", "East Asia", "t", NULL, NULL, "--config-url"},
         {"127.0.0.1:8070", "East Asia", "t", NULL, NULL, "--config-url"},
         {"http://127.0.0.1:8070", " - ", "t", NULL, NULL, "no letters or digits"},
         {"http://127.0.0.1:8070", "East Asia", NULL, "/nonexistent/token", NULL, "cannot read the token file"},

@@ -1,0 +1,232 @@
+"""TLS on the gateway's listener and toward backends (docs/tls.md): the HTTPS listener next
+to the plain one, a certificate per hostname through SNI, TLS 1.1 refused, an API's
+protocols, https backends verified against --ca-file (untrusted chain and wrong name
+refused, the Backend resource's tls switches), the management API and the feed over TLS."""
+
+import os
+import ssl
+import warnings
+
+import pytest
+
+import rawhttp
+from harness import Gateway, free_port, wait_until, TIME_SCALE
+from manage_harness import Manage, api_props, op_props
+from regions_harness import FeedGateway
+from snapshots import api, snapshot
+from tlslib import CertFactory, HttpsBackend, client_context, https_request
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pki")
+    ca = CertFactory(d / "ca")
+    rogue = CertFactory(d / "rogue", name="rogue")
+    p = {"dir": d, "ca": ca, "rogue": rogue}
+    p["gateway"] = ca.leaf("gateway", ["gateway.test", "127.0.0.1"])
+    p["sni_dir"] = d / "sni"
+    ca.leaf("contoso", ["api.contoso.test", "*.regional.contoso.test"], directory=p["sni_dir"])
+    p["backend"] = ca.leaf("backend", ["backend.test"])
+    p["rogue_backend"] = rogue.leaf("rogue-backend", ["backend.test"])
+    p["client"] = ca.leaf("unit", ["westus.gateway"])
+    return p
+
+
+class TlsGateway(Gateway):
+    def __init__(self, *a, tls_port, **kw):
+        super().__init__(*a, **kw)
+        self.tls_port = tls_port
+
+
+def start_gateway(meridian_bin, tmp_path, pki, snap, extra=(), connect_to=None, name="gw"):
+    tls_port = free_port()
+    crt, key = pki["gateway"]
+    args = ["--tls-listen", "127.0.0.1:%d" % tls_port, "--tls-cert", crt, "--tls-key", key,
+            "--tls-cert-dir", str(pki["sni_dir"]), "--ca-file", pki["ca"].cert,
+            "--access-log", "off"] + list(extra)
+    if connect_to:
+        args += ["--connect-to", connect_to]
+    gw = TlsGateway(meridian_bin, tmp_path, snap, name=name, extra_args=args, admin=False,
+                    tls_port=tls_port)
+    gw.start()
+    return gw
+
+
+@pytest.fixture
+def tls_gateways(meridian_bin, tmp_path, pki):
+    started = []
+
+    def make(snap, **kw):
+        gw = start_gateway(meridian_bin, tmp_path, pki, snap, name="gw%d" % len(started), **kw)
+        started.append(gw)
+        return gw
+    yield make
+    problems = []
+    for gw in started:
+        gw.stop()
+        problems += gw.finish()
+    assert not problems, problems
+
+
+def test_https_listener_serves_next_to_http_with_a_certificate_per_hostname(tls_gateways, backends, pki):
+    echo = backends.echo()
+    secure_only = api("secure", "secure", echo.url(), protocols=["https"])
+    gw = tls_gateways(snapshot([api("echo", "echo", echo.url()), secure_only]))
+    ctx = client_context(pki["ca"].cert)
+
+    status, body, cert, version = https_request(gw.tls_port, "/echo/a", ctx, "gateway.test")
+    assert status == 200, body
+    assert version == "TLSv1.3"
+    assert ("DNS", "gateway.test") in cert["subjectAltName"]
+    # The plain listener is unchanged.
+    assert gw.request("GET", "/echo/a").status == 200
+
+    # SNI picks the certificate of the hostname (--tls-cert-dir), wildcards one label deep.
+    _, _, cert, _ = https_request(gw.tls_port, "/echo/b", ctx, "api.contoso.test")
+    assert ("DNS", "api.contoso.test") in cert["subjectAltName"]
+    status, _, cert, _ = https_request(gw.tls_port, "/echo/c", ctx, "westus.regional.contoso.test")
+    assert status == 200
+    assert ("DNS", "*.regional.contoso.test") in cert["subjectAltName"]
+    # An unknown name gets the default certificate, which the client then refuses.
+    with pytest.raises(ssl.SSLCertVerificationError):
+        https_request(gw.tls_port, "/echo/d", ctx, "unknown.test")
+
+    # An API's protocols (spec §4.2 step 3): https-only is not served over plain HTTP.
+    assert https_request(gw.tls_port, "/secure/x", ctx, "gateway.test")[0] == 200
+    r = gw.request("GET", "/secure/x")
+    assert r.status == 404, r.body
+
+
+def test_tls_1_1_and_plain_http_on_the_tls_port_are_refused(tls_gateways, backends, pki):
+    echo = backends.echo()
+    gw = tls_gateways(snapshot([api("echo", "echo", echo.url())]))
+    old = client_context(pki["ca"].cert)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # that is the point
+        old.minimum_version = ssl.TLSVersion.TLSv1
+        old.maximum_version = ssl.TLSVersion.TLSv1_1
+    old.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with pytest.raises(ssl.SSLError):
+        https_request(gw.tls_port, "/echo/a", old, "gateway.test")
+    tls12 = client_context(pki["ca"].cert)
+    tls12.maximum_version = ssl.TLSVersion.TLSv1_2
+    status, _, _, version = https_request(gw.tls_port, "/echo/a", tls12, "gateway.test")
+    assert (status, version) == (200, "TLSv1.2")
+    # Plain HTTP on the TLS port: the handshake fails, the connection is closed.
+    with pytest.raises((rawhttp.IncompleteResponse, OSError)):
+        rawhttp.request(gw.tls_port, "GET", "/echo/a", timeout=5)
+    assert gw.request("GET", "/echo/a").status == 200
+
+
+def test_https_backends_are_verified_unless_the_backend_says_otherwise(tls_gateways, pki):
+    good = HttpsBackend(*pki["backend"], name="good")
+    rogue = HttpsBackend(*pki["rogue_backend"], name="rogue")
+    try:
+        backends = [
+            {"id": "good", "url": "https://backend.test:%d/base" % good.port},
+            {"id": "rogue", "url": "https://backend.test:%d" % rogue.port},
+            {"id": "rogue-allowed", "url": "https://backend.test:%d" % rogue.port,
+             "tls": {"validateCertificateChain": False}},
+            {"id": "misnamed", "url": "https://wrong.test:%d" % good.port},
+            {"id": "misnamed-allowed", "url": "https://wrong.test:%d" % good.port,
+             "tls": {"validateCertificateName": False}},
+        ]
+        apis = [api(b["id"], b["id"], None, backendId=b["id"]) for b in backends]
+        for a in apis:
+            del a["serviceUrl"]
+        connect = ",".join("%s:%d=127.0.0.1:%d" % (host, b.port, b.port)
+                           for host, b in (("backend.test", good), ("backend.test", rogue), ("wrong.test", good)))
+        gw = tls_gateways(snapshot(apis, backends=backends), connect_to=connect)
+
+        r = gw.request("GET", "/good/items?x=1")
+        assert r.status == 200, r.body
+        assert r.json()["path"] == "/base/items?x=1"
+        # SNI and Host carry the URL's name, not the --connect-to address.
+        assert good.requests[-1][2] == "backend.test:%d" % good.port
+
+        r = gw.request("GET", "/rogue/x")
+        rawhttp.assert_error_body(r, 500)
+        assert gw.request("GET", "/rogue-allowed/x").status == 200
+        r = gw.request("GET", "/misnamed/x")
+        rawhttp.assert_error_body(r, 500)
+        assert gw.request("GET", "/misnamed-allowed/x").status == 200
+        assert "certificate verify failed" in gw.stderr()
+    finally:
+        good.stop()
+        rogue.stop()
+
+
+def test_https_backend_over_the_https_listener_with_a_policy(tls_gateways, pki):
+    good = HttpsBackend(*pki["backend"], name="good")
+    try:
+        policy = ("<policies><inbound><base /><set-header name=\"X-Via\" exists-action=\"override\">"
+                  "<value>policy</value></set-header></inbound><backend><forward-request /></backend>"
+                  "<outbound><base /></outbound></policies>")
+        snap = snapshot([api("p", "p", "https://backend.test:%d" % good.port)])
+        snap["policies"]["apis"]["p"] = policy
+        gw = tls_gateways(snap, connect_to="backend.test:%d=127.0.0.1:%d" % (good.port, good.port))
+        ctx = client_context(pki["ca"].cert)
+        status, body, _, _ = https_request(gw.tls_port, "/p/z", ctx, "gateway.test")
+        assert status == 200, body
+    finally:
+        good.stop()
+
+
+class TlsManage(Manage):
+    def __init__(self, *a, ca_file, **kw):
+        super().__init__(*a, **kw)
+        self.ssl_context = client_context(ca_file)
+        self.ssl_context.check_hostname = False  # reached as 127.0.0.1, certificate says so too
+
+
+def test_management_api_and_feed_over_tls(meridian_bin, tmp_path, pki, backends):
+    crt, key = pki["gateway"]
+    manage = TlsManage(meridian_bin, tmp_path / "data", ca_file=pki["ca"].cert,
+                       extra_args=["--tls-cert", crt, "--tls-key", key]).start()
+    gw = None
+    try:
+        echo = backends.echo()
+        assert manage.put("/apis/echo", api_props(path="echo", url=echo.url(),
+                                                  subscriptionRequired=False)).status == 201
+        assert manage.put("/apis/echo/operations/any", op_props("GET", "/*")).status == 201
+        # Plain HTTP to the TLS listener gets nothing.
+        with pytest.raises((rawhttp.IncompleteResponse, OSError)):
+            rawhttp.request(manage.port, "GET", "/", timeout=5)
+        token = os.path.join(manage.data_dir, "gateway-tokens", "westus.token")
+        gw = FeedGateway(meridian_bin, tmp_path, config_url="https://127.0.0.1:%d" % manage.port,
+                         token_file=token, state_dir=None, region="West US",
+                         extra_args=["--ca-file", pki["ca"].cert])
+        gw.start(wait=None)
+        wait_until(lambda: gw.request("GET", "/echo/x").status == 200, 20 * TIME_SCALE,
+                   message="the gateway serving the feed's configuration")
+        # A feed whose certificate the gateway does not trust is refused.
+        gw.stop()
+        assert not gw.finish()
+        bad = FeedGateway(meridian_bin, tmp_path, config_url="https://127.0.0.1:%d" % manage.port,
+                          token_file=token, state_dir=None, region="West US", name="bad",
+                          extra_args=["--ca-file", pki["rogue"].cert])
+        gw = bad
+        bad.start(wait=None)
+        wait_until(lambda: "certificate verify failed" in bad.stderr(), 20 * TIME_SCALE,
+                   message="the untrusted feed refused")
+        # No configuration: the listener opens after its grace period and answers 503.
+        wait_until(lambda: bad.request("GET", "/echo/x").status == 503, 10 * TIME_SCALE,
+                   message="503 without a configuration")
+    finally:
+        if gw:
+            gw.stop()
+            assert not gw.finish()
+        manage.stop()
+
+
+def test_bad_certificate_files_stop_the_gateway_at_start(meridian_bin, tmp_path, pki):
+    import subprocess
+    r = subprocess.run([meridian_bin, "gateway", "--region", "West US", "--snapshot", "/dev/null",
+                        "--tls-listen", "127.0.0.1:%d" % free_port(), "--tls-cert", "/nonexistent.crt",
+                        "--tls-key", pki["gateway"][1]], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1
+    assert "cannot load certificate /nonexistent.crt" in r.stderr
+    r = subprocess.run([meridian_bin, "gateway", "--region", "West US", "--snapshot", "/dev/null",
+                        "--tls-listen", "127.0.0.1:1"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2
+    assert "--tls-listen needs --tls-cert and --tls-key" in r.stderr
