@@ -24,7 +24,7 @@ static const char *const profile_members[] = {"status", "routingMethod", "ttl", 
                                               "failMode", "monitor", "endpoints", NULL};
 /* What a PUT of the built-in profile may set (its endpoints follow the locations). */
 static const char *const builtin_members[] = {"status", "ttl", "failMode", "monitor", NULL};
-static const char *const read_only_members[] = {"fqdn", "isBuiltIn", NULL};
+static const char *const read_only_members[] = {"fqdn", "isBuiltIn", "probe", NULL};
 
 bool manage_profiles_is_kind(const manage_kind_t *k)
 {
@@ -333,6 +333,8 @@ static int check_document(const manage_service_t *s, const json_t *next, const c
     return manage_error_set(e, 400, "ValidationError", target, "%s", msg);
 }
 
+static json_t *profile_probe(const char *name);
+
 /* ---- REST ---- */
 
 static void respond_error(manage_response_t *resp, int status, const char *code, const char *target,
@@ -366,6 +368,8 @@ static json_t *profile_json(const manage_service_t *s, const manage_kind_t *k, c
     json_decref(regions_doc);
     json_object_set_new(props, "fqdn", json_string(fqdn));
     json_object_set_new(props, "isBuiltIn", json_boolean(builtin));
+    json_t *probe = profile_probe(name);
+    if (probe) json_object_set_new(props, "probe", probe);
     json_t *fake = json_pack("{s:o}", "props", props);
     json_t *out = manage_entity_json(s, k, path, fake);
     json_decref(fake);
@@ -585,6 +589,16 @@ void manage_profiles_handle(manage_service_t *s, manage_call_t *c, manage_respon
 
 static pthread_mutex_t reports_lock = PTHREAD_MUTEX_INITIALIZER;
 static json_t *reports; /* slug → {"status", "checkedAt"} */
+static json_t *profile_reports; /* profile name → {"profileMonitorStatus", "endpoints", "checkedAt"} */
+
+/* The router's last report on one profile (a new reference), or NULL. */
+static json_t *profile_probe(const char *name)
+{
+    pthread_mutex_lock(&reports_lock);
+    json_t *p = json_deep_copy(json_object_get(profile_reports, name));
+    pthread_mutex_unlock(&reports_lock);
+    return p;
+}
 
 int manage_profiles_record_report(const char *body, size_t len, const char *service_name, time_t now,
                                   const char **why)
@@ -601,11 +615,17 @@ int manage_profiles_record_report(const char *body, size_t len, const char *serv
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *fresh = json_object();
+    json_t *fresh = json_object(), *fresh_profiles = json_object();
     size_t i, k;
     json_t *p, *ep;
     json_array_foreach(profiles, i, p) {
         const char *name = json_string_value(json_object_get(p, "name"));
+        json_t *eps = json_object_get(p, "endpoints");
+        if (name && json_is_array(eps))
+            json_object_set_new(fresh_profiles, name,
+                                json_pack("{s:O?, s:O, s:s}", "profileMonitorStatus",
+                                          json_object_get(p, "profileMonitorStatus"), "endpoints", eps,
+                                          "checkedAt", at));
         if (!name || strcmp(name, service_name) != 0) continue;
         json_array_foreach(json_object_get(p, "endpoints"), k, ep) {
             const char *slug = json_string_value(json_object_get(ep, "name"));
@@ -617,7 +637,9 @@ int manage_profiles_record_report(const char *body, size_t len, const char *serv
     json_decref(doc);
     pthread_mutex_lock(&reports_lock);
     json_decref(reports);
+    json_decref(profile_reports);
     reports = fresh;
+    profile_reports = fresh_profiles;
     pthread_mutex_unlock(&reports_lock);
     return 0;
 }
@@ -626,7 +648,8 @@ void manage_profiles_reset_reports(void)
 {
     pthread_mutex_lock(&reports_lock);
     json_decref(reports);
-    reports = NULL;
+    json_decref(profile_reports);
+    reports = profile_reports = NULL;
     pthread_mutex_unlock(&reports_lock);
 }
 

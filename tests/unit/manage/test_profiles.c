@@ -194,6 +194,12 @@ Test(profiles, probe_reports_show_in_the_location_status)
     cr_assert_str_eq(json_string_value(json_object_get(probe, "status")), "Degraded");
     cr_assert_str_eq(json_string_value(json_object_get(probe, "checkedAt")), "1970-01-01T00:00:00Z");
     json_decref(body);
+    /* and per profile, in GET trafficManagerProfiles/{name} */
+    cr_assert_eq(call("GET", "/trafficManagerProfiles/meridian", NULL, NULL, &body), 200);
+    probe = json_object_get(json_object_get(body, "properties"), "probe");
+    json_t *ep = json_array_get(json_object_get(probe, "endpoints"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(ep, "endpointMonitorStatus")), "Degraded");
+    json_decref(body);
 }
 
 Test(profiles, a_nested_profile_cannot_be_deleted_from_under_its_parent)
