@@ -137,6 +137,23 @@ test("operations dashboard: sign in, add a region, see one killed, primary down"
   assert.strictEqual(await page.locator("svg.map-svg g.site").count(), 3);
   await screenshot(page, "dashboard-added");
 
+  // ---- change it: 1 unit and disabled, saved as one PATCH; then delete it ----
+  const brSlider = card("brazilsouth").getByLabel("Units:");
+  await brSlider.focus();
+  await page.keyboard.press("ArrowLeft");
+  await card("brazilsouth").getByLabel("Gateway disabled").check();
+  await card("brazilsouth").getByText("Unsaved: units 2 → 1, will be disabled").waitFor();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await card("brazilsouth").and(page.locator('[data-health="disabled"]')).waitFor({ timeout: 10000 });
+  r = await fetch(base + "/dashboard/api/overview", { headers: { Cookie: cookie } });
+  const br = (await r.json()).locations.find((l) => l.name === "brazilsouth").properties;
+  assert.deepStrictEqual([br.units, br.disableGateway], [1, true], "saved through the REST API");
+  await card("brazilsouth").getByRole("button", { name: "Delete" }).click();
+  await card("brazilsouth").getByText("will be deleted").waitFor();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await card("brazilsouth").waitFor({ state: "detached", timeout: 10000 });
+  assert.strictEqual(await page.locator("svg.map-svg g.site").count(), 2);
+
   // ---- kill East Asia: every gateway process of the location (meridian up paused so it
   // does not restart them) ----
   process.kill(upPid, "SIGSTOP");
@@ -154,8 +171,11 @@ test("operations dashboard: sign in, add a region, see one killed, primary down"
 
   // ---- the change log page ----
   await page.getByRole("link", { name: "Changes", exact: true }).click();
-  await page.locator("#changes-body tr").filter({ hasText: "/locations/brazilsouth" })
-    .filter({ hasText: "admin (dashboard)" }).waitFor();
+  const rows = page.locator("#changes-body tr").filter({ hasText: "/locations/brazilsouth" })
+    .filter({ hasText: "admin (dashboard)" });
+  await rows.first().waitFor();
+  assert.deepStrictEqual(await rows.locator("td:nth-child(4)").allTextContents(), ["deleted", "changed", "set"],
+    "the three writes, newest first");
   await screenshot(page, "dashboard-changes");
   const html = (await page.content()) + (await page.goto(base + "/dashboard").then(() => page.content()));
   assert.ok(!html.includes(adminKey), "the admin key is in no page");
