@@ -167,6 +167,8 @@ test("operations dashboard: sign in, add a region, see one killed, primary down"
   t.diagnostic(`East Asia shown as ${await card("eastasia").getAttribute("data-health")} after ${detected.toFixed(1)} s`);
   assert.ok(detected <= 22, "within the heartbeat time (15 s silent + one poll)");
   assert.strictEqual(await card("westus").getAttribute("data-health"), "ok", "the others stay healthy");
+  const dot = page.locator('svg.map-svg g.site[data-location="eastasia"]');
+  assert.match(await dot.getAttribute("class"), /health-(down|silent|unreachable)/, "the map says it too");
   await screenshot(page, "dashboard-region-killed");
 
   // ---- the change log page ----

@@ -340,7 +340,8 @@
         delete cards[slug];
       }
     });
-    window.MeridianMap.render($("map"), list.filter(function (l) { return !l.isNew; }));
+    window.MeridianMap.render($("map"), list.filter(function (l) { return !l.isNew; }),
+                              function (l) { return shownHealth(l.properties); });
     renderRegionChoices(list);
     renderRecent(overview.changes);
     renderPending();

@@ -26,8 +26,9 @@ window.MeridianMap = (function () {
     return [12 + 40 * i, TOP + HEIGHT - 6];
   }
 
-  /* Draws `locations` (the overview's, each with properties.status) into `container`. */
-  function render(container, locations) {
+  /* Draws `locations` (the overview's, each with properties.status) into `container`;
+   * healthOf(location) is the health to show (the page's, probes included). */
+  function render(container, locations, healthOf) {
     var svg = el("svg", {viewBox: "0 " + TOP + " 360 " + HEIGHT, role: "img", class: "map-svg",
                          "aria-labelledby": "map-title"});
     var title = el("title", {id: "map-title"});
@@ -49,15 +50,15 @@ window.MeridianMap = (function () {
     svg.appendChild(links);
     placed.forEach(function (item) {
       if (!primary || item === primary) return;
-      var health = item.loc.properties.status.health;
+      var health = healthOf(item.loc);
       links.appendChild(el("line", {x1: primary.at[0], y1: primary.at[1], x2: item.at[0], y2: item.at[1],
                                     class: "link link-" + health}));
     });
     var words = [];
     placed.forEach(function (item) {
-      var p = item.loc.properties, st = p.status;
-      var g = el("g", {class: "site health-" + st.health, "data-location": item.loc.name});
-      var label = p.displayName + (p.isPrimary ? " (primary)" : "") + ": " + st.health + ", " +
+      var p = item.loc.properties, st = p.status, health = healthOf(item.loc);
+      var g = el("g", {class: "site health-" + health, "data-location": item.loc.name});
+      var label = p.displayName + (p.isPrimary ? " (primary)" : "") + ": " + health + ", " +
                   st.unitsUp + " of " + p.units + " units up";
       words.push(label);
       g.appendChild(el("title", {}, label));
