@@ -90,7 +90,24 @@ static bool cookie_value(const char *header, const char *name, char *out, size_t
     return false;
 }
 
-/* Drops expired sessions; when still full, the least recently used. Lock held. */
+typedef struct {
+    uint64_t seen;
+    bool is_anonymous;
+    char *id;
+} victim_t;
+
+/* Anonymous first, then least recently used first. */
+static int victim_order(const void *a, const void *b)
+{
+    const victim_t *x = a, *y = b;
+    if (x->is_anonymous != y->is_anonymous) return x->is_anonymous ? -1 : 1;
+    return x->seen < y->seen ? -1 : x->seen > y->seen;
+}
+
+/* Drops expired sessions; when still full, a tenth of the table: anonymous sessions
+ * first (least recently used first), signed-in ones only when there are not enough of
+ * those — a flood of anonymous sessions (one per GET without a cookie) cannot sign
+ * anybody out. One sort per tenth, not a scan per request. Lock held. */
 static void make_room(manage_sessions_t *s, uint64_t now_ms)
 {
     if (json_object_size(s->table) < MANAGE_SESSION_MAX) return;
@@ -100,18 +117,27 @@ static void make_room(manage_sessions_t *s, uint64_t now_ms)
     {
         if (is_expired(s, v, now_ms)) json_object_del(s->table, id);
     }
-    while (json_object_size(s->table) >= MANAGE_SESSION_MAX) {
-        const char *oldest = NULL;
-        uint64_t oldest_seen = UINT64_MAX;
-        json_object_foreach(s->table, id, v)
-        {
-            if (num(v, "seen") < oldest_seen) {
-                oldest_seen = num(v, "seen");
-                oldest = id;
-            }
-        }
-        json_object_del(s->table, oldest);
+    size_t n = json_object_size(s->table), target = MANAGE_SESSION_MAX - MANAGE_SESSION_MAX / 10;
+    if (n <= target) return;
+    victim_t *all = malloc(n * sizeof *all);
+    if (!all) abort();
+    size_t i = 0;
+    json_object_foreach(s->table, id, v)
+    {
+        all[i++] = (victim_t){num(v, "seen"), !*json_string_value(json_object_get(v, "user")), (char *)id};
     }
+    qsort(all, n, sizeof *all, victim_order);
+    /* Keys are owned by the table: copy the ones to delete before deleting any. */
+    size_t drop = n - target;
+    for (i = 0; i < drop; i++) {
+        all[i].id = strdup(all[i].id);
+        if (!all[i].id) abort();
+    }
+    for (i = 0; i < drop; i++) {
+        json_object_del(s->table, all[i].id);
+        free(all[i].id);
+    }
+    free(all);
 }
 
 int manage_session_lookup(manage_sessions_t *s, const char *cookie_header, uint64_t now_ms,

@@ -149,3 +149,21 @@ Test(session, passwords)
     cr_assert_eq(manage_password_hash(big, strlen(big), hash, sizeof hash), -1);
     cr_assert_eq(manage_password_hash(pw, strlen(pw), hash, 20), -1);
 }
+
+Test(session, a_flood_of_anonymous_sessions_signs_nobody_out)
+{
+    manage_sessions_t *t = manage_sessions_new(0, 0);
+    manage_session_t signed_in, s, found;
+    manage_session_create(t, "dev-1", "developer", 0, &signed_in);
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, "%s", cookie_header(&signed_in));
+    for (uint64_t i = 1; i <= MANAGE_SESSION_MAX + 10; i++) manage_session_create(t, NULL, NULL, i, &s);
+    cr_assert_leq(manage_sessions_count(t), MANAGE_SESSION_MAX);
+    cr_assert_geq(manage_sessions_count(t), MANAGE_SESSION_MAX - MANAGE_SESSION_MAX / 10);
+    cr_assert_eq(manage_session_lookup(t, cookie, MANAGE_SESSION_MAX + 20, &found), 0,
+                 "the signed-in session was evicted");
+    cr_assert_str_eq(found.user, "dev-1");
+    /* The newest anonymous session is still there (the oldest went first). */
+    cr_assert_eq(manage_session_lookup(t, cookie_header(&s), MANAGE_SESSION_MAX + 20, &found), 0);
+    manage_sessions_free(t);
+}
