@@ -241,3 +241,33 @@ def test_purge_one_region_then_all(two_regions, meridian_bin):
     # unknown location: 404 from the API and the CLI
     assert s.manage.call("POST", "/locations/nowhere/purgeCache").status == 404
     Cli(meridian_bin, s.manage).run("cache", "purge", "--location", "Nowhere", expect=1)
+
+
+def test_vary_by_developer_with_subscription_keys(gateways, backends):
+    """Keys of two users' subscriptions: each user has their own cached response; two keys of
+    one user share it (the key is the user, not the subscription)."""
+    echo = backends.echo()
+    policy = ("<policies><inbound><base/>"
+              '<cache-lookup vary-by-developer="true" vary-by-developer-groups="false" caching-type="internal"/>'
+              "</inbound><backend><base/></backend><outbound><base/>"
+              '<cache-store duration="60"/></outbound><on-error><base/></on-error></policies>')
+    s = snapshot([api("items", "items", echo.url(), subscriptionRequired=True)],
+                 subscriptions=[
+                     {"id": "ann-1", "scope": "/apis/items", "state": "active", "ownerId": "/users/ann",
+                      "primaryKey": "ann-key-1"},
+                     {"id": "ann-2", "scope": "/apis", "state": "active", "ownerId": "/users/ann",
+                      "primaryKey": "ann-key-2"},
+                     {"id": "bob-1", "scope": "/apis/items", "state": "active", "ownerId": "/users/bob",
+                      "primaryKey": "bob-key"}],
+                 users=[{"id": "ann", "email": "ann@example.com"}, {"id": "bob", "email": "bob@example.com"}])
+    s["policies"]["apis"]["items"] = policy
+    gw = gateways(s)
+    key = lambda k: [("Ocp-Apim-Subscription-Key", k)]
+    assert gw.request("GET", "/items/d", headers=key("ann-key-1")).status == 200
+    assert gw.request("GET", "/items/d", headers=key("ann-key-2")).status == 200
+    assert len(echo.requests) == 1, "one user, one cached response"
+    assert gw.request("GET", "/items/d", headers=key("bob-key")).status == 200
+    assert gw.request("GET", "/items/d", headers=key("bob-key")).status == 200
+    assert len(echo.requests) == 2
+    assert gw.request("GET", "/items/d").status == 401, "no key: refused before the cache"
+    assert len(echo.requests) == 2
