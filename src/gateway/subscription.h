@@ -3,10 +3,10 @@
  * product context, or which 401".
  *
  * Key table: every primary and secondary key of the snapshot's subscriptions, indexed by a
- * keyed digest, HMAC-SHA256(table secret, key). The secret is drawn at build time (RAND_bytes)
+ * keyed digest, SHA-256(table secret ‖ key). The secret is drawn at build time (RAND_bytes)
  * and never leaves the table, so the slot a presented key probes and the time the probe takes
  * tell an attacker nothing about the stored keys; the final comparison is of two 32-byte
- * digests with CRYPTO_memcmp (constant time). A lookup is one HMAC plus, on average, one
+ * digests with CRYPTO_memcmp (constant time). A lookup is one digest plus, on average, one
  * probe: O(1) whatever the number of subscriptions. The table holds digests only; the
  * subscriptions it points at are the configuration's (their keys are kept there because
  * policies read context.Subscription.PrimaryKey / SecondaryKey, §3.4).
