@@ -56,6 +56,7 @@ typedef struct gw_user {
     const char *id;
     const char *email, *first_name, *last_name, *note; /* NULL when absent */
     int64_t registration_ticks;                        /* 0: unknown */
+    bool is_blocked; /* state "blocked" or "deleted": the user's keys are refused */
 } gw_user_t;
 
 typedef struct {

@@ -160,8 +160,8 @@ static int compile_products(cfg_ctx_t *c, const json_t *root, gateway_config_t *
     return 0;
 }
 
-/* users: [{"id", "email", "firstName", "lastName", "note", "registrationDate"}]: the owners
- * of subscriptions, for context.User (§3.4). */
+/* users: [{"id", "email", "firstName", "lastName", "note", "registrationDate", "state"}]:
+ * the owners of subscriptions, for context.User (§3.4). */
 static int compile_users(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
     json_t *users;
@@ -177,13 +177,20 @@ static int compile_users(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg
         if (!json_is_object(u))
             return cfg_fail(c, "a user must be an object, not %s", cfg_type_name(u));
         gw_user_t *user = &cfg->users[cfg->user_count];
+        const char *state;
         if (cfg_want_string(c, u, "id", true, true, &user->id) < 0 ||
             cfg_want_string(c, u, "email", false, false, &user->email) < 0 ||
             cfg_want_string(c, u, "firstName", false, false, &user->first_name) < 0 ||
             cfg_want_string(c, u, "lastName", false, false, &user->last_name) < 0 ||
             cfg_want_string(c, u, "note", false, false, &user->note) < 0 ||
-            want_date(c, u, "registrationDate", &user->registration_ticks) < 0)
+            want_date(c, u, "registrationDate", &user->registration_ticks) < 0 ||
+            cfg_want_string(c, u, "state", false, false, &state) < 0)
             return -1;
+        if (state && strcmp(state, "active") != 0 && strcmp(state, "blocked") != 0 &&
+            strcmp(state, "pending") != 0 && strcmp(state, "deleted") != 0)
+            return cfg_fail_key(c, "state", "must be one of active, blocked, pending, deleted");
+        /* A blocked user calls no API with their keys (the vendor's rule for blocking). */
+        user->is_blocked = state && (strcmp(state, "blocked") == 0 || strcmp(state, "deleted") == 0);
         for (size_t k = 0; k < cfg->user_count; k++)
             if (strcmp(cfg->users[k].id, user->id) == 0)
                 return cfg_fail_key(c, "id", "user id \"%s\" is used twice (also users[%zu])",

@@ -252,9 +252,10 @@ int subscription_authorize(const subscription_table_t *keys, const gw_api_t *api
     out->key_len = len;
     const gw_subscription_t *s = subscription_table_find(keys, key, len, NULL);
     size_t slot = 0;
-    /* §4.3: unknown, out of scope and inactive keys all get the same answer, so that the
-     * response does not tell which keys exist. */
-    if (!s || s->state != SUBSCRIPTION_ACTIVE || !scope_covers(s, api, &slot))
+    /* §4.3: unknown, out of scope and inactive keys (and keys of a blocked owner) all get
+     * the same answer, so that the response does not tell which keys exist. */
+    if (!s || s->state != SUBSCRIPTION_ACTIVE || (s->user && s->user->is_blocked) ||
+        !scope_covers(s, api, &slot))
         return SUBSCRIPTION_KEY_INVALID;
     out->subscription = s;
     if (s->scope == SUBSCRIPTION_SCOPE_PRODUCT) {

@@ -106,9 +106,9 @@ typedef struct {
 
 /* Spec §4.3: the key from the API's header (first occurrence), else its query parameter
  * (first occurrence, percent-decoded); an empty value counts as no key. Then the decision
- * table: a valid key of an active subscription whose scope covers `api` is granted (product
- * context when product-scoped); a key that is present but unknown, out of scope or inactive
- * is SUBSCRIPTION_KEY_INVALID; no key is granted in the API's open product's context, or
+ * table: a valid key of an active subscription whose scope covers `api` and whose owner (if
+ * any) is not blocked is granted (product context when product-scoped); a key that is present
+ * but unknown, out of scope, inactive or of a blocked owner is SUBSCRIPTION_KEY_INVALID; no key is granted in the API's open product's context, or
  * without product when the API does not require a subscription, else SUBSCRIPTION_KEY_MISSING.
  * `keys` may be NULL (no subscriptions). */
 int subscription_authorize(const subscription_table_t *keys, const gw_api_t *api,

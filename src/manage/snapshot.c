@@ -188,6 +188,7 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
                 copy_member(u, "lastName", props, "lastName");
                 copy_member(u, "note", props, "note");
                 copy_member(u, "registrationDate", props, "registrationDate");
+                copy_member(u, "state", props, "state");
                 json_array_append_new(users, u);
                 json_array_append_new(sub_ids, jstr(a));
             } else if (pass == 2 && strcmp(kind, "apis/operations") == 0 &&

@@ -88,8 +88,11 @@ def keyed_snapshot(echo):
         {"id": "paused-sub", "scope": "/apis", "state": "suspended", "primaryKey": "paused"},
         {"id": "old-sub", "scope": "/apis", "state": "expired", "primaryKey": "expired"},
         {"id": "new-sub", "scope": "/apis", "state": "submitted", "primaryKey": "submitted"},
+        {"id": "bob-sub", "scope": "/apis", "state": "active", "ownerId": "/users/bob",
+         "primaryKey": "blocked-owner"},
     ]
-    users = [{"id": "ann", "email": "ann@example.com", "firstName": "Ann", "lastName": "Lee"}]
+    users = [{"id": "ann", "email": "ann@example.com", "firstName": "Ann", "lastName": "Lee"},
+             {"id": "bob", "email": "bob@example.com", "state": "blocked"}]
     return snapshot(apis, policies=policies, products=products, subscriptions=subscriptions,
                     users=users)
 
@@ -125,10 +128,10 @@ def test_missing_key_is_401_with_a_challenge(keyed):
 
 
 @pytest.mark.parametrize("key", ["nope", "billing-primary", "paused", "expired", "submitted",
-                                 "ORDERS-PRIMARY", "orders-primar"])
+                                 "blocked-owner", "ORDERS-PRIMARY", "orders-primar"])
 def test_invalid_key_is_401_without_a_challenge(keyed, key):
-    """Unknown, another API's, suspended, expired, submitted: the same answer, so that the
-    response does not tell which keys exist."""
+    """Unknown, another API's, suspended, expired, submitted, a blocked owner's: the same
+    answer, so that the response does not tell which keys exist."""
     assert_refused(keyed.request("GET", "/orders/1", headers=[("Ocp-Apim-Subscription-Key", key)]),
                    INVALID)
     assert_refused(keyed.request("GET", "/plain/1?subscription-key=" + key), INVALID)

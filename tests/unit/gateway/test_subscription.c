@@ -127,7 +127,8 @@ static const char snapshot[] =
     "   \"subscriptionsLimit\": 3, \"approvalRequired\": true, \"state\": \"notPublished\"},\n"
     "  {\"id\": \"starter\", \"subscriptionRequired\": false, \"apis\": [\"opened\"]}],\n"
     " \"users\": [{\"id\": \"ann\", \"email\": \"ann@example.com\", \"firstName\": \"Ann\",\n"
-    "             \"registrationDate\": \"2026-01-02T03:04:05Z\"}],\n"
+    "             \"registrationDate\": \"2026-01-02T03:04:05Z\"},\n"
+    "            {\"id\": \"bob\", \"state\": \"blocked\"}],\n"
     " \"subscriptions\": [\n"
     "  {\"id\": \"all\", \"scope\": \"/apis\", \"primaryKey\": \"k-all\"},\n"
     "  {\"id\": \"one\", \"displayName\": \"One\", \"scope\": \"/apis/orders\",\n"
@@ -137,7 +138,8 @@ static const char snapshot[] =
     "  {\"id\": \"paused\", \"scope\": \"/apis\", \"state\": \"suspended\", \"primaryKey\": \"k-s\"},\n"
     "  {\"id\": \"gone\", \"scope\": \"/apis\", \"state\": \"expired\", \"primaryKey\": \"k-e\"},\n"
     "  {\"id\": \"orphan\", \"scope\": \"/apis/custom\", \"ownerId\": \"/users/nobody\",\n"
-    "   \"primaryKey\": \"k-c\"}]}\n";
+    "   \"primaryKey\": \"k-c\"},\n"
+    "  {\"id\": \"bobs\", \"scope\": \"/apis\", \"ownerId\": \"/users/bob\", \"primaryKey\": \"k-b\"}]}\n";
 
 static gateway_config_t *load(void)
 {
@@ -169,8 +171,10 @@ static int authorize(const gateway_config_t *c, const char *api_id, const char *
 Test(subscription_config, compiles_products_users_and_subscriptions)
 {
     gateway_config_t *c = load();
-    cr_assert_eq(c->subscription_count, 6);
-    cr_assert_eq(subscription_table_key_count(c->keys), 7);
+    cr_assert_eq(c->subscription_count, 7);
+    cr_assert_eq(subscription_table_key_count(c->keys), 8);
+    cr_assert(c->subscriptions[6].user->is_blocked);
+    cr_assert(!c->subscriptions[2].user->is_blocked);
     const gw_subscription_t *one = &c->subscriptions[1];
     cr_assert_str_eq(one->name, "One");
     cr_assert_eq(one->scope, SUBSCRIPTION_SCOPE_API);
@@ -260,6 +264,10 @@ Test(subscription_authorize, decision_table)
     cr_assert_eq(authorize(c, "orders", REQ("/orders", "Ocp-Apim-Subscription-Key: k-e\r\n"), &g,
                            a), SUBSCRIPTION_KEY_INVALID);
 
+    /* An active subscription of a blocked user. */
+    cr_assert_eq(authorize(c, "orders", REQ("/orders", "Ocp-Apim-Subscription-Key: k-b\r\n"), &g,
+                           a), SUBSCRIPTION_KEY_INVALID);
+
     /* Custom names: the default names mean nothing on that API. */
     cr_assert_eq(authorize(c, "custom", REQ("/custom", "Ocp-Apim-Subscription-Key: k-all\r\n"),
                            &g, a), SUBSCRIPTION_KEY_MISSING);
@@ -343,6 +351,8 @@ Test(subscription_config, errors_name_the_place_and_never_the_key)
                  "this key is also the primaryKey of subscriptions[0] (\"s\"): keys must be "
                  "unique (at subscriptions[1].secondaryKey)");
     expect_error("\"users\": [{\"id\": \"u\"}, {\"id\": \"u\"}]", "user id \"u\" is used twice");
+    expect_error("\"users\": [{\"id\": \"u\", \"state\": \"gone\"}]",
+                 "must be one of active, blocked, pending, deleted (at users[0].state)");
 }
 
 Test(subscription_config, clash_message_does_not_show_the_key)
