@@ -44,7 +44,11 @@ def wait_until(predicate, timeout, interval=0.05, message="condition"):
 # ---- ports -----------------------------------------------------------------------------
 
 def _bindable(port):
+    # SO_REUSEADDR as every server here binds (libuv, nginx, Python's HTTPServer): a port
+    # that is only the local end of TIME_WAIT connections — thousands after a load or
+    # exhaustion test — is free for a listener.
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind(("127.0.0.1", port))
         return True

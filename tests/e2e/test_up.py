@@ -165,7 +165,9 @@ def test_up_routes_each_region_to_its_backend_and_sigint_stops_everything(up):
     up.wait_ready()
     out = up.stdout()
     assert "management API   http://127.0.0.1:%d%s" % (up.base, SVC) in out
-    assert "admin-key.json" in out and "not yet" in out
+    assert "admin-key.json" in out
+    assert "developer portal http://127.0.0.1:%d/portal" % up.base in out
+    assert "dashboard        http://127.0.0.1:%d/dashboard" % up.base in out
     assert "West US          http://127.0.1.1:%d/echo/" % (up.base + 10) in out
     assert "East Asia        http://127.0.2.1:%d/echo/" % (up.base + 10) in out
     # The canonical policy (read from ../shared/conformance as written) picks the backend
