@@ -12,6 +12,7 @@
 #include "gateway/config_policy.h"
 #include "base/json_locate.h"
 #include "gateway/config_subscription.h"
+#include "base/redis_url.h"
 #include "gateway/route.h"
 
 #include <arpa/inet.h>
@@ -410,6 +411,34 @@ static bool region_names_match(const char *given, const char *name)
     }
 }
 
+/* The region's "redis" {"url", "counting", "failure"} (docs/limits.md "Redis") as one URL
+ * with the two settings in its query (base/redis_url.h): what `--redis` takes too. */
+static int compile_region_redis(cfg_ctx_t *c, const json_t *region, gateway_config_t *cfg)
+{
+    const json_t *redis = json_object_get(region, "redis");
+    if (!redis || json_is_null(redis)) return 0;
+    const char *url, *counting = "regional", *failure = "open";
+    if (!json_is_object(redis)) return cfg_fail_key(c, "redis", "\"redis\" must be an object");
+    cfg_push_key(c, "redis");
+    if (cfg_want_string(c, redis, "url", true, true, &url) < 0 ||
+        cfg_want_string(c, redis, "counting", false, true, &counting) < 0 ||
+        cfg_want_string(c, redis, "failure", false, true, &failure) < 0)
+        return -1;
+    char *text;
+    if (asprintf(&text, "%s?counting=%s&failure=%s", url, counting, failure) < 0) abort();
+    redis_url_t parsed;
+    const char *why;
+    if (strchr(url, '?') || redis_url_parse(text, &parsed, &why) < 0) {
+        free(text);
+        return cfg_fail_key(c, "url", "not a redis URL with counting regional|global and "
+                                      "failure open|closed: %s", strchr(url, '?') ? "a query" : why);
+    }
+    free(cfg->redis_url);
+    cfg->redis_url = text;
+    cfg_pop(c);
+    return 0;
+}
+
 static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
     json_t *regions;
@@ -449,6 +478,7 @@ static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *c
             free(cfg->region);
             cfg->region = xstrdup(name);
             if (cfg_want_bool(c, r, "disableGateway", &cfg->is_gateway_disabled) < 0) goto done;
+            if (compile_region_redis(c, r, cfg) < 0) goto done;
         }
         cfg_pop(c);
     }
@@ -855,6 +885,7 @@ static void config_free(gateway_config_t *cfg)
     free(cfg->service_name);
     free(cfg->service_id);
     free(cfg->region);
+    free(cfg->redis_url);
     json_decref(cfg->doc);
     free(cfg);
 }

@@ -135,6 +135,9 @@ typedef struct gateway_config {
     gw_subscription_t *subscriptions;
     size_t subscription_count;
     subscription_table_t *keys;
+    /* The region's Redis for counters and cache (regions[].redis, docs/limits.md), as a
+     * redis:// URL with counting= and failure= in its query; NULL: none. */
+    char *redis_url;
 } gateway_config_t;
 
 /* Compiles a snapshot. `source_name` names the input in errors (a file name).

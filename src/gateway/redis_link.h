@@ -23,6 +23,8 @@
 #ifndef MERIDIAN_GATEWAY_REDIS_LINK_H
 #define MERIDIAN_GATEWAY_REDIS_LINK_H
 
+#include "base/redis_url.h"
+
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,15 +33,9 @@
 
 typedef struct redis_link redis_link_t;
 
-typedef struct {
-    char host[256];
-    int port;
-    int db;
-    char password[256]; /* "" = no AUTH */
-} redis_link_url_t;
+typedef redis_url_t redis_link_url_t;
 
-/* Parses a redis:// URL (query and fragment, if any, are ignored: the caller reads its own
- * options there). 0, or -EINVAL with *why naming the problem (static text). */
+/* redis_url_parse (base/redis_url.h). */
 int redis_link_parse_url(const char *url, redis_link_url_t *out, const char **why);
 
 typedef struct {

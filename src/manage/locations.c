@@ -3,6 +3,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/redis_url.h"
 #include "manage/gateway_token.h"
 #include "manage/profiles.h"
 #include "manage/units.h"
@@ -112,6 +113,8 @@ void manage_locations_snapshot(const json_t *resources, const char *service_name
                               "disableGateway", json_is_true(json_object_get(p, "disableGateway")),
                               "regionalHostname", host);
         if (!r) abort();
+        /* the gateway's counters and cache (docs/limits.md "Redis") */
+        if (json_object_get(p, "redis")) json_object_set(r, "redis", json_object_get(p, "redis"));
         json_array_append_new(regions, r);
     }
     if (n == 0) {
@@ -347,6 +350,7 @@ static json_t *location_json(manage_service_t *s, const char *path, const json_t
         "isPrimary", is_primary(entry), "regionalHostname", host, "statusPath", MANAGE_STATUS_PATH,
         "status", manage_units_status(s->units, slug, s->revision, disabled, clock_mono_ms()));
     manage_profiles_location_json(p, slug, props);
+    if (json_object_get(p, "redis")) json_object_set(props, "redis", json_object_get(p, "redis"));
     json_t *out = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "type",
                             "Microsoft.ApiManagement/service/locations", "name", slug, "properties", props);
     free(id);
@@ -421,6 +425,60 @@ static int check_if_match(const manage_call_t *c, const json_t *entry, bool is_r
 /* The properties to store from a PUT/PATCH body (`base` = the existing props for PATCH
  * and for PUT on an existing location, whose unspecified members are then kept from it
  * for displayName only). */
+/* properties.redis (docs/limits.md "Redis"): {"url": "redis://HOST[:PORT][/DB]",
+ * "counting": "regional"|"global", "failure": "open"|"closed"}; null removes it. Checked
+ * here so that a gateway never receives one it would refuse; the gateway copies it from the
+ * snapshot's region entry. Returns 0, or -1 with the error set. */
+static int check_redis(const json_t *v, manage_error_t *e)
+{
+    if (json_is_null(v)) return 0;
+    if (!json_is_object(v)) {
+        manage_error_set(e, 400, "ValidationError", "properties.redis",
+                         "'redis' must be an object {\"url\", \"counting\", \"failure\"} or null.");
+        return -1;
+    }
+    const char *key;
+    json_t *m;
+    json_object_foreach((json_t *)v, key, m)
+    {
+        char target[160];
+        snprintf(target, sizeof target, "properties.redis.%s", key);
+        const char *text = json_string_value(m);
+        if (strcmp(key, "url") == 0) {
+            const char *why = "must be a string";
+            redis_url_t parsed;
+            if (text && strchr(text, '?')) why = "counting and failure are members of 'redis', not a query";
+            if (!text || strchr(text, '?') || redis_url_parse(text, &parsed, &why) < 0) {
+                manage_error_set(e, 400, "ValidationError", target,
+                                 "'url' must be redis://HOST[:PORT][/DB]: %s.", why);
+                return -1;
+            }
+        } else if (strcmp(key, "counting") == 0) {
+            if (!text || (strcmp(text, "regional") && strcmp(text, "global"))) {
+                manage_error_set(e, 400, "ValidationError", target,
+                                 "'counting' must be \"regional\" or \"global\".");
+                return -1;
+            }
+        } else if (strcmp(key, "failure") == 0) {
+            if (!text || (strcmp(text, "open") && strcmp(text, "closed"))) {
+                manage_error_set(e, 400, "ValidationError", target,
+                                 "'failure' must be \"open\" (limits are not enforced while Redis "
+                                 "is unreachable) or \"closed\" (requests are refused).");
+                return -1;
+            }
+        } else {
+            manage_error_set(e, 400, "ValidationError", target,
+                             "Unknown member '%s' of 'redis' (allowed: url, counting, failure).", key);
+            return -1;
+        }
+    }
+    if (!json_is_string(json_object_get(v, "url"))) {
+        manage_error_set(e, 400, "ValidationError", "properties.redis.url", "'url' is required.");
+        return -1;
+    }
+    return 0;
+}
+
 static json_t *location_props(const manage_call_t *c, json_t *body, const json_t *existing, bool is_patch,
                               manage_error_t *e)
 {
@@ -448,6 +506,8 @@ static json_t *location_props(const manage_call_t *c, json_t *body, const json_t
     json_object_set_new(p, "isPrimary", json_boolean(existing && is_primary(existing)));
     if (old && is_patch && json_object_get(old, "gatewayAddress"))
         json_object_set(p, "gatewayAddress", json_object_get(old, "gatewayAddress"));
+    if (old && is_patch && json_object_get(old, "redis"))
+        json_object_set(p, "redis", json_object_get(old, "redis"));
     json_object_foreach(given, key, v)
     {
         char target[160];
@@ -481,10 +541,14 @@ static json_t *location_props(const manage_call_t *c, json_t *body, const json_t
             }
             if (manage_profiles_check_address(v, target, e) < 0) goto fail;
             json_object_set(p, key, v);
+        } else if (strcmp(key, "redis") == 0) {
+            if (check_redis(v, e) < 0) goto fail;
+            if (json_is_null(v)) json_object_del(p, key);
+            else json_object_set(p, key, v);
         } else {
             manage_error_set(e, 400, "ValidationError", target,
                              "Unknown property '%s' (allowed: displayName, units, disableGateway, "
-                             "gatewayAddress).", key);
+                             "gatewayAddress, redis).", key);
             goto fail;
         }
     }

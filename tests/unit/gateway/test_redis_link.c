@@ -22,7 +22,7 @@ Test(redis_link, parses_urls)
     cr_assert_eq(u.port, 6380);
     cr_assert_eq(u.db, 2);
     cr_assert_str_eq(u.password, "");
-    cr_assert_eq(redis_link_parse_url("redis://:s3cret@10.0.0.1?counting=global", &u, &why), 0);
+    cr_assert_eq(redis_link_parse_url("redis://:s3cret@10.0.0.1?counting=regional", &u, &why), 0);
     cr_assert_str_eq(u.host, "10.0.0.1");
     cr_assert_eq(u.port, 6379);
     cr_assert_eq(u.db, 0);
@@ -38,6 +38,11 @@ Test(redis_link, parses_urls)
     cr_assert_eq(redis_link_parse_url("redis://h:70000", &u, &why), -EINVAL);
     cr_assert_str_eq(why, "port must be a number from 1 to 65535");
     cr_assert_eq(redis_link_parse_url("redis://h:1/x", &u, &why), -EINVAL);
+    cr_assert_eq(redis_link_parse_url("redis://h/3?counting=global&failure=closed", &u, &why), 0);
+    cr_assert(u.is_global);
+    cr_assert(u.is_fail_closed);
+    cr_assert_eq(u.db, 3);
+    cr_assert_eq(redis_link_parse_url("redis://h?counting=world", &u, &why), -EINVAL);
 }
 
 static int free_port(void)
