@@ -226,6 +226,32 @@ static void run_releases(policy_exec_t *exec)
     }
 }
 
+struct policy_finish_hook {
+    void (*fn)(policy_exec_t *exec, void *arg);
+    void *arg;
+    struct policy_finish_hook *next;
+};
+
+int policy_exec_at_finish(policy_exec_t *exec, void (*fn)(policy_exec_t *exec, void *arg), void *arg)
+{
+    struct policy_finish_hook *h = arena_alloc(exec->arena, sizeof *h);
+    if (!h) return -ENOMEM;
+    *h = (struct policy_finish_hook){.fn = fn, .arg = arg};
+    if (!exec->finish_tail) exec->finish_tail = &exec->finish_hooks;
+    *exec->finish_tail = h;
+    exec->finish_tail = &h->next;
+    return 0;
+}
+
+static void run_finish_hooks(policy_exec_t *exec)
+{
+    for (struct policy_finish_hook *h = exec->finish_hooks; h; h = h->next) {
+        bool was_raised = exec->is_raised;
+        h->fn(exec, h->arg);
+        exec->is_raised = was_raised;
+    }
+}
+
 static void finish(policy_exec_t *exec)
 {
     run_releases(exec);
@@ -236,6 +262,7 @@ static void finish(policy_exec_t *exec)
     /* status 0 tells the host to send nothing: the client is gone (§4.6) */
     if (exec->response.status == 0 && !is_client_gone) exec->response.status = 200;
     if (exec->response.status != 0) merge_final_headers(exec);
+    run_finish_hooks(exec);
     expr_rt_end(&exec->rt);
     /* host->done may end the request and free exec with its arena (a response written at
      * once): nothing may touch exec after it, so the loop flag is cleared first. */

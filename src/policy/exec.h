@@ -276,6 +276,7 @@ struct policy_exec {
     void **step_states; /* policy_exec_step_state: program->state_count, allocated on first use */
     /* policy_exec_final_header: SET replaces the response's values of the name, ADD appends */
     policy_fields_t final_set, final_add;
+    struct policy_finish_hook *finish_hooks, **finish_tail; /* policy_exec_at_finish */
 };
 
 /* context.Variables: the value named `name`, or NULL. */
@@ -382,6 +383,41 @@ typedef struct {
     size_t value_len;
 } policy_cache_result_t;
 
+/* ---- counters (rate limits, quotas: policies_limits.c, docs/limits.md) ---- */
+
+/* Add `amount` (0: only read) to the counter named `key` and report it. A counter counts in
+ * buckets of `period_ms` aligned to `origin_ms` (Unix ms): the current bucket is
+ * floor((now - origin_ms) / period_ms); period_ms 0 is one bucket for ever. The host
+ * namespaces keys itself (service, region unless counting is global) and makes the add
+ * atomic across every unit that shares the counters (policy/limit_window.h has the bucket
+ * arithmetic every host shares). */
+typedef struct {
+    const char *key; /* NUL-terminated, in the request's arena */
+    size_t key_len;
+    int64_t amount;
+    int64_t period_ms;
+    int64_t origin_ms;
+    /* Fire and forget (counting after the response): the host adds and never completes;
+     * copy what the add needs, exec may be gone before it is done. */
+    bool is_no_reply;
+} policy_counter_op_t;
+
+/* The counter after the add: the current bucket's count and the previous bucket's (0 when
+ * that bucket is not the one just before), when the current bucket started, and the
+ * host's clock when it counted (all Unix ms). */
+typedef struct {
+    int64_t current, previous;
+    int64_t bucket_start_ms;
+    int64_t now_ms;
+} policy_counter_result_t;
+
+/* counter's return when it counted at once (*out filled, no completion follows). */
+#define POLICY_COUNTER_DONE 1
+/* The counters are unreachable (Redis down, the table full): the host's setting decides
+ * whether the policy lets the request through (OPEN) or refuses it (CLOSED: 503). */
+#define POLICY_E_COUNTER_OPEN (-1010)
+#define POLICY_E_COUNTER_CLOSED (-1011)
+
 struct policy_host {
     /* Send exec->request to the backend-bound URL (policy_exec_backend_url) with `opts`; later
      * call policy_exec_forward_done having filled exec->response (status, reason, headers; the
@@ -413,6 +449,12 @@ struct policy_host {
      * started (a GET is then a miss). NULL: no cache, every lookup misses and stores are
      * dropped (policy run, tests; docs/caching.md). */
     int (*cache)(policy_exec_t *exec, const policy_cache_op_t *op);
+    /* Counters (see policy_counter_op_t): POLICY_COUNTER_DONE with *out filled; 0 when it
+     * completes later with policy_exec_resume(exec, 0 or POLICY_E_COUNTER_*, out) (`out`
+     * is in exec->arena and stays valid); or POLICY_E_COUNTER_OPEN / _CLOSED at once. With
+     * op->is_no_reply the host returns 0 or DONE and never completes. Optional: a host
+     * without it makes every limit policy fail with a clear error (docs/limits.md). */
+    int (*counter)(policy_exec_t *exec, const policy_counter_op_t *op, policy_counter_result_t *out);
 };
 
 /* ======================================================================================
@@ -594,6 +636,13 @@ int policy_value_long(policy_exec_t *exec, const policy_step_t *step, const poli
                       int64_t *out);
 int policy_value_eval(policy_exec_t *exec, const policy_step_t *step, const policy_value_t *v,
                       expr_value_t *out);
+
+/* Runs fn(exec, arg) when the response is decided, after outbound/on-error and the final
+ * headers, before host->done (context.Response is the final response; expressions still
+ * run): counting that depends on the response (limits' increment-condition, bandwidth).
+ * Hooks run in the order they were added; an error inside one cannot change the response.
+ * 0 or -ENOMEM. */
+int policy_exec_at_finish(policy_exec_t *exec, void (*fn)(policy_exec_t *exec, void *arg), void *arg);
 
 /* The message a policy edits in the current section: the request in inbound/backend, the
  * response in outbound/on-error (§2.3 set-header). */

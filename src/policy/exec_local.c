@@ -2,6 +2,7 @@
 #include "policy/exec_local.h"
 
 #include "base/clock.h"
+#include "policy/limit_window.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -110,7 +111,39 @@ static void local_metric(policy_exec_t *exec, const policy_metric_t *metric)
     if (h->io->metric) h->io->metric(h->io->hook_ctx, metric);
 }
 
+/* The offline host's counters: a small table of this process (limit_window.h does the
+ * arithmetic the gateway's region table and Redis share). */
+#define LOCAL_COUNTERS 256
+static struct {
+    char key[200];
+    limit_bucket_t bucket;
+} local_counters[LOCAL_COUNTERS];
+static size_t local_counter_count;
+
+void policy_local_counters_reset(void)
+{
+    local_counter_count = 0;
+}
+
+static int local_counter(policy_exec_t *exec, const policy_counter_op_t *op, policy_counter_result_t *out)
+{
+    local_host_t *h = exec->host_data;
+    if (h->io->counter_error) return h->io->counter_error;
+    size_t i = 0;
+    while (i < local_counter_count && strcmp(local_counters[i].key, op->key) != 0) i++;
+    if (i == local_counter_count) {
+        if (i == LOCAL_COUNTERS || op->key_len >= sizeof local_counters[i].key) return POLICY_E_COUNTER_OPEN;
+        memcpy(local_counters[i].key, op->key, op->key_len + 1);
+        local_counters[i].bucket = (limit_bucket_t){.index = INT64_MIN};
+        local_counter_count++;
+    }
+    int64_t now = h->io->now_ms ? h->io->now_ms : (int64_t)clock_wall_ms();
+    limit_bucket_add(&local_counters[i].bucket, now, op->origin_ms, op->period_ms, op->amount, out);
+    return POLICY_COUNTER_DONE;
+}
+
 static const policy_host_t local_host_vtable = {
+    .counter = local_counter,
     .forward = local_forward,
     .send = local_send,
     .timer = local_timer,
@@ -156,6 +189,7 @@ int policy_local_run(const policy_exec_program_t *program, arena_t *arena, polic
     info->client_ip = io->client_ip ? io->client_ip : "127.0.0.1";
     info->api_path = io->api_path ? io->api_path : "";
     info->gateway_id = "managed";
+    info->subscription_id = io->subscription_id;
     /* a fixed request id: runs are reproducible */
     for (int i = 0; i < 16; i++) info->request_id[i] = (uint8_t)(0x10 + i);
     /* context.Timestamp: now, in DateTime ticks (100 ns since 0001-01-01) */

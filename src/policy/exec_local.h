@@ -47,6 +47,11 @@ typedef struct {
     void (*trace)(void *ctx, const policy_trace_t *trace);
     void (*metric)(void *ctx, const policy_metric_t *metric);
     void *hook_ctx;
+    /* Counters (rate limits, quotas): a table of this process, shared by every run until
+     * policy_local_counters_reset(). */
+    int64_t now_ms;            /* the counters' clock, Unix ms (0: the wall clock) */
+    int counter_error;         /* 0, or POLICY_E_COUNTER_OPEN / _CLOSED: "unreachable" */
+    const char *subscription_id; /* context.Subscription.Id (NULL: anonymous) */
 
     /* ---- output ---- */
     policy_exec_t *exec; /* the finished run: exec->response, last_error, variables */
@@ -82,5 +87,8 @@ void policy_local_program_free(policy_local_program_t *program);
  * first, so one io may be run again (the sent[] records of the last run are overwritten).
  * 0, -EINVAL when the input request is malformed (URL not absolute http(s)), -ENOMEM. */
 int policy_local_run(const policy_exec_program_t *program, arena_t *arena, policy_local_t *io);
+
+/* Forgets every counter of the offline host (tests start from nothing). */
+void policy_local_counters_reset(void);
 
 #endif

@@ -173,14 +173,11 @@ Test(integration, log_to_eventhub_compile_errors)
                   0);
 }
 
-/* ---- limits: compiled, not enforced yet ---- */
+/* ---- limits: token limits compile, not enforced (rate limits: test_policies_limits.c) ---- */
 
-Test(integration, rate_limits_and_quotas_compile_and_let_requests_through)
+Test(integration, token_limits_compile_and_let_requests_through)
 {
-    compile_ok(POLICIES("<rate-limit-by-key calls=\"1\" renewal-period=\"60\" "
-                        "counter-key=\"@(context.Request.IpAddress)\"/>"
-                        "<quota-by-key calls=\"1\" renewal-period=\"3600\" counter-key=\"k\"/>"
-                        "<llm-token-limit counter-key=\"k\" tokens-per-minute=\"10\"/>",
+    compile_ok(POLICIES("<llm-token-limit counter-key=\"k\" tokens-per-minute=\"10\"/>",
                         "<base/>", "<base/>", ""));
     for (int i = 0; i < 3; i++) {
         H.io.is_done = H.io.is_forwarded = false;
