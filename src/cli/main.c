@@ -3,6 +3,7 @@
  * keep the two in step. */
 #include "base/fdlimit.h"
 #include "base/log.h"
+#include "base/redis_url.h"
 #include "cli/args.h"
 #include "cli/mgmt_commands.h"
 #include "cli/policy_cmd.h"
@@ -109,6 +110,11 @@ static const char gateway_help[] =
     "                          against (default: the system's)\n"
     "  --tls-client-cert FILE --tls-client-key FILE\n"
     "                          client certificate for an https feed asking for one\n"
+    "  --redis URL             rate-limit and quota counters in Redis (docs/limits.md):\n"
+    "                          redis://HOST[:PORT][/DB][?counting=regional|global&\n"
+    "                          failure=open|closed]; wins over the region's redis in the\n"
+    "                          configuration (default: the region's, else a table shared\n"
+    "                          by the region's units in memory)\n"
     "\n"
     "Signals: SIGHUP reloads the snapshot (file mode); SIGTERM or SIGINT drains and exits 0.\n";
 
@@ -173,11 +179,12 @@ static int command_gateway(int argc, char **argv)
     const char *units_text = NULL, *access_log = NULL, *drain_text = NULL;
     const char *connect_to_text = NULL;
     const char *config_url = NULL, *token = NULL, *token_file = NULL, *state_dir = NULL;
-    const char *seed_from = NULL, *cache_size_text = NULL;
+    const char *seed_from = NULL, *cache_size_text = NULL, *redis = NULL;
     const char *tls_listen = NULL, *tls_cert = NULL, *tls_key = NULL, *tls_cert_dir = NULL;
     const char *ca_file = NULL, *tls_client_cert = NULL, *tls_client_key = NULL;
     const cli_option_t options[] = {
         {"--cache-size", &cache_size_text},
+        {"--redis", &redis},
         {"--tls-listen", &tls_listen},
         {"--tls-cert", &tls_cert},
         {"--tls-key", &tls_key},
@@ -234,6 +241,10 @@ static int command_gateway(int argc, char **argv)
         return cli_usage_error("gateway", "--tls-client-cert and --tls-client-key go together");
     host_port_t tls_hp;
     if (tls_listen && !parse_address("gateway", "--tls-listen", tls_listen, &tls_hp)) return CLI_EXIT_USAGE;
+    redis_url_t redis_parsed;
+    const char *redis_why;
+    if (redis && redis_url_parse(redis, &redis_parsed, &redis_why) < 0)
+        return cli_usage_error("gateway", "--redis \"%s\": %s", redis, redis_why);
 
     long units = 1;
     if (units_text && !cli_parse_int(units_text, 1, MAX_UNITS, &units))
@@ -301,6 +312,7 @@ static int command_gateway(int argc, char **argv)
         .ca_file = ca_file,
         .tls_client_cert = tls_client_cert,
         .tls_client_key = tls_client_key,
+        .redis_url = redis,
     };
     /* Unusable certificate files stop here, before any unit is forked. */
     http_tls_ctx_t *check_server, *check_client;

@@ -30,6 +30,12 @@ typedef struct {
     gateway_access_log_t *access_log;
     const gateway_connect_to_t *connect_to; /* may be NULL */
     struct proxy_cache *cache; /* the caching policies' store (proxy_cache.h); NULL: none */
+    /* Counters and Redis (gateway/limits_host.h, docs/limits.md): the region's shared
+     * table (never NULL once the unit runs) and the unit's link to the region's Redis (NULL:
+     * none) with its settings. */
+    struct region_counters *counters;
+    struct redis_link *redis;
+    bool is_redis_global, is_redis_fail_closed;
 } gateway_t;
 
 /* The handler for the client listener; its ud is the gateway_t. */

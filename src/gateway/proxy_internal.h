@@ -45,6 +45,7 @@ typedef struct {
     /* ---- subscriptions (subscription.h): who called, in which product context ---- */
     subscription_grant_t grant;
     const policy_exec_program_t *program; /* the program of that context, or NULL: none */
+    struct limits_pending *counter_pending; /* a counter reply awaited (limits_host.c) */
 } proxy_ctx_t;
 
 /* The policy path (proxy_policy.c). proxy_policy_start runs the operation's program for the

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "gateway/config_policy.h"
+#include "gateway/limits_host.h"
 #include "gateway/metrics.h"
 #include "gateway/proxy_cache.h"
 #include "policy/exec.h"
@@ -1027,11 +1028,13 @@ static const policy_host_t gateway_policy_host = {
     .done = host_done,
     .trace = host_trace,
     .metric = host_metric,
+    .counter = gateway_limits_counter,
 };
 
 void proxy_policy_complete(proxy_ctx_t *ctx)
 {
     proxy_cache_cancel(&ctx->cache_wait);
+    gateway_limits_cancel(ctx);
     if (ctx->side) {
         upstream_request_cancel(ctx->side);
         ctx->side = NULL;

@@ -8,6 +8,8 @@
  * therefore no signal handlers and no async-signal-safety concerns. */
 #include "gateway/unit.h"
 
+#include "gateway/region_counters.h"
+
 #include "base/clock.h"
 #include "base/signals.h"
 #include "base/log.h"
@@ -396,9 +398,21 @@ int gateway_supervise(const gateway_unit_options_t *opts, int units)
         goto fail_cache;
     }
     if (opts->cache) sv.cache = opts->cache;
+    /* The region's counters, mapped before the first fork so that every unit (and every
+     * restart of one) shares them (gateway/region_counters.h). */
+    gateway_unit_options_t unit_opts = *opts;
+    if (!unit_opts.counters) unit_opts.counters = region_counters_create(0);
+    if (!unit_opts.counters) {
+        log_error("cannot map the region's counter table: %s", strerror(errno));
+        rc = 1;
+        goto fail_counters;
+    }
+    sv.opts = &unit_opts;
     log_info("supervising %d unit(s) of region \"%s\" on %s", units, opts->region,
              opts->listen_addr);
     rc = supervise_loop(&sv, &waited);
+    if (!opts->counters) region_counters_destroy(unit_opts.counters);
+fail_counters:
     if (sv.cache != opts->cache) region_cache_destroy(sv.cache);
 fail_cache:
 

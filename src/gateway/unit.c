@@ -5,10 +5,13 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "gateway/limits_host.h"
 #include "gateway/proxy.h"
 #include "gateway/proxy_cache.h"
+#include "gateway/region_counters.h"
 #include "gateway/sync.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +83,7 @@ static void unit_install_config(unit_t *u, gateway_config_t *c)
     upstream_pool_set_options(u->gw.pool, &uo);
     gateway_metrics_set_config(u->gw.metrics, true, c->revision);
     proxy_cache_on_config(u->gw.cache, c);
+    gateway_limits_configure(&u->gw, u->opts->redis_url ? u->opts->redis_url : c->redis_url);
     if (!c->region_known)
         log_warn("region \"%s\" is not among the snapshot's regions", u->opts->region);
     log_info("serving configuration revision %llu (%zu APIs)", (unsigned long long)c->revision,
@@ -249,6 +253,7 @@ static void unit_close_all(unit_t *u)
     gateway_access_log_close(u->gw.access_log);
     gateway_sync_stop(u->sync);
     proxy_cache_close(u->gw.cache);
+    gateway_limits_close(&u->gw);
     uv_close((uv_handle_t *)&u->sighup, NULL);
     uv_close((uv_handle_t *)&u->sigterm, NULL);
     uv_close((uv_handle_t *)&u->sigint, NULL);
@@ -354,6 +359,16 @@ int gateway_unit_run(const gateway_unit_options_t *opts)
     uv_timer_init(&u->loop, &u->listen_timer);
     u->listen_timer.data = u;
     u->gw.metrics = gateway_metrics_new(opts->region, opts->unit_index);
+    u->gw.counters = opts->counters;
+    bool owns_counters = !u->gw.counters;
+    if (owns_counters) u->gw.counters = region_counters_create(0);
+    if (!u->gw.counters) {
+        log_error("start-up failed: cannot map the counter table: %s", strerror(errno));
+        gateway_metrics_free(u->gw.metrics);
+        uv_loop_close(&u->loop);
+        free(u);
+        return 1;
+    }
     upstream_options_t uo;
     upstream_options_default(&uo);
     u->gw.pool = upstream_pool_new(&u->loop, &uo);
@@ -451,6 +466,7 @@ fail_early:
     if (u->gw.pool) upstream_pool_close(u->gw.pool);
     if (u->gw.access_log) gateway_access_log_close(u->gw.access_log);
     gateway_sync_stop(u->sync);
+    gateway_limits_close(&u->gw);
     uv_run(&u->loop, UV_RUN_DEFAULT);
 done:
     gateway_sync_free(u->sync);
@@ -460,6 +476,7 @@ done:
     gateway_metrics_free(u->gw.metrics);
     http_tls_ctx_unref(u->tls_server_ctx);
     http_tls_ctx_unref(u->tls_client_ctx);
+    if (owns_counters) region_counters_destroy(u->gw.counters);
     if (uv_loop_close(&u->loop) != 0) log_warn("event loop closed with handles still open");
     free(u);
     return exit_code;

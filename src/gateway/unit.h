@@ -42,6 +42,10 @@ typedef struct {
     const char *tls_cert, *tls_key, *tls_cert_dir;
     const char *ca_file;
     const char *tls_client_cert, *tls_client_key;
+    /* Rate-limit and quota counters of the region (gateway/region_counters.h): created by
+     * gateway_supervise before it forks; NULL: the unit makes its own. */
+    struct region_counters *counters;
+    const char *redis_url; /* --redis: the region's Redis, wins over the snapshot's; NULL */
 } gateway_unit_options_t;
 
 /* Runs a unit until SIGTERM/SIGINT has drained it. Returns the process exit code:
