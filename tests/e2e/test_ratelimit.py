@@ -173,3 +173,55 @@ def test_increment_condition_on_the_response_and_throwing(gateways, backends):
                                             'int.Parse(&quot;x&quot;))"')))
     for _ in range(3):
         assert hit(gw3).status == 200
+
+
+def test_the_snapshot_region_redis_and_a_change_of_it(gateways, backends, tmp_path):
+    """regions[].redis (what manage publishes from the location) is followed on reload."""
+    echo = backends.echo("e")
+    with RedisServer(tmp_path) as redis:
+        snap = limited(echo, by_key(5))
+        gw = gateways(snap)
+        assert hit(gw, client="s").status == 200  # the region's table
+        assert redis.command("KEYS", "meridian:*") == []
+        snap = limited(echo, by_key(5), revision=2)
+        snap["regions"][0]["redis"] = {"url": redis.url, "counting": "global", "failure": "closed"}
+        gw.reload(snap, revision=2)
+        wait_until(lambda: hit(gw, client="s").status == 200 and redis.command("KEYS", "meridian:*"), 5,
+                   message="counting in redis")
+        keys = [k.decode() for k in redis.command("KEYS", "meridian:*")]
+        assert all(k.startswith("meridian:contoso:global:rk:60:s:") for k in keys), keys
+        bad = limited(echo, by_key(5), revision=3)
+        bad["regions"][0]["redis"] = {"url": "http://nope"}
+        gw.reload(bad)
+        wait_until(lambda: "redis" in gw.stderr() and "regions[0].redis.url" in gw.stderr(), 5,
+                   message="the refused snapshot logged")
+
+
+def test_location_redis_in_the_management_api(meridian_bin, tmp_path):
+    from manage_harness import Manage
+    m = Manage(meridian_bin, tmp_path / "data").start()
+    try:
+        ea = "/locations/eastasia"
+        redis = {"url": "redis://10.0.0.5:6380/2", "counting": "global", "failure": "closed"}
+        r = m.put(ea, {"displayName": "East Asia", "redis": redis})
+        assert r.status == 201, r
+        assert r.json()["properties"]["redis"] == redis
+        r = m.patch(ea, {"units": 2})
+        assert r.json()["properties"]["redis"] == redis, "a PATCH without redis keeps it"
+        regions = {x["slug"]: x for x in m.get("/snapshot").json()["regions"]}
+        assert regions["eastasia"]["redis"] == redis
+        assert "redis" not in regions["westus"]
+        for bad, target in ((dict(redis, url="http://x"), "properties.redis.url"),
+                            (dict(redis, url="redis://h:1/0?counting=global"), "properties.redis.url"),
+                            (dict(redis, counting="world"), "properties.redis.counting"),
+                            (dict(redis, failure="maybe"), "properties.redis.failure"),
+                            (dict(redis, colour="red"), "properties.redis.colour"),
+                            ({"counting": "global"}, "properties.redis.url")):
+            r = m.patch(ea, {"redis": bad})
+            assert r.status == 400, (bad, r)
+            err = r.json()["error"]
+            assert err["code"] == "ValidationError" and err["details"][0]["target"] == target, (bad, r)
+        r = m.patch(ea, {"redis": None})
+        assert r.status == 200 and "redis" not in r.json()["properties"], r
+    finally:
+        m.stop()
