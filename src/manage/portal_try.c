@@ -17,6 +17,7 @@
 struct manage_forward {
     char host[256];
     uint16_t port;
+    bool is_tls; /* https: the pool's client context (the system's CA store) */
     char origin_key[300];
     http_method_t method;
     buf_t head;
@@ -113,11 +114,12 @@ manage_forward_t *manage_forward_build(const char *endpoint, const char *method,
     if (!target || !is_target(target) || strlen(target) > 4000)
         return *why = "path must start with '/' and hold visible ASCII only (percent-encode the rest)", NULL;
     if (body_len > MANAGE_TRY_MAX_REQUEST) return *why = "the request body is larger than 64 KiB", NULL;
-    if (!endpoint || strncmp(endpoint, "http://", 7) != 0)
+    bool is_tls = endpoint && strncmp(endpoint, "https://", 8) == 0;
+    if (!endpoint || (!is_tls && strncmp(endpoint, "http://", 7) != 0))
         return *why = "the management plane has no usable --global-endpoint (http://host:port)", NULL;
 
-    /* http://host[:port][/base] */
-    const char *authority = endpoint + 7;
+    /* http[s]://host[:port][/base] */
+    const char *authority = endpoint + (is_tls ? 8 : 7);
     const char *slash = strchr(authority, '/');
     size_t alen = slash ? (size_t)(slash - authority) : strlen(authority);
     const char *base = slash ? slash : "";
@@ -127,16 +129,23 @@ manage_forward_t *manage_forward_build(const char *endpoint, const char *method,
     if (!f) abort();
     buf_init(&f->head);
     f->method = id;
+    f->is_tls = is_tls;
     const char *colon = memrchr(authority, ':', alen);
+    if (colon && memchr(colon, ']', (size_t)(authority + alen - colon))) colon = NULL; /* [v6] */
     size_t hlen = colon ? (size_t)(colon - authority) : alen;
-    unsigned long port = 80;
+    unsigned long port = is_tls ? 443 : 80;
     if (colon) {
         char *end;
         port = strtoul(colon + 1, &end, 10);
         if (end != authority + alen || port == 0 || port > 65535) goto bad_endpoint;
     }
+    const char *host = authority;
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') { /* an IPv6 literal */
+        host++;
+        hlen -= 2;
+    }
     if (hlen == 0 || hlen >= sizeof f->host) goto bad_endpoint;
-    memcpy(f->host, authority, hlen);
+    memcpy(f->host, host, hlen);
     f->host[hlen] = 0;
     f->port = (uint16_t)port;
     snprintf(f->origin_key, sizeof f->origin_key, "%s:%u", f->host, f->port);
@@ -174,10 +183,22 @@ manage_forward_t *manage_forward_build(const char *endpoint, const char *method,
     }
     return f;
 bad_endpoint:
-    *why = "the management plane's --global-endpoint is not http://host[:port][/path]";
+    *why = "the management plane's --global-endpoint is not http[s]://host[:port][/path]";
 fail:
     manage_forward_free(f);
     return NULL;
+}
+
+const char *manage_forward_head(const manage_forward_t *f, size_t *len)
+{
+    *len = f->head.len;
+    return f->head.data;
+}
+
+const char *manage_forward_origin(const manage_forward_t *f, bool *is_tls)
+{
+    *is_tls = f->is_tls;
+    return f->origin_key;
 }
 
 /* ---- the loop side ---- */
@@ -305,6 +326,7 @@ void manage_try_start(manage_try_t *t, http_exchange_t *ex, manage_forward_t *f)
         .head_len = f->head.len,
         .method = f->method,
         .has_body = f->body_len > 0,
+        .tls = f->is_tls,
         .response_timeout_ms = MANAGE_TRY_TIMEOUT_MS,
     };
     c->up = upstream_request_start(t->pool, &spec, &callbacks, c);

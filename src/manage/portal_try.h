@@ -20,6 +20,7 @@
 #include "http/server.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -29,7 +30,8 @@
 
 typedef struct manage_forward manage_forward_t;
 
-/* Builds the request: `endpoint` is "http://host[:port][/base]"; `method` one of GET, POST,
+/* Builds the request: `endpoint` is "http[s]://host[:port][/base]" (https: verified against
+ * the system's CA store); `method` one of GET, POST,
  * PUT, PATCH, DELETE, HEAD, OPTIONS; `target` the path (+ query) under the endpoint,
  * starting with '/'; `headers` an array of [name, value] pairs (hop-by-hop fields, Host,
  * Content-Length, Cookie and Transfer-Encoding are refused); key_header/key (may be NULL)
@@ -40,6 +42,10 @@ manage_forward_t *manage_forward_build(const char *endpoint, const char *method,
                                        const char *key_header, const char *key,
                                        const char **why);
 void manage_forward_free(manage_forward_t *f);
+/* What it will send: the request head (ends with CRLF CRLF) and where ("host:port", and
+ * whether over TLS). For tests. */
+const char *manage_forward_head(const manage_forward_t *f, size_t *len);
+const char *manage_forward_origin(const manage_forward_t *f, bool *is_tls);
 
 /* ---- the loop side ---- */
 

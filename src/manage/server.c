@@ -49,6 +49,7 @@ struct manage_server {
     manage_service_t *svc;
     manage_feed_t *feed;
     manage_try_t *try_it; /* the portal's try-it forwarding (portal_try.h) */
+    bool is_tls;          /* the listener is https: the web UIs' cookies get Secure */
     job_t *queue_head, *queue_tail;
     size_t job_count; /* jobs reading, queued or running */
     bool is_busy;
@@ -136,6 +137,7 @@ static void work_cb(uv_work_t *w)
             .csrf_token = j->csrf_token,
             .origin = j->origin,
             .content_type = j->content_type,
+            .is_tls = j->srv->is_tls,
         };
         manage_web_handle(j->srv->svc, &web, &j->resp);
     } else {
@@ -484,6 +486,7 @@ int manage_server_run(const manage_server_options_t *opts)
             goto stop;
         }
         http_tls_ctx_unref(tls); /* the server holds its reference */
+        srv->is_tls = true;
     }
     if ((rc = uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM)) ||
         (rc = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT))) {

@@ -317,3 +317,21 @@ def test_passwords_hashed_sign_in_checked_and_no_secret_in_logs_or_store(portal)
                      for f in os.listdir(portal.data_dir) if f.startswith("meridian.db"))
     assert PASSWORD_A.encode() not in store and PASSWORD_B.encode() not in store
     assert b"$argon2id$v=19$m=19456,t=2,p=1$" in store
+
+
+def test_over_tls_the_session_cookie_is_secure(meridian_bin, tmp_path):
+    from tlslib import CertFactory, client_context
+    ca = CertFactory(tmp_path / "pki")
+    crt, key = ca.leaf("manage", ["127.0.0.1"])
+    m = Manage(meridian_bin, tmp_path / "data", extra_args=["--tls-cert", crt, "--tls-key", key])
+    m.ssl_context = client_context(ca.cert)
+    m.start()
+    try:
+        r = m.raw("GET", "/portal/api/session", auth=False)
+        assert r.status == 200, r
+        cookie = r.header("Set-Cookie")
+        assert cookie.startswith("meridian_session=") and cookie.endswith(
+            "; Path=/; HttpOnly; SameSite=Strict; Secure"), cookie
+        assert "Content-Security-Policy" in r.headers or "content-security-policy" in r.headers
+    finally:
+        m.stop()
