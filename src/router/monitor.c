@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "http/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ typedef struct {
     int pending; /* open handles + lookups in flight */
     bool is_finished;
     bool is_tcp_open;
+    http_tls_t *tls;      /* HTTPS probes */
+    bool is_request_sent; /* HTTPS: the request went into the TLS engine */
 } attempt_t;
 
 struct probe {
@@ -99,6 +102,7 @@ static void attempt_release(attempt_t *a)
     router_monitor_t *m = a->probe->monitor;
     if (a->probe->current == a) a->probe->current = NULL;
     buf_free(&a->request);
+    http_tls_free(a->tls);
     free(a);
     monitor_release(m);
 }
@@ -136,10 +140,51 @@ static void on_timeout(uv_timer_t *t)
     attempt_finish(a, false, "timeout");
 }
 
+/* HTTPS probes (docs/tls.md). As the vendor's probes, the certificate is not verified:
+ * the probe asks whether the endpoint answers, not whether a client would trust it. One
+ * client context for the process, made on first use. */
+static http_tls_ctx_t *probe_tls_ctx(void)
+{
+    static http_tls_ctx_t *ctx;
+    char err[256];
+    if (!ctx && http_tls_client_ctx_new(NULL, NULL, NULL, &ctx, err, sizeof err) < 0) {
+        log_warn("router: HTTPS probes: %s", err);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+static char tls_cipher_in[16384]; /* one read at a time on the router's loop */
+
+/* Puts the request into the engine once the handshake allows and sends what it produced.
+ * Handshake messages and a probe request are small: the socket takes them at once, so a
+ * write the kernel does not take whole fails the attempt instead of queueing. */
+static bool tls_pump(attempt_t *a)
+{
+    if (!a->is_request_sent) {
+        int n = http_tls_write(a->tls, a->request.data, a->request.len);
+        if (n < 0) return false;
+        a->is_request_sent = n > 0;
+    }
+    buf_t wire;
+    buf_init(&wire);
+    bool ok = http_tls_take_output(a->tls, &wire) == 0;
+    if (ok && wire.len) {
+        uv_buf_t b = uv_buf_init(wire.data, (unsigned)wire.len);
+        ok = uv_try_write((uv_stream_t *)&a->tcp, &b, 1) == (int)wire.len;
+    }
+    buf_free(&wire);
+    return ok;
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     attempt_t *a = h->data;
+    if (a->tls) {
+        *buf = uv_buf_init(tls_cipher_in, sizeof tls_cipher_in);
+        return;
+    }
     buf->base = a->line + a->line_len;
     buf->len = MAX_STATUS_LINE - 1 - a->line_len;
 }
@@ -147,13 +192,36 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 /* "HTTP/1.x DDD ..." up to the first CRLF (RFC 9112 §4); the body is never read. */
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-    (void)buf;
     attempt_t *a = s->data;
     if (a->is_finished) return;
     if (n < 0) {
         attempt_finish(a, false, n == UV_EOF ? "connection closed before the status line"
                                              : uv_strerror((int)n));
         return;
+    }
+    if (a->tls) {
+        /* Decrypt into the status line buffer; only its first line is ever needed. */
+        int r = http_tls_feed(a->tls, buf->base, (size_t)n);
+        n = 0;
+        while (r == 0 && a->line_len + (size_t)n < MAX_STATUS_LINE - 1) {
+            r = http_tls_read(a->tls, a->line + a->line_len + n, MAX_STATUS_LINE - 1 - a->line_len - (size_t)n);
+            if (r > 0) {
+                n += r;
+                r = 0;
+            } else if (r == 0) {
+                break;
+            }
+        }
+        if (r < 0 && n == 0) {
+            attempt_finish(a, false, r == HTTP_TLS_EOF ? "connection closed before the status line"
+                                                       : http_tls_error(a->tls));
+            return;
+        }
+        if (!tls_pump(a)) {
+            attempt_finish(a, false, "TLS failed");
+            return;
+        }
+        if (n == 0) return;
     }
     a->line_len += (size_t)n;
     a->line[a->line_len] = '\0';
@@ -226,6 +294,23 @@ static void on_connect(uv_connect_t *c, int status)
         return;
     }
     build_request(a);
+    if (a->probe->profile->monitor.protocol == ROUTER_PROBE_HTTPS) {
+        /* SNI: the Host header's name (without its port), else the target. */
+        const char *host = find_header(a->probe, "Host");
+        char name[256];
+        snprintf(name, sizeof name, "%s", host ? host : a->probe->endpoint->target);
+        char *colon = strrchr(name, ':');
+        if (host && colon && colon == strchr(name, ':')) *colon = '\0';
+        http_tls_ctx_t *ctx = probe_tls_ctx();
+        a->tls = ctx ? http_tls_new_client(ctx, name, false, false) : NULL;
+        if (!a->tls || !tls_pump(a)) {
+            attempt_finish(a, false, "TLS failed");
+            return;
+        }
+        int rc = uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read);
+        if (rc < 0) attempt_finish(a, false, uv_strerror(rc));
+        return;
+    }
     uv_buf_t buf = uv_buf_init(a->request.data, (unsigned)a->request.len);
     a->write.data = a;
     int rc = uv_write(&a->write, (uv_stream_t *)&a->tcp, &buf, 1, on_write);

@@ -229,11 +229,8 @@ static bool parse_monitor(loader_t *l, json_t *m, router_monitor_config_t *mc)
     if (!proto) return false;
     if (strcmp(proto, "HTTP") == 0) mc->protocol = ROUTER_PROBE_HTTP;
     else if (strcmp(proto, "TCP") == 0) mc->protocol = ROUTER_PROBE_TCP;
-    else if (strcmp(proto, "HTTPS") == 0) {
-        push_key(l, "protocol");
-        return fail(l, "HTTPS probes are not supported yet (the router has no TLS client); "
-                       "use HTTP or TCP");
-    } else {
+    else if (strcmp(proto, "HTTPS") == 0) mc->protocol = ROUTER_PROBE_HTTPS; /* docs/tls.md */
+    else {
         push_key(l, "protocol");
         return fail(l, "'protocol' must be HTTP, HTTPS or TCP");
     }

@@ -66,9 +66,8 @@ Test(router_profile, semantic_errors_point_at_the_value)
                  ",\n\"endpoints\":[{\"name\":\"e\",\"target\":\"10.0.0.1\",\"weight\":0}]}]}",
                  "p.json:2:55: 'weight' must be an integer from 1 to 1000");
     expect_error("{\"zone\":\"z\",\"profiles\":[{\"name\":\"a\",\"routingMethod\":\"Priority\","
-                 "\"monitor\":{\"protocol\":\"HTTPS\",\"port\":443},\"endpoints\":[]}]}",
-                 "p.json:1:86: HTTPS probes are not supported yet (the router has no TLS client); "
-                 "use HTTP or TCP");
+                 "\"monitor\":{\"protocol\":\"HTTP2\",\"port\":443},\"endpoints\":[]}]}",
+                 "p.json:1:86: 'protocol' must be HTTP, HTTPS or TCP");
     expect_error("{\"zone\":\"z\",\"colour\":1,\"profiles\":[]}", "p.json:1:22: unknown member 'colour'");
     expect_error("{\"profiles\":[]}", "p.json:1:1: missing required member 'zone'");
 }
