@@ -386,7 +386,7 @@ static int command_run(int argc, char **argv)
 /* ---- meridian up (deploy/up.h, docs/up.md) ---- */
 
 static const char up_help[] =
-    "Usage: meridian up [-f SERVICE_FILE] [--state-dir DIR] [--base-port P]\n"
+    "Usage: meridian up [-f SERVICE_FILE] [--state-dir DIR] [--base-port P] [--tls]\n"
     "\n"
     "Runs a whole multi-region service on this machine: the management plane on\n"
     "127.0.0.1:P, the service file applied to it, the demo backends contoso-us,\n"
@@ -401,12 +401,21 @@ static const char up_help[] =
     "  --state-dir DIR    data, tokens and unit state (default: $MERIDIAN_STATE_DIR, else\n"
     "                     ./" DEPLOY_UP_STATE_DIR_DEFAULT ")\n"
     "  --base-port P      first of the ports used (default: 8070; P to P+99)\n"
+    "  --tls              also serve HTTPS (127.0.R.1:P+11) with certificates from a local\n"
+    "                     CA made in STATE/tls on first start (docs/tls.md)\n"
     "\n"
     "Signals: SIGINT or SIGTERM drains the gateways, then stops everything and exits 0.\n";
 
 static int command_up(int argc, char **argv)
 {
     const char *file = NULL, *state_dir = NULL, *base_text = NULL;
+    bool tls = false; /* --tls takes no value: taken out before the parser sees it */
+    int kept = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--tls") == 0) tls = true;
+        else argv[kept++] = argv[i];
+    }
+    argc = kept;
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "-f") == 0) argv[i] = "--file";
     const cli_option_t options[] = {
@@ -427,6 +436,7 @@ static int command_up(int argc, char **argv)
         .service_file = file,
         .state_dir = state_dir,
         .base_port = (uint16_t)base_port,
+        .tls = tls,
     };
     return deploy_up(&opts);
 }

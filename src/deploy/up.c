@@ -3,6 +3,8 @@
  * whose timeout is the next watch tick, and the few HTTP requests it makes go to loopback
  * with short deadlines (deploy/up_http.h). */
 #include "deploy/up.h"
+
+#include "deploy/up_ca.h"
 #include "deploy/up_internal.h"
 #include "deploy/up_router.h"
 
@@ -268,7 +270,14 @@ static void print_table(up_t *u)
             printf("                   regional hostname %s (send it as Host, or add it to "
                    "/etc/hosts as 127.0.%d.1)\n",
                    r->regional_hostname, r->octet);
+        if (u->opts->tls)
+            printf("                   https://127.0.%d.1:%u/echo/\n", r->octet, u->base_port + 11u);
     }
+    if (u->opts->tls)
+        printf("  TLS              local CA %s/tls/ca.crt: curl --cacert %s/tls/ca.crt https://...,\n"
+               "                   or trust it: sudo cp %s/tls/ca.crt "
+               "/usr/local/share/ca-certificates/meridian-up.crt && sudo update-ca-certificates\n",
+               u->state_dir, u->state_dir, u->state_dir);
     for (size_t b = 0; b < UP_BACKEND_COUNT; b++)
         printf("  backend          %s.com:80 → 127.0.0.1:%u\n", backend_names[b],
                u->base_port + 1u + (unsigned)b);
@@ -499,6 +508,15 @@ int deploy_up(const deploy_up_options_t *opts)
              "contoso-other.com:80=127.0.0.1:%u",
              u->base_port + 1u, u->base_port + 2u, u->base_port + 3u);
     if (prepare_paths(u)) return 1;
+    if (opts->tls) {
+        char tls_dir[PATH_MAX], why[512];
+        snprintf(tls_dir, sizeof tls_dir, "%.4000s/tls", u->state_dir);
+        if (up_ca_ensure_for_up(tls_dir, why, sizeof why) < 0) {
+            log_error("TLS: %s", why);
+            return 1;
+        }
+        log_info("TLS: local CA %s/ca.crt, server certificate %s/server.crt", tls_dir, tls_dir);
+    }
     char *err = NULL;
     if (up_service_load(opts->service_file, u->repo_dir, &u->service, &err)) {
         log_error("%s", err ? err : "cannot load the service file");

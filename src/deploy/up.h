@@ -28,6 +28,7 @@
 #ifndef MERIDIAN_DEPLOY_UP_H
 #define MERIDIAN_DEPLOY_UP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DEPLOY_UP_BASE_PORT_DEFAULT 8070
@@ -41,6 +42,9 @@ typedef struct {
     const char *service_file; /* NULL = the embedded examples/up/service.yaml */
     const char *state_dir;    /* NULL = $MERIDIAN_STATE_DIR, else DEPLOY_UP_STATE_DIR_DEFAULT */
     uint16_t base_port;       /* 0 = DEPLOY_UP_BASE_PORT_DEFAULT; must leave room for +99 */
+    /* --tls (docs/tls.md): a local CA in STATE/tls (made on first start) and a certificate
+     * for up's names; every location's gateway also serves HTTPS on 127.0.R.1:P+11. */
+    bool tls;
 } deploy_up_options_t;
 
 /* Returns the process exit code (0 clean stop, 1 failure; messages already logged). */

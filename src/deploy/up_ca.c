@@ -1,6 +1,8 @@
 /* Local CA for `meridian up --tls`: see up_ca.h. */
 #include "deploy/up_ca.h"
 
+#include "manage/locations.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -207,4 +209,20 @@ int up_ca_ensure(const char *tls_dir, const char *const *names, size_t name_coun
         up_ca_make_ca(ca_cert, ca_key, "Meridian local CA", err, err_len) < 0)
         return -1;
     return up_ca_make_leaf(ca_cert, ca_key, cert, key, names, name_count, 825, err, err_len);
+}
+
+int up_ca_ensure_for_up(const char *tls_dir, char *err, size_t err_len)
+{
+    static char storage[UP_CA_MAX_OCTET + 3][64];
+    const char *names[UP_CA_MAX_OCTET + 5];
+    size_t n = 0;
+    names[n++] = "localhost";
+    names[n++] = "127.0.0.1";
+    for (int r = 1; r <= UP_CA_MAX_OCTET; r++) {
+        snprintf(storage[r], sizeof storage[r], "127.0.%d.1", r);
+        names[n++] = storage[r];
+    }
+    names[n++] = "meridian." MANAGE_DEFAULT_DOMAIN;
+    names[n++] = "*.regional." MANAGE_DEFAULT_DOMAIN;
+    return up_ca_ensure(tls_dir, names, n, err, err_len);
 }

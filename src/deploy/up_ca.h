@@ -22,5 +22,10 @@ int up_ca_make_leaf(const char *ca_cert_path, const char *ca_key_path, const cha
 /* STATE/tls: keeps an existing CA or makes one, then makes server.{crt,key} for `names`. */
 int up_ca_ensure(const char *tls_dir, const char *const *names, size_t name_count, char *err,
                  size_t err_len);
+/* up_ca_ensure for the names `meridian up` serves: localhost, 127.0.0.1, the locations'
+ * addresses 127.0.R.1 (R = 1..UP_CA_MAX_OCTET), and under the default domain the service's
+ * hostname and every regional hostname (*.regional.DOMAIN). */
+#define UP_CA_MAX_OCTET 32
+int up_ca_ensure_for_up(const char *tls_dir, char *err, size_t err_len);
 
 #endif

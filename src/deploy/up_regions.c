@@ -87,6 +87,15 @@ static int build_gateway_args(up_t *u, up_region_t *r)
                           region_dir};
     for (size_t i = 0; i < sizeof feed / sizeof feed[0]; i++)
         if (up_proc_arg(p, feed[i])) return -1;
+    if (u->opts->tls) { /* docs/tls.md: HTTPS next to HTTP, with up's local CA */
+        char tls_listen[64], cert[PATH_MAX], key[PATH_MAX];
+        snprintf(tls_listen, sizeof tls_listen, "127.0.%d.1:%u", r->octet, u->base_port + 11u);
+        snprintf(cert, sizeof cert, "%.3000s/tls/server.crt", u->state_dir);
+        snprintf(key, sizeof key, "%.3000s/tls/server.key", u->state_dir);
+        const char *tls[] = {"--tls-listen", tls_listen, "--tls-cert", cert, "--tls-key", key};
+        for (size_t i = 0; i < sizeof tls / sizeof tls[0]; i++)
+            if (up_proc_arg(p, tls[i])) return -1;
+    }
     return 0;
 }
 
