@@ -3,6 +3,7 @@ to the plain one, a certificate per hostname through SNI, TLS 1.1 refused, an AP
 protocols, https backends verified against --ca-file (untrusted chain and wrong name
 refused, the Backend resource's tls switches), the management API and the feed over TLS."""
 
+import json
 import os
 import ssl
 import warnings
@@ -230,3 +231,62 @@ def test_bad_certificate_files_stop_the_gateway_at_start(meridian_bin, tmp_path,
                         "--tls-listen", "127.0.0.1:1"], capture_output=True, text=True, timeout=20)
     assert r.returncode == 2
     assert "--tls-listen needs --tls-cert and --tls-key" in r.stderr
+
+
+def test_router_https_probes(meridian_bin, tmp_path, pki):
+    """A profile's HTTPS monitor: a TLS endpoint (its certificate from an unknown CA, not
+    verified, as the vendor's probes) is Online, a plain HTTP one is Degraded."""
+    from routerlib import RegionServer, Router
+    tls_region = HttpsBackend(*pki["rogue_backend"], name="westus")
+    plain = RegionServer("East Asia", "127.0.0.1")
+    router = None
+    try:
+        mon = {"protocol": "HTTPS", "port": 443, "path": "/status-0123456789abcdef",
+               "intervalSeconds": 1, "timeoutSeconds": 0.5, "toleratedFailures": 0,
+               "customHeaders": {"Host": "backend.test"}}
+        profiles = {"zone": "tm.meridian.test", "profiles": [{
+            "name": "contoso", "routingMethod": "Priority", "ttl": 5, "monitor": mon,
+            "endpoints": [
+                {"name": "westus", "target": "127.0.0.1", "port": tls_region.port, "priority": 1},
+                {"name": "eastasia", "target": "127.0.0.1", "port": plain.port, "priority": 2},
+            ]}]}
+        router = Router(meridian_bin, tmp_path, profiles)
+        wait_until(lambda: router.endpoint_status("contoso", "westus") == "Online", 10 * TIME_SCALE,
+                   message="the TLS endpoint Online")
+        wait_until(lambda: router.endpoint_status("contoso", "eastasia") == "Degraded", 10 * TIME_SCALE,
+                   message="the plain endpoint Degraded")
+        assert any(r[1] == "/status-0123456789abcdef" and r[2] == "backend.test" for r in tls_region.requests)
+    finally:
+        problems = router.finish() if router else []
+        tls_region.stop()
+        plain.kill()
+        assert not problems, problems
+
+
+@pytest.mark.timeout_s(90)
+def test_up_tls_makes_a_local_ca_and_serves_https(meridian_bin, tmp_path):
+    from test_up import Up
+    up = Up(meridian_bin, tmp_path, args=["--tls"])
+    try:
+        up.wait_ready()
+        ca = os.path.join(up.state, "tls", "ca.crt")
+        assert oct(os.stat(os.path.join(up.state, "tls", "ca.key")).st_mode & 0o777) == "0o600"
+        out = up.stdout()
+        assert "https://127.0.1.1:%d/echo/" % (up.base + 11) in out
+        assert "curl --cacert %s" % ca in out
+        ctx = client_context(ca)
+        for octet, backend in ((1, "contoso-us"), (2, "contoso-asia")):
+            host = "127.0.%d.1" % octet
+            status, body, _, _ = https_request(up.base + 11, "/echo/hello", ctx, host, connect_to=host)
+            assert status == 200, body
+            assert json.loads(body)["backend"] == backend
+        # The regional hostnames are covered by the same certificate.
+        status, _, _, _ = https_request(up.base + 11, "/echo/hello", ctx,
+                                        "meridian-westus-01.regional.meridian.local",
+                                        connect_to="127.0.1.1")
+        assert status == 200
+        # Plain HTTP is unchanged.
+        assert up.backend_of(1) == "contoso-us"
+        assert up.stop() == 0
+    finally:
+        up.finish()

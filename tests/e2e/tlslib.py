@@ -6,6 +6,7 @@ python's ssl module can use certificates but not make them. EC P-256 keys keep i
 import http.client
 import json
 import os
+import socket
 import ssl
 import subprocess
 import threading
@@ -59,15 +60,16 @@ def client_context(ca_file=None, verify=True, cert=None, key=None):
     return ctx
 
 
-def https_request(port, target, ctx, server_name, method="GET", body=None, headers=None, timeout=10):
-    """One request over TLS to 127.0.0.1:port with SNI server_name. Returns
+def https_request(port, target, ctx, server_name, method="GET", body=None, headers=None, timeout=10,
+                  connect_to="127.0.0.1"):
+    """One request over TLS to connect_to:port with SNI server_name. Returns
     (status, body bytes, the server's certificate as a dict, TLS version)."""
-    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=ctx)
+    conn = http.client.HTTPSConnection(connect_to, port, timeout=timeout, context=ctx)
     # SNI and the name check follow the host given to wrap_socket: connect by address,
     # present the name.
     conn.host = server_name
-    conn._create_connection = lambda addr, timeout, source: __import__("socket").create_connection(
-        ("127.0.0.1", port), timeout, source)
+    conn._create_connection = lambda addr, timeout, source: socket.create_connection(
+        (connect_to, port), timeout, source)
     try:
         conn.request(method, target, body=body, headers=headers or {})
         r = conn.getresponse()
