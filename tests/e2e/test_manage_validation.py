@@ -51,7 +51,7 @@ BAD_BODIES = [
     ("bad scope", "/subscriptions/s", {"properties": {"displayName": "s", "scope": "/everything"}}, "InvalidRequestContent"),
     ("bad named value name", "/namedValues/n", {"properties": {"displayName": "a b", "value": "v"}}, "InvalidRequestContent"),
     ("empty body", "/apis/x", "", "InvalidRequestContent"),
-    ("https backend (gateway refuses)", "/backends/b", {"properties": {"url": "https://a", "protocol": "http"}}, "ValidationError"),
+    ("backend port out of range (gateway refuses)", "/backends/b", {"properties": {"url": "http://a:70000", "protocol": "http"}}, "ValidationError"),
     ("method not a token", API + "/operations/o", {"properties": {"displayName": "o", "method": "G T", "urlTemplate": "/"}}, "ValidationError"),
     ("bad url template", API + "/operations/o", {"properties": {"displayName": "o", "method": "GET", "urlTemplate": "/a//b"}}, "ValidationError"),
     ("duplicate API path", "/apis/y", {"properties": {"path": "orders", "serviceUrl": "http://a"}}, "ValidationError"),
