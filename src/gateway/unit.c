@@ -84,6 +84,7 @@ static void unit_install_config(unit_t *u, gateway_config_t *c)
     gateway_metrics_set_config(u->gw.metrics, true, c->revision);
     proxy_cache_on_config(u->gw.cache, c);
     gateway_limits_configure(&u->gw, u->opts->redis_url ? u->opts->redis_url : c->redis_url);
+    proxy_cache_set_redis(u->gw.cache, u->gw.redis); /* the external cache shares the link */
     if (!c->region_known)
         log_warn("region \"%s\" is not among the snapshot's regions", u->opts->region);
     log_info("serving configuration revision %llu (%zu APIs)", (unsigned long long)c->revision,

@@ -271,3 +271,66 @@ def test_vary_by_developer_with_subscription_keys(gateways, backends):
     assert len(echo.requests) == 2
     assert gw.request("GET", "/items/d").status == 401, "no key: refused before the cache"
     assert len(echo.requests) == 2
+
+
+# ---- the external cache: a real redis-server --------------------------------------------
+
+def external_policy(caching_type):
+    # the values first: a hit skips what follows cache-lookup in inbound
+    return ("<policies><inbound><base/>"
+            '<cache-lookup-value key="v" variable-name="v" default-value="none" caching-type="%s"/>' % caching_type +
+            '<cache-store-value key="v" value="stored" duration="60" caching-type="%s"/>' % caching_type +
+            '<cache-lookup vary-by-developer="false" vary-by-developer-groups="false" '
+            'caching-type="%s"/>' % caching_type +
+            "</inbound><backend><base/></backend><outbound><base/><cache-store duration=\"60\"/>"
+            '<set-header name="X-V" exists-action="override"><value>@((string)context.Variables["v"])</value></set-header>'
+            "</outbound><on-error><base/></on-error></policies>")
+
+
+def test_external_cache_in_redis_outlives_the_gateway(gateways, backends, tmp_path):
+    from redislib import RedisServer
+    echo = backends.echo()
+    with RedisServer(tmp_path) as redis:
+        snap = cache_snapshot(echo, external_policy("external"))
+        gw = gateways(snap, extra_args=["--redis", redis.url])
+        r = gw.request("GET", "/items/r")
+        assert r.status == 200 and header(r, "X-V") == "none"
+        keys = sorted(k.decode() for k in redis.command("KEYS", "meridian:cache:*"))
+        assert keys == ["meridian:cache:contoso:westus:0:r\nitems\n\n%s\n/items/r" % "any",
+                        "meridian:cache:contoso:westus:0:v\nv"], keys
+        r = gw.request("GET", "/items/r")
+        assert len(echo.requests) == 1
+        assert header(r, "X-V") == "stored"
+        gw.stop()
+        # a new gateway (a new built-in cache) still hits: the entry is in Redis
+        gw2 = gateways(snap, extra_args=["--redis", redis.url])
+        assert gw2.request("GET", "/items/r").status == 200
+        assert len(echo.requests) == 1
+        # prefer-external uses Redis when there is one
+        gw3 = gateways(cache_snapshot(echo, external_policy("prefer-external")),
+                       extra_args=["--redis", redis.url])
+        assert header(gw3.request("GET", "/items/r"), "X-V") == "stored"
+        assert len(echo.requests) == 1
+        # Redis not answering: a miss, never an error
+        redis.pause()
+        try:
+            r = gw3.request("GET", "/items/r")
+            assert r.status == 200 and header(r, "X-V") == "none"
+            assert len(echo.requests) == 2
+        finally:
+            redis.resume()
+
+
+def test_external_without_redis_misses(gateways, backends):
+    echo = backends.echo()
+    gw = gateways(cache_snapshot(echo, external_policy("external")))
+    for _ in range(2):
+        r = gw.request("GET", "/items/n")
+        assert r.status == 200 and header(r, "X-V") == "none"
+    assert len(echo.requests) == 2
+    assert gw.stderr().count("the location has no Redis") == 1
+    # prefer-external without Redis: the built-in cache
+    gw2 = gateways(cache_snapshot(echo, external_policy("prefer-external")))
+    gw2.request("GET", "/items/n")
+    r = gw2.request("GET", "/items/n")
+    assert len(echo.requests) == 3 and header(r, "X-V") == "stored"
