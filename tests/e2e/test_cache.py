@@ -334,3 +334,22 @@ def test_external_without_redis_misses(gateways, backends):
     gw2.request("GET", "/items/n")
     r = gw2.request("GET", "/items/n")
     assert len(echo.requests) == 3 and header(r, "X-V") == "stored"
+
+
+def test_purge_generation_moves_the_external_keys(gateways, backends, tmp_path):
+    """A purge (the snapshot's cachePurge growing, here by SIGHUP in file mode) empties the
+    built-in cache and makes the external keys of the old generation unread."""
+    from redislib import RedisServer
+    echo = backends.echo()
+    with RedisServer(tmp_path) as redis:
+        gw = gateways(cache_snapshot(echo, external_policy("external")), extra_args=["--redis", redis.url])
+        gw.request("GET", "/items/g")
+        gw.request("GET", "/items/g")
+        assert len(echo.requests) == 1
+        gw.reload(cache_snapshot(echo, external_policy("external"), revision=2,
+                                 cachePurge={"all": 1, "locations": {"westus": 1}}), revision=2)
+        r = gw.request("GET", "/items/g")
+        assert len(echo.requests) == 2, "purged"
+        assert header(r, "X-V") == "none", "values too"
+        keys = sorted(k.decode() for k in redis.command("KEYS", "meridian:cache:contoso:westus:2:*"))
+        assert len(keys) == 2, keys
