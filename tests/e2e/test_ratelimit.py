@@ -225,3 +225,38 @@ def test_location_redis_in_the_management_api(meridian_bin, tmp_path):
         assert r.status == 200 and "redis" not in r.json()["properties"], r
     finally:
         m.stop()
+
+
+def test_rate_limit_and_quota_per_subscription_in_a_product(gateways, backends):
+    """rate-limit and quota at product scope count per subscription (§2.5); the <api> child
+    has its own counter; anonymous calls are not limited."""
+    echo = backends.echo("e")
+    product_doc = ('<policies><inbound><base/>'
+                   '<quota calls="4" renewal-period="3600"/>'
+                   '<rate-limit calls="5" renewal-period="60"><api name="Echo" calls="3" renewal-period="60"/></rate-limit>'
+                   '</inbound><backend><base/></backend><outbound><base/></outbound>'
+                   '<on-error><base/></on-error></policies>')
+    snap = snapshot([api("echo", "", echo.url(), subscriptionRequired=True)])
+    snap["products"] = [{"id": "gold", "displayName": "Gold", "subscriptionRequired": True,
+                         "state": "published", "apis": ["echo"]}]
+    snap["subscriptions"] = [{"id": "s%d" % i, "scope": "/products/gold", "state": "active",
+                              "primaryKey": "key-%d-0123456789" % i} for i in (1, 2)]
+    snap["policies"]["products"] = {"gold": product_doc}
+    gw = gateways(snap)
+    key = lambda i: [("Ocp-Apim-Subscription-Key", "key-%d-0123456789" % i)]
+    for _ in range(3):
+        assert hit(gw, headers=key(1)).status == 200
+    r = hit(gw, headers=key(1))
+    assert_limited(r)  # the <api name="Echo"> counter: 3 a minute
+    # the other subscription counts apart: its 4th call is within the quota (4 an hour) but
+    # over the <api> rate limit, its 5th over the quota
+    for _ in range(3):
+        assert hit(gw, headers=key(2)).status == 200
+    r = hit(gw, headers=key(2))
+    assert r.status == 429, r
+    r = hit(gw, headers=key(2))
+    assert r.status == 403, r
+    body = json.loads(r.body)
+    assert body["statusCode"] == 403
+    assert body["message"].startswith("Out of call volume quota. Quota will be replenished in ")
+    assert int(header(r, "Retry-After")) <= 3600
