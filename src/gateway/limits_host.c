@@ -9,12 +9,13 @@
 #include "policy/limit_window.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One EVAL per check: add to the current bucket, keep it two periods, read the previous
+/* One EVALSHA per check: add to the current bucket, keep it two periods, read the previous
  * bucket (KEYS[2], absent for a counter that never renews). */
 static const char COUNT_SCRIPT[] =
     "local c = redis.call('INCRBY', KEYS[1], ARGV[1]) "
@@ -22,6 +23,49 @@ static const char COUNT_SCRIPT[] =
     "local p = 0 "
     "if #KEYS > 1 then p = tonumber(redis.call('GET', KEYS[2]) or '0') end "
     "return {c, p}";
+
+/* The script is loaded once per connection (SCRIPT LOAD, pipelined before the first
+ * EVALSHA on it) so that each check sends 40 bytes of hash instead of the script, and Redis
+ * neither parses nor hashes it per call. One link per unit process: module state. */
+static char script_sha[41];
+static const redis_link_t *loaded_link;
+static unsigned loaded_connection; /* redis_link_connect_count when it was loaded */
+
+static void compute_script_sha(void)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(COUNT_SCRIPT, sizeof COUNT_SCRIPT - 1, md, &len, EVP_sha1(), NULL) || len != 20)
+        abort(); /* start-up: SHA-1 is always there */
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 20; i++) {
+        script_sha[2 * i] = hex[md[i] >> 4];
+        script_sha[2 * i + 1] = hex[md[i] & 15];
+    }
+}
+
+static void on_script_loaded(const redisReply *reply, void *data)
+{
+    (void)data;
+    if (reply && reply->type == REDIS_REPLY_ERROR) {
+        log_warn("redis: SCRIPT LOAD failed: %s", reply->str);
+        loaded_link = NULL;
+    }
+}
+
+/* Makes sure the connection has the script; false when the link refused the command. */
+static bool ensure_script(redis_link_t *link)
+{
+    unsigned connection = redis_link_connect_count(link);
+    if (loaded_link == link && loaded_connection == connection) return true;
+    if (!script_sha[0]) compute_script_sha();
+    const char *argv[] = {"SCRIPT", "LOAD", COUNT_SCRIPT};
+    size_t lens[] = {6, 4, sizeof COUNT_SCRIPT - 1};
+    if (redis_link_command(link, on_script_loaded, NULL, 3, argv, lens) < 0) return false;
+    loaded_link = link;
+    loaded_connection = connection;
+    return true;
+}
 
 struct limits_pending {
     proxy_ctx_t *ctx; /* NULL: fire and forget, or the exchange is gone */
@@ -35,6 +79,7 @@ void gateway_limits_configure(gateway_t *gw, const char *url)
     if (gw->redis && url && strcmp(redis_link_url(gw->redis), url) == 0) return;
     if (!gw->redis && !url) return;
     if (gw->redis) {
+        loaded_link = NULL; /* a new link may get the same address */
         log_info("redis: closing the link to %s", redis_link_url(gw->redis));
         redis_link_free(gw->redis);
         gw->redis = NULL;
@@ -98,6 +143,7 @@ static void on_reply(const redisReply *reply, void *data)
         status = 0;
     } else if (reply && reply->type == REDIS_REPLY_ERROR) {
         log_warn("redis: counting failed: %s", reply->str);
+        loaded_link = NULL; /* NOSCRIPT (SCRIPT FLUSH): load it again */
     }
     free(p);
     policy_exec_resume(ctx->exec, status, status == 0 ? out : NULL);
@@ -141,9 +187,10 @@ static int count_in_redis(proxy_ctx_t *ctx, const policy_counter_op_t *op, int64
     int amount_len = snprintf(amount, sizeof amount, "%lld", (long long)op->amount);
     int ttl_len = snprintf(ttl, sizeof ttl, "%lld", (long long)(op->period_ms > 0 ? 2 * op->period_ms : 0));
     bool has_prev = op->period_ms > 0;
-    const char *argv[] = {"EVAL", COUNT_SCRIPT, has_prev ? "2" : "1", cur,
+    if (!ensure_script(gw->redis)) return op->is_no_reply ? 0 : unavailable(gw);
+    const char *argv[] = {"EVALSHA", script_sha, has_prev ? "2" : "1", cur,
                           has_prev ? prev : amount, has_prev ? amount : ttl, ttl};
-    size_t lens[] = {4, sizeof COUNT_SCRIPT - 1, 1, (size_t)cur_len,
+    size_t lens[] = {7, 40, 1, (size_t)cur_len,
                      has_prev ? (size_t)prev_len : (size_t)amount_len,
                      has_prev ? (size_t)amount_len : (size_t)ttl_len, (size_t)ttl_len};
     int argc = has_prev ? 7 : 6;
