@@ -207,12 +207,93 @@ static void sign_up(portal_call_t *c)
     json_decref(body);
 }
 
+/* ---- sign-in throttling ----
+ *
+ * Each password check costs tens of milliseconds of the one worker thread that also
+ * serves every management write, so guessing is bounded twice: per email, five failures
+ * within 15 minutes lock that email's sign-in for the rest of the window (429, no hash
+ * computed); and over all emails, at most MAX_CHECKS_PER_SECOND password checks a
+ * second (429 beyond). Only the worker thread touches this table (web.h). */
+#define MAX_FAILURES 5
+#define FAILURE_WINDOW_MS (15u * 60 * 1000)
+#define MAX_CHECKS_PER_SECOND 20
+#define MAX_TRACKED_EMAILS 10000
+
+static json_t *failures; /* lower-cased email → {"count", "since"} */
+static uint64_t checks_second, checks_in_second;
+
+static void email_key(const char *email, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; email[i] && i + 1 < n; i++) out[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+    out[i] = 0;
+}
+
+/* 0 when a password check may run now, else answers 429 and returns -1. */
+static int throttle(portal_call_t *c, const char *email, uint64_t now)
+{
+    char key[EMAIL_MAX + 1];
+    email_key(email, key, sizeof key);
+    json_t *f = failures ? json_object_get(failures, key) : NULL;
+    if (f && now - (uint64_t)json_integer_value(json_object_get(f, "since")) < FAILURE_WINDOW_MS &&
+        json_integer_value(json_object_get(f, "count")) >= MAX_FAILURES) {
+        manage_web_error(c->resp, 429, "TooManyAttempts",
+                         "Too many failed sign-ins for this email: try again in 15 minutes.");
+        return -1;
+    }
+    if (now / 1000 != checks_second) {
+        checks_second = now / 1000;
+        checks_in_second = 0;
+    }
+    if (++checks_in_second > MAX_CHECKS_PER_SECOND) {
+        manage_web_error(c->resp, 429, "TooManyAttempts", "Too many sign-ins right now: try again shortly.");
+        return -1;
+    }
+    return 0;
+}
+
+static void note_failure(const char *email, uint64_t now)
+{
+    if (!failures) failures = json_object();
+    if (json_object_size(failures) >= MAX_TRACKED_EMAILS) {
+        const char *k;
+        json_t *v, *tmp;
+        json_object_foreach_safe(failures, tmp, k, v)
+        {
+            if (now - (uint64_t)json_integer_value(json_object_get(v, "since")) >= FAILURE_WINDOW_MS)
+                json_object_del(failures, k);
+        }
+        if (json_object_size(failures) >= MAX_TRACKED_EMAILS) json_object_clear(failures);
+    }
+    char key[EMAIL_MAX + 1];
+    email_key(email, key, sizeof key);
+    json_t *f = json_object_get(failures, key);
+    if (!f || now - (uint64_t)json_integer_value(json_object_get(f, "since")) >= FAILURE_WINDOW_MS) {
+        json_object_set_new(failures, key, json_pack("{s:i, s:I}", "count", 1, "since", (json_int_t)now));
+        return;
+    }
+    json_object_set_new(f, "count", json_integer(json_integer_value(json_object_get(f, "count")) + 1));
+}
+
+static void note_success(const char *email)
+{
+    char key[EMAIL_MAX + 1];
+    email_key(email, key, sizeof key);
+    if (failures) json_object_del(failures, key);
+}
+
 static void sign_in(portal_call_t *c)
 {
     json_t *body = portal_body(c);
     if (!body) return;
     const char *email = portal_str(body, "email"), *password = portal_str(body, "password");
     size_t plen = strlen(password);
+    uint64_t now = clock_mono_ms();
+    if (strlen(email) > EMAIL_MAX || throttle(c, email, now) < 0) {
+        if (!c->resp->status) manage_web_error(c->resp, 401, "SignInFailed", "The email or the password is wrong.");
+        json_decref(body);
+        return;
+    }
     const char *path = user_by_email(c->s, email);
     const json_t *entry = path ? portal_entry(c->s, path) : NULL;
     const char *hash = portal_str(json_object_get(entry, "secrets"), "passwordHash");
@@ -220,8 +301,10 @@ static void sign_in(portal_call_t *c)
     if (ok && strcmp(portal_str(json_object_get(entry, "props"), "state"), "active") != 0) {
         manage_web_error(c->resp, 403, "UserNotActive", "This account is not active.");
     } else if (!ok) {
+        note_failure(email, now);
         manage_web_error(c->resp, 401, "SignInFailed", "The email or the password is wrong.");
     } else {
+        note_success(email);
         sign_in_as(c, path + strlen("/users/"), 200);
     }
     json_decref(body);

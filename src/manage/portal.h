@@ -4,7 +4,8 @@
  *   GET  session                      who is signed in + the CSRF token (creates an
  *                                     anonymous session when there is none)
  *   POST signup {email, password, firstName, lastName}   a developer (users/{id}), signed in
- *   POST signin {email, password}     rotates the session id
+ *   POST signin {email, password}     rotates the session id; 429 after 5 failures for an
+ *                                     email in 15 min, or past 20 password checks a second
  *   POST signout
  *   GET  products                     published products with their APIs
  *   GET  apis, apis/{id}              APIs of published products; one with its operations

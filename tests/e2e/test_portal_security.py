@@ -335,3 +335,22 @@ def test_over_tls_the_session_cookie_is_secure(meridian_bin, tmp_path):
         assert "Content-Security-Policy" in r.headers or "content-security-policy" in r.headers
     finally:
         m.stop()
+
+
+def test_password_guessing_is_throttled_per_email(portal):
+    Browser(portal).sign_up("k@example.com", PASSWORD_A)
+    Browser(portal).sign_up("l@example.com", PASSWORD_B)
+    guesser = Browser(portal)
+    guesser.open()
+    for i in range(5):
+        status, body, _, _ = guesser.api("POST", "signin", {"email": "K@example.com",
+                                                          "password": "guess-number-%d" % i})
+        assert status == 401, body
+    # Locked for this email, even with the right password (and without computing a hash).
+    status, body, _, _ = guesser.api("POST", "signin", {"email": "k@example.com",
+                                                      "password": PASSWORD_A})
+    assert status == 429 and body["error"]["code"] == "TooManyAttempts", body
+    # Another account is not affected.
+    status, body, _, _ = guesser.api("POST", "signin", {"email": "l@example.com",
+                                                      "password": PASSWORD_B})
+    assert status == 200, body

@@ -9,7 +9,7 @@
  * request carries the developer's session, without X-CSRF-Token its token.
  * abort() when:
  * - the status is not one of the contract's (200, 201, 400, 401, 403, 404, 409, 500 only
- *   for a failed hash), or the body is not a JSON object, or an error lacks
+ *   for a failed hash, 429 for throttled sign-ins), or the body is not a JSON object, or an error lacks
  *   {"error": {"code", "message"}};
  * - an answer holds the developer's password, or a key of a subscription the session's
  *   user does not own (the fixture's other subscription);
@@ -178,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     manage_web_handle(svc, &req, &r);
     int st = r.status;
     CHECK(st == 200 || st == 201 || st == 400 || st == 401 || st == 403 || st == 404 ||
-          st == 409 || st == 500 || (st == 0 && r.forward));
+          st == 409 || st == 429 || st == 500 || (st == 0 && r.forward));
     if (r.forward) CHECK(r.body == NULL);
     else {
         json_t *body = json_loadb(r.body, r.body_len, 0, NULL);
