@@ -220,6 +220,40 @@ def test_management_api_and_feed_over_tls(meridian_bin, tmp_path, pki, backends)
         manage.stop()
 
 
+def test_mutual_tls_between_gateways_and_manage(meridian_bin, tmp_path, pki, backends):
+    """manage --tls-client-ca: a unit with a client certificate from that CA gets the feed;
+    a client without one is refused in the handshake."""
+    crt, key = pki["gateway"]
+    client_crt, client_key = pki["client"]
+    manage = TlsManage(meridian_bin, tmp_path / "data", ca_file=pki["ca"].cert,
+                       extra_args=["--tls-cert", crt, "--tls-key", key, "--tls-client-ca", pki["ca"].cert])
+    manage.ssl_context.load_cert_chain(client_crt, client_key)
+    manage.start()
+    gw = None
+    try:
+        echo = backends.echo()
+        assert manage.put("/apis/echo", api_props(path="echo", url=echo.url(),
+                                                  subscriptionRequired=False)).status == 201
+        assert manage.put("/apis/echo/operations/any", op_props("GET", "/*")).status == 201
+        anonymous = client_context(pki["ca"].cert)
+        anonymous.check_hostname = False
+        with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
+            https_request(manage.port, "/", anonymous, "127.0.0.1")
+        token = os.path.join(manage.data_dir, "gateway-tokens", "westus.token")
+        gw = FeedGateway(meridian_bin, tmp_path, config_url="https://127.0.0.1:%d" % manage.port,
+                         token_file=token, state_dir=None, region="West US",
+                         extra_args=["--ca-file", pki["ca"].cert, "--tls-client-cert", client_crt,
+                                     "--tls-client-key", client_key])
+        gw.start(wait=None)
+        wait_until(lambda: gw.request("GET", "/echo/x").status == 200, 20 * TIME_SCALE,
+                   message="the gateway serving the feed's configuration over mutual TLS")
+    finally:
+        if gw:
+            gw.stop()
+            assert not gw.finish()
+        manage.stop()
+
+
 def test_bad_certificate_files_stop_the_gateway_at_start(meridian_bin, tmp_path, pki):
     import subprocess
     r = subprocess.run([meridian_bin, "gateway", "--region", "West US", "--snapshot", "/dev/null",
