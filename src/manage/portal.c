@@ -145,6 +145,88 @@ static const char *dummy_hash(void)
     return hash;
 }
 
+/* ---- sign-in throttling ----
+ *
+ * Each password check costs tens of milliseconds of the one worker thread that also
+ * serves every management write, so guessing is bounded twice: per email, five failures
+ * within 15 minutes lock that email's sign-in for the rest of the window (429, no hash
+ * computed); and over all emails, at most MAX_CHECKS_PER_SECOND password checks a
+ * second, sign-ups included (429 beyond). Only the worker thread touches this table (web.h). */
+#define MAX_FAILURES 5
+#define FAILURE_WINDOW_MS (15u * 60 * 1000)
+#define MAX_CHECKS_PER_SECOND 20
+#define MAX_TRACKED_EMAILS 10000
+
+static json_t *failures; /* lower-cased email → {"count", "since"} */
+static uint64_t checks_second, checks_in_second;
+
+static void email_key(const char *email, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; email[i] && i + 1 < n; i++) out[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+    out[i] = 0;
+}
+
+/* 0 when one more password hash or check may run this second, else answers 429 and
+ * returns -1 (sign-up hashes too). */
+static int hash_budget(portal_call_t *c, uint64_t now)
+{
+    if (now / 1000 != checks_second) {
+        checks_second = now / 1000;
+        checks_in_second = 0;
+    }
+    if (++checks_in_second > MAX_CHECKS_PER_SECOND) {
+        manage_web_error(c->resp, 429, "TooManyAttempts", "Too many sign-ins right now: try again shortly.");
+        return -1;
+    }
+    return 0;
+}
+
+/* 0 when a password check may run now, else answers 429 and returns -1. */
+static int throttle(portal_call_t *c, const char *email, uint64_t now)
+{
+    char key[EMAIL_MAX + 1];
+    email_key(email, key, sizeof key);
+    json_t *f = failures ? json_object_get(failures, key) : NULL;
+    if (f && now - (uint64_t)json_integer_value(json_object_get(f, "since")) < FAILURE_WINDOW_MS &&
+        json_integer_value(json_object_get(f, "count")) >= MAX_FAILURES) {
+        manage_web_error(c->resp, 429, "TooManyAttempts",
+                         "Too many failed sign-ins for this email: try again in 15 minutes.");
+        return -1;
+    }
+    return hash_budget(c, now);
+}
+
+static void note_failure(const char *email, uint64_t now)
+{
+    if (!failures) failures = json_object();
+    if (json_object_size(failures) >= MAX_TRACKED_EMAILS) {
+        const char *k;
+        json_t *v, *tmp;
+        json_object_foreach_safe(failures, tmp, k, v)
+        {
+            if (now - (uint64_t)json_integer_value(json_object_get(v, "since")) >= FAILURE_WINDOW_MS)
+                json_object_del(failures, k);
+        }
+        if (json_object_size(failures) >= MAX_TRACKED_EMAILS) json_object_clear(failures);
+    }
+    char key[EMAIL_MAX + 1];
+    email_key(email, key, sizeof key);
+    json_t *f = json_object_get(failures, key);
+    if (!f || now - (uint64_t)json_integer_value(json_object_get(f, "since")) >= FAILURE_WINDOW_MS) {
+        json_object_set_new(failures, key, json_pack("{s:i, s:I}", "count", 1, "since", (json_int_t)now));
+        return;
+    }
+    json_object_set_new(f, "count", json_integer(json_integer_value(json_object_get(f, "count")) + 1));
+}
+
+static void note_success(const char *email)
+{
+    char key[EMAIL_MAX + 1];
+    email_key(email, key, sizeof key);
+    if (failures) json_object_del(failures, key);
+}
+
 static void sign_up(portal_call_t *c)
 {
     json_t *body = portal_body(c);
@@ -162,7 +244,7 @@ static void sign_up(portal_call_t *c)
         manage_web_error(c->resp, 400, "InvalidName", "Enter a first and a last name (up to 100 characters).");
     } else if (user_by_email(c->s, email)) {
         manage_web_error(c->resp, 409, "EmailTaken", "An account with this email already exists; sign in.");
-    } else {
+    } else if (hash_budget(c, clock_mono_ms()) == 0) {
         char hash[MANAGE_PASSWORD_HASH_MAX];
         unsigned char raw[8];
         if (RAND_bytes(raw, sizeof raw) != 1) abort();
@@ -205,81 +287,6 @@ static void sign_up(portal_call_t *c)
         }
     }
     json_decref(body);
-}
-
-/* ---- sign-in throttling ----
- *
- * Each password check costs tens of milliseconds of the one worker thread that also
- * serves every management write, so guessing is bounded twice: per email, five failures
- * within 15 minutes lock that email's sign-in for the rest of the window (429, no hash
- * computed); and over all emails, at most MAX_CHECKS_PER_SECOND password checks a
- * second (429 beyond). Only the worker thread touches this table (web.h). */
-#define MAX_FAILURES 5
-#define FAILURE_WINDOW_MS (15u * 60 * 1000)
-#define MAX_CHECKS_PER_SECOND 20
-#define MAX_TRACKED_EMAILS 10000
-
-static json_t *failures; /* lower-cased email → {"count", "since"} */
-static uint64_t checks_second, checks_in_second;
-
-static void email_key(const char *email, char *out, size_t n)
-{
-    size_t i = 0;
-    for (; email[i] && i + 1 < n; i++) out[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
-    out[i] = 0;
-}
-
-/* 0 when a password check may run now, else answers 429 and returns -1. */
-static int throttle(portal_call_t *c, const char *email, uint64_t now)
-{
-    char key[EMAIL_MAX + 1];
-    email_key(email, key, sizeof key);
-    json_t *f = failures ? json_object_get(failures, key) : NULL;
-    if (f && now - (uint64_t)json_integer_value(json_object_get(f, "since")) < FAILURE_WINDOW_MS &&
-        json_integer_value(json_object_get(f, "count")) >= MAX_FAILURES) {
-        manage_web_error(c->resp, 429, "TooManyAttempts",
-                         "Too many failed sign-ins for this email: try again in 15 minutes.");
-        return -1;
-    }
-    if (now / 1000 != checks_second) {
-        checks_second = now / 1000;
-        checks_in_second = 0;
-    }
-    if (++checks_in_second > MAX_CHECKS_PER_SECOND) {
-        manage_web_error(c->resp, 429, "TooManyAttempts", "Too many sign-ins right now: try again shortly.");
-        return -1;
-    }
-    return 0;
-}
-
-static void note_failure(const char *email, uint64_t now)
-{
-    if (!failures) failures = json_object();
-    if (json_object_size(failures) >= MAX_TRACKED_EMAILS) {
-        const char *k;
-        json_t *v, *tmp;
-        json_object_foreach_safe(failures, tmp, k, v)
-        {
-            if (now - (uint64_t)json_integer_value(json_object_get(v, "since")) >= FAILURE_WINDOW_MS)
-                json_object_del(failures, k);
-        }
-        if (json_object_size(failures) >= MAX_TRACKED_EMAILS) json_object_clear(failures);
-    }
-    char key[EMAIL_MAX + 1];
-    email_key(email, key, sizeof key);
-    json_t *f = json_object_get(failures, key);
-    if (!f || now - (uint64_t)json_integer_value(json_object_get(f, "since")) >= FAILURE_WINDOW_MS) {
-        json_object_set_new(failures, key, json_pack("{s:i, s:I}", "count", 1, "since", (json_int_t)now));
-        return;
-    }
-    json_object_set_new(f, "count", json_integer(json_integer_value(json_object_get(f, "count")) + 1));
-}
-
-static void note_success(const char *email)
-{
-    char key[EMAIL_MAX + 1];
-    email_key(email, key, sizeof key);
-    if (failures) json_object_del(failures, key);
 }
 
 static void sign_in(portal_call_t *c)
