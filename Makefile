@@ -5,6 +5,7 @@
 CC      ?= cc
 PKGS    := libuv jansson libxml-2.0 libpcre2-8 libcrypto sqlite3 yaml-0.1 hiredis libargon2
 PKGS    += libssl  # TLS (src/http/tls.c)
+PKGS    += libmaxminddb  # Geographic routing from a MaxMind DB (src/router/geoip.c)
 SAN     ?= 0
 PYTHON  := /usr/bin/python3
 

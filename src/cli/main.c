@@ -14,6 +14,7 @@
 #include "gateway/unit.h"
 #include "manage/resources.h"
 #include "manage/server.h"
+#include "router/geoip.h"
 #include "router/router.h"
 
 #include <stdio.h>
@@ -569,6 +570,9 @@ static const char router_help[] =
     "                          instead of the peer (default: no)\n"
     "  --admin HOST:PORT       GET /status: profile and endpoint statuses as JSON\n"
     "  --check                 only check FILE: print 'FILE: ok, N profiles' or the error\n"
+    "  --geoip FILE.mmdb       client locations for Geographic routing from a MaxMind DB\n"
+    "                          (GeoIP2/GeoLite2 Country or City); addresses it does not\n"
+    "                          hold fall back to the location table\n"
     "\n"
     "Signals: SIGTERM or SIGINT stops the router (exit 0).\n";
 
@@ -576,7 +580,7 @@ static int command_router(int argc, char **argv)
 {
     const char *profiles = NULL, *dns = NULL, *edge = NULL, *admin = NULL, *edge_profile = NULL,
                *trust_xff = NULL, *config_url = NULL, *token = NULL, *token_file = NULL,
-               *state_dir = NULL, *report_ms = NULL;
+               *state_dir = NULL, *report_ms = NULL, *geoip_path = NULL;
     bool check = false;
     /* --check takes no value: strip it before the common parser sees the options. */
     char *rest[64];
@@ -592,7 +596,7 @@ static int command_router(int argc, char **argv)
                                     {"--trust-xff", &trust_xff},
                                     {"--config-url", &config_url}, {"--token", &token},
                                     {"--token-file", &token_file}, {"--state-dir", &state_dir},
-                                    {"--report-ms", &report_ms}};
+                                    {"--report-ms", &report_ms}, {"--geoip", &geoip_path}};
     switch (cli_parse_options("router", n, rest, options, sizeof options / sizeof options[0])) {
     case CLI_PARSE_HELP:
         return print_help(router_help);
@@ -618,13 +622,25 @@ static int command_router(int argc, char **argv)
     long report = report_ms ? strtol(report_ms, NULL, 10) : 0;
     if (report_ms && (report < 100 || report > 3600000))
         return cli_usage_error("router", "--report-ms must be 100 to 3600000");
+    router_geoip_t *geoip = NULL;
+    if (geoip_path) {
+        char why[512];
+        geoip = router_geoip_open(geoip_path, why, sizeof why);
+        if (!geoip) {
+            fprintf(stderr, "meridian router: %s: %s\n", geoip_path, why);
+            return CLI_EXIT_USAGE;
+        }
+    }
     router_options_t o = {.profiles_path = profiles, .config_url = config_url, .token = token,
                           .report_ms = (uint32_t)report,
                           .token_file = token_file, .state_dir = state_dir,
                           .dns_addr = dns, .edge_addr = edge,
                           .admin_addr = admin, .edge_profile = edge_profile,
-                          .trust_xff = trust_xff && strcmp(trust_xff, "yes") == 0};
-    return router_run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+                          .trust_xff = trust_xff && strcmp(trust_xff, "yes") == 0,
+                          .geoip = geoip, .geoip_path = geoip_path};
+    int rc = router_run(&o);
+    router_geoip_close(geoip);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
 static const command_t commands[] = {

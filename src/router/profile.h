@@ -137,6 +137,10 @@ typedef struct {
     size_t profile_count;
     router_endpoint_t *endpoints;     /* all endpoints of all profiles */
     size_t endpoint_count;
+    /* Client locations for Geographic routing (router/geoip.h), ahead of the location
+     * table; not owned, NULL = the table only. Set by the router before the configuration
+     * is used, never by the loader. */
+    const struct router_geoip *geoip;
 } router_config_t;
 
 /* Parses `text` (the contents of `file`, used in messages). Returns the configuration,

@@ -1,6 +1,8 @@
 /* Statuses and routing methods: see route.h. Section numbers are traffic-routing.md. */
 #include "router/route.h"
 
+#include "router/geoip.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -159,12 +161,27 @@ static void route_geographic(ctx_t *x, const router_profile_t *p, entry_t *cand,
     unsigned scope = 0;
     const router_endpoint_t *hit = subnet_override(p, cand, n, x->client, &scope);
     router_status_t hit_status = ROUTER_ONLINE;
-    const router_location_row_t *row = router_config_location(x->c, x->client);
     if (!hit) {
-        if (row) scope = family_bits(&row->range);
-        size_t ncodes = row ? row->code_count : 0;
+        /* The client's codes: the MaxMind DB when the router has one and knows the
+         * address, else the location table; WORLD last either way. */
+        const char *codes[ROUTER_GEO_CODES];
+        const char *const *list = codes;
+        size_t ncodes = 0;
+        router_geo_location_t geo;
+        if (x->c->geoip && router_geoip_locate(x->c->geoip, x->client, &geo)) {
+            for (size_t k = 0; k < geo.code_count; k++) codes[k] = geo.codes[k];
+            ncodes = geo.code_count;
+            scope = geo.prefix;
+        } else {
+            const router_location_row_t *row = router_config_location(x->c, x->client);
+            if (row) {
+                scope = family_bits(&row->range);
+                list = (const char *const *)row->codes;
+                ncodes = row->code_count;
+            }
+        }
         for (size_t k = 0; k <= ncodes && !hit; k++) {
-            const char *code = k < ncodes ? row->codes[k] : "WORLD";
+            const char *code = k < ncodes ? list[k] : "WORLD";
             for (size_t i = 0; i < n && !hit; i++)
                 for (size_t g = 0; g < cand[i].e->geo_count; g++)
                     if (strcasecmp(cand[i].e->geo[g], code) == 0) {

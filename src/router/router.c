@@ -7,6 +7,7 @@
 #include "router/dns_server.h"
 #include "router/edge.h"
 #include "router/feed.h"
+#include "router/geoip.h"
 #include "router/monitor.h"
 #include "router/profile.h"
 #include "router/route.h"
@@ -194,6 +195,7 @@ static const router_profile_t *find_profile(const router_config_t *c, const char
  * open. The previous configuration is freed when its monitor has stopped. */
 static void install(router_t *r, router_config_t *cfg)
 {
+    cfg->geoip = r->opts->geoip;
     router_status_t *statuses = calloc(cfg->endpoint_count ? cfg->endpoint_count : 1, sizeof *statuses);
     if (!statuses) abort();
     router_monitor_t *monitor = router_monitor_start(r->loop, cfg, statuses, r->monitor);
@@ -282,6 +284,10 @@ int router_run(const router_options_t *o)
         if (!router_feed_load_lkg(r.feed)) install(&r, empty_config());
     }
     if (first) install(&r, first);
+    if (o->geoip)
+        log_info("router: geoip %s: %s, built %llu (Unix time); the location table for "
+                 "addresses it lacks", o->geoip_path ? o->geoip_path : "", router_geoip_type(o->geoip),
+                 router_geoip_build_epoch(o->geoip));
     int code = 1, rc;
     if (o->dns_addr && (rc = router_dns_listen(r.loop, o->dns_addr, r.cfg, r.statuses, &r.dns)) < 0) {
         fprintf(stderr, "meridian router: --dns %s: %s\n", o->dns_addr, uv_strerror(rc));

@@ -23,6 +23,10 @@ typedef struct {
     const char *admin_addr;    /* "HOST:PORT": GET /status (JSON), NULL = none */
     const char *edge_profile;  /* profile for requests whose Host names none; NULL = first */
     bool trust_xff;            /* route the edge by X-Forwarded-For's last address */
+    /* Client locations for Geographic routing (router/geoip.h), opened by the caller and
+     * kept open until router_run returns; NULL = the location table only. */
+    const struct router_geoip *geoip;
+    const char *geoip_path;    /* its file, for the start-up log */
 } router_options_t;
 
 /* Checks the profile file only: prints "FILE: ok, N profiles" or the error. Returns 0/1. */
