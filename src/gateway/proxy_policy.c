@@ -392,7 +392,7 @@ static int url_origin(proxy_ctx_t *ctx, arena_t *a, const policy_url_t *url, ori
             : NULL;
     /* The API's own backend keeps its Backend resource's tls switches (spec §4.4). */
     const gw_backend_url_t *be = &ctx->api->backend;
-    bool is_api_backend = be->is_https == tls && be->port == url->port && strcmp(be->host, host) == 0;
+    bool is_api_backend = tls && be->is_https && be->port == url->port && strcmp(be->host, host) == 0;
     bool skip_chain = is_api_backend && be->skip_chain_check;
     bool skip_name = is_api_backend && be->skip_name_check;
     if (r) {
