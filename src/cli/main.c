@@ -553,8 +553,13 @@ static const char router_help[] =
     "server and/or as an L7 HTTP edge.\n"
     "\n"
     "  --profiles FILE         profile file (JSON, docs/router.md)\n"
-    "  --config-url URL        feed mode: the management plane (http://host:port); the\n"
+    "  --config-url URL        feed mode: the management plane (http(s)://host:port); the\n"
     "                          profiles follow its changes without a restart\n"
+    "  --ca-file FILE          feed mode over https: CAs the management plane's certificate\n"
+    "                          is verified against (default: the system's store)\n"
+    "  --tls-client-cert FILE --tls-client-key FILE\n"
+    "                          feed mode over https: the client certificate presented when\n"
+    "                          the management plane asks for one (manage --tls-client-ca)\n"
     "  --token-file F          feed mode: file holding the token (a gateway token of the\n"
     "                          primary location); re-read every 5 s\n"
     "  --token TOKEN           feed mode: the token itself, instead of --token-file\n"
@@ -580,7 +585,8 @@ static int command_router(int argc, char **argv)
 {
     const char *profiles = NULL, *dns = NULL, *edge = NULL, *admin = NULL, *edge_profile = NULL,
                *trust_xff = NULL, *config_url = NULL, *token = NULL, *token_file = NULL,
-               *state_dir = NULL, *report_ms = NULL, *geoip_path = NULL;
+               *state_dir = NULL, *report_ms = NULL, *geoip_path = NULL, *ca_file = NULL,
+               *tls_client_cert = NULL, *tls_client_key = NULL;
     bool check = false;
     /* --check takes no value: strip it before the common parser sees the options. */
     char *rest[64];
@@ -596,7 +602,10 @@ static int command_router(int argc, char **argv)
                                     {"--trust-xff", &trust_xff},
                                     {"--config-url", &config_url}, {"--token", &token},
                                     {"--token-file", &token_file}, {"--state-dir", &state_dir},
-                                    {"--report-ms", &report_ms}, {"--geoip", &geoip_path}};
+                                    {"--report-ms", &report_ms}, {"--geoip", &geoip_path},
+                                    {"--ca-file", &ca_file},
+                                    {"--tls-client-cert", &tls_client_cert},
+                                    {"--tls-client-key", &tls_client_key}};
     switch (cli_parse_options("router", n, rest, options, sizeof options / sizeof options[0])) {
     case CLI_PARSE_HELP:
         return print_help(router_help);
@@ -611,6 +620,12 @@ static int command_router(int argc, char **argv)
     if (config_url && !token && !token_file)
         return cli_usage_error("router", "--config-url needs --token-file (or --token)");
     if (check && !profiles) return cli_usage_error("router", "--check needs --profiles");
+    if ((ca_file || tls_client_cert || tls_client_key) &&
+        (!config_url || strncasecmp(config_url, "https://", 8) != 0))
+        return cli_usage_error("router", "--ca-file, --tls-client-cert and --tls-client-key need "
+                                         "an https:// --config-url");
+    if (!tls_client_cert != !tls_client_key)
+        return cli_usage_error("router", "--tls-client-cert and --tls-client-key go together");
     if (check) return router_check(profiles) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     if (!dns && !edge) return cli_usage_error("router", "give --dns, --edge or both");
     host_port_t hp;
@@ -637,7 +652,8 @@ static int command_router(int argc, char **argv)
                           .dns_addr = dns, .edge_addr = edge,
                           .admin_addr = admin, .edge_profile = edge_profile,
                           .trust_xff = trust_xff && strcmp(trust_xff, "yes") == 0,
-                          .geoip = geoip, .geoip_path = geoip_path};
+                          .geoip = geoip, .geoip_path = geoip_path, .ca_file = ca_file,
+                          .tls_client_cert = tls_client_cert, .tls_client_key = tls_client_key};
     int rc = router_run(&o);
     router_geoip_close(geoip);
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define BACKOFF_INITIAL_MS 100u
@@ -39,6 +40,8 @@ struct router_feed {
     char host_name[256], base[256], host_header[300], origin_key[300];
     uint16_t port;
     upstream_pool_t *pool;
+    bool is_https;
+    http_tls_ctx_t *tls; /* https: the client context (the pool holds a reference) */
     bool is_stopping;
 
     int64_t revision;  /* in use, -1 = none */
@@ -69,14 +72,17 @@ struct router_feed {
     char *token_read, *token_err;
 };
 
-const char *router_feed_parse_url(const char *url, char *host, uint16_t *port, char *base)
+const char *router_feed_parse_url(const char *url, char *host, uint16_t *port, char *base,
+                                  bool *is_https)
 {
-    if (strncmp(url, "http://", 7) != 0) return "the management plane's URL must start with http://";
-    const char *a = url + 7;
+    *is_https = strncasecmp(url, "https://", 8) == 0;
+    if (!*is_https && strncasecmp(url, "http://", 7) != 0)
+        return "the management plane's URL must start with http:// or https://";
+    const char *a = url + (*is_https ? 8 : 7);
     if (strpbrk(a, "?#@")) return "the URL takes no query, fragment or user information";
     size_t auth = strcspn(a, "/");
     const char *host_end = a + auth;
-    *port = 80;
+    *port = *is_https ? 443 : 80;
     const char *h = a;
     size_t hlen;
     if (*a == '[') {
@@ -332,6 +338,8 @@ static upstream_request_t *request(router_feed_t *f, const char *method, const c
         .host = f->host_name,
         .port = f->port,
         .origin_key = f->origin_key,
+        .tls = f->is_https,
+        .tls_server_name = f->host_name,
         .head = head.data,
         .head_len = head.len,
         .method = body ? HTTP_METHOD_POST : HTTP_METHOD_GET,
@@ -459,7 +467,8 @@ router_feed_t *router_feed_new(uv_loop_t *loop, const router_feed_options_t *opt
     f->backoff_ms = BACKOFF_INITIAL_MS;
     buf_init(&f->poll_body);
     const char *why = opts->config_url
-                          ? router_feed_parse_url(opts->config_url, f->host_name, &f->port, f->base)
+                          ? router_feed_parse_url(opts->config_url, f->host_name, &f->port, f->base,
+                                                  &f->is_https)
                           : "missing";
     if (why) {
         if (asprintf(err, "--config-url \"%s\": %s", opts->config_url ? opts->config_url : "", why) < 0)
@@ -487,11 +496,21 @@ router_feed_t *router_feed_new(uv_loop_t *loop, const router_feed_options_t *opt
         free(f);
         return NULL;
     }
+    char tls_err[512];
+    if (f->is_https && http_tls_client_ctx_new(opts->ca_file, opts->tls_client_cert,
+                                               opts->tls_client_key, &f->tls, tls_err,
+                                               sizeof tls_err) < 0) {
+        if (asprintf(err, "%s", tls_err) < 0) abort();
+        free(f->token);
+        free(f);
+        return NULL;
+    }
     upstream_options_t uo;
     upstream_options_default(&uo);
     uo.max_idle_per_origin = 2;
     f->pool = upstream_pool_new(loop, &uo);
     if (!f->pool) abort();
+    if (f->tls) upstream_pool_set_tls(f->pool, f->tls);
     uv_timer_init(loop, &f->retry_timer);
     uv_timer_init(loop, &f->report_timer);
     f->retry_timer.data = f->report_timer.data = f;
@@ -531,5 +550,6 @@ void router_feed_free(router_feed_t *f)
     buf_free(&f->poll_body);
     free(f->body);
     free(f->token);
+    if (f->tls) http_tls_ctx_unref(f->tls);
     free(f);
 }

@@ -30,6 +30,12 @@ typedef struct {
     const char *state_dir;  /* where last-known-good.json lives; NULL = none */
     uint32_t wait_s;        /* long-poll wait asked of the feed; 0 = 30 */
     uint32_t report_ms;     /* status report period; 0 = 5000 */
+    /* https config_url (docs/tls.md): the CAs the management plane's certificate is
+     * verified against (NULL = the system's store), and the client certificate presented
+     * when it asks for one (both or neither). Ignored for http. */
+    const char *ca_file;
+    const char *tls_client_cert;
+    const char *tls_client_key;
 } router_feed_options_t;
 
 typedef struct {
@@ -45,7 +51,9 @@ typedef struct {
 
 typedef struct router_feed router_feed_t;
 
-/* Checks the URL and reads the token. Returns NULL with *err (malloc'd) when unusable. */
+/* Checks the URL, reads the token and, for https, loads the TLS client context (through
+ * http/tls.h and the upstream pool, as the gateways' feed does). Returns NULL with *err
+ * (malloc'd) when unusable. */
 router_feed_t *router_feed_new(uv_loop_t *loop, const router_feed_options_t *opts,
                                const router_feed_host_t *host, char **err);
 /* At start-up (blocking): applies STATE_DIR/last-known-good.json when it verifies. */
@@ -59,8 +67,10 @@ void router_feed_stop(router_feed_t *f);
 /* After the loop has run dry. */
 void router_feed_free(router_feed_t *f);
 
-/* Splits "http://host[:port][/base]" (no query, no user info); IPv6 in brackets. Returns
- * NULL, or the reason the URL is refused. host >= 256 bytes, base >= 256 bytes. */
-const char *router_feed_parse_url(const char *url, char *host, uint16_t *port, char *base);
+/* Splits "http://host[:port][/base]" or "https://..." (no query, no user info; port 80
+ * or 443 by default); IPv6 in brackets. Returns NULL, or the reason the URL is refused.
+ * host >= 256 bytes, base >= 256 bytes. */
+const char *router_feed_parse_url(const char *url, char *host, uint16_t *port, char *base,
+                                  bool *is_https);
 
 #endif

@@ -272,7 +272,9 @@ int router_run(const router_options_t *o)
     } else {
         router_feed_options_t fo = {.config_url = o->config_url, .token = o->token,
                                     .token_file = o->token_file, .state_dir = o->state_dir,
-                                    .wait_s = o->wait_s, .report_ms = o->report_ms};
+                                    .wait_s = o->wait_s, .report_ms = o->report_ms,
+                                    .ca_file = o->ca_file, .tls_client_cert = o->tls_client_cert,
+                                    .tls_client_key = o->tls_client_key};
         router_feed_host_t fh = {.apply = feed_apply, .report = feed_report, .ud = &r};
         char *why = NULL;
         r.feed = router_feed_new(r.loop, &fo, &fh, &why);

@@ -18,6 +18,11 @@ typedef struct {
     const char *state_dir;
     uint32_t wait_s;           /* long-poll wait, 0 = 30 s */
     uint32_t report_ms;        /* status report period, 0 = 5 s */
+    /* Feed mode over https (docs/tls.md): CAs for the management plane's certificate
+     * (NULL = the system's store) and a client certificate + key (both or neither). */
+    const char *ca_file;
+    const char *tls_client_cert;
+    const char *tls_client_key;
     const char *dns_addr;      /* "HOST:PORT" for UDP+TCP DNS, NULL = none */
     const char *edge_addr;     /* "HOST:PORT" for the L7 edge, NULL = none */
     const char *admin_addr;    /* "HOST:PORT": GET /status (JSON), NULL = none */

@@ -10,28 +10,41 @@ Test(router_feed, url_is_split_into_host_port_and_base)
 {
     char host[256], base[256];
     uint16_t port;
-    cr_assert_null(router_feed_parse_url("http://127.0.0.1:7000", host, &port, base));
+    bool is_https;
+    cr_assert_null(router_feed_parse_url("http://127.0.0.1:7000", host, &port, base, &is_https));
     cr_assert_str_eq(host, "127.0.0.1");
     cr_assert_eq(port, 7000);
     cr_assert_str_eq(base, "");
-    cr_assert_null(router_feed_parse_url("http://[::1]:81/mgmt/", host, &port, base));
+    cr_assert_null(router_feed_parse_url("http://[::1]:81/mgmt/", host, &port, base, &is_https));
     cr_assert_str_eq(host, "::1");
     cr_assert_eq(port, 81);
     cr_assert_str_eq(base, "/mgmt");
-    cr_assert_null(router_feed_parse_url("http://manage.example", host, &port, base));
+    cr_assert_null(router_feed_parse_url("http://manage.example", host, &port, base, &is_https));
     cr_assert_eq(port, 80);
+    cr_assert_not(is_https);
+    cr_assert_null(router_feed_parse_url("https://manage.example/base", host, &port, base, &is_https));
+    cr_assert(is_https);
+    cr_assert_eq(port, 443);
+    cr_assert_str_eq(host, "manage.example");
+    cr_assert_str_eq(base, "/base");
+    cr_assert_null(router_feed_parse_url("HTTPS://[::1]:8443", host, &port, base, &is_https));
+    cr_assert(is_https);
+    cr_assert_eq(port, 8443);
+    cr_assert_str_eq(host, "::1");
 }
 
 Test(router_feed, bad_urls_say_why)
 {
     char host[256], base[256];
     uint16_t port;
-    cr_assert_str_eq(router_feed_parse_url("https://x", host, &port, base),
-                     "the management plane's URL must start with http://");
-    cr_assert_str_eq(router_feed_parse_url("http://x:0", host, &port, base), "bad port");
-    cr_assert_str_eq(router_feed_parse_url("http://x:99999", host, &port, base), "bad port");
-    cr_assert_str_eq(router_feed_parse_url("http://:80", host, &port, base), "no host");
-    cr_assert_not_null(router_feed_parse_url("http://x/?a=1", host, &port, base));
+    bool is_https;
+    cr_assert_str_eq(router_feed_parse_url("ftp://x", host, &port, base, &is_https),
+                     "the management plane's URL must start with http:// or https://");
+    cr_assert_str_eq(router_feed_parse_url("https://x:0", host, &port, base, &is_https), "bad port");
+    cr_assert_str_eq(router_feed_parse_url("http://x:0", host, &port, base, &is_https), "bad port");
+    cr_assert_str_eq(router_feed_parse_url("http://x:99999", host, &port, base, &is_https), "bad port");
+    cr_assert_str_eq(router_feed_parse_url("http://:80", host, &port, base, &is_https), "no host");
+    cr_assert_not_null(router_feed_parse_url("http://x/?a=1", host, &port, base, &is_https));
 }
 
 static const char doc_head[] =
