@@ -47,7 +47,7 @@ FUZZ_SRC  := $(shell find tests/fuzz -name 'fuzz_*.c' 2>/dev/null | sort)
 FUZZ_NAMES:= $(notdir $(FUZZ_SRC:.c=))
 REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
-.PHONY: all bootstrap test unit fuzz-replay e2e browser run fuzz bench clean format faults
+.PHONY: all bootstrap test unit fuzz-replay e2e browser run fuzz bench clean format faults soak soak-short
 
 all: $(BIN)
 
@@ -122,6 +122,15 @@ browser: $(BIN)
 	@tests/browser/install
 	cd tests/browser && MERIDIAN_BIN=$(abspath $(BIN)) MERIDIAN_SAN=$(SAN) node --test --test-concurrency=1 test_*.js
 
+# bench/soak (docs/reliability.md): `make soak` runs it for SOAK_SECONDS (600); under
+# `make SAN=1 test` a 45 s run with a unit killed every 15 s checks the ASan/LSan logs.
+SOAK_SECONDS ?= 600
+soak: $(BIN)
+	$(PYTHON) bench/soak/soak.py --duration $(SOAK_SECONDS) --meridian $(abspath $(BIN)) $(if $(filter 1,$(SAN)),--san)
+
+soak-short: $(BIN)
+	$(PYTHON) bench/soak/soak.py --duration 45 --restart-interval 15 --clients 2 --meridian $(abspath $(BIN)) $(if $(filter 1,$(SAN)),--san)
+
 test: bootstrap
 	$(MAKE) all
 	$(MAKE) unit
@@ -129,6 +138,7 @@ test: bootstrap
 	$(MAKE) e2e
 	$(MAKE) faults
 	$(MAKE) browser
+	if [ "$(SAN)" = 1 ]; then $(MAKE) soak-short; fi
 
 run: bootstrap
 	$(MAKE) all
