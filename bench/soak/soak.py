@@ -386,7 +386,8 @@ def main():
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
     out = os.path.join(ROOT, "bench", "results", time.strftime("soak-%Y%m%d-%H%M%S.json", time.gmtime()))
     with open(out, "w") as f:
-        json.dump({"summary": summary, "errors": errors[:200], "injected": injected[:200]}, f, indent=1)
+        json.dump({"summary": summary, "errors": errors[:200], "injected": injected[:200],
+                   "rss_samples_kib": rss}, f, indent=1)
     print("raw results: " + os.path.relpath(out, ROOT))
     if args.keep or errors or sanitizer or unclean or failed_checks:
         print("logs kept in " + tmp)
