@@ -17,7 +17,7 @@ import time
 import pytest
 
 import rawhttp
-from harness import TIME_SCALE, wait_until
+from harness import SAN, TIME_SCALE, wait_until
 from snapshots import api, snapshot
 
 IDLE_CONNECTIONS = 10000
@@ -217,7 +217,8 @@ def test_pipelined_floods_are_answered_in_order_with_bounded_memory(gw):
         c.close()
     rss1 = gw.peak_rss_kib()
     assert results == [per_conn] * conns, results
-    assert rss1 - rss0 < 64 * 1024, "peak RSS grew by %d KiB" % (rss1 - rss0)
+    if not SAN:  # ASan's quarantine keeps freed memory: RSS says nothing there
+        assert rss1 - rss0 < 64 * 1024, "peak RSS grew by %d KiB" % (rss1 - rss0)
     print("pipelining: %d connections x %d pipelined GETs (%d KiB each, sent without reading): "
           "all answered in order in %.2f s; gateway peak RSS +%d KiB; normal client during %s"
           % (conns, per_conn, len(burst) // 1024, took, rss1 - rss0, during))

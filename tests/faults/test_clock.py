@@ -18,7 +18,7 @@ import pytest
 
 import rawhttp
 from faultlib import Load, record_result
-from harness import TIME_SCALE, wait_until
+from harness import SAN, TIME_SCALE, wait_until
 from snapshots import api, op, snapshot
 
 FAKETIME_LIBS = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
@@ -47,6 +47,9 @@ def test_wall_clock_jumps(gateways, backends, tmp_path):
     spec_file.write_text("+0\n")
     env = {"LD_PRELOAD": faketime_lib(), "FAKETIME_TIMESTAMP_FILE": str(spec_file),
            "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    if SAN:  # ASan wants to be first in the library list; libfaketime is preloaded before it
+        env["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
+                                                     "verify_asan_link_order=0"]))
     echo = backends.echo("echo")
 
     def silent(conn, backend):
