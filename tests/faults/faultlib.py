@@ -150,6 +150,23 @@ class BackendProcess:
         return out
 
 
+class EchoLog:
+    """An e2e EchoBackend's records seen as a BackendProcess log ({id: count})."""
+
+    def __init__(self, echo):
+        self.echo = echo
+
+    def logged(self):
+        out = {}
+        with self.echo.lock:
+            records = list(self.echo.requests)
+        for rec in records:
+            for part in rec["query"].split("&"):
+                if part.startswith("id="):
+                    out[part[3:]] = out.get(part[3:], 0) + 1
+        return out
+
+
 def check_nothing_lost(load, backend, *, idempotent):
     """Every request a client saw acknowledged (2xx) reached the backend; a non-idempotent
     one reached it exactly once. Returns (acknowledged, duplicates)."""

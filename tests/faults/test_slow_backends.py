@@ -9,7 +9,7 @@ import pytest
 
 import rawhttp
 from backends import RawBackend
-from faultlib import BackendProcess, Load, check_nothing_lost, record_result
+from faultlib import BackendProcess, EchoLog, Load, check_nothing_lost, record_result
 from harness import TIME_SCALE, wait_until
 from snapshots import api, op, snapshot
 
@@ -85,24 +85,10 @@ def test_backend_that_trickles(gateways, backends, tmp_path):
         assert all(r.status == 200 and r.body == b"x" * 1000 for r in bodies)
         assert took >= 2.5, "the body really trickled (%.2f s)" % took
         assert others.failed == [] and others.answered == []
-        check_nothing_lost(others, echo_log(echo), idempotent=True)
+        check_nothing_lost(others, EchoLog(echo), idempotent=True)
         record_result("backend trickles its body (20 responses of 10 pieces, 0.3 s apart; "
                       "timeout 1 s is per gap)", complete_bodies=len(bodies), took_s=round(took, 2),
                       other_clients=others.summary())
     finally:
         slow.stop()
 
-
-class echo_log:
-    """EchoBackend's records seen as a BackendProcess log ({id: count})."""
-
-    def __init__(self, echo):
-        self.echo = echo
-
-    def logged(self):
-        out = {}
-        for rec in self.echo.requests:
-            for part in rec["query"].split("&"):
-                if part.startswith("id="):
-                    out[part[3:]] = out.get(part[3:], 0) + 1
-        return out
