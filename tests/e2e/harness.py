@@ -5,6 +5,7 @@ its stderr fails the test."""
 import glob
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -66,11 +67,26 @@ def free_port():
     return port
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_block(n):
-    """First port of n consecutive free ports (unit k's admin port is admin port + k)."""
-    for _ in range(200):
-        base = free_port()
-        if base + n < 65535 and all(_bindable(base + k) for k in range(1, n)):
+    """First port of n consecutive free ports (unit k's admin port is admin port + k).
+
+    Taken below the kernel's ephemeral range: the outgoing connections of a load test (and
+    their TIME_WAIT ends, which a listener cannot take over) live inside that range, so a
+    block there can be found busy, or be taken by a connect() between this check and the
+    server's bind."""
+    low = _ephemeral_low()
+    rng = random.Random()
+    for _ in range(500):
+        base = rng.randrange(10000, max(10001, low - n))
+        if all(_bindable(base + k) for k in range(n)):
             return base
     raise AssertionError("no block of %d free ports" % n)
 

@@ -295,9 +295,17 @@ def test_external_cache_in_redis_outlives_the_gateway(gateways, backends, tmp_pa
         gw = gateways(snap, extra_args=["--redis", redis.url])
         r = gw.request("GET", "/items/r")
         assert r.status == 200 and header(r, "X-V") == "none"
-        keys = sorted(k.decode() for k in redis.command("KEYS", "meridian:cache:*"))
-        assert keys == ["meridian:cache:contoso:westus:0:r\nitems\n\n%s\n/items/r" % "any",
-                        "meridian:cache:contoso:westus:0:v\nv"], keys
+        want = ["meridian:cache:contoso:westus:0:r\nitems\n\n%s\n/items/r" % "any",
+                "meridian:cache:contoso:westus:0:v\nv"]
+        # Stores are not awaited (spec §2.6: the write is asynchronous): poll for them.
+        keys = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            keys = sorted(k.decode() for k in redis.command("KEYS", "meridian:cache:*"))
+            if keys == want:
+                break
+            time.sleep(0.02)
+        assert keys == want, keys
         r = gw.request("GET", "/items/r")
         assert len(echo.requests) == 1
         assert header(r, "X-V") == "stored"

@@ -105,7 +105,10 @@ def test_feed_revisions_reach_every_unit_and_are_persisted(feed, units, backends
     print("revision 2 served by both units %.1f ms after it was published" % (delay * 1000))
     assert gw.request("GET", "/x").json()["backend"] == "B"
 
-    header, body = lkg_header(str(tmp_path / "state"))
+    # The file is written after the revision is served (off the loop): wait for it.
+    header, body = wait_until(
+        lambda: (lambda hb: hb if hb[0]["revision"] == 2 else None)(lkg_header(str(tmp_path / "state"))),
+        10 * TIME_SCALE, message="revision 2 in last-known-good.json")
     assert header == {"revision": 2, "signature": sign(TOKEN, body)}
     assert json.loads(body)["revision"] == 2
     assert gw.source(0) == "feed" and gw.source(1) == "feed"
