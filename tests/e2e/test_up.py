@@ -44,18 +44,29 @@ class Up:
             start_new_session=True)
         self.pid = self.proc.pid
         self.known_pids = set()
+        self.readers = []
         for stream, sink in ((self.proc.stdout, self.lines), (self.proc.stderr, self.err_lines)):
-            threading.Thread(target=self._read, args=(stream, sink), daemon=True).start()
+            t = threading.Thread(target=self._read, args=(stream, sink), daemon=True)
+            t.start()
+            self.readers.append(t)
 
     @staticmethod
     def _read(stream, sink):
         for line in iter(stream.readline, b""):
             sink.append(line.decode("utf-8", "replace"))
 
+    def _drain(self):
+        # Once up has exited, its output is complete only when the readers reached EOF.
+        if self.proc.poll() is not None:
+            for t in self.readers:
+                t.join(5)
+
     def stdout(self):
+        self._drain()
         return "".join(self.lines)
 
     def stderr(self):
+        self._drain()
         return "".join(self.err_lines)
 
     def wait_ready(self, timeout=40):
