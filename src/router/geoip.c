@@ -115,7 +115,8 @@ bool router_geoip_locate(const router_geoip_t *g, const router_addr_t *a, router
     read_code(&r.entry, continent_path, continent, sizeof continent);
     if (has_country && has_subdivisions(country) &&
         read_code(&r.entry, subdivision_path, sub, sizeof sub))
-        snprintf(out->codes[out->code_count++], ROUTER_GEO_CODE_MAX, "%s-%s", country, sub);
+        /* Bounded so the compiler can see it fits (a country is 2 letters, sub < 8 bytes). */
+        snprintf(out->codes[out->code_count++], ROUTER_GEO_CODE_MAX, "%.7s-%.7s", country, sub);
     if (has_country) memcpy(out->codes[out->code_count++], country, sizeof country);
     const char *group = grouping(continent, country);
     if (group) snprintf(out->codes[out->code_count++], ROUTER_GEO_CODE_MAX, "%s", group);
