@@ -45,10 +45,21 @@ function processesOf(pid, match) {
   return found;
 }
 
+// fetch keeps connections alive in a pool; one the server closed as idle just as it was
+// reused fails with "fetch failed" (seen once in CI). A refused or reset connection is tried
+// again twice, 200 ms apart, with its cause logged; a region that is really down still fails.
 async function get(host, port, target) {
-  const r = await fetch(`http://${host}:${port}${target}`);
-  await r.text();
-  return r;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await fetch(`http://${host}:${port}${target}`);
+      await r.text();
+      return r;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      console.log(`# GET ${host}:${port}${target} attempt ${attempt}: ${e.cause ? e.cause.code || e.cause.message : e.message}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
 }
 
 test("operations dashboard: sign in, add a region, see one killed, primary down", { timeout: 85000 }, async (t) => {
