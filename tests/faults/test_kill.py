@@ -238,10 +238,17 @@ def test_kill_backend(gateways, procs, tmp_path):
         doc = json.loads(body)
         assert doc["statusCode"] == 500 and doc["message"] == "Internal server error", doc
         assert len(doc["activityId"]) == 36, doc
-    assert load.failed == [], load.failed[:5]
+    # A response whose head was already relayed when the backend died cannot become a 500:
+    # the gateway closes the client connection, which the client sees as a truncated body
+    # (seen under the sanitizer build, where a kill lands mid-body more often). Only at the
+    # kill; any other failure is one.
+    truncated = [f for f in load.failed
+                 if "truncated" in f[2] and killed - 1.0 <= f[0] <= killed + 2.0]
+    assert [f for f in load.failed if f not in truncated] == [], load.failed[:5]
     acked, _ = check_nothing_lost(load, be, idempotent=True)
     record_result("kill -9 the backend (restarted on the same port)", requests=load.summary(),
-                  client_saw="500 Internal server error + activityId (spec §4.6 BackendConnectionFailure)",
+                  client_saw="500 Internal server error + activityId (spec §4.6 BackendConnectionFailure); "
+                             "%d response(s) in flight cut (connection closed)" % len(truncated),
                   gateway_up=True, acknowledged_checked=acked, lost=0)
 
 
