@@ -73,19 +73,26 @@ bool http_is_hop_by_hop(slice_t name, const http_connection_tokens_t *listed)
     return false;
 }
 
-int http_relay_response_head(http_exchange_t *ex, const http_response_t *resp)
+void http_relayed_response_head(const http_response_t *resp, http_header_t *headers,
+                                http_response_head_t *head)
 {
     http_connection_tokens_t listed;
     http_collect_connection_tokens(resp->headers, resp->header_count, &listed);
-    http_header_t headers[HTTP_MAX_HEADERS];
     size_t n = 0;
     for (size_t i = 0; i < resp->header_count; i++)
         if (!http_is_hop_by_hop(resp->headers[i].name, &listed)) headers[n++] = resp->headers[i];
-    http_response_head_t head = {
+    *head = (http_response_head_t){
         .status = resp->status,
         .headers = headers,
         .header_count = n,
         .content_length = resp->is_chunked ? -1 : resp->content_length,
     };
+}
+
+int http_relay_response_head(http_exchange_t *ex, const http_response_t *resp)
+{
+    http_header_t headers[HTTP_MAX_HEADERS];
+    http_response_head_t head;
+    http_relayed_response_head(resp, headers, &head);
     return http_exchange_send_head(ex, &head);
 }

@@ -25,6 +25,11 @@ void http_collect_connection_tokens(const http_header_t *h, size_t n,
 /* True for a field that is not forwarded: hop-by-hop, framing, or listed in Connection. */
 bool http_is_hop_by_hop(slice_t name, const http_connection_tokens_t *listed);
 
+/* The head a proxy relays for a backend's response: same status, the end-to-end fields
+ * (copied into headers, room for HTTP_MAX_HEADERS; they still point into resp's buffer),
+ * and the framing the server derives from the backend's length. */
+void http_relayed_response_head(const http_response_t *resp, http_header_t *headers,
+                                http_response_head_t *head);
 /* Sends a backend's response head to the client of `ex` as a proxy does: same status, the
  * end-to-end fields, the framing the server derives from the backend's length. Returns what
  * http_exchange_send_head returns. */

@@ -37,11 +37,20 @@ typedef struct {
     bool has_body;
     bool is_buffering;          /* reading the body before the first attempt */
     buf_t body;                 /* the buffered body of a retryable request */
+    /* The response of an attempt that can still be retried elsewhere is held, head and
+     * body, until it is complete or too large to hold: a region that dies mid-response
+     * then costs a retry, not a cut response. */
+    bool is_holding;
+    http_response_head_t held_head; /* fields copied into the arena */
+    buf_t held_body;
 } edge_ctx_t;
 
 /* An idempotent request with a body up to this size is read whole before it is sent, so
  * that it can be sent again to the next region (like the upstream pool's own replay). */
 #define MAX_REPLAY_BODY 65536
+/* A response up to this size is held until complete while a retry is still possible;
+ * a larger one is relayed from the point it grows past this (and can no longer move). */
+#define MAX_HELD_RESPONSE 65536
 
 static int build_head(buf_t *b, const http_request_t *req, const char *peer_ip)
 {
@@ -140,16 +149,75 @@ static const router_profile_t *profile_for(const router_edge_t *edge, slice_t ho
 
 static void start_attempt(edge_ctx_t *ctx);
 
+/* Worth holding: a retry is possible, and the response may fit. An event stream is
+ * relayed as it comes (its events must not wait for an end that may never come). */
+static bool should_hold(const edge_ctx_t *ctx, const http_response_t *resp)
+{
+    if (!ctx->is_retryable || ctx->next >= ctx->choice_count) return false;
+    if (resp->content_length > MAX_HELD_RESPONSE) return false;
+    for (size_t i = 0; i < resp->header_count; i++)
+        if (slice_eq_nocase_cstr(resp->headers[i].name, "content-type") &&
+            resp->headers[i].value.len >= 17 &&
+            slice_eq_nocase_cstr(slice_make(resp->headers[i].value.ptr, 17), "text/event-stream"))
+            return false;
+    return true;
+}
+
+/* Copies the relayed head into the arena: resp points into the upstream's read buffer,
+ * which the body reads reuse. False when out of memory (the head is relayed at once). */
+static bool hold_head(edge_ctx_t *ctx, const http_response_t *resp)
+{
+    http_header_t fields[HTTP_MAX_HEADERS];
+    http_response_head_t head;
+    http_relayed_response_head(resp, fields, &head);
+    /* One allocation for the fields and their text. */
+    size_t text = 0;
+    for (size_t i = 0; i < head.header_count; i++) text += fields[i].name.len + fields[i].value.len;
+    http_header_t *copy = arena_alloc(http_exchange_arena(ctx->ex), head.header_count * sizeof *copy + text + 1);
+    if (!copy) return false;
+    char *p = (char *)(copy + head.header_count);
+    for (size_t i = 0; i < head.header_count; i++) {
+        memcpy(p, fields[i].name.ptr, fields[i].name.len);
+        copy[i].name = slice_make(p, fields[i].name.len);
+        p += fields[i].name.len;
+        memcpy(p, fields[i].value.ptr, fields[i].value.len);
+        copy[i].value = slice_make(p, fields[i].value.len);
+        p += fields[i].value.len;
+    }
+    head.headers = copy;
+    ctx->held_head = head;
+    ctx->held_body.len = 0; /* what an earlier attempt held */
+    ctx->is_holding = true;
+    return true;
+}
+
+/* Relays what was held; from here on the response streams. Returns what sending returns. */
+static int release_held(edge_ctx_t *ctx)
+{
+    ctx->is_holding = false;
+    if (http_exchange_send_head(ctx->ex, &ctx->held_head) < 0) return -1;
+    if (ctx->held_body.len && http_exchange_send_body(ctx->ex, ctx->held_body.data, ctx->held_body.len) < 0)
+        return -1;
+    buf_free(&ctx->held_body);
+    return 0;
+}
+
 static void up_on_head(upstream_request_t *r, const http_response_t *resp, void *ud)
 {
     (void)r;
     edge_ctx_t *ctx = ud;
+    if (should_hold(ctx, resp) && hold_head(ctx, resp)) return;
     http_relay_response_head(ctx->ex, resp);
 }
 
 static void up_on_body(upstream_request_t *r, const char *data, size_t len, void *ud)
 {
     edge_ctx_t *ctx = ud;
+    if (ctx->is_holding) {
+        if (ctx->held_body.len + len <= MAX_HELD_RESPONSE && buf_append(&ctx->held_body, data, len) == 0)
+            return;
+        if (release_held(ctx) < 0) return;
+    }
     if (http_exchange_send_body(ctx->ex, data, len) < 0) return;
     if (http_exchange_write_blocked(ctx->ex)) upstream_request_pause_response(r);
 }
@@ -159,6 +227,7 @@ static void up_on_done(upstream_request_t *r, void *ud)
     (void)r;
     edge_ctx_t *ctx = ud;
     ctx->up = NULL;
+    if (ctx->is_holding && release_held(ctx) < 0) return;
     http_exchange_finish(ctx->ex);
 }
 
@@ -168,12 +237,15 @@ static void up_on_error(upstream_request_t *r, int err, void *ud)
     edge_ctx_t *ctx = ud;
     ctx->up = NULL;
     const char *failed = ctx->choices[ctx->next - 1].name;
+    /* A held response was never relayed: the client has seen nothing of this attempt. */
     bool before_head = http_exchange_status(ctx->ex) == 0;
+    bool was_held = ctx->is_holding;
+    ctx->is_holding = false;
     bool is_region_failure = err == UPSTREAM_ERR_CONNECT || err == UPSTREAM_ERR_CLOSED ||
-                             err == UPSTREAM_ERR_TIMEOUT;
+                             err == UPSTREAM_ERR_TIMEOUT || (was_held && err == UPSTREAM_ERR_TRUNCATED);
     if (before_head && is_region_failure && ctx->is_retryable && ctx->next < ctx->choice_count) {
-        log_debug("router: edge: %s on endpoint %s, retrying on %s", upstream_error_name(err),
-                  failed, ctx->choices[ctx->next].name);
+        log_debug("router: edge: %s on endpoint %s%s, retrying on %s", upstream_error_name(err),
+                  failed, was_held ? " (response held, not relayed)" : "", ctx->choices[ctx->next].name);
         ctx->edge->stats.retries++;
         start_attempt(ctx);
         return;
@@ -281,6 +353,7 @@ static void on_request(http_exchange_t *ex, void *ud)
     ctx->is_retryable = is_idempotent && (!ctx->has_body || (!req->is_chunked &&
                                                              req->content_length <= MAX_REPLAY_BODY));
     buf_init(&ctx->body);
+    buf_init(&ctx->held_body);
 
     buf_t head;
     buf_init(&head);
@@ -341,7 +414,10 @@ static void on_complete(http_exchange_t *ex, bool ok, void *ud)
     router_edge_t *edge = ud;
     edge_ctx_t *ctx = http_exchange_userdata(ex);
     edge->stats.requests++;
-    if (ctx) buf_free(&ctx->body);
+    if (ctx) {
+        buf_free(&ctx->body);
+        buf_free(&ctx->held_body);
+    }
     if (ctx && ctx->up) {
         upstream_request_cancel(ctx->up); /* the client went away */
         ctx->up = NULL;

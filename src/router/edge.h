@@ -13,7 +13,9 @@
  *   reset, or timed out — is retried on the next endpoint, so a region failure costs no
  *   failed idempotent request. Its body, when it has one, is read whole first (at most
  *   64 KiB, Content-Length only) so it can be sent again. Other requests are not replayed
- *   (502).
+ *   (502). While a retry is possible, the response is held (head and body, up to 64 KiB)
+ *   until complete, so a region dying mid-response is retried too; larger responses and
+ *   event streams are relayed as they arrive, and a death past their head is a cut.
  * - No endpoint at all (NXDOMAIN/NODATA for this client): 503. */
 #ifndef MERIDIAN_ROUTER_EDGE_H
 #define MERIDIAN_ROUTER_EDGE_H

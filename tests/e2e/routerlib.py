@@ -32,6 +32,10 @@ class _RegionHandler(BaseHTTPRequestHandler):
         region = self.server.region
         length = int(self.headers.get("Content-Length") or 0)
         received = self.rfile.read(length) if length else b""
+        if self.path != STATUS_PATH and region.cut_mid_body:
+            return self._die_mid_body(*region.cut_mid_body)
+        if self.path != STATUS_PATH and region.event_stream:
+            return self._event_stream(region.event_stream)
         if self.path == STATUS_PATH:
             body = b""
             status = region.status_code
@@ -47,6 +51,31 @@ class _RegionHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _die_mid_body(self, total, sent):
+        # A region dying mid-response: the head promises `total` bytes, `sent` of them
+        # arrive, then the connection is reset (SO_LINGER 0), as when the process is killed.
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(total))
+        self.end_headers()
+        self.wfile.write(b"w" * sent)
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def _event_stream(self, released):
+        # An event stream: the first event, then the rest only once the test has read it
+        # through the edge (released is a threading.Event), or after 5 s.
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", "21")
+        self.end_headers()
+        self.wfile.write(b"data: first\n\n")
+        self.wfile.flush()
+        self.server.region.event_released = released.wait(5)
+        self.wfile.write(b"data: \n\n")
 
     do_DELETE = do_GET
     do_PUT = do_GET
@@ -73,6 +102,9 @@ class RegionServer:
         self.address = address
         self.port = port or free_port()
         self.status_code = 200
+        self.cut_mid_body = None   # (total, sent): every answer dies after `sent` body bytes
+        self.event_stream = None   # a threading.Event: answer with an event stream (above)
+        self.event_released = None
         self._socks = []
         self._lock = threading.Lock()
         self.server = None

@@ -215,6 +215,59 @@ def test_idempotent_requests_are_retried_and_post_is_not(router, regions):
     assert body["statusCode"] == 502
 
 
+def test_a_region_dying_mid_response_is_retried_not_cut(router, regions):
+    """The edge holds a response (up to 64 KiB) while a retry is possible: a region that
+    dies after sending the head and part of the body costs a retry, not a cut response."""
+    west, east = regions
+    r = router(profiles(west, east))
+    wait_online(r, "westus", "eastasia")
+    west.cut_mid_body = (20000, 5000)
+    for method in ("GET", "DELETE"):
+        status, body = get(r, "127.0.1.7", method=method)
+        assert status == 200, (method, status, body[:200])
+        assert json.loads(body)["region"] == "East Asia", method
+    # A POST is not replayed: it streams, and the client sees the cut (a truncated body,
+    # or no response at all when the reset overtakes the relay).
+    assert_cut(r, "POST", "/orders", 5000)
+    # Past the hold limit the response streams, and a death past the head is a cut.
+    west.cut_mid_body = (200000, 100000)
+    assert_cut(r, "GET", "/big", 100000)
+
+
+def assert_cut(r, method, path, at_most):
+    c = http.client.HTTPConnection("127.0.0.1", r.edge_port, timeout=5, source_address=("127.0.1.7", 0))
+    try:
+        c.request(method, path, body=b"{}" if method == "POST" else None)
+        resp = c.getresponse()
+        assert resp.status == 200
+        with pytest.raises(http.client.IncompleteRead) as cut:
+            resp.read()
+        assert len(cut.value.partial) <= at_most
+    except (http.client.RemoteDisconnected, ConnectionResetError):
+        pass
+    finally:
+        c.close()
+
+
+def test_an_event_stream_is_relayed_as_it_comes(router, regions):
+    """Not held: the first event reaches the client while the region still streams."""
+    west, east = regions
+    r = router(profiles(west, east))
+    wait_online(r, "westus", "eastasia")
+    released = threading.Event()
+    west.event_stream = released
+    c = http.client.HTTPConnection("127.0.0.1", r.edge_port, timeout=10, source_address=("127.0.1.7", 0))
+    c.request("GET", "/events")
+    resp = c.getresponse()
+    assert resp.status == 200 and resp.getheader("Content-Type") == "text/event-stream"
+    assert resp.readline() == b"data: first\n"
+    released.set()
+    assert resp.read() == b"\ndata: \n\n"
+    c.close()
+    wait_until(lambda: west.event_released is not None, 5 * TIME_SCALE, message="the stream ended")
+    assert west.event_released is True, "the first event waited for the end of the stream"
+
+
 def test_profile_errors_name_file_line_and_column(meridian_bin, tmp_path):
     import subprocess
     path = tmp_path / "bad.json"
