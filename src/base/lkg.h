@@ -1,6 +1,6 @@
 /* lkg: feed signatures, token files and the last-known-good file (docs/regions.md,
- * "Last-known-good"), shared by the feed clients of gateway units (gateway/sync.h) and of
- * the router (router/feed.h).
+ * "Last-known-good"), used by the feed client that gateway units (gateway/sync.h) and the
+ * router (router/feed.h) share: http/feed_client.h.
  *
  * Signature: "hmac-sha256=" + base64(HMAC-SHA256(key = the UTF-8 bytes of the token,
  * message = the document bytes)), exactly what the feed sends in X-Meridian-Signature

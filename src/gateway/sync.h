@@ -18,7 +18,11 @@
  *
  * Refusals (bad signature, stale revision, compile error, bad last-known-good) are logged
  * and counted in meridian_config_refused_total{reason}. Everything runs on the unit's loop
- * thread except compiling, file reads and the last-known-good writes (thread pool). */
+ * thread except compiling, file reads and the last-known-good writes (thread pool).
+ *
+ * The poll, token, signature, back-off and last-known-good mechanics are the shared
+ * http/feed_client.h (the router's feed uses it too); this module adds what is a unit's:
+ * compiling snapshots, the source in use, the peer's /config, heartbeats. */
 #ifndef MERIDIAN_GATEWAY_SYNC_H
 #define MERIDIAN_GATEWAY_SYNC_H
 

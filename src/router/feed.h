@@ -14,7 +14,8 @@
  * it is persisted as STATE_DIR/last-known-good.json (base/lkg.h, on the thread pool). A
  * refused document is not asked for again. Errors back off 100 ms doubling to 5 s. The
  * token file is re-read every 5 s. Everything runs on the loop thread except the
- * last-known-good write and the token file read. */
+ * last-known-good write and the token file read. The mechanics are the shared
+ * http/feed_client.h, as for the gateway units. */
 #ifndef MERIDIAN_ROUTER_FEED_H
 #define MERIDIAN_ROUTER_FEED_H
 
