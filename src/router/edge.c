@@ -42,7 +42,8 @@ typedef struct {
      * then costs a retry, not a cut response. */
     bool is_holding;
     http_response_head_t held_head; /* fields copied into the arena */
-    buf_t held_body;
+    char *held;                 /* the held body, in the arena */
+    size_t held_len, held_cap;
 } edge_ctx_t;
 
 /* An idempotent request with a body up to this size is read whole before it is sent, so
@@ -186,7 +187,11 @@ static bool hold_head(edge_ctx_t *ctx, const http_response_t *resp)
     }
     head.headers = copy;
     ctx->held_head = head;
-    ctx->held_body.len = 0; /* what an earlier attempt held */
+    /* Room for the announced length, or a first 4 KiB; an earlier attempt's is dropped. */
+    ctx->held_len = 0;
+    ctx->held_cap = resp->content_length >= 0 ? (size_t)resp->content_length : 4096;
+    ctx->held = arena_alloc(http_exchange_arena(ctx->ex), ctx->held_cap);
+    if (!ctx->held) return false;
     ctx->is_holding = true;
     return true;
 }
@@ -196,10 +201,27 @@ static int release_held(edge_ctx_t *ctx)
 {
     ctx->is_holding = false;
     if (http_exchange_send_head(ctx->ex, &ctx->held_head) < 0) return -1;
-    if (ctx->held_body.len && http_exchange_send_body(ctx->ex, ctx->held_body.data, ctx->held_body.len) < 0)
-        return -1;
-    buf_free(&ctx->held_body);
+    if (ctx->held_len && http_exchange_send_body(ctx->ex, ctx->held, ctx->held_len) < 0) return -1;
     return 0;
+}
+
+/* Appends to the held body, growing it in the arena; false past the limit (or out of
+ * memory): the response is then relayed. */
+static bool hold_body(edge_ctx_t *ctx, const char *data, size_t len)
+{
+    size_t need = ctx->held_len + len;
+    if (need > MAX_HELD_RESPONSE) return false;
+    if (need > ctx->held_cap) {
+        size_t cap = ctx->held_cap * 2 > need ? ctx->held_cap * 2 : need;
+        char *grown = arena_alloc(http_exchange_arena(ctx->ex), cap);
+        if (!grown) return false;
+        memcpy(grown, ctx->held, ctx->held_len);
+        ctx->held = grown;
+        ctx->held_cap = cap;
+    }
+    memcpy(ctx->held + ctx->held_len, data, len);
+    ctx->held_len = need;
+    return true;
 }
 
 static void up_on_head(upstream_request_t *r, const http_response_t *resp, void *ud)
@@ -214,8 +236,7 @@ static void up_on_body(upstream_request_t *r, const char *data, size_t len, void
 {
     edge_ctx_t *ctx = ud;
     if (ctx->is_holding) {
-        if (ctx->held_body.len + len <= MAX_HELD_RESPONSE && buf_append(&ctx->held_body, data, len) == 0)
-            return;
+        if (hold_body(ctx, data, len)) return;
         if (release_held(ctx) < 0) return;
     }
     if (http_exchange_send_body(ctx->ex, data, len) < 0) return;
@@ -353,7 +374,6 @@ static void on_request(http_exchange_t *ex, void *ud)
     ctx->is_retryable = is_idempotent && (!ctx->has_body || (!req->is_chunked &&
                                                              req->content_length <= MAX_REPLAY_BODY));
     buf_init(&ctx->body);
-    buf_init(&ctx->held_body);
 
     buf_t head;
     buf_init(&head);
@@ -414,10 +434,7 @@ static void on_complete(http_exchange_t *ex, bool ok, void *ud)
     router_edge_t *edge = ud;
     edge_ctx_t *ctx = http_exchange_userdata(ex);
     edge->stats.requests++;
-    if (ctx) {
-        buf_free(&ctx->body);
-        buf_free(&ctx->held_body);
-    }
+    if (ctx) buf_free(&ctx->body);
     if (ctx && ctx->up) {
         upstream_request_cancel(ctx->up); /* the client went away */
         ctx->up = NULL;
