@@ -19,7 +19,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,120 +44,7 @@ static char *xstrdup(const char *s)
     return p;
 }
 
-/* ---- compile context: the JSON path being checked, for error positions ---- */
-
-
-void cfg_push_key(cfg_ctx_t *c, const char *key)
-{
-    c->path[c->depth++] = (json_locate_step_t){key, strlen(key), 0};
-}
-
-void cfg_push_index(cfg_ctx_t *c, size_t index)
-{
-    c->path[c->depth++] = (json_locate_step_t){NULL, 0, index};
-}
-
-void cfg_pop(cfg_ctx_t *c)
-{
-    c->depth--;
-}
-
-/* "source:line:col: message (at path)". The position is the value at the current path,
- * or, when the last step names a missing member, the object that should hold it. */
-static void report(cfg_ctx_t *c, const char *msg)
-{
-    json_locate_pos_t pos;
-    json_locate(c->text, c->len, c->path, c->depth, &pos);
-    char where[256];
-    json_locate_format_path(c->path, c->depth, where, sizeof where);
-    int rc;
-    if (c->depth)
-        rc = asprintf(c->err, "%s:%u:%u: %s (at %s)", c->source, pos.line, pos.column, msg, where);
-    else
-        rc = asprintf(c->err, "%s:%u:%u: %s", c->source, pos.line, pos.column, msg);
-    if (rc < 0) abort();
-}
-
-static int vfail(cfg_ctx_t *c, const char *key, const char *fmt, va_list ap)
-{
-    char *msg;
-    if (vasprintf(&msg, fmt, ap) < 0) abort();
-    if (key) cfg_push_key(c, key);
-    report(c, msg);
-    if (key) cfg_pop(c);
-    free(msg);
-    return -1;
-}
-
-/* Fails at the current path. */
-int cfg_fail(cfg_ctx_t *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail(c, NULL, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* Fails at member `key` of the current object. */
-int cfg_fail_key(cfg_ctx_t *c, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail(c, key, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* ---- typed field access ---- */
-
-const char *cfg_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
-}
-
-/* A member, or NULL when absent or null: optional fields may be written as null. */
-json_t *cfg_member(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    return json_is_null(v) ? NULL : v;
-}
-
-int cfg_want_string(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
-                       bool non_empty, const char **out)
-{
-    json_t *v = cfg_member(obj, key);
-    *out = NULL;
-    if (!v) return required ? cfg_fail_key(c, key, "required field is missing") : 0;
-    if (!json_is_string(v)) return cfg_fail_key(c, key, "must be a string, not %s", cfg_type_name(v));
-    if (non_empty && json_string_length(v) == 0) return cfg_fail_key(c, key, "must not be empty");
-    *out = json_string_value(v);
-    return 0;
-}
-
-int cfg_want_bool(cfg_ctx_t *c, const json_t *obj, const char *key, bool *out)
-{
-    json_t *v = cfg_member(obj, key);
-    if (!v) return 0;
-    if (!json_is_boolean(v)) return cfg_fail_key(c, key, "must be true or false, not %s", cfg_type_name(v));
-    *out = json_is_true(v);
-    return 0;
-}
+/* ---- typed field access only the root needs ---- */
 
 /* An integer in [min, max]; *out keeps its default when the field is absent. */
 static int want_uint(cfg_ctx_t *c, const json_t *obj, const char *key, bool required, uint64_t min,
@@ -172,19 +58,6 @@ static int want_uint(cfg_ctx_t *c, const json_t *obj, const char *key, bool requ
         return cfg_fail_key(c, key, "must be between %llu and %llu", (unsigned long long)min,
                         (unsigned long long)max);
     *out = (uint64_t)n;
-    return 0;
-}
-
-int cfg_want_container(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
-                          json_type type, json_t **out)
-{
-    json_t *v = cfg_member(obj, key);
-    *out = NULL;
-    if (!v) return required ? cfg_fail_key(c, key, "required field is missing") : 0;
-    if (json_typeof(v) != type)
-        return cfg_fail_key(c, key, "must be %s, not %s", type == JSON_ARRAY ? "an array" : "an object",
-                        cfg_type_name(v));
-    *out = v;
     return 0;
 }
 
@@ -439,57 +312,54 @@ static int compile_region_redis(cfg_ctx_t *c, const json_t *region, gateway_conf
     return 0;
 }
 
+/* What compile_region carries from one region to the next. */
+typedef struct {
+    gateway_config_t *cfg;
+    json_t *seen;      /* names → index, for "listed twice" */
+    size_t primary_at; /* SIZE_MAX: none yet */
+} regions_walk_t;
+
+static int compile_region(cfg_ctx_t *c, const json_t *r, size_t i, void *data)
+{
+    regions_walk_t *w = data;
+    gateway_config_t *cfg = w->cfg;
+    const char *name;
+    bool is_primary = false;
+    size_t first;
+    if (cfg_want_string(c, r, "name", true, true, &name) < 0 ||
+        cfg_want_bool(c, r, "primary", &is_primary) < 0)
+        return -1;
+    if (!set_add(w->seen, name, i, &first))
+        return cfg_fail_key(c, "name", "region \"%s\" is listed twice (also regions[%zu])", name,
+                            first);
+    if (is_primary && w->primary_at != SIZE_MAX)
+        return cfg_fail_key(c, "primary", "only one region is primary (regions[%zu] is too)",
+                            w->primary_at);
+    if (is_primary) w->primary_at = i;
+    if (cfg->region && !cfg->region_known && region_names_match(cfg->region, name)) {
+        /* The unit may have been started with the slug ("eastasia"): from now on it
+         * reports the display name (context.Deployment.Region, spec §5.2). */
+        cfg->region_known = true;
+        free(cfg->region);
+        cfg->region = xstrdup(name);
+        if (cfg_want_bool(c, r, "disableGateway", &cfg->is_gateway_disabled) < 0) return -1;
+        if (compile_region_redis(c, r, cfg) < 0) return -1;
+    }
+    return 0;
+}
+
 static int compile_regions(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
     json_t *regions;
     if (cfg_want_container(c, root, "regions", true, JSON_ARRAY, &regions) < 0) return -1;
-    cfg_push_key(c, "regions");
-    json_t *seen = json_object();
-    if (!seen) abort();
-    size_t i, primary_at = SIZE_MAX;
-    json_t *r;
-    int rc = -1;
-    json_array_foreach(regions, i, r)
-    {
-        cfg_push_index(c, i);
-        const char *name;
-        bool is_primary = false;
-        size_t first;
-        if (!json_is_object(r)) {
-            cfg_fail(c, "a region must be an object, not %s", cfg_type_name(r));
-            goto done;
-        }
-        if (cfg_want_string(c, r, "name", true, true, &name) < 0 ||
-            cfg_want_bool(c, r, "primary", &is_primary) < 0)
-            goto done;
-        if (!set_add(seen, name, i, &first)) {
-            cfg_fail_key(c, "name", "region \"%s\" is listed twice (also regions[%zu])", name, first);
-            goto done;
-        }
-        if (is_primary && primary_at != SIZE_MAX) {
-            cfg_fail_key(c, "primary", "only one region is primary (regions[%zu] is too)", primary_at);
-            goto done;
-        }
-        if (is_primary) primary_at = i;
-        if (cfg->region && !cfg->region_known && region_names_match(cfg->region, name)) {
-            /* The unit may have been started with the slug ("eastasia"): from now on it
-             * reports the display name (context.Deployment.Region, spec §5.2). */
-            cfg->region_known = true;
-            free(cfg->region);
-            cfg->region = xstrdup(name);
-            if (cfg_want_bool(c, r, "disableGateway", &cfg->is_gateway_disabled) < 0) goto done;
-            if (compile_region_redis(c, r, cfg) < 0) goto done;
-        }
-        cfg_pop(c);
+    regions_walk_t w = {cfg, json_object(), SIZE_MAX};
+    if (!w.seen) abort();
+    int rc = cfg_each_object(c, regions, "regions", "a region", compile_region, &w);
+    json_decref(w.seen);
+    if (rc == 0 && w.primary_at == SIZE_MAX) {
+        cfg_push_key(c, "regions");
+        return cfg_fail(c, "one region must have \"primary\": true");
     }
-    if (primary_at == SIZE_MAX) {
-        cfg_fail(c, "one region must have \"primary\": true");
-        goto done;
-    }
-    rc = 0;
-done:
-    json_decref(seen);
-    if (rc == 0) cfg_pop(c);
     return rc;
 }
 
@@ -510,33 +380,29 @@ static int compile_backend_tls(cfg_ctx_t *c, const json_t *backend, gw_backend_u
     return 0;
 }
 
+/* Checks backends[i] and records it in `index` (id → position). */
+static int compile_backend(cfg_ctx_t *c, const json_t *b, size_t i, void *index)
+{
+    const char *id, *url, *why = NULL;
+    size_t first;
+    if (cfg_want_string(c, b, "id", true, true, &id) < 0) return -1;
+    if (cfg_want_string(c, b, "url", true, true, &url) < 0) return -1;
+    if (!set_add(index, id, i, &first))
+        return cfg_fail_key(c, "id", "backend id \"%s\" is used twice (also backends[%zu])", id,
+                            first);
+    gw_backend_url_t parsed;
+    if (gateway_backend_url_parse(url, &parsed, &why) < 0) return cfg_fail_key(c, "url", "%s", why);
+    gateway_backend_url_free(&parsed);
+    return compile_backend_tls(c, b, NULL);
+}
+
 /* Collects backends[] into `index` (id → position) after checking each URL. */
 static int compile_backends(cfg_ctx_t *c, const json_t *root, json_t *index)
 {
     json_t *backends;
     if (cfg_want_container(c, root, "backends", false, JSON_ARRAY, &backends) < 0) return -1;
     if (!backends) return 0;
-    cfg_push_key(c, "backends");
-    size_t i, first;
-    json_t *b;
-    json_array_foreach(backends, i, b)
-    {
-        cfg_push_index(c, i);
-        const char *id, *url, *why = NULL;
-        if (!json_is_object(b)) return cfg_fail(c, "a backend must be an object, not %s", cfg_type_name(b));
-        if (cfg_want_string(c, b, "id", true, true, &id) < 0) return -1;
-        if (cfg_want_string(c, b, "url", true, true, &url) < 0) return -1;
-        if (!set_add(index, id, i, &first))
-            return cfg_fail_key(c, "id", "backend id \"%s\" is used twice (also backends[%zu])", id,
-                            first);
-        gw_backend_url_t parsed;
-        if (gateway_backend_url_parse(url, &parsed, &why) < 0) return cfg_fail_key(c, "url", "%s", why);
-        gateway_backend_url_free(&parsed);
-        if (compile_backend_tls(c, b, NULL) < 0) return -1;
-        cfg_pop(c);
-    }
-    cfg_pop(c);
-    return 0;
+    return cfg_each_object(c, backends, "backends", "a backend", compile_backend, index);
 }
 
 /* apis[].path: spec §4.2 compares "/" + path on segment boundaries, so store it without
@@ -681,15 +547,22 @@ static int compile_method(cfg_ctx_t *c, const json_t *op_json, gw_operation_t *o
     return 0;
 }
 
-static int compile_operation(cfg_ctx_t *c, const json_t *op_json, gw_api_t *api, json_t *ids)
+/* What compile_operation needs besides the operation: its API and the ids seen so far. */
+typedef struct {
+    gw_api_t *api;
+    json_t *ids;
+} operations_walk_t;
+
+static int compile_operation(cfg_ctx_t *c, const json_t *op_json, size_t j, void *data)
 {
-    size_t j = api->operation_count, first;
+    operations_walk_t *w = data;
+    gw_api_t *api = w->api;
+    json_t *ids = w->ids;
+    size_t first;
     gw_operation_t *op = &api->operations[j];
     const char *id, *display, *tpl;
     op->api = api;
     api->operation_count++; /* counted now, so a failure frees what is set */
-    if (!json_is_object(op_json))
-        return cfg_fail(c, "an operation must be an object, not %s", cfg_type_name(op_json));
     if (cfg_want_string(c, op_json, "id", true, true, &id) < 0) return -1;
     if (!set_add(ids, id, j, &first))
         return cfg_fail_key(c, "id", "operation id \"%s\" is used twice (also operations[%zu])", id,
@@ -733,24 +606,31 @@ static int compile_backend_ref(cfg_ctx_t *c, const json_t *api_json, gw_api_t *a
     return 0;
 }
 
-static int compile_api(cfg_ctx_t *c, const json_t *api_json, gateway_config_t *cfg,
-                       const json_t *root, const json_t *backend_index, json_t *api_ids)
+/* What compile_api needs besides the API. */
+typedef struct {
+    gateway_config_t *cfg;
+    const json_t *root;
+    const json_t *backend_index; /* backend id → position in backends[] */
+    json_t *api_ids;             /* API id → position, for "used twice" */
+} apis_walk_t;
+
+static int compile_api(cfg_ctx_t *c, const json_t *api_json, size_t i, void *data)
 {
-    size_t i = cfg->api_count, first;
+    apis_walk_t *w = data;
+    gateway_config_t *cfg = w->cfg;
+    size_t first;
     gw_api_t *api = &cfg->apis[i];
     const char *id, *display;
     cfg->api_count++; /* counted now, so a failure frees what is set */
-    if (!json_is_object(api_json))
-        return cfg_fail(c, "an API must be an object, not %s", cfg_type_name(api_json));
     if (cfg_want_string(c, api_json, "id", true, true, &id) < 0) return -1;
-    if (!set_add(api_ids, id, i, &first))
+    if (!set_add(w->api_ids, id, i, &first))
         return cfg_fail_key(c, "id", "API id \"%s\" is used twice (also apis[%zu])", id, first);
     api->id = xstrdup(id);
     if (cfg_want_string(c, api_json, "displayName", false, false, &display) < 0) return -1;
     api->display_name = xstrdup(display ? display : id);
     if (compile_api_path(c, api_json, &api->path) < 0) return -1;
     if (compile_hostnames(c, api_json, api) < 0) return -1;
-    if (compile_backend_ref(c, api_json, api, root, backend_index) < 0) return -1;
+    if (compile_backend_ref(c, api_json, api, w->root, w->backend_index) < 0) return -1;
     if (compile_protocols(c, api_json, api) < 0) return -1;
     api->subscription_required = true;
     if (cfg_want_bool(c, api_json, "subscriptionRequired", &api->subscription_required) < 0) return -1;
@@ -772,23 +652,11 @@ static int compile_api(cfg_ctx_t *c, const json_t *api_json, gateway_config_t *c
     json_t *ops;
     if (cfg_want_container(c, api_json, "operations", true, JSON_ARRAY, &ops) < 0) return -1;
     api->operations = xcalloc(json_array_size(ops), sizeof *api->operations);
-    json_t *op_ids = json_object();
-    if (!op_ids) abort();
-    cfg_push_key(c, "operations");
-    size_t j;
-    json_t *op;
-    int rc = 0;
-    json_array_foreach(ops, j, op)
-    {
-        cfg_push_index(c, j);
-        rc = compile_operation(c, op, api, op_ids);
-        if (rc < 0) break;
-        cfg_pop(c);
-    }
-    json_decref(op_ids);
-    if (rc < 0) return -1;
-    cfg_pop(c);
-    return 0;
+    operations_walk_t ops_walk = {api, json_object()};
+    if (!ops_walk.ids) abort();
+    int rc = cfg_each_object(c, ops, "operations", "an operation", compile_operation, &ops_walk);
+    json_decref(ops_walk.ids);
+    return rc;
 }
 
 static int compile_apis(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
@@ -799,17 +667,8 @@ static int compile_apis(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
     if (compile_backends(c, root, backend_index) < 0) goto done;
     if (cfg_want_container(c, root, "apis", true, JSON_ARRAY, &apis) < 0) goto done;
     cfg->apis = xcalloc(json_array_size(apis), sizeof *cfg->apis);
-    cfg_push_key(c, "apis");
-    size_t i;
-    json_t *api;
-    json_array_foreach(apis, i, api)
-    {
-        cfg_push_index(c, i);
-        if (compile_api(c, api, cfg, root, backend_index, api_ids) < 0) goto done;
-        cfg_pop(c);
-    }
-    cfg_pop(c);
-    rc = 0;
+    apis_walk_t w = {cfg, root, backend_index, api_ids};
+    rc = cfg_each_object(c, apis, "apis", "an API", compile_api, &w);
 done:
     json_decref(backend_index);
     json_decref(api_ids);
@@ -850,7 +709,7 @@ static void report_route_error(cfg_ctx_t *c, const char *rerr)
         int n = json_locate_parse_path(rerr, (size_t)(sep - rerr), c->path, CFG_MAX_DEPTH);
         if (n > 0) {
             c->depth = (size_t)n;
-            report(c, sep + 2);
+            cfg_fail(c, "%s", sep + 2);
             return;
         }
     }

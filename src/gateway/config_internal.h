@@ -1,6 +1,7 @@
-/* The snapshot compiler's shared internals (config.c and config_policy.c): the JSON path
- * being checked, for error positions, and typed field access that reports
- * "source:line:col: message (at path)" (STYLE.md §5). Not for other modules. */
+/* The snapshot compiler's shared internals (config.c, config_policy.c,
+ * config_subscription.c): the JSON path being checked, for error positions, and typed field
+ * access that reports "source:line:col: message (at path)" (STYLE.md §5). Not for other
+ * modules. */
 #ifndef MERIDIAN_GATEWAY_CONFIG_INTERNAL_H
 #define MERIDIAN_GATEWAY_CONFIG_INTERNAL_H
 
@@ -38,5 +39,16 @@ int cfg_want_string(cfg_ctx_t *c, const json_t *obj, const char *key, bool requi
 int cfg_want_bool(cfg_ctx_t *c, const json_t *obj, const char *key, bool *out);
 int cfg_want_container(cfg_ctx_t *c, const json_t *obj, const char *key, bool required,
                        json_type type, json_t **out);
+
+/* Compiles element `index` of an array cfg_each_object walks (an object; the path is at
+ * it). 0, or -1 after cfg_fail. */
+typedef int (*cfg_object_fn)(cfg_ctx_t *c, const json_t *obj, size_t index, void *data);
+/* The snapshot's arrays of objects (regions, backends, apis, operations, products...):
+ * calls `each` for every element of `array`, the member `key` of the current object, with
+ * the path at key[index]. An element that is not an object fails with "<what> must be an
+ * object, not <type>" (`what`: "a region"). Stops at the first failure (-1), the path left
+ * at the failing place for the error already reported; 0 with the path as it was. */
+int cfg_each_object(cfg_ctx_t *c, const json_t *array, const char *key, const char *what,
+                    cfg_object_fn each, void *data);
 
 #endif

@@ -98,7 +98,31 @@ static int load_fragments(cfg_ctx_t *c, const json_t *root, gw_policies_t *p)
     return 0;
 }
 
-/* namedValues: [{"name": "...", "value": "...", "secret": bool}] (§3.6). */
+/* namedValues[i]: {"name": "...", "value": "...", "secret": bool} (§3.6). */
+static int load_named_value(cfg_ctx_t *c, const json_t *nv, size_t i, void *data)
+{
+    (void)i;
+    gw_policies_t *p = data;
+    const char *name, *value;
+    bool secret = false;
+    if (cfg_want_string(c, nv, "name", true, true, &name) < 0) return -1;
+    if (cfg_want_string(c, nv, "value", true, false, &value) < 0) return -1;
+    if (cfg_want_bool(c, nv, "secret", &secret) < 0) return -1;
+    for (const char *q = name; *q; q++)
+        if (!(((*q | 32) >= 'a' && (*q | 32) <= 'z') || (*q >= '0' && *q <= '9') || *q == '-' ||
+              *q == '.' || *q == '_'))
+            return cfg_fail_key(c, "name", "a named value's name may hold only letters, digits, "
+                                           "'-', '.' and '_' (spec §3.6)");
+    if (strlen(value) > 4096)
+        return cfg_fail_key(c, "value", "a named value holds at most 4096 characters");
+    for (size_t k = 0; k < p->named_value_count; k++)
+        if (strcmp(p->named_values[k].name, name) == 0)
+            return cfg_fail_key(c, "name", "named value \"%s\" is defined twice (also "
+                                           "namedValues[%zu])", name, k);
+    p->named_values[p->named_value_count++] = (policy_named_value_t){name, value};
+    return 0;
+}
+
 static int load_named_values(cfg_ctx_t *c, const json_t *root, gw_policies_t *p)
 {
     json_t *nvs;
@@ -106,35 +130,7 @@ static int load_named_values(cfg_ctx_t *c, const json_t *root, gw_policies_t *p)
     if (!nvs) return 0;
     p->named_values = calloc(json_array_size(nvs) + 1, sizeof *p->named_values);
     if (!p->named_values) abort();
-    cfg_push_key(c, "namedValues");
-    size_t i;
-    json_t *nv;
-    json_array_foreach(nvs, i, nv)
-    {
-        cfg_push_index(c, i);
-        if (!json_is_object(nv))
-            return cfg_fail(c, "a named value must be an object, not %s", cfg_type_name(nv));
-        const char *name, *value;
-        bool secret = false;
-        if (cfg_want_string(c, nv, "name", true, true, &name) < 0) return -1;
-        if (cfg_want_string(c, nv, "value", true, false, &value) < 0) return -1;
-        if (cfg_want_bool(c, nv, "secret", &secret) < 0) return -1;
-        for (const char *q = name; *q; q++)
-            if (!(((*q | 32) >= 'a' && (*q | 32) <= 'z') || (*q >= '0' && *q <= '9') || *q == '-' ||
-                  *q == '.' || *q == '_'))
-                return cfg_fail_key(c, "name", "a named value's name may hold only letters, digits, "
-                                               "'-', '.' and '_' (spec §3.6)");
-        if (strlen(value) > 4096)
-            return cfg_fail_key(c, "value", "a named value holds at most 4096 characters");
-        for (size_t k = 0; k < p->named_value_count; k++)
-            if (strcmp(p->named_values[k].name, name) == 0)
-                return cfg_fail_key(c, "name", "named value \"%s\" is defined twice (also "
-                                               "namedValues[%zu])", name, k);
-        p->named_values[p->named_value_count++] = (policy_named_value_t){name, value};
-        cfg_pop(c);
-    }
-    cfg_pop(c);
-    return 0;
+    return cfg_each_object(c, nvs, "namedValues", "a named value", load_named_value, p);
 }
 
 /* endpoints: {"logger": {"my-logger": "http://..."}, "dapr": {...}, ...}: where the §2.7

@@ -84,122 +84,114 @@ static int want_date(cfg_ctx_t *c, const json_t *obj, const char *key, int64_t *
 /* products: [{"id", "displayName", "subscriptionRequired", "approvalRequired", "state",
  * "subscriptionsLimit", "apis": [apiId...]}]. An API belongs to at most one open product
  * (subscriptionRequired false, spec §1.2). */
+static int compile_product(cfg_ctx_t *c, const json_t *pr, size_t i, void *data)
+{
+    (void)i;
+    gateway_config_t *cfg = data;
+    gw_product_t *p = &cfg->products[cfg->product_count];
+    const char *id, *name, *state;
+    bool required = true, approval = false;
+    json_t *apis, *limit;
+    if (cfg_want_string(c, pr, "id", true, true, &id) < 0) return -1;
+    if (cfg_want_string(c, pr, "displayName", false, false, &name) < 0) return -1;
+    if (cfg_want_bool(c, pr, "subscriptionRequired", &required) < 0) return -1;
+    if (cfg_want_bool(c, pr, "approvalRequired", &approval) < 0) return -1;
+    if (cfg_want_string(c, pr, "state", false, false, &state) < 0) return -1;
+    if (state && strcmp(state, "published") != 0 && strcmp(state, "notPublished") != 0)
+        return cfg_fail_key(c, "state", "must be \"published\" or \"notPublished\"");
+    if (cfg_want_container(c, pr, "apis", false, JSON_ARRAY, &apis) < 0) return -1;
+    if (find_product(cfg, id))
+        return cfg_fail_key(c, "id", "product id \"%s\" is used twice", id);
+    p->subscriptions_limit = -1;
+    limit = cfg_member(pr, "subscriptionsLimit");
+    if (limit) {
+        if (!json_is_integer(limit) || json_integer_value(limit) < 0)
+            return cfg_fail_key(c, "subscriptionsLimit", "must be a non-negative integer");
+        p->subscriptions_limit = json_integer_value(limit);
+    }
+    p->id = id;
+    p->name = name ? name : id;
+    p->is_subscription_required = required;
+    p->is_approval_required = approval;
+    /* A hand-written snapshot without state means a product in use: published. */
+    p->is_published = !state || strcmp(state, "published") == 0;
+    cfg->product_count++;
+    if (apis) {
+        cfg_push_key(c, "apis");
+        size_t j;
+        json_t *a;
+        json_array_foreach(apis, j, a)
+        {
+            cfg_push_index(c, j);
+            if (!json_is_string(a))
+                return cfg_fail(c, "an API id must be a string, not %s", cfg_type_name(a));
+            gw_api_t *api = (gw_api_t *)find_api(cfg, json_string_value(a));
+            if (!api) return cfg_fail(c, "no API has the id \"%s\"", json_string_value(a));
+            for (size_t k = 0; k < api->product_count; k++)
+                if (api->products[k] == p)
+                    return cfg_fail(c, "API \"%s\" is listed twice", api->id);
+            if (!required) {
+                if (api->open_product)
+                    return cfg_fail(c, "API \"%s\" is already in the open product \"%s\": an "
+                                       "API belongs to at most one product that needs no "
+                                       "subscription (spec §1.2)",
+                                    api->id, api->open_product->id);
+                api->open_product = p;
+                api->open_product_slot = api->product_count;
+            }
+            api_add_product(api, p);
+            cfg_pop(c);
+        }
+        cfg_pop(c);
+    }
+    return 0;
+}
+
 static int compile_products(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
     json_t *products;
     if (cfg_want_container(c, root, "products", false, JSON_ARRAY, &products) < 0) return -1;
     if (!products) return 0;
     cfg->products = xcalloc(json_array_size(products), sizeof *cfg->products);
-    cfg_push_key(c, "products");
-    size_t i;
-    json_t *pr;
-    json_array_foreach(products, i, pr)
-    {
-        cfg_push_index(c, i);
-        if (!json_is_object(pr))
-            return cfg_fail(c, "a product must be an object, not %s", cfg_type_name(pr));
-        gw_product_t *p = &cfg->products[cfg->product_count];
-        const char *id, *name, *state;
-        bool required = true, approval = false;
-        json_t *apis, *limit;
-        if (cfg_want_string(c, pr, "id", true, true, &id) < 0) return -1;
-        if (cfg_want_string(c, pr, "displayName", false, false, &name) < 0) return -1;
-        if (cfg_want_bool(c, pr, "subscriptionRequired", &required) < 0) return -1;
-        if (cfg_want_bool(c, pr, "approvalRequired", &approval) < 0) return -1;
-        if (cfg_want_string(c, pr, "state", false, false, &state) < 0) return -1;
-        if (state && strcmp(state, "published") != 0 && strcmp(state, "notPublished") != 0)
-            return cfg_fail_key(c, "state", "must be \"published\" or \"notPublished\"");
-        if (cfg_want_container(c, pr, "apis", false, JSON_ARRAY, &apis) < 0) return -1;
-        if (find_product(cfg, id))
-            return cfg_fail_key(c, "id", "product id \"%s\" is used twice", id);
-        p->subscriptions_limit = -1;
-        limit = cfg_member(pr, "subscriptionsLimit");
-        if (limit) {
-            if (!json_is_integer(limit) || json_integer_value(limit) < 0)
-                return cfg_fail_key(c, "subscriptionsLimit", "must be a non-negative integer");
-            p->subscriptions_limit = json_integer_value(limit);
-        }
-        p->id = id;
-        p->name = name ? name : id;
-        p->is_subscription_required = required;
-        p->is_approval_required = approval;
-        /* A hand-written snapshot without state means a product in use: published. */
-        p->is_published = !state || strcmp(state, "published") == 0;
-        cfg->product_count++;
-        if (apis) {
-            cfg_push_key(c, "apis");
-            size_t j;
-            json_t *a;
-            json_array_foreach(apis, j, a)
-            {
-                cfg_push_index(c, j);
-                if (!json_is_string(a))
-                    return cfg_fail(c, "an API id must be a string, not %s", cfg_type_name(a));
-                gw_api_t *api = (gw_api_t *)find_api(cfg, json_string_value(a));
-                if (!api) return cfg_fail(c, "no API has the id \"%s\"", json_string_value(a));
-                for (size_t k = 0; k < api->product_count; k++)
-                    if (api->products[k] == p)
-                        return cfg_fail(c, "API \"%s\" is listed twice", api->id);
-                if (!required) {
-                    if (api->open_product)
-                        return cfg_fail(c, "API \"%s\" is already in the open product \"%s\": an "
-                                           "API belongs to at most one product that needs no "
-                                           "subscription (spec §1.2)",
-                                        api->id, api->open_product->id);
-                    api->open_product = p;
-                    api->open_product_slot = api->product_count;
-                }
-                api_add_product(api, p);
-                cfg_pop(c);
-            }
-            cfg_pop(c);
-        }
-        cfg_pop(c);
-    }
-    cfg_pop(c);
-    return 0;
+    return cfg_each_object(c, products, "products", "a product", compile_product, cfg);
 }
 
 /* users: [{"id", "email", "firstName", "lastName", "note", "registrationDate", "state"}]:
  * the owners of subscriptions, for context.User (§3.4). */
+static int compile_user(cfg_ctx_t *c, const json_t *u, size_t i, void *data)
+{
+    (void)i;
+    gateway_config_t *cfg = data;
+    gw_user_t *user = &cfg->users[cfg->user_count];
+    const char *state;
+    if (cfg_want_string(c, u, "id", true, true, &user->id) < 0 ||
+        cfg_want_string(c, u, "email", false, false, &user->email) < 0 ||
+        cfg_want_string(c, u, "firstName", false, false, &user->first_name) < 0 ||
+        cfg_want_string(c, u, "lastName", false, false, &user->last_name) < 0 ||
+        cfg_want_string(c, u, "note", false, false, &user->note) < 0 ||
+        want_date(c, u, "registrationDate", &user->registration_ticks) < 0 ||
+        cfg_want_string(c, u, "state", false, false, &state) < 0)
+        return -1;
+    if (state && strcmp(state, "active") != 0 && strcmp(state, "blocked") != 0 &&
+        strcmp(state, "pending") != 0 && strcmp(state, "deleted") != 0)
+        return cfg_fail_key(c, "state", "must be one of active, blocked, pending, deleted");
+    /* A blocked user calls no API with their keys (the vendor's rule for blocking). */
+    user->is_blocked = state && (strcmp(state, "blocked") == 0 || strcmp(state, "deleted") == 0);
+    for (size_t k = 0; k < cfg->user_count; k++)
+        if (strcmp(cfg->users[k].id, user->id) == 0)
+            return cfg_fail_key(c, "id", "user id \"%s\" is used twice (also users[%zu])",
+                                user->id, k);
+    cfg->user_count++;
+    return 0;
+}
+
 static int compile_users(cfg_ctx_t *c, const json_t *root, gateway_config_t *cfg)
 {
     json_t *users;
     if (cfg_want_container(c, root, "users", false, JSON_ARRAY, &users) < 0) return -1;
     if (!users) return 0;
     cfg->users = xcalloc(json_array_size(users), sizeof *cfg->users);
-    cfg_push_key(c, "users");
-    size_t i;
-    json_t *u;
-    json_array_foreach(users, i, u)
-    {
-        cfg_push_index(c, i);
-        if (!json_is_object(u))
-            return cfg_fail(c, "a user must be an object, not %s", cfg_type_name(u));
-        gw_user_t *user = &cfg->users[cfg->user_count];
-        const char *state;
-        if (cfg_want_string(c, u, "id", true, true, &user->id) < 0 ||
-            cfg_want_string(c, u, "email", false, false, &user->email) < 0 ||
-            cfg_want_string(c, u, "firstName", false, false, &user->first_name) < 0 ||
-            cfg_want_string(c, u, "lastName", false, false, &user->last_name) < 0 ||
-            cfg_want_string(c, u, "note", false, false, &user->note) < 0 ||
-            want_date(c, u, "registrationDate", &user->registration_ticks) < 0 ||
-            cfg_want_string(c, u, "state", false, false, &state) < 0)
-            return -1;
-        if (state && strcmp(state, "active") != 0 && strcmp(state, "blocked") != 0 &&
-            strcmp(state, "pending") != 0 && strcmp(state, "deleted") != 0)
-            return cfg_fail_key(c, "state", "must be one of active, blocked, pending, deleted");
-        /* A blocked user calls no API with their keys (the vendor's rule for blocking). */
-        user->is_blocked = state && (strcmp(state, "blocked") == 0 || strcmp(state, "deleted") == 0);
-        for (size_t k = 0; k < cfg->user_count; k++)
-            if (strcmp(cfg->users[k].id, user->id) == 0)
-                return cfg_fail_key(c, "id", "user id \"%s\" is used twice (also users[%zu])",
-                                    user->id, k);
-        cfg->user_count++;
-        cfg_pop(c);
-    }
-    cfg_pop(c);
-    return 0;
+    return cfg_each_object(c, users, "users", "a user", compile_user, cfg);
 }
 
 static const struct {
@@ -245,11 +237,10 @@ static int want_key(cfg_ctx_t *c, const json_t *obj, const char *key, const char
 
 /* subscriptions: [{"id", "displayName", "scope", "state", "ownerId", "primaryKey",
  * "secondaryKey", "createdDate", "startDate", "endDate"}]. */
-static int compile_subscription(cfg_ctx_t *c, const gateway_config_t *cfg, const json_t *sj,
-                                gw_subscription_t *s)
+static int compile_subscription(cfg_ctx_t *c, const json_t *sj, size_t i, void *data)
 {
-    if (!json_is_object(sj))
-        return cfg_fail(c, "a subscription must be an object, not %s", cfg_type_name(sj));
+    gateway_config_t *cfg = data;
+    gw_subscription_t *s = &cfg->subscriptions[i];
     const char *scope, *state, *owner;
     if (cfg_want_string(c, sj, "id", true, true, &s->id) < 0 ||
         cfg_want_string(c, sj, "displayName", false, false, &s->name) < 0 ||
@@ -285,6 +276,12 @@ static int compile_subscription(cfg_ctx_t *c, const gateway_config_t *cfg, const
         for (size_t k = 0; k < cfg->user_count; k++)
             if (strcmp(cfg->users[k].id, s->user_id) == 0) s->user = &cfg->users[k];
     }
+    for (size_t k = 0; k < i; k++)
+        if (strcmp(cfg->subscriptions[k].id, s->id) == 0)
+            return cfg_fail_key(c, "id", "subscription id \"%s\" is used twice (also "
+                                         "subscriptions[%zu])",
+                                s->id, k);
+    cfg->subscription_count++;
     return 0;
 }
 
@@ -299,24 +296,9 @@ static int compile_subscriptions(cfg_ctx_t *c, const json_t *root, gateway_confi
     if (cfg_want_container(c, root, "subscriptions", false, JSON_ARRAY, &subs) < 0) return -1;
     size_t n = subs ? json_array_size(subs) : 0;
     cfg->subscriptions = xcalloc(n, sizeof *cfg->subscriptions);
-    if (subs) {
-        cfg_push_key(c, "subscriptions");
-        size_t i;
-        json_t *sj;
-        json_array_foreach(subs, i, sj)
-        {
-            cfg_push_index(c, i);
-            if (compile_subscription(c, cfg, sj, &cfg->subscriptions[i]) < 0) return -1;
-            for (size_t k = 0; k < i; k++)
-                if (strcmp(cfg->subscriptions[k].id, cfg->subscriptions[i].id) == 0)
-                    return cfg_fail_key(c, "id", "subscription id \"%s\" is used twice (also "
-                                                 "subscriptions[%zu])",
-                                        cfg->subscriptions[i].id, k);
-            cfg->subscription_count++;
-            cfg_pop(c);
-        }
-        cfg_pop(c);
-    }
+    if (subs &&
+        cfg_each_object(c, subs, "subscriptions", "a subscription", compile_subscription, cfg) < 0)
+        return -1;
     subscription_table_clash_t clash;
     int rc = subscription_table_build(cfg->subscriptions, cfg->subscription_count, &cfg->keys,
                                       &clash);
