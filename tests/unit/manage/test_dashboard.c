@@ -7,6 +7,7 @@
 #include "manage/session.h"
 #include "manage/units.h"
 #include "manage/web.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -15,31 +16,16 @@
 #include <string.h>
 #include <time.h>
 
-static char dir[64];
-static manage_service_t *svc;
-static json_t *admin_key;
+static support_service_t fx;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/meridian-dash-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    manage_options_t o = {.data_dir = dir};
-    bool created;
-    char *err;
-    cr_assert_eq(manage_service_open(&o, &svc, &created, &err), 0, "%s", err);
-    char path[128];
-    snprintf(path, sizeof path, "%s/admin-key.json", dir);
-    admin_key = json_load_file(path, 0, NULL);
-    cr_assert_not_null(admin_key);
+    support_service_open(&fx, "dash", NULL);
 }
 
 static void teardown(void)
 {
-    manage_service_close(svc);
-    json_decref(admin_key);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    support_service_close(&fx);
 }
 
 TestSuite(dashboard, .init = setup, .fini = teardown);
@@ -67,7 +53,7 @@ static res_t call(const char *method, const char *what, const char *body, opts_t
         .content_type = o.content_type ? o.content_type : "application/json"};
     cr_assert(manage_web_is_api_path(path), "the dashboard's prefix is registered");
     manage_response_t r;
-    manage_web_handle(svc, &req, &r);
+    manage_web_handle(fx.svc, &req, &r);
     res_t out = {r.status, r.body ? json_loadb(r.body, r.body_len, 0, NULL) : NULL, "", "", r.is_web};
     snprintf(out.set_cookie, sizeof out.set_cookie, "%s", r.set_cookie);
     snprintf(out.actor, sizeof out.actor, "%s", r.actor);
@@ -77,7 +63,7 @@ static res_t call(const char *method, const char *what, const char *body, opts_t
 
 static const char *code_of(const res_t *r)
 {
-    return json_string_value(json_object_get(json_object_get(r->body, "error"), "code"));
+    return support_error_code(r->body);
 }
 
 /* Signs in with `key`; *cookie = "meridian_session=..." and *csrf = the token. */
@@ -99,7 +85,7 @@ static void sign_in(const char *key, char *cookie, size_t cn, char *csrf, size_t
 
 static const char *key(void)
 {
-    return json_string_value(json_object_get(admin_key, "key"));
+    return json_string_value(json_object_get(fx.admin_key, "key"));
 }
 
 Test(dashboard, anonymous_and_wrong_credentials_are_refused)
@@ -137,20 +123,22 @@ Test(dashboard, anonymous_and_wrong_credentials_are_refused)
     r = call("POST", "signin", body, (opts_t){.content_type = "application/x-www-form-urlencoded"});
     cr_expect_eq(r.status, 415);
     json_decref(r.body);
-    cr_expect_eq(manage_sessions_count(manage_service_sessions(svc)), 0);
+    cr_expect_eq(manage_sessions_count(manage_service_sessions(fx.svc)), 0);
 }
 
 Test(dashboard, admin_token_signs_in_and_a_developer_session_is_not_an_admin)
 {
     char cookie[200], csrf[80];
-    sign_in(json_string_value(json_object_get(admin_key, "token")), cookie, sizeof cookie, csrf, sizeof csrf);
+    sign_in(json_string_value(json_object_get(fx.admin_key, "token")), cookie, sizeof cookie, csrf,
+            sizeof csrf);
     res_t r = call("GET", "session", NULL, (opts_t){.cookie = cookie});
     cr_expect_eq(r.status, 200);
     cr_expect_str_eq(json_string_value(json_object_get(r.body, "csrfToken")), csrf);
     json_decref(r.body);
 
     manage_session_t dev;
-    manage_session_create(manage_service_sessions(svc), "dev@example.com", "developer", clock_mono_ms(), &dev);
+    manage_session_create(manage_service_sessions(fx.svc), "dev@example.com", "developer",
+                          clock_mono_ms(), &dev);
     char dev_cookie[200];
     snprintf(dev_cookie, sizeof dev_cookie, MANAGE_SESSION_COOKIE "=%s", dev.id);
     r = call("GET", "overview", NULL, (opts_t){.cookie = dev_cookie});
@@ -164,7 +152,7 @@ Test(dashboard, overview_writes_csrf_and_sign_out)
     sign_in(key(), cookie, sizeof cookie, csrf, sizeof csrf);
 
     manage_heartbeat_t hb = {.unit = 0, .instance_id = "u0", .revision = 1, .source = "feed", .requests = 10};
-    manage_units_record(manage_service_units(svc), "westus", &hb, 1000, time(NULL));
+    manage_units_record(manage_service_units(fx.svc), "westus", &hb, 1000, time(NULL));
     res_t r = call("GET", "overview", NULL, (opts_t){.cookie = cookie});
     cr_assert_eq(r.status, 200);
     json_t *locs = json_object_get(r.body, "locations");
@@ -191,7 +179,7 @@ Test(dashboard, overview_writes_csrf_and_sign_out)
     r = call("PUT", "locations/eastasia", add, (opts_t){.cookie = cookie, .csrf = csrf, .origin = "http://evil.example"});
     cr_expect_eq(r.status, 403, "another origin");
     json_decref(r.body);
-    cr_expect_eq(manage_service_revision(svc), 0, "nothing written");
+    cr_expect_eq(manage_service_revision(fx.svc), 0, "nothing written");
 
     r = call("PUT", "locations/eastasia", add, (opts_t){.cookie = cookie, .csrf = csrf, .origin = "http://127.0.0.1:8070"});
     cr_expect_eq(r.status, 201, "added: %d", r.status);
@@ -235,7 +223,7 @@ Test(dashboard, overview_writes_csrf_and_sign_out)
 Test(dashboard, sign_in_rotates_the_session_id)
 {
     manage_session_t planted;
-    manage_session_create(manage_service_sessions(svc), NULL, "", clock_mono_ms(), &planted);
+    manage_session_create(manage_service_sessions(fx.svc), NULL, "", clock_mono_ms(), &planted);
     char planted_cookie[200], body[400];
     snprintf(planted_cookie, sizeof planted_cookie, MANAGE_SESSION_COOKIE "=%s", planted.id);
     snprintf(body, sizeof body, "{\"key\": \"%s\"}", key());

@@ -5,6 +5,7 @@
 #include "manage/gateway_token.h"
 #include "manage/service.h"
 #include "manage/units.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -14,59 +15,25 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define SVC "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/meridian/providers/Microsoft.ApiManagement/service/meridian"
-
-static char dir[64];
-static manage_service_t *svc;
-static char *auth;
-
-static void open_svc(void)
-{
-    manage_options_t o = {.data_dir = dir, .location = "North Europe"};
-    bool created;
-    char *err = NULL;
-    cr_assert_eq(manage_service_open(&o, &svc, &created, &err), 0, "%s", err);
-}
+static support_service_t fx;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/meridian-loc-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    open_svc();
-    char path[128];
-    snprintf(path, sizeof path, "%s/admin-key.json", dir);
-    json_t *k = json_load_file(path, 0, NULL);
-    auth = manage_auth_sas("admin", json_string_value(json_object_get(k, "key")), time(NULL) + 3600);
-    json_decref(k);
+    support_service_open(&fx, "loc", "North Europe");
 }
 
 static void teardown(void)
 {
-    manage_service_close(svc);
-    free(auth);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    support_service_close(&fx);
 }
 
 TestSuite(locations, .init = setup, .fini = teardown);
 
-typedef struct {
-    int status;
-    json_t *body;
-} res_t;
+typedef support_res_t res_t;
 
 static res_t call(const char *method, const char *rel, const char *body, const char *if_match)
 {
-    char path[1024];
-    snprintf(path, sizeof path, SVC "%s", rel);
-    manage_request_t req = {method, path, "api-version=2022-08-01", auth, strlen(auth), if_match, "h",
-                            body ? body : "", body ? strlen(body) : 0};
-    manage_response_t r;
-    manage_service_handle(svc, &req, &r);
-    res_t out = {r.status, r.body ? json_loads(r.body, 0, NULL) : NULL};
-    manage_response_free(&r);
-    return out;
+    return support_call(&fx, method, rel, NULL, body, if_match);
 }
 
 static const char *prop(const res_t *r, const char *name)
@@ -76,7 +43,7 @@ static const char *prop(const res_t *r, const char *name)
 
 Test(locations, primary_from_the_location_option_without_a_revision)
 {
-    cr_expect_eq(manage_service_revision(svc), 0);
+    cr_expect_eq(manage_service_revision(fx.svc), 0);
     res_t r = call("GET", "/locations/northeurope", NULL, NULL);
     cr_assert_eq(r.status, 200);
     cr_expect_str_eq(prop(&r, "displayName"), "North Europe");
@@ -87,9 +54,9 @@ Test(locations, primary_from_the_location_option_without_a_revision)
     r = call("POST", "/locations/northeurope/listKeys", NULL, NULL);
     char *keys = json_dumps(r.body, JSON_COMPACT);
     json_decref(r.body);
-    manage_service_close(svc);
-    open_svc();
-    cr_expect_eq(manage_service_revision(svc), 0);
+    manage_service_close(fx.svc);
+    support_service_start(&fx);
+    cr_expect_eq(manage_service_revision(fx.svc), 0);
     r = call("POST", "/locations/northeurope/listKeys", NULL, NULL);
     char *again = json_dumps(r.body, JSON_COMPACT);
     cr_expect_str_eq(again, keys);
@@ -106,10 +73,10 @@ Test(locations, regions_feed_view_and_token_file)
     res_t r = call("PUT", "/locations/eastasia", "{\"properties\":{\"displayName\":\"East Asia\",\"units\":2}}", NULL);
     cr_assert_eq(r.status, 201);
     json_decref(r.body);
-    cr_expect_eq(manage_service_revision(svc), 1);
+    cr_expect_eq(manage_service_revision(fx.svc), 1);
 
     manage_feed_view_t v;
-    manage_service_feed_view(svc, &v);
+    manage_service_feed_view(fx.svc, &v);
     cr_expect_eq(v.revision, 1);
     json_t *snap = json_loadb(v.snapshot, v.snapshot_len, 0, NULL);
     json_t *regions = json_object_get(snap, "regions");
@@ -123,7 +90,7 @@ Test(locations, regions_feed_view_and_token_file)
 
     /* the token file verifies with the location's primary key */
     char path[128], token[MANAGE_TOKEN_MAX] = "";
-    snprintf(path, sizeof path, "%s/gateway-tokens/eastasia.token", dir);
+    snprintf(path, sizeof path, "%s/gateway-tokens/eastasia.token", fx.dir);
     struct stat st;
     cr_assert_eq(stat(path, &st), 0);
     cr_expect_eq(st.st_mode & 0777, 0600);
@@ -137,7 +104,7 @@ Test(locations, regions_feed_view_and_token_file)
 
     /* a heartbeat shows in GET */
     manage_heartbeat_t hb = {.unit = 1, .instance_id = "u1", .revision = 1, .source = "peer"};
-    manage_units_record(manage_service_units(svc), "eastasia", &hb, clock_mono_ms(), time(NULL));
+    manage_units_record(manage_service_units(fx.svc), "eastasia", &hb, clock_mono_ms(), time(NULL));
     r = call("GET", "/locations/eastasia", NULL, NULL);
     json_t *status = json_object_get(json_object_get(r.body, "properties"), "status");
     json_t *u = json_array_get(json_object_get(status, "units"), 0);
@@ -168,7 +135,7 @@ Test(locations, slugs_are_checked)
         cr_expect_eq(r.status, 400, "%s %s", bad[i][0], bad[i][1]);
         json_decref(r.body);
     }
-    cr_expect_eq(manage_service_revision(svc), 0);
+    cr_expect_eq(manage_service_revision(fx.svc), 0);
     res_t r = call("PUT", "/locations/eastasia2", "{\"properties\":{\"displayName\":\"East-Asia 2\"}}", NULL);
     cr_expect_eq(r.status, 201);
     json_decref(r.body);

@@ -2,6 +2,7 @@
  * (106 operations) and small documents for each mapping rule (tests/data/openapi/README.md
  * names the sources). Tests run from the repository root. */
 #include "manage/openapi.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -11,27 +12,12 @@
 
 #define DATA "tests/data/openapi/"
 
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (tests run from the repository root)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    text[n] = '\0';
-    *len = (size_t)n;
-    return text;
-}
-
 static void import_file(const char *name, const openapi_options_t *opts, openapi_result_t *r)
 {
     char path[256];
     snprintf(path, sizeof path, DATA "%s", name);
     size_t len;
-    char *text = read_text(path, &len);
+    char *text = support_read_file(path, &len);
     char *err = NULL;
     int rc = openapi_import(text, len, name, opts, r, &err);
     cr_assert_eq(rc, 0, "%s: %s", name, err ? err : "?");
@@ -65,58 +51,46 @@ static const char *str_at(json_t *obj, const char *key)
     return json_string_value(v);
 }
 
-/* Compares a value with the JSON text of what it should be (keys in any order). */
-static void expect_json(json_t *got, const char *want_text)
-{
-    json_error_t je;
-    json_t *want = json_loads(want_text, 0, &je);
-    cr_assert_not_null(want, "bad expectation: %s", je.text);
-    char *g = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
-    char *w = json_dumps(want, JSON_SORT_KEYS | JSON_COMPACT);
-    cr_assert_str_eq(g, w);
-    free(g);
-    free(w);
-    json_decref(want);
-}
-
 Test(openapi, petstore_v3)
 {
     openapi_result_t r;
     import_file("petstore.yaml", NULL, &r);
     cr_assert_str_eq(r.spec_version, "3.0.0");
     cr_assert_str_eq(r.doc_version, "1.0.0");
-    expect_json(r.api, "{\"displayName\": \"Swagger Petstore\", \"path\": \"v1\","
-                       " \"serviceUrl\": \"http://petstore.swagger.io/v1\"}");
+    support_expect_json(r.api, "{\"displayName\": \"Swagger Petstore\", \"path\": \"v1\","
+                               " \"serviceUrl\": \"http://petstore.swagger.io/v1\"}");
     cr_assert_eq(json_array_size(r.operations), 3);
     json_t *list = op_named(&r, "listPets");
     cr_assert_str_eq(str_at(list, "displayName"), "List all pets");
     cr_assert_str_eq(str_at(list, "method"), "GET");
     cr_assert_str_eq(str_at(list, "urlTemplate"), "/pets");
-    expect_json(json_object_get(list, "request"),
-                "{\"queryParameters\": [{\"name\": \"limit\", \"type\": \"integer\","
-                " \"required\": false, \"values\": [],"
-                " \"description\": \"How many items to return at one time (max 100)\"}],"
-                " \"headers\": [], \"representations\": []}");
+    support_expect_json(json_object_get(list, "request"),
+                        "{\"queryParameters\": [{\"name\": \"limit\", \"type\": \"integer\","
+                        " \"required\": false, \"values\": [],"
+                        " \"description\": \"How many items to return at one time (max 100)\"}],"
+                        " \"headers\": [], \"representations\": []}");
     /* "default" has no numeric status code: only 200 stays. */
-    expect_json(json_object_get(list, "responses"),
-                "[{\"statusCode\": 200, \"description\": \"A paged array of pets\","
-                "  \"representations\": [{\"contentType\": \"application/json\","
-                "                         \"typeName\": \"Pets\"}],"
-                "  \"headers\": [{\"name\": \"x-next\", \"type\": \"string\", \"required\": false,"
-                "                 \"values\": [],"
-                "                 \"description\": \"A link to the next page of responses\"}]}]");
+    support_expect_json(
+        json_object_get(list, "responses"),
+        "[{\"statusCode\": 200, \"description\": \"A paged array of pets\","
+        "  \"representations\": [{\"contentType\": \"application/json\","
+        "                         \"typeName\": \"Pets\"}],"
+        "  \"headers\": [{\"name\": \"x-next\", \"type\": \"string\", \"required\": false,"
+        "                 \"values\": [],"
+        "                 \"description\": \"A link to the next page of responses\"}]}]");
     json_t *create = op_named(&r, "createPets");
     cr_assert_str_eq(str_at(create, "method"), "POST");
-    expect_json(json_object_get(json_object_get(create, "request"), "representations"),
-                "[{\"contentType\": \"application/json\", \"typeName\": \"Pet\"}]");
+    support_expect_json(json_object_get(json_object_get(create, "request"), "representations"),
+                        "[{\"contentType\": \"application/json\", \"typeName\": \"Pet\"}]");
     cr_assert_eq(json_integer_value(json_object_get(
                      json_array_get(json_object_get(create, "responses"), 0), "statusCode")),
                  201);
     json_t *show = op_named(&r, "showPetById");
     cr_assert_str_eq(str_at(show, "urlTemplate"), "/pets/{petId}");
-    expect_json(json_object_get(show, "templateParameters"),
-                "[{\"name\": \"petId\", \"type\": \"string\", \"required\": true, \"values\": [],"
-                "  \"description\": \"The id of the pet to retrieve\"}]");
+    support_expect_json(
+        json_object_get(show, "templateParameters"),
+        "[{\"name\": \"petId\", \"type\": \"string\", \"required\": true, \"values\": [],"
+        "  \"description\": \"The id of the pet to retrieve\"}]");
     cr_assert_eq(json_array_size(r.warnings), 0);
     openapi_result_free(&r);
 }
@@ -145,10 +119,11 @@ Test(openapi, petstore_expanded_v3)
     cr_assert_str_eq(str_at(tags, "name"), "tags");
     cr_assert_str_eq(str_at(tags, "type"), "array");
     json_t *add = op_named(&r, "addPet");
-    expect_json(json_object_get(add, "request"),
-                "{\"description\": \"Pet to add to the store\", \"queryParameters\": [],"
-                " \"headers\": [], \"representations\": [{\"contentType\": \"application/json\","
-                " \"typeName\": \"NewPet\"}]}");
+    support_expect_json(
+        json_object_get(add, "request"),
+        "{\"description\": \"Pet to add to the store\", \"queryParameters\": [],"
+        " \"headers\": [], \"representations\": [{\"contentType\": \"application/json\","
+        " \"typeName\": \"NewPet\"}]}");
     json_t *del = op_named(&r, "deletePet");
     cr_assert_str_eq(str_at(del, "method"), "DELETE");
     cr_assert_eq(json_integer_value(json_object_get(
@@ -162,22 +137,24 @@ Test(openapi, petstore_v2_json)
     openapi_result_t r;
     import_file("petstore-v2.json", NULL, &r);
     cr_assert_str_eq(r.spec_version, "2.0");
-    expect_json(r.api, "{\"displayName\": \"Swagger Petstore\", \"path\": \"v1\","
-                       " \"serviceUrl\": \"http://petstore.swagger.io/v1\"}");
+    support_expect_json(r.api, "{\"displayName\": \"Swagger Petstore\", \"path\": \"v1\","
+                               " \"serviceUrl\": \"http://petstore.swagger.io/v1\"}");
     cr_assert_eq(json_array_size(r.operations), 3);
     json_t *show = op_named(&r, "showPetById");
     /* Path parameters are always required, whatever the document says. */
-    expect_json(json_object_get(show, "templateParameters"),
-                "[{\"name\": \"petId\", \"type\": \"string\", \"required\": true, \"values\": [],"
-                "  \"description\": \"The id of the pet to retrieve\"}]");
+    support_expect_json(
+        json_object_get(show, "templateParameters"),
+        "[{\"name\": \"petId\", \"type\": \"string\", \"required\": true, \"values\": [],"
+        "  \"description\": \"The id of the pet to retrieve\"}]");
     json_t *list = op_named(&r, "listPets");
-    expect_json(json_array_get(json_object_get(list, "responses"), 0),
-                "{\"statusCode\": 200, \"description\": \"An paged array of pets\","
-                " \"representations\": [{\"contentType\": \"application/json\","
-                "                        \"typeName\": \"Pets\"}],"
-                " \"headers\": [{\"name\": \"x-next\", \"type\": \"string\", \"required\": false,"
-                "                \"values\": [],"
-                "                \"description\": \"A link to the next page of responses\"}]}");
+    support_expect_json(
+        json_array_get(json_object_get(list, "responses"), 0),
+        "{\"statusCode\": 200, \"description\": \"An paged array of pets\","
+        " \"representations\": [{\"contentType\": \"application/json\","
+        "                        \"typeName\": \"Pets\"}],"
+        " \"headers\": [{\"name\": \"x-next\", \"type\": \"string\", \"required\": false,"
+        "                \"values\": [],"
+        "                \"description\": \"A link to the next page of responses\"}]}");
     openapi_result_free(&r);
 }
 
@@ -187,14 +164,16 @@ Test(openapi, petstore_expanded_v2_yaml)
     import_file("petstore-expanded-v2.yaml", NULL, &r);
     cr_assert_eq(json_array_size(r.operations), 4);
     json_t *add = op_named(&r, "addPet");
-    expect_json(json_object_get(add, "request"),
-                "{\"description\": \"Pet to add to the store\", \"queryParameters\": [],"
-                " \"headers\": [], \"representations\": [{\"contentType\": \"application/json\","
-                " \"typeName\": \"NewPet\"}]}");
+    support_expect_json(
+        json_object_get(add, "request"),
+        "{\"description\": \"Pet to add to the store\", \"queryParameters\": [],"
+        " \"headers\": [], \"representations\": [{\"contentType\": \"application/json\","
+        " \"typeName\": \"NewPet\"}]}");
     json_t *find = op_named(&r, "find-pet-by-id");
-    expect_json(json_object_get(find, "templateParameters"),
-                "[{\"name\": \"id\", \"type\": \"integer\", \"required\": true, \"values\": [],"
-                "  \"description\": \"ID of pet to fetch\"}]");
+    support_expect_json(
+        json_object_get(find, "templateParameters"),
+        "[{\"name\": \"id\", \"type\": \"integer\", \"required\": true, \"values\": [],"
+        "  \"description\": \"ID of pet to fetch\"}]");
     openapi_result_free(&r);
 }
 
@@ -206,7 +185,8 @@ Test(openapi, webhooks_v31)
     /* Webhooks are calls the API makes, not routes: only /pets is imported. */
     cr_assert_eq(json_array_size(r.operations), 1);
     cr_assert_str_eq(str_at(op_named(&r, "listPets"), "urlTemplate"), "/pets");
-    expect_json(r.api, "{\"displayName\": \"Webhook Example\", \"path\": \"webhook-example\"}");
+    support_expect_json(r.api,
+                        "{\"displayName\": \"Webhook Example\", \"path\": \"webhook-example\"}");
     openapi_result_free(&r);
 }
 
@@ -238,22 +218,24 @@ Test(openapi, docker_engine_api)
     json_t *list = op_named(&r, "ContainerList");
     json_t *queries = json_object_get(json_object_get(list, "request"), "queryParameters");
     cr_assert_eq(json_array_size(queries), 4);
-    expect_json(json_array_get(queries, 0),
-                "{\"name\": \"all\", \"type\": \"boolean\", \"required\": false,"
-                " \"defaultValue\": \"false\", \"values\": [],"
-                " \"description\": \"Return all containers. By default, only running containers"
-                " are shown.\\n\"}");
+    support_expect_json(
+        json_array_get(queries, 0),
+        "{\"name\": \"all\", \"type\": \"boolean\", \"required\": false,"
+        " \"defaultValue\": \"false\", \"values\": [],"
+        " \"description\": \"Return all containers. By default, only running containers"
+        " are shown.\\n\"}");
     /* Header parameters and per-operation consumes (Swagger 2.0). */
     json_t *build = op_named(&r, "ImageBuild");
     json_t *headers = json_object_get(json_object_get(build, "request"), "headers");
     cr_assert_eq(json_array_size(headers), 2);
     cr_assert_str_eq(str_at(json_array_get(headers, 0), "name"), "Content-type");
     cr_assert_str_eq(str_at(json_array_get(headers, 0), "defaultValue"), "application/x-tar");
-    expect_json(json_object_get(json_array_get(headers, 0), "values"), "[\"application/x-tar\"]");
+    support_expect_json(json_object_get(json_array_get(headers, 0), "values"),
+                        "[\"application/x-tar\"]");
     cr_assert_str_eq(str_at(json_array_get(headers, 1), "name"), "X-Registry-Config");
     /* A body parameter is a representation per consumed type, not a query parameter. */
     json_t *reps = json_object_get(json_object_get(build, "request"), "representations");
-    expect_json(reps, "[{\"contentType\": \"application/octet-stream\"}]");
+    support_expect_json(reps, "[{\"contentType\": \"application/octet-stream\"}]");
     cr_assert(strstr(str_at(json_object_get(build, "request"), "description"), "tar archive"));
     openapi_result_free(&r);
 }
@@ -339,14 +321,14 @@ Test(openapi, mapping_rules_v3)
     json_t *get = op_named(&r, "get-items-itemid-parts-part");
     cr_assert_str_eq(str_at(get, "displayName"), "GET /items/{itemId}/parts/{part}");
     cr_assert_str_eq(str_at(get, "urlTemplate"), "/items/{itemId}/parts/{part}?q={q}");
-    expect_json(
+    support_expect_json(
         json_object_get(get, "templateParameters"),
         "[{\"name\": \"itemId\", \"type\": \"integer\", \"required\": true, \"values\": []},"
         " {\"name\": \"part\", \"type\": \"string\", \"required\": true,"
         "  \"description\": \"overridden\", \"defaultValue\": \"a\","
         "  \"values\": [\"a\", \"b\", \"3\"]},"
         " {\"name\": \"q\", \"type\": \"string\", \"required\": true, \"values\": []}]");
-    expect_json(
+    support_expect_json(
         json_object_get(get, "request"),
         "{\"description\": \"a thing\","
         " \"queryParameters\": ["
@@ -360,11 +342,12 @@ Test(openapi, mapping_rules_v3)
         "   \"examples\": {\"default\": {\"value\": {\"id\": 1}}}},"
         "  {\"contentType\": \"text/plain\","
         "   \"examples\": {\"short\": {\"summary\": \"brief\", \"value\": \"hi\"}}}]}");
-    expect_json(json_object_get(get, "responses"),
-                "[{\"statusCode\": 200, \"description\": \"fine\","
-                "  \"representations\": [{\"contentType\": \"application/xml\"}],"
-                "  \"headers\": [{\"name\": \"X-Rate\", \"type\": \"integer\", \"required\": true,"
-                "                \"values\": []}]}]");
+    support_expect_json(
+        json_object_get(get, "responses"),
+        "[{\"statusCode\": 200, \"description\": \"fine\","
+        "  \"representations\": [{\"contentType\": \"application/xml\"}],"
+        "  \"headers\": [{\"name\": \"X-Rate\", \"type\": \"integer\", \"required\": true,"
+        "                \"values\": []}]}]");
     /* Characters outside RFC 3986 pchar, and '*', are percent-encoded. */
     cr_assert_str_eq(str_at(op_named(&r, "get-a-b"), "urlTemplate"), "/a%20b/%2A");
     /* A generated name that an operationId takes, even later on, gets a suffix. */
@@ -408,16 +391,16 @@ Test(openapi, mapping_rules_v2)
     openapi_result_t r;
     import_text(rules_v2, &r);
     cr_assert_str_eq(r.spec_version, "2.0");
-    expect_json(r.api, "{\"displayName\": \"Forms\", \"path\": \"forms\","
-                       " \"serviceUrl\": \"http://forms.example.com\"}");
+    support_expect_json(r.api, "{\"displayName\": \"Forms\", \"path\": \"forms\","
+                               " \"serviceUrl\": \"http://forms.example.com\"}");
     json_t *up = op_named(&r, "upload-file");
     cr_assert_str_eq(str_at(up, "displayName"), "upload file");
-    expect_json(
+    support_expect_json(
         json_object_get(json_object_get(up, "request"), "representations"),
         "[{\"contentType\": \"multipart/form-data\", \"formParameters\": ["
         "  {\"name\": \"file\", \"type\": \"file\", \"required\": true, \"values\": []},"
         "  {\"name\": \"note\", \"type\": \"string\", \"required\": false, \"values\": []}]}]");
-    expect_json(
+    support_expect_json(
         json_object_get(up, "responses"),
         "[{\"statusCode\": 201, \"description\": \"stored\", \"representations\": ["
         "  {\"contentType\": \"application/json\", \"typeName\": \"Receipt\","

@@ -4,6 +4,7 @@
 #include "gateway/config.h"
 #include "gateway/route.h"
 #include "manage/openapi.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -17,21 +18,6 @@ static const char *const specs[] = {"petstore.yaml",        "petstore-expanded.y
                                     "petstore-v2.json",     "petstore-expanded-v2.yaml",
                                     "webhook-example.yaml", "docker-engine-v1.41.yaml"};
 
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (tests run from the repository root)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    text[n] = '\0';
-    *len = (size_t)n;
-    return text;
-}
-
 /* The imported API as the snapshot's apis[] entry (docs/snapshot.md). serviceUrl is a
  * local one: the documents' own may be https, which the gateway does not speak yet. */
 static gateway_config_t *compile_imported(const char *name, const openapi_options_t *opts,
@@ -40,7 +26,7 @@ static gateway_config_t *compile_imported(const char *name, const openapi_option
     char path[256];
     snprintf(path, sizeof path, DATA "%s", name);
     size_t len;
-    char *text = read_text(path, &len);
+    char *text = support_read_file(path, &len);
     openapi_result_t r;
     char *err = NULL;
     cr_assert_eq(openapi_import(text, len, name, opts, &r, &err), 0, "%s", err);

@@ -3,6 +3,7 @@
  * document is a 400 with the place in the document and no change. */
 #include "manage/auth.h"
 #include "manage/service.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -11,75 +12,34 @@
 #include <string.h>
 #include <time.h>
 
-#define SVC                                                                                        \
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/meridian/providers/"       \
-    "Microsoft.ApiManagement/service/meridian"
 #define DATA "tests/data/openapi/"
 
-static char dir[64];
-static manage_service_t *svc;
-static char *auth;
+static support_service_t fx;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/meridian-import-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    manage_options_t o = {.data_dir = dir};
-    bool created;
-    char *err;
-    cr_assert_eq(manage_service_open(&o, &svc, &created, &err), 0, "%s", err);
-    char path[128];
-    snprintf(path, sizeof path, "%s/admin-key.json", dir);
-    json_t *k = json_load_file(path, 0, NULL);
-    auth =
-        manage_auth_sas("admin", json_string_value(json_object_get(k, "key")), time(NULL) + 3600);
-    json_decref(k);
+    support_service_open(&fx, "import", NULL);
 }
 
 static void teardown(void)
 {
-    manage_service_close(svc);
-    free(auth);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    support_service_close(&fx);
 }
 
 TestSuite(openapi_service, .init = setup, .fini = teardown);
 
-typedef struct {
-    int status;
-    json_t *body;
-} res_t;
+typedef support_res_t res_t;
 
 static res_t call(const char *method, const char *rel, const char *query, const char *body)
 {
-    char path[1024], q[256];
-    snprintf(path, sizeof path, SVC "%s", rel);
-    snprintf(q, sizeof q, "api-version=2022-08-01%s%s", query ? "&" : "", query ? query : "");
-    manage_request_t req = {
-        method, path, q, auth, strlen(auth), NULL, "h", body ? body : "", body ? strlen(body) : 0};
-    manage_response_t r;
-    manage_service_handle(svc, &req, &r);
-    res_t out = {r.status, r.body ? json_loads(r.body, 0, NULL) : NULL};
-    manage_response_free(&r);
-    return out;
+    return support_call(&fx, method, rel, query, body, NULL);
 }
 
 static char *read_text(const char *name)
 {
     char path[256];
     snprintf(path, sizeof path, DATA "%s", name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (tests run from the repository root)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    text[n] = '\0';
-    return text;
+    return support_read_file(path, NULL);
 }
 
 /* PUT /apis/{id} with the document as properties.value, plus `extra` properties. */
@@ -198,7 +158,7 @@ Test(openapi_service, large_document)
 
 Test(openapi_service, bad_documents_change_nothing)
 {
-    long long before = (long long)manage_service_revision(svc);
+    long long before = (long long)manage_service_revision(fx.svc);
     const char *broken = "openapi: 3.0.0\n"
                          "info: {title: T, version: '1'}\n"
                          "paths:\n"
@@ -231,7 +191,7 @@ Test(openapi_service, bad_documents_change_nothing)
     cr_assert_eq(r.status, 400);
     cr_assert_str_eq(str(json_object_get(r.body, "error"), "code"), "ValidationError");
     json_decref(r.body);
-    cr_assert_eq((long long)manage_service_revision(svc), before);
+    cr_assert_eq((long long)manage_service_revision(fx.svc), before);
     r = call("GET", "/apis/bad", NULL, NULL);
     cr_assert_eq(r.status, 404);
     json_decref(r.body);

@@ -5,6 +5,7 @@
 #include "manage/profiles.h"
 #include "manage/service.h"
 #include "router/profile.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -13,57 +14,36 @@
 #include <string.h>
 #include <time.h>
 
-#define SVC "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/meridian/providers/Microsoft.ApiManagement/service/meridian"
-
-static char dir[64];
-static manage_service_t *svc;
-static char *auth;
+static support_service_t fx;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/meridian-tm-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    manage_options_t o = {.data_dir = dir};
-    bool created;
-    char *err = NULL;
-    cr_assert_eq(manage_service_open(&o, &svc, &created, &err), 0, "%s", err);
-    char path[128];
-    snprintf(path, sizeof path, "%s/admin-key.json", dir);
-    json_t *k = json_load_file(path, 0, NULL);
-    auth = manage_auth_sas("admin", json_string_value(json_object_get(k, "key")), time(NULL) + 3600);
-    json_decref(k);
+    support_service_open(&fx, "tm", NULL);
     manage_profiles_reset_reports();
 }
 
 static void teardown(void)
 {
-    manage_service_close(svc);
-    free(auth);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    support_service_close(&fx);
 }
 
 TestSuite(profiles, .init = setup, .fini = teardown);
 
+/* The status; the parsed body in *out when out is not NULL (the caller decrefs it). */
 static int call(const char *method, const char *rel, const char *body, const char *if_match, json_t **out)
 {
-    char path[1024];
-    snprintf(path, sizeof path, SVC "%s", rel);
-    manage_request_t req = {method, path, "api-version=2022-08-01", auth, strlen(auth), if_match, "h",
-                            body ? body : "", body ? strlen(body) : 0};
-    manage_response_t r;
-    manage_service_handle(svc, &req, &r);
-    if (out) *out = r.body ? json_loads(r.body, 0, NULL) : NULL;
-    int status = r.status;
-    manage_response_free(&r);
-    return status;
+    support_res_t r = support_call(&fx, method, rel, NULL, body, if_match);
+    if (out)
+        *out = r.body;
+    else
+        json_decref(r.body);
+    return r.status;
 }
 
 /* The router's document of the current revision, parsed by the router's loader. */
 static router_config_t *document(manage_feed_view_t *v)
 {
-    manage_service_feed_view(svc, v);
+    manage_service_feed_view(fx.svc, v);
     char err[512];
     router_config_t *c = router_config_parse(v->router_doc, v->router_doc_len, "doc", err, sizeof err);
     cr_assert_not_null(c, "%s\n%s", err, v->router_doc);
@@ -165,7 +145,7 @@ Test(profiles, custom_profile_with_a_gateway_location_and_the_latency_table)
 
 Test(profiles, validation_names_the_member_and_stores_nothing)
 {
-    int64_t before = manage_service_revision(svc);
+    int64_t before = manage_service_revision(fx.svc);
     json_t *body;
     cr_assert_eq(call("PUT", "/trafficManagerProfiles/bad",
                       "{\"properties\": {\"routingMethod\": \"Weighted\", \"monitor\": {\"protocol\": \"TCP\","
@@ -176,7 +156,7 @@ Test(profiles, validation_names_the_member_and_stores_nothing)
     json_t *detail = json_array_get(json_object_get(err, "details"), 0);
     cr_assert_str_eq(json_string_value(json_object_get(detail, "target")), "properties.endpoints[0].weight");
     json_decref(body);
-    cr_assert_eq(manage_service_revision(svc), before);
+    cr_assert_eq(manage_service_revision(fx.svc), before);
     cr_assert_eq(call("DELETE", "/trafficManagerProfiles/meridian", NULL, "*", NULL), 409);
 }
 

@@ -3,6 +3,7 @@
 #include "manage/service.h"
 #include "manage/snapshot.h"
 #include "manage/store.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -11,64 +12,31 @@
 #include <string.h>
 #include <time.h>
 
-#define SVC "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/meridian/providers/Microsoft.ApiManagement/service/meridian"
-
-static char dir[64];
-static manage_service_t *svc;
-static char *auth;
+static support_service_t fx;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/meridian-svc-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    manage_options_t o = {.data_dir = dir};
-    bool created;
-    char *err;
-    cr_assert_eq(manage_service_open(&o, &svc, &created, &err), 0, "%s", err);
-    char path[128];
-    snprintf(path, sizeof path, "%s/admin-key.json", dir);
-    json_t *k = json_load_file(path, 0, NULL);
-    auth = manage_auth_sas("admin", json_string_value(json_object_get(k, "key")), time(NULL) + 3600);
-    json_decref(k);
+    support_service_open(&fx, "svc", NULL);
 }
 
 static void teardown(void)
 {
-    manage_service_close(svc);
-    free(auth);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    support_service_close(&fx);
 }
 
 TestSuite(service, .init = setup, .fini = teardown);
 
-typedef struct {
-    int status;
-    json_t *body;
-    char etag[64];
-    long long revision;
-} res_t;
+typedef support_res_t res_t;
 
 static res_t call(const char *method, const char *rel, const char *query, const char *body,
                   const char *if_match)
 {
-    char path[1024], q[256];
-    snprintf(path, sizeof path, SVC "%s", rel);
-    snprintf(q, sizeof q, "api-version=2022-08-01%s%s", query ? "&" : "", query ? query : "");
-    manage_request_t req = {method, path, q, auth, strlen(auth), if_match, "h", body ? body : "",
-                            body ? strlen(body) : 0};
-    manage_response_t r;
-    manage_service_handle(svc, &req, &r);
-    res_t out = {r.status, r.body ? json_loads(r.body, 0, NULL) : NULL, "", r.revision};
-    snprintf(out.etag, sizeof out.etag, "%s", r.etag);
-    manage_response_free(&r);
-    return out;
+    return support_call(&fx, method, rel, query, body, if_match);
 }
 
 static const char *err_code(const res_t *r)
 {
-    return json_string_value(json_object_get(json_object_get(r->body, "error"), "code"));
+    return support_error_code(r->body);
 }
 
 static json_t *detail(const res_t *r)
@@ -85,7 +53,7 @@ Test(service, create_read_update_delete_an_api)
     cr_assert_eq(r.status, 201);
     cr_expect_eq(r.revision, 1);
     cr_expect_str_eq(json_string_value(json_object_get(r.body, "type")), "Microsoft.ApiManagement/service/apis");
-    cr_expect_str_eq(json_string_value(json_object_get(r.body, "id")), SVC "/apis/orders");
+    cr_expect_str_eq(json_string_value(json_object_get(r.body, "id")), SUPPORT_SVC "/apis/orders");
     char etag[80];
     snprintf(etag, sizeof etag, "\"%s\"", r.etag);
     json_decref(r.body);
@@ -119,7 +87,7 @@ Test(service, create_read_update_delete_an_api)
     cr_expect_eq(r.status, 404);
     cr_expect_str_eq(err_code(&r), "ResourceNotFound");
     json_decref(r.body);
-    cr_expect_eq(manage_service_revision(svc), 4);
+    cr_expect_eq(manage_service_revision(fx.svc), 4);
 }
 
 Test(service, operation_needs_its_api_and_goes_with_it)
@@ -146,7 +114,7 @@ Test(service, operation_needs_its_api_and_goes_with_it)
 Test(service, policy_that_does_not_compile_is_refused_with_its_line_and_column)
 {
     json_decref(call("PUT", "/apis/orders", NULL, API_BODY, NULL).body);
-    long long before = manage_service_revision(svc);
+    long long before = manage_service_revision(fx.svc);
     res_t r = call("PUT", "/apis/orders/policies/policy", NULL,
                    "{\"properties\":{\"format\":\"rawxml\",\"value\":\"<policies><inbound>\\n  <base />\\n  <no-such-policy />\\n</inbound></policies>\"}}",
                    NULL);
@@ -157,7 +125,7 @@ Test(service, policy_that_does_not_compile_is_refused_with_its_line_and_column)
     cr_expect_eq(json_integer_value(json_object_get(d, "line")), 3);
     cr_expect_eq(json_integer_value(json_object_get(d, "column")), 3);
     json_decref(r.body);
-    cr_expect_eq(manage_service_revision(svc), before);
+    cr_expect_eq(manage_service_revision(fx.svc), before);
 }
 
 Test(service, named_value_in_use_cannot_be_deleted)
@@ -233,7 +201,7 @@ Test(service, bad_bodies_get_invalid_request_content)
         cr_expect_str_eq(err_code(&r), "InvalidRequestContent", "%s", bad[i]);
         json_decref(r.body);
     }
-    cr_expect_eq(manage_service_revision(svc), 0);
+    cr_expect_eq(manage_service_revision(fx.svc), 0);
 }
 
 Test(service, lists_are_paged_in_creation_order)
@@ -263,28 +231,28 @@ Test(service, lists_are_paged_in_creation_order)
 Test(service, api_version_and_auth_are_checked_first)
 {
     char path[512];
-    snprintf(path, sizeof path, SVC "/apis");
-    manage_request_t req = {"GET", path, "", auth, strlen(auth), NULL, "", "", 0};
+    snprintf(path, sizeof path, SUPPORT_SVC "/apis");
+    manage_request_t req = {"GET", path, "", fx.auth, strlen(fx.auth), NULL, "", "", 0};
     manage_response_t r;
-    manage_service_handle(svc, &req, &r);
+    manage_service_handle(fx.svc, &req, &r);
     cr_expect_eq(r.status, 400);
     cr_expect(strstr(r.body, "MissingApiVersionParameter") != NULL);
     manage_response_free(&r);
     req.query = "api-version=2000-01-01";
-    manage_service_handle(svc, &req, &r);
+    manage_service_handle(fx.svc, &req, &r);
     cr_expect(strstr(r.body, "InvalidApiVersionParameter") != NULL);
     manage_response_free(&r);
     req.authorization = "Bearer nope";
     req.authorization_len = 11;
-    manage_service_handle(svc, &req, &r);
+    manage_service_handle(fx.svc, &req, &r);
     cr_expect_eq(r.status, 401);
     cr_expect(r.needs_www_authenticate);
     manage_response_free(&r);
-    req.authorization = auth;
-    req.authorization_len = strlen(auth);
+    req.authorization = fx.auth;
+    req.authorization_len = strlen(fx.auth);
     req.query = "api-version=2024-05-01";
     req.path = "/subscriptions/other/resourceGroups/meridian/providers/Microsoft.ApiManagement/service/meridian/apis";
-    manage_service_handle(svc, &req, &r);
+    manage_service_handle(fx.svc, &req, &r);
     cr_expect_eq(r.status, 404);
     manage_response_free(&r);
 }
@@ -294,15 +262,11 @@ Test(service, state_survives_reopening)
     json_decref(call("PUT", "/apis/orders", NULL, API_BODY, NULL).body);
     json_decref(call("PUT", "/apis/orders/operations/get", NULL, OP_BODY, NULL).body);
     res_t before = call("GET", "/snapshot", NULL, NULL, NULL);
-    manage_service_close(svc);
-    manage_options_t o = {.data_dir = dir};
-    bool created;
-    char *err;
-    cr_assert_eq(manage_service_open(&o, &svc, &created, &err), 0);
-    cr_expect_not(created);
+    manage_service_close(fx.svc);
+    cr_expect_not(support_service_start(&fx));
     res_t after = call("GET", "/snapshot", NULL, NULL, NULL);
     cr_expect(json_equal(before.body, after.body));
-    cr_expect_eq(manage_service_revision(svc), 2);
+    cr_expect_eq(manage_service_revision(fx.svc), 2);
     json_decref(before.body);
     json_decref(after.body);
 }
@@ -321,7 +285,7 @@ Test(service, openapi_import_creates_the_api_and_its_operations_in_one_revision)
     cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.body, "properties"), "displayName")), "Pets");
     cr_expect_null(json_object_get(json_object_get(r.body, "properties"), "value"));
     json_decref(r.body);
-    cr_expect_eq(manage_service_revision(svc), 1);
+    cr_expect_eq(manage_service_revision(fx.svc), 1);
     r = call("GET", "/apis/pets/operations/getPet", NULL, NULL, NULL);
     cr_assert_eq(r.status, 200);
     cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.body, "properties"), "urlTemplate")), "/pets/{id}");
@@ -332,23 +296,21 @@ Test(service, openapi_import_creates_the_api_and_its_operations_in_one_revision)
     cr_expect_str_eq(err_code(&r), "ValidationError");
     cr_expect_str_eq(json_string_value(json_object_get(detail(&r), "target")), "properties.value");
     json_decref(r.body);
-    cr_expect_eq(manage_service_revision(svc), 1);
+    cr_expect_eq(manage_service_revision(fx.svc), 1);
 }
 
 Test(service, a_store_that_does_not_compile_refuses_writes_until_repaired)
 {
     /* A row written behind the service's back: an API the gateway cannot route. */
-    manage_service_close(svc);
+    manage_service_close(fx.svc);
     manage_store_t *st;
     char *err;
-    cr_assert_eq(manage_store_open(dir, &st, &err), 0);
+    cr_assert_eq(manage_store_open(fx.dir, &st, &err), 0);
     manage_store_op_t ops[] = {{.row = {"/apis/x", "apis", 1, "1", "{\"path\":\"x\"}", NULL}}};
     manage_store_change_t ch = {1, "t", "test", "PUT", "/apis/x"};
     cr_assert_eq(manage_store_commit(st, ops, 1, &ch, 2, &err), 0);
     manage_store_close(st);
-    manage_options_t o = {.data_dir = dir};
-    bool created;
-    cr_assert_eq(manage_service_open(&o, &svc, &created, &err), 0);
+    support_service_start(&fx);
     /* even a write that does not touch the published configuration is compiled, and refused */
     res_t r = call("PUT", "/users/u", NULL, "{\"properties\":{\"email\":\"u@example.com\"}}", NULL);
     cr_expect_eq(r.status, 400);
