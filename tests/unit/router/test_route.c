@@ -24,12 +24,20 @@ static router_addr_t ip(const char *s)
     return a;
 }
 
-/* Routes and returns the first endpoint's name, "NODATA" or "NXDOMAIN". */
-static const char *pick(const router_config_t *c, size_t profile, const char *client, uint64_t r)
+/* Routes `client` through profile number `profile` with entropy r, under the statuses st. */
+static router_choice_t choose(const router_config_t *c, size_t profile, const char *client,
+                              uint64_t r)
 {
     router_addr_t a = ip(client);
     router_choice_t ch;
     router_route(c, &c->profiles[profile], st, &a, r, &ch);
+    return ch;
+}
+
+/* Routes and returns the first endpoint's name, "NODATA" or "NXDOMAIN". */
+static const char *pick(const router_config_t *c, size_t profile, const char *client, uint64_t r)
+{
+    router_choice_t ch = choose(c, profile, client, r);
     if (ch.result == ROUTER_NODATA) return "NODATA";
     if (ch.result == ROUTER_NXDOMAIN) return "NXDOMAIN";
     cr_assert_gt(ch.count, 0);
@@ -68,15 +76,13 @@ Test(router_route, priority_list_orders_the_fallbacks)
                                "{\"name\":\"a\",\"target\":\"10.0.0.1\",\"priority\":3},"
                                "{\"name\":\"b\",\"target\":\"10.0.0.2\",\"priority\":1},"
                                "{\"name\":\"c\",\"target\":\"10.0.0.3\",\"priority\":2}]}]}");
-    router_addr_t a = ip("1.2.3.4");
-    router_choice_t ch;
-    router_route(c, &c->profiles[0], st, &a, 0, &ch);
+    router_choice_t ch = choose(c, 0, "1.2.3.4", 0);
     cr_assert_eq(ch.count, 3);
     cr_assert_str_eq(ch.endpoints[0]->name, "b");
     cr_assert_str_eq(ch.endpoints[1]->name, "c");
     cr_assert_str_eq(ch.endpoints[2]->name, "a");
     st[2] = ROUTER_CHECKING; /* CheckingEndpoint is eligible */
-    router_route(c, &c->profiles[0], st, &a, 0, &ch);
+    ch = choose(c, 0, "1.2.3.4", 0);
     cr_assert_eq(ch.count, 3);
     router_config_free(c);
 }
@@ -108,9 +114,7 @@ Test(router_route, performance_closest_then_next)
                                "{\"name\":\"eas\",\"target\":\"127.0.0.12\",\"location\":\"East Asia\"}]}]}");
     cr_assert_str_eq(pick(c, 0, "127.0.1.9", 0), "wus");
     cr_assert_str_eq(pick(c, 0, "127.0.2.9", 0), "eas");
-    router_addr_t a = ip("127.0.1.9");
-    router_choice_t ch;
-    router_route(c, &c->profiles[0], st, &a, 0, &ch);
+    router_choice_t ch = choose(c, 0, "127.0.1.9", 0);
     cr_assert_eq(ch.count, 2);
     cr_assert_str_eq(ch.endpoints[1]->name, "eas");
     cr_assert_eq(ch.scope, 24);
@@ -196,9 +200,7 @@ Test(router_route, subnet_vectors)
                                "{\"name\":\"B\",\"target\":\"10.9.0.2\"}]}]}");
     cr_assert_str_eq(pick(c, 0, "10.1.2.3", 0), "A");
     cr_assert_str_eq(pick(c, 0, "192.0.2.1", 0), "B");
-    router_addr_t a = ip("10.1.2.3");
-    router_choice_t ch;
-    router_route(c, &c->profiles[0], st, &a, 0, &ch);
+    router_choice_t ch = choose(c, 0, "10.1.2.3", 0);
     cr_assert_eq(ch.scope, 8);
     st[0] = ROUTER_DEGRADED; /* mapped endpoint returned anyway (fail open) */
     cr_assert_str_eq(pick(c, 0, "10.1.2.3", 0), "A");
@@ -212,17 +214,16 @@ Test(router_route, subnet_vectors)
 
 Test(router_route, multivalue_returns_a_shuffled_healthy_set)
 {
-    router_config_t *c = parse("{\"zone\":\"z\",\"profiles\":[{\"name\":\"p\",\"routingMethod\":"
-                               "\"MultiValue\",\"maxReturn\":2," MON ",\"endpoints\":["
-                               "{\"name\":\"a\",\"target\":\"10.9.0.1\"},{\"name\":\"b\",\"target\":\"10.9.0.2\"},"
-                               "{\"name\":\"c\",\"target\":\"10.9.0.3\"},{\"name\":\"d\",\"target\":\"10.9.0.4\"},"
-                               "{\"name\":\"e\",\"target\":\"2001:db8::5\"}]}]}");
-    router_addr_t a = ip("1.1.1.1");
-    router_choice_t ch;
+    router_config_t *c =
+        parse("{\"zone\":\"z\",\"profiles\":[{\"name\":\"p\",\"routingMethod\":"
+              "\"MultiValue\",\"maxReturn\":2," MON ",\"endpoints\":["
+              "{\"name\":\"a\",\"target\":\"10.9.0.1\"},{\"name\":\"b\",\"target\":\"10.9.0.2\"},"
+              "{\"name\":\"c\",\"target\":\"10.9.0.3\"},{\"name\":\"d\",\"target\":\"10.9.0.4\"},"
+              "{\"name\":\"e\",\"target\":\"2001:db8::5\"}]}]}");
     bool seen_first[5] = {0};
     st[3] = ROUTER_DEGRADED;
     for (uint64_t r = 0; r < 200; r++) {
-        router_route(c, &c->profiles[0], st, &a, r, &ch);
+        router_choice_t ch = choose(c, 0, "1.1.1.1", r);
         cr_assert_eq(ch.count, 4); /* every eligible one; the DNS layer keeps maxReturn */
         for (size_t i = 0; i < ch.count; i++) cr_assert_str_neq(ch.endpoints[i]->name, "d");
         seen_first[ch.endpoints[0]->index] = true;
@@ -243,9 +244,7 @@ Test(router_route, nested_min_child_endpoints_fails_the_region_over)
         "{\"name\":\"r2\",\"routingMethod\":\"Priority\"," MON ",\"endpoints\":["
         "{\"name\":\"r2a\",\"target\":\"10.9.0.3\"}]}]}");
     cr_assert_str_eq(pick(c, 0, "1.1.1.1", 0), "r1a");
-    router_addr_t a = ip("1.1.1.1");
-    router_choice_t ch;
-    router_route(c, &c->profiles[0], st, &a, 0, &ch);
+    router_choice_t ch = choose(c, 0, "1.1.1.1", 0);
     cr_assert_eq(ch.count, 3); /* r1a, r1b, r2a: the L7 edge's retry order */
     st[3] = ROUTER_DEGRADED; /* r1b (endpoint index 3) down: 1 Online < 2 → region1 Degraded */
     cr_assert_eq(router_endpoint_status(c, c->profiles[0].endpoints[0], st), ROUTER_DEGRADED);
