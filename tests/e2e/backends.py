@@ -20,6 +20,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from harness import free_port
+from rawhttp import header_value
+
 # ---- the pattern streamed by big transfers -------------------------------------------
 # A pseudo-random block whose length is not a power of two, repeated: a lost, duplicated or
 # reordered buffer changes the SHA-256 of the stream.
@@ -63,11 +66,7 @@ class RawRequest:
         self.query = parse_qs(url.query)
 
     def header(self, name):
-        name = name.lower()
-        for k, v in self.headers:
-            if k.lower() == name:
-                return v
-        return None
+        return header_value(self.headers, name)
 
     def q(self, name, default=None):
         return self.query.get(name, [default])[0]
@@ -142,22 +141,19 @@ class BackendConn:
                             raise ConnectionError("EOF in trailers")
                         if t == b"\r\n":
                             return
-                remaining = size
-                while remaining:
-                    if not self.buf and not self._fill():
-                        raise ConnectionError("EOF in chunk data")
-                    take = min(remaining, len(self.buf), chunk)
-                    piece = bytes(self.buf[:take])
-                    del self.buf[:take]
-                    remaining -= take
-                    yield piece
+                yield from self._iter_exact(size, chunk, "chunk data")
                 if self.read_exact(2) != b"\r\n":
                     raise ConnectionError("chunk without CRLF")
             return
-        remaining = int(req.header("Content-Length") or 0)
+        yield from self._iter_exact(int(req.header("Content-Length") or 0), chunk, "body")
+
+    def _iter_exact(self, size, chunk, what):
+        """Yields the next `size` bytes in pieces of at most `chunk`; ConnectionError when
+        the peer closes first."""
+        remaining = size
         while remaining:
             if not self.buf and not self._fill():
-                raise ConnectionError("EOF in body")
+                raise ConnectionError("EOF in %s" % what)
             take = min(remaining, len(self.buf), chunk)
             piece = bytes(self.buf[:take])
             del self.buf[:take]
@@ -700,8 +696,4 @@ class Backends:
 
 def closed_port():
     """A 127.0.0.1 port with nothing listening (connection refused)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_port()

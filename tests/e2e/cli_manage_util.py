@@ -3,6 +3,7 @@ against a real `meridian manage` (manage_harness.Manage): the environment points
 at the server with its admin key, and a sanitizer report on the CLI's stderr fails."""
 
 import os
+import re
 import subprocess
 
 from harness import SANITIZER_MARKERS, TIME_SCALE
@@ -37,3 +38,8 @@ class Cli:
 
     def err(self, *args, expect=1, **kw):
         return self.run(*args, expect=expect, **kw)[2]
+
+
+def table(text):
+    """Rows of a table printed by a list command (header first), split on 2+ blanks."""
+    return [re.split(r"\s{2,}", line.strip()) for line in text.strip().splitlines()]

@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import rawhttp
@@ -40,6 +41,29 @@ def wait_until(predicate, timeout, interval=0.05, message="condition"):
             raise AssertionError("timed out after %.1fs waiting for %s (last error: %r)"
                                  % (timeout, message, last_exc))
         time.sleep(interval)
+
+
+class Background:
+    """fn() run in a thread of its own (a request that must be in flight while the test does
+    something else). result() waits for it and returns fn's value; it fails the test when fn
+    raised (with that exception) or has not finished in time."""
+
+    def __init__(self, fn):
+        self._outcome = {}
+        self._thread = threading.Thread(target=self._run, args=(fn,))
+        self._thread.start()
+
+    def _run(self, fn):
+        try:
+            self._outcome["value"] = fn()
+        except Exception as e:  # handed to the test by result()
+            self._outcome["error"] = e
+
+    def result(self, timeout):
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "still running %ss later" % timeout
+        assert "error" not in self._outcome, self._outcome
+        return self._outcome["value"]
 
 
 # ---- ports -----------------------------------------------------------------------------
@@ -149,6 +173,20 @@ def group_members(pgid):
         if len(rest) > 2 and int(rest[2]) == pgid and rest[0] != "Z":
             out.append(int(stat.split("/")[2]))
     return out
+
+
+def finish_gateways(gateways):
+    """Teardown of several gateways, the last started first: Gateway.finish for each (a
+    teardown that raises still kills that gateway's process group, and the others are still
+    finished); returns every problem found."""
+    problems = []
+    for gw in reversed(gateways):
+        try:
+            problems += gw.finish()
+        except Exception as e:  # go on: every gateway must be stopped
+            problems.append("%s: teardown failed: %r" % (gw.name, e))
+            gw._kill_group()
+    return problems
 
 
 # ---- Prometheus text ---------------------------------------------------------------------

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 from harness import SANITIZER_MARKERS, TIME_SCALE, free_port, wait_until
 
@@ -118,6 +117,11 @@ class Manage:
     def stderr(self):
         with open(self.stderr_path, "rb") as f:
             return f.read().decode(errors="replace")
+
+    def token_file(self, slug):
+        """The gateway token file manage writes for location `slug` (its gateways'
+        --token-file)."""
+        return os.path.join(self.data_dir, "gateway-tokens", slug + ".token")
 
     def check_sanitizer(self):
         text = self.stderr()

@@ -14,6 +14,15 @@ GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 DEFAULT_HOST = "gateway.test"
 
 
+def header_value(headers, name):
+    """The value of the first header `name` (any case) in [(name, value)], or None."""
+    name = name.lower()
+    for k, v in headers:
+        if k.lower() == name:
+            return v
+    return None
+
+
 class IncompleteResponse(Exception):
     """The connection ended (or timed out) before a complete response arrived."""
 
@@ -34,11 +43,7 @@ class Response:
         self.trailers = []
 
     def header(self, name):
-        name = name.lower()
-        for k, v in self.headers:
-            if k.lower() == name:
-                return v
-        return None
+        return header_value(self.headers, name)
 
     def header_all(self, name):
         name = name.lower()
@@ -230,16 +235,7 @@ class Conn:
             r.complete = True
             return
         if kind == "length":
-            remaining = length
-            while remaining > 0:
-                if not self.buf and not self._fill(min(chunk, remaining)):
-                    return
-                take = min(remaining, len(self.buf))
-                piece = bytes(self.buf[:take])
-                del self.buf[:take]
-                remaining -= take
-                yield piece
-            r.complete = True
+            r.complete = yield from self._iter_exact(length, chunk)
             return
         if kind == "close":
             while True:
@@ -264,19 +260,26 @@ class Conn:
                             return
                         k, _, v = t[:-2].partition(b":")
                         r.trailers.append((k.decode("latin-1"), v.strip().decode("latin-1")))
-                remaining = size
-                while remaining > 0:
-                    if not self.buf and not self._fill(min(chunk, remaining)):
-                        return
-                    take = min(remaining, len(self.buf))
-                    piece = bytes(self.buf[:take])
-                    del self.buf[:take]
-                    remaining -= take
-                    yield piece
+                if not (yield from self._iter_exact(size, chunk)):
+                    return
                 if self.read_exact(2) != b"\r\n":
                     raise AssertionError("chunk data not followed by CRLF")
         except IncompleteResponse:
             return
+
+    def _iter_exact(self, size, chunk):
+        """Yields the next `size` bytes as they arrive (reads of at most `chunk`); returns
+        True when all came, False at a premature EOF."""
+        remaining = size
+        while remaining > 0:
+            if not self.buf and not self._fill(min(chunk, remaining)):
+                return False
+            take = min(remaining, len(self.buf))
+            piece = bytes(self.buf[:take])
+            del self.buf[:take]
+            remaining -= take
+            yield piece
+        return True
 
     def read_response(self, method="GET", allow_incomplete=False, body_limit=64 << 20):
         r = self.read_response_head(method)

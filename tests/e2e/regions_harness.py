@@ -8,12 +8,11 @@ import hmac
 import json
 import os
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import rawhttp
-from harness import TIME_SCALE, Gateway, free_port, free_port_block, port_open, wait_until
+from harness import TIME_SCALE, Gateway, finish_gateways
 
 
 def sign(token, body):
@@ -55,6 +54,15 @@ class FeedGateway(Gateway):
             a += ["--drain-timeout", str(self.drain_timeout)]
         return a + self.extra_args
 
+    def start(self, wait="ok", timeout=None):
+        """wait="metrics": until every unit answers /metrics (a unit in feed mode may have no
+        configuration yet, and answer 503); otherwise as Gateway.start."""
+        if wait != "metrics":
+            return super().start(wait, timeout)
+        super().start(None)
+        self.wait_metric_ready(timeout)
+        return self
+
     def admin_addr(self, unit=0):
         return "%s:%d" % (self.ip, self.admin_port + unit)
 
@@ -87,6 +95,35 @@ class FeedGateway(Gateway):
         timeout = timeout or 20 * TIME_SCALE
         for k in range(self.unit_count):
             self._wait(lambda: self.metrics_text(k) is not None, timeout, "metrics of unit %d" % k)
+
+
+class ManagedRegions:
+    """A `meridian manage` (self.manage: the subclass starts it) and feed-mode gateways for
+    its locations. finish() stops the gateways, then manage, and returns the problems."""
+
+    def __init__(self, binary, workdir):
+        self.bin = binary
+        self.tmp = workdir
+        self.manage = None
+        self.gateways = []
+
+    def region(self, display_name, slug, ip, **kw):
+        """A gateway for location `slug` (`display_name`: its region) on `ip`, fed by manage
+        with the location's token; started, every unit answering /metrics. kw: FeedGateway's
+        (no state directory unless given, named after the slug)."""
+        kw.setdefault("state_dir", None)
+        kw.setdefault("name", slug)
+        gw = FeedGateway(self.bin, self.tmp, config_url="http://127.0.0.1:%d" % self.manage.port,
+                         token_file=self.manage.token_file(slug), region=display_name, ip=ip,
+                         **kw)
+        self.gateways.append(gw)
+        gw.start(wait="metrics")
+        return gw
+
+    def finish(self):
+        problems = finish_gateways(self.gateways)
+        self.manage.stop()
+        return problems
 
 
 class FakeFeed:

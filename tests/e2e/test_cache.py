@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from regions_harness import ManagedRegions
 from snapshots import api, snapshot
 
 LOOKUP = ('<cache-lookup vary-by-developer="false" vary-by-developer-groups="false" '
@@ -27,13 +28,6 @@ def cache_snapshot(backend, policy, revision=1, **extra):
     return s
 
 
-def header(r, name):
-    for k, v in r.headers:
-        if k.lower() == name.lower():
-            return v
-    return None
-
-
 def test_hit_skips_the_backend_and_runs_outbound_after_the_store(gateways, backends):
     echo = backends.echo()
     policy = cached_api_policy(outbound_extra='<set-header name="X-After-Store" exists-action="override">'
@@ -46,11 +40,11 @@ def test_hit_skips_the_backend_and_runs_outbound_after_the_store(gateways, backe
     assert second.status == 200
     assert len(echo.requests) == 1, "the hit must not reach the backend"
     assert second.body == first.body
-    assert header(second, "X-Backend") == "echo"
+    assert second.header("X-Backend") == "echo"
     # outbound resumes right after cache-store: what precedes it was stored with the
     # response, what follows runs again on the hit
-    assert header(second, "X-Before-Store") == "1"
-    assert header(second, "X-After-Store") == "200"
+    assert second.header("X-Before-Store") == "1"
+    assert second.header("X-After-Store") == "200"
     # POST is never cached; another path is another key
     assert gw.request("POST", "/items/a?x=1", body=b"{}").status == 200
     assert gw.request("GET", "/items/b").status == 200
@@ -90,10 +84,10 @@ def test_duration_expiry_and_downstream_cache_control(gateways, backends):
     echo = backends.echo()
     gw = gateways(cache_snapshot(echo, cached_api_policy(duration=1, downstream="public")))
     r = gw.request("GET", "/items/e")
-    assert header(r, "Cache-Control") == "public, max-age=1, must-revalidate"
+    assert r.header("Cache-Control") == "public, max-age=1, must-revalidate"
     r = gw.request("GET", "/items/e")
     assert len(echo.requests) == 1
-    assert header(r, "Cache-Control").startswith("public, max-age=")
+    assert r.header("Cache-Control").startswith("public, max-age=")
     time.sleep(1.2)
     gw.request("GET", "/items/e")
     assert len(echo.requests) == 2
@@ -143,30 +137,29 @@ def test_value_cache_round_trip(gateways, backends):
     s["policies"]["apis"]["vals"] = VALUE_POLICY
     gw = gateways(s)
     r = gw.request("GET", "/vals/a")
-    assert header(r, "X-Value") == "none"
-    assert header(r, "X-Count") == "unset", "without default-value a miss leaves it unset"
+    assert r.header("X-Value") == "none"
+    assert r.header("X-Count") == "unset", "without default-value a miss leaves it unset"
     r = gw.request("PUT", "/vals/a", headers=[("X-Value", "hello")], body=b"")
-    assert header(r, "X-Value") == "hello"
+    assert r.header("X-Value") == "hello"
     r = gw.request("GET", "/vals/a")
-    assert header(r, "X-Value") == "hello"
-    assert header(r, "X-Count") == "2", "an int comes back an int"
+    assert r.header("X-Value") == "hello"
+    assert r.header("X-Count") == "2", "an int comes back an int"
     r = gw.request("DELETE", "/vals/a")
-    assert header(r, "X-Value") == "none"
+    assert r.header("X-Value") == "none"
     assert len(echo.requests) == 0
 
 
 # ---- purge through the management plane --------------------------------------------------
 
-class TwoRegions:
+class TwoRegions(ManagedRegions):
     """`meridian manage` with West US (primary) and East Asia, one feed-mode unit each, an
     API whose responses are cached."""
 
     def __init__(self, meridian_bin, tmp_path, backends):
         from manage_harness import Manage, api_props, op_props
-        self.bin, self.tmp = meridian_bin, tmp_path
+        super().__init__(meridian_bin, tmp_path)
         self.echo = backends.echo()
         self.manage = Manage(meridian_bin, tmp_path / "data").start()
-        self.gateways = []
         assert self.manage.put("/locations/eastasia", {"displayName": "East Asia", "units": 1}).status == 201
         assert self.manage.put("/apis/items", api_props(path="items", url=self.echo.url(),
                                                           subscriptionRequired=False)).status == 201
@@ -174,31 +167,9 @@ class TwoRegions:
         r = self.manage.put("/apis/items/policies/policy", {"value": cached_api_policy(), "format": "rawxml"})
         assert r.status in (200, 201), r
 
-    def region(self, name, slug, ip):
-        import os
-        from regions_harness import FeedGateway
-        gw = FeedGateway(self.bin, self.tmp, config_url="http://127.0.0.1:%d" % self.manage.port,
-                         token_file=os.path.join(self.manage.data_dir, "gateway-tokens", slug + ".token"),
-                         state_dir=None, region=name, ip=ip, name=slug)
-        self.gateways.append(gw)
-        gw.start(wait=None)
-        gw.wait_metric_ready()
-        return gw
-
     def wait_revision(self, revision):
         for gw in self.gateways:
             gw._wait(lambda: (gw.revision() or -1) >= revision, 15, "%s at revision %d" % (gw.name, revision))
-
-    def finish(self):
-        problems = []
-        for gw in reversed(self.gateways):
-            try:
-                problems += gw.finish()
-            except Exception as e:
-                problems.append("%s: teardown failed: %r" % (gw.name, e))
-                gw._kill_group()
-        self.manage.stop()
-        return problems
 
 
 @pytest.fixture
@@ -294,7 +265,7 @@ def test_external_cache_in_redis_outlives_the_gateway(gateways, backends, tmp_pa
         snap = cache_snapshot(echo, external_policy("external"))
         gw = gateways(snap, extra_args=["--redis", redis.url])
         r = gw.request("GET", "/items/r")
-        assert r.status == 200 and header(r, "X-V") == "none"
+        assert r.status == 200 and r.header("X-V") == "none"
         want = ["meridian:cache:contoso:westus:0:r\nitems\n\n%s\n/items/r" % "any",
                 "meridian:cache:contoso:westus:0:v\nv"]
         # Stores are not awaited (spec §2.6: the write is asynchronous): poll for them.
@@ -308,7 +279,7 @@ def test_external_cache_in_redis_outlives_the_gateway(gateways, backends, tmp_pa
         assert keys == want, keys
         r = gw.request("GET", "/items/r")
         assert len(echo.requests) == 1
-        assert header(r, "X-V") == "stored"
+        assert r.header("X-V") == "stored"
         gw.stop()
         # a new gateway (a new built-in cache) still hits: the entry is in Redis
         gw2 = gateways(snap, extra_args=["--redis", redis.url])
@@ -317,13 +288,13 @@ def test_external_cache_in_redis_outlives_the_gateway(gateways, backends, tmp_pa
         # prefer-external uses Redis when there is one
         gw3 = gateways(cache_snapshot(echo, external_policy("prefer-external")),
                        extra_args=["--redis", redis.url])
-        assert header(gw3.request("GET", "/items/r"), "X-V") == "stored"
+        assert gw3.request("GET", "/items/r").header("X-V") == "stored"
         assert len(echo.requests) == 1
         # Redis not answering: a miss, never an error
         redis.pause()
         try:
             r = gw3.request("GET", "/items/r")
-            assert r.status == 200 and header(r, "X-V") == "none"
+            assert r.status == 200 and r.header("X-V") == "none"
             assert len(echo.requests) == 2
         finally:
             redis.resume()
@@ -334,14 +305,14 @@ def test_external_without_redis_misses(gateways, backends):
     gw = gateways(cache_snapshot(echo, external_policy("external")))
     for _ in range(2):
         r = gw.request("GET", "/items/n")
-        assert r.status == 200 and header(r, "X-V") == "none"
+        assert r.status == 200 and r.header("X-V") == "none"
     assert len(echo.requests) == 2
     assert gw.stderr().count("the location has no Redis") == 1
     # prefer-external without Redis: the built-in cache
     gw2 = gateways(cache_snapshot(echo, external_policy("prefer-external")))
     gw2.request("GET", "/items/n")
     r = gw2.request("GET", "/items/n")
-    assert len(echo.requests) == 3 and header(r, "X-V") == "stored"
+    assert len(echo.requests) == 3 and r.header("X-V") == "stored"
 
 
 def test_purge_generation_moves_the_external_keys(gateways, backends, tmp_path):
@@ -358,6 +329,6 @@ def test_purge_generation_moves_the_external_keys(gateways, backends, tmp_path):
                                  cachePurge={"all": 1, "locations": {"westus": 1}}), revision=2)
         r = gw.request("GET", "/items/g")
         assert len(echo.requests) == 2, "purged"
-        assert header(r, "X-V") == "none", "values too"
+        assert r.header("X-V") == "none", "values too"
         keys = sorted(k.decode() for k in redis.command("KEYS", "meridian:cache:contoso:westus:2:*"))
         assert len(keys) == 2, keys

@@ -3,13 +3,12 @@
 `meridian: CODE: message` + `target:line:col: message`, and the exit codes."""
 
 import json
-import os
 import re
 
 import pytest
 
-from cli_manage_util import Cli
-from manage_harness import Manage, api_props, op_props
+from cli_manage_util import table
+from manage_harness import api_props, op_props
 
 GOOD_POLICY = ("<policies><inbound><base /><set-header name=\"X-A\" exists-action=\"override\">"
                "<value>@(context.Request.Method)</value></set-header></inbound><backend><base />"
@@ -38,23 +37,6 @@ paths:
       operationId: listOrders
       responses: {'200': {description: ok}}
 """
-
-
-@pytest.fixture
-def manage(meridian_bin, tmp_path):
-    m = Manage(meridian_bin, tmp_path / "data").start()
-    yield m
-    m.stop()
-
-
-@pytest.fixture
-def cli(meridian_bin, manage):
-    return Cli(meridian_bin, manage)
-
-
-def table(text):
-    """Rows of a table printed by a list command (header first), split on 2+ blanks."""
-    return [re.split(r"\s{2,}", line.strip()) for line in text.strip().splitlines()]
 
 
 # ---- connection, auth, usage ------------------------------------------------------------

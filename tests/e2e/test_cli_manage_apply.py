@@ -13,8 +13,6 @@ import threading
 
 import pytest
 
-from cli_manage_util import Cli
-from manage_harness import Manage
 
 POLICY = ("<policies><inbound><base /></inbound><backend><base /></backend>"
           "<outbound><base /></outbound><on-error><base /></on-error></policies>")
@@ -93,18 +91,6 @@ FULL_PLAN = """Plan: 17 to create, 1 to update, 0 to delete.
 """
 
 NO_CHANGES = "No changes: the service matches the file.\n"
-
-
-@pytest.fixture
-def manage(meridian_bin, tmp_path):
-    m = Manage(meridian_bin, tmp_path / "data").start()
-    yield m
-    m.stop()
-
-
-@pytest.fixture
-def cli(meridian_bin, manage):
-    return Cli(meridian_bin, manage)
 
 
 @pytest.fixture

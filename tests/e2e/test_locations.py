@@ -126,7 +126,7 @@ def test_crud_and_snapshot(manage):
     r = manage.put(EA, body=body)
     assert r.status == 200, r
     # delete: gone from the list, the snapshot and the token files
-    tokfile = os.path.join(manage.data_dir, "gateway-tokens", "eastasia.token")
+    tokfile = manage.token_file("eastasia")
     assert os.path.exists(tokfile)
     r = manage.delete(EA)
     assert r.status == 200, r
@@ -198,7 +198,7 @@ def test_keys_tokens_and_token_file(manage):
     add_east_asia(manage)
     keys = manage.post(EA + "/listKeys").json()
     assert set(keys) == {"primary", "secondary"} and keys["primary"] != keys["secondary"]
-    tokfile = os.path.join(manage.data_dir, "gateway-tokens", "eastasia.token")
+    tokfile = manage.token_file("eastasia")
     assert stat.S_IMODE(os.stat(tokfile).st_mode) == 0o600
     with open(tokfile) as f:
         file_token = f.read()
@@ -240,7 +240,7 @@ def test_keys_tokens_and_token_file(manage):
 def test_token_files_rewritten_at_start(meridian_bin, tmp_path):
     m = Manage(meridian_bin, tmp_path / "data").start()
     try:
-        path = os.path.join(m.data_dir, "gateway-tokens", "westus.token")
+        path = m.token_file("westus")
         os.unlink(path)
         keys = m.post("/locations/westus/listKeys").json()
     finally:

@@ -3,28 +3,8 @@
 
 import http.client
 import json
-import re
 
-import pytest
-
-from cli_manage_util import Cli
-from manage_harness import Manage
-
-
-@pytest.fixture
-def manage(meridian_bin, tmp_path):
-    m = Manage(meridian_bin, tmp_path / "data").start()
-    yield m
-    m.stop()
-
-
-@pytest.fixture
-def cli(meridian_bin, manage):
-    return Cli(meridian_bin, manage)
-
-
-def table(text):
-    return [re.split(r"\s{2,}", line.strip()) for line in text.strip().splitlines()]
+from cli_manage_util import table
 
 
 def test_location_lifecycle(cli, manage):

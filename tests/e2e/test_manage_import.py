@@ -6,16 +6,8 @@ import os
 
 import pytest
 
-from manage_harness import Manage
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "openapi")
-
-
-@pytest.fixture
-def manage(meridian_bin, tmp_path):
-    m = Manage(meridian_bin, tmp_path / "data").start()
-    yield m
-    m.stop()
 
 
 def read(name):

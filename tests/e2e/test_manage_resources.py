@@ -6,19 +6,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from manage_harness import Manage, api_props, op_props
+from manage_harness import api_props, op_props
 
 API = "/apis/orders"
 XML_OK = ("<policies><inbound><base /><set-header name=\"x-a\" exists-action=\"override\">"
           "<value>1</value></set-header></inbound><backend><base /></backend>"
           "<outbound><base /></outbound><on-error><base /></on-error></policies>")
-
-
-@pytest.fixture
-def manage(meridian_bin, tmp_path):
-    m = Manage(meridian_bin, tmp_path / "data").start()
-    yield m
-    m.stop()
 
 
 # Each: (name, prerequisites [(path, props)], entity path with {id}, props, patch, required field)

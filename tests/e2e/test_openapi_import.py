@@ -5,29 +5,12 @@ service unchanged. Documents: tests/data/openapi/ (README.md there names their s
 import json
 import os
 
-import pytest
-
-from cli_manage_util import Cli
-from manage_harness import Manage
-
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "openapi")
 
 
 def document(name):
     with open(os.path.join(DATA, name), encoding="utf-8") as f:
         return f.read()
-
-
-@pytest.fixture
-def manage(meridian_bin, tmp_path):
-    m = Manage(meridian_bin, tmp_path / "data").start()
-    yield m
-    m.stop()
-
-
-@pytest.fixture
-def cli(meridian_bin, manage):
-    return Cli(meridian_bin, manage)
 
 
 def operation_names(manage, api):

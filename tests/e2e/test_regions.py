@@ -14,7 +14,7 @@ import pytest
 import manage_harness
 from harness import TIME_SCALE, wait_until
 from manage_harness import Manage, api_props, op_props
-from regions_harness import FeedGateway
+from regions_harness import ManagedRegions
 
 POLICY = """<policies>
   <inbound>
@@ -33,12 +33,11 @@ POLICY = """<policies>
 </policies>"""
 
 
-class Service:
+class Service(ManagedRegions):
     """manage + two regions + backends; restart of manage on the same port."""
 
     def __init__(self, meridian_bin, tmp_path, backends):
-        self.bin = meridian_bin
-        self.tmp = tmp_path
+        super().__init__(meridian_bin, tmp_path)
         self.us = backends.echo("contoso-us")
         self.asia = backends.echo("contoso-asia")
         self.manage = Manage(meridian_bin, tmp_path / "data").start()
@@ -51,7 +50,6 @@ class Service:
         assert self.manage.put("/apis/echo/operations/any", op_props("GET", "/*")).status == 201
         self.version = 0
         self.set_policy(1)
-        self.gateways = []
 
     def set_policy(self, version):
         r = self.manage.put("/apis/echo/policies/policy",
@@ -61,18 +59,9 @@ class Service:
         self.version = version
         return r.revision if r.revision is not None else self.manage.revision()
 
-    def token_file(self, slug):
-        return os.path.join(self.manage.data_dir, "gateway-tokens", slug + ".token")
-
     def region(self, name, slug, ip, units=2, state=None, seed_from=None, tag=""):
-        gw = FeedGateway(self.bin, self.tmp, config_url="http://127.0.0.1:%d" % self.port,
-                         token_file=self.token_file(slug),
-                         state_dir=str(self.tmp / (state or "state-" + slug)), region=name, ip=ip,
-                         units=units, seed_from=seed_from, name="%s%s" % (slug, tag))
-        self.gateways.append(gw)
-        gw.start(wait=None)
-        gw.wait_metric_ready()
-        return gw
+        return super().region(name, slug, ip, state_dir=str(self.tmp / (state or "state-" + slug)),
+                              units=units, seed_from=seed_from, name="%s%s" % (slug, tag))
 
     def restart_manage(self):
         """A new manage on the same data and port (the units' --config-url)."""
@@ -82,18 +71,6 @@ class Service:
             self.manage = Manage(self.bin, self.tmp / "data").start()
         finally:
             manage_harness.free_port = saved
-
-    def finish(self):
-        problems = []
-        for gw in reversed(self.gateways):
-            try:
-                problems += gw.finish()
-            except Exception as e:
-                problems.append("%s: teardown failed: %r" % (gw.name, e))
-                gw._kill_group()
-        if self.manage.proc:
-            self.manage.stop()
-        return problems
 
 
 @pytest.fixture

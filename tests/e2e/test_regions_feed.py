@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from harness import STATUS_PATH, TIME_SCALE, free_port, free_port_block, wait_until
+from harness import STATUS_PATH, TIME_SCALE, finish_gateways, free_port, wait_until
 from regions_harness import FakeFeed, FeedGateway, sign, write_token
 from snapshots import api, snapshot
 
@@ -51,18 +51,11 @@ def units(meridian_bin, tmp_path, backends):
                          state_dir=str(tmp_path / state_dir) if state_dir else None,
                          region=region, name="unit%d" % len(started), **kw)
         started.append(gw)
-        gw.start(wait=None)
-        gw.wait_metric_ready()
+        gw.start(wait="metrics")
         return gw
 
     yield make
-    problems = []
-    for gw in reversed(started):
-        try:
-            problems += gw.finish()
-        except Exception as e:
-            problems.append("%s: teardown failed: %r" % (gw.name, e))
-            gw._kill_group()
+    problems = finish_gateways(started)
     assert not problems, "\n".join(problems)
 
 

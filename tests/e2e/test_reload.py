@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from harness import TIME_SCALE, wait_until
+from harness import TIME_SCALE, Background, wait_until
 from snapshots import api, op, snapshot
 
 
@@ -94,22 +94,11 @@ def test_in_flight_request_finishes_on_its_config(gateways, backends):
     rev1 = snapshot([api("svc", "", a.url(), operations=[op("any", timeout=30)])], revision=1)
     rev2 = snapshot([api("svc", "", b.url(), operations=[op("any", timeout=1)])], revision=2)
     gw = gateways(rev1)
-    result = {}
-
-    def slow():
-        try:
-            result["r"] = gw.request("GET", "/slow?_delay=3", timeout=30 * TIME_SCALE)
-        except Exception as e:
-            result["e"] = e
-
-    t = threading.Thread(target=slow)
-    t.start()
+    slow = Background(lambda: gw.request("GET", "/slow?_delay=3", timeout=30 * TIME_SCALE))
     wait_until(lambda: a.requests, 10 * TIME_SCALE, message="slow request at backend A")
     gw.reload(rev2, revision=2)
     assert gw.request("GET", "/quick").json()["backend"] == "B"
-    t.join(30 * TIME_SCALE)
-    assert "e" not in result, result
-    r = result["r"]
+    r = slow.result(30 * TIME_SCALE)
     assert r.status == 200, r
     assert r.json()["backend"] == "A"
 

@@ -9,22 +9,12 @@ import os
 import time
 import urllib.request
 
-import pytest
-
 from harness import TIME_SCALE, free_port, wait_until
-from manage_harness import Manage
-from routerlib import RegionServer, Router, build_query, parse_response, tcp_query, udp_query
+from routerlib import RegionServer, Router, build_query, parse_response, udp_query
 
 PROFILES = "/trafficManagerProfiles"
 LATENCY = "/trafficManagerLatency"
 ZONE = "tm.meridian.local"
-
-
-@pytest.fixture
-def manage(meridian_bin, tmp_path):
-    m = Manage(meridian_bin, tmp_path / "data").start()
-    yield m
-    m.stop()
 
 
 def error(r):

@@ -3,7 +3,6 @@
 verifying the management plane against --ca-file and presenting --tls-client-cert; an
 untrusted certificate is refused and the router keeps serving without profiles."""
 
-import os
 import subprocess
 
 import pytest
@@ -43,7 +42,7 @@ def test_router_follows_the_feed_over_mutual_tls(meridian_bin, tmp_path, pki):
         (tmp_path / d).mkdir()
     try:
         url = "https://127.0.0.1:%d" % manage.port
-        token = os.path.join(manage.data_dir, "gateway-tokens", "westus.token")
+        token = manage.token_file("westus")
         good = Router(meridian_bin, tmp_path / "good", None,
                       ["--config-url", url, "--token-file", token, "--report-ms", "200",
                        "--ca-file", pki["ca"].cert, "--tls-client-cert", router_crt,

@@ -18,7 +18,7 @@ import pytest
 
 import rawhttp
 from backends import pattern_pieces, pattern_sha256
-from harness import SAN, TIME_SCALE, vm_kib
+from harness import SAN, TIME_SCALE, Background, vm_kib
 from snapshots import echo_snapshot
 
 MIB = 1 << 20
@@ -169,28 +169,20 @@ def test_upload_backpressure_when_backend_stops_reading(big):
     the client instead of buffering the upload."""
     sampler = RssSampler(big)
     progress = [0]
-    result = {}
 
     def run():
-        try:
-            with big.conn(timeout=60 * TIME_SCALE) as c:
-                c.send(rawhttp.build_request("POST", "/sink?pause=3", {"Content-Length": str(STALLED)}))
-                for piece in pattern_pieces(STALLED):
-                    c.sock.sendall(piece)
-                    progress[0] += len(piece)
-                result["r"] = c.read_response("POST")
-        except Exception as e:
-            result["e"] = e
+        with big.conn(timeout=60 * TIME_SCALE) as c:
+            c.send(rawhttp.build_request("POST", "/sink?pause=3", {"Content-Length": str(STALLED)}))
+            for piece in pattern_pieces(STALLED):
+                c.sock.sendall(piece)
+                progress[0] += len(piece)
+            return c.read_response("POST")
 
-    t = threading.Thread(target=run)
-    t.start()
+    upload = Background(run)
     time.sleep(2.5)
     sent = progress[0]
-    t.join(180 * TIME_SCALE)
-    assert not t.is_alive()
-    assert "e" not in result, result
+    r = upload.result(180 * TIME_SCALE)
     assert sent < IN_FLIGHT_LIMIT, "client pushed %d MiB while the backend read nothing" % (sent // MIB)
-    r = result["r"]
     assert r.status == 200
     assert r.json() == {"length": STALLED, "sha256": pattern_sha256(STALLED)}
     assert_memory_bounded(big, sampler)

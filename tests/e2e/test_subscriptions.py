@@ -4,9 +4,6 @@ expired), the key in the header or the query, custom key names, product context 
 product-scoped key (the product's policy runs), context.Subscription / Product / User seen by
 policies, and a key regenerated in `meridian manage` refused once the feed delivered."""
 
-import json
-import os
-
 import pytest
 
 from harness import TIME_SCALE
@@ -299,12 +296,10 @@ def test_regenerated_key_is_refused_after_the_feed_delivers(meridian_bin, tmp_pa
                                              "state": "active"})
         assert r.status == 201, r
         keys = manage.post("/subscriptions/s1/listSecrets").json()
-        token = os.path.join(manage.data_dir, "gateway-tokens", "westus.token")
         gw = FeedGateway(meridian_bin, tmp_path, config_url="http://127.0.0.1:%d" % manage.port,
-                         token_file=token, state_dir=str(tmp_path / "state"), region="West US",
-                         name="feed")
-        gw.start(wait=None)
-        gw.wait_metric_ready()
+                         token_file=manage.token_file("westus"), state_dir=str(tmp_path / "state"),
+                         region="West US", name="feed")
+        gw.start(wait="metrics")
         rev = manage.revision()
         gw._wait(lambda: (gw.revision() or -1) >= rev, 15 * TIME_SCALE, "revision %d" % rev)
 

@@ -193,7 +193,7 @@ def test_management_api_and_feed_over_tls(meridian_bin, tmp_path, pki, backends)
         # Plain HTTP to the TLS listener gets nothing.
         with pytest.raises((rawhttp.IncompleteResponse, OSError)):
             rawhttp.request(manage.port, "GET", "/", timeout=5)
-        token = os.path.join(manage.data_dir, "gateway-tokens", "westus.token")
+        token = manage.token_file("westus")
         gw = FeedGateway(meridian_bin, tmp_path, config_url="https://127.0.0.1:%d" % manage.port,
                          token_file=token, state_dir=None, region="West US",
                          extra_args=["--ca-file", pki["ca"].cert])
@@ -239,7 +239,7 @@ def test_mutual_tls_between_gateways_and_manage(meridian_bin, tmp_path, pki, bac
         anonymous.check_hostname = False
         with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
             https_request(manage.port, "/", anonymous, "127.0.0.1")
-        token = os.path.join(manage.data_dir, "gateway-tokens", "westus.token")
+        token = manage.token_file("westus")
         gw = FeedGateway(meridian_bin, tmp_path, config_url="https://127.0.0.1:%d" % manage.port,
                          token_file=token, state_dir=None, region="West US",
                          extra_args=["--ca-file", pki["ca"].cert, "--tls-client-cert", client_crt,

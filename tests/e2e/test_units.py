@@ -11,7 +11,7 @@ import pytest
 
 import rawhttp
 from backends import barrier_handler, never_answer_handler
-from harness import STATUS_PATH, TIME_SCALE, children, wait_until
+from harness import STATUS_PATH, TIME_SCALE, Background, children, wait_until
 from snapshots import api, echo_snapshot, op, snapshot
 
 UNITS = 3
@@ -90,16 +90,7 @@ def test_sighup_reaches_every_unit(multi, backends):
 
 
 def test_sigterm_drains_in_flight_requests(multi):
-    result = {}
-
-    def slow():
-        try:
-            result["r"] = multi.request("GET", "/drain?_delay=2", timeout=30 * TIME_SCALE)
-        except Exception as e:
-            result["e"] = e
-
-    t = threading.Thread(target=slow)
-    t.start()
+    slow = Background(lambda: multi.request("GET", "/drain?_delay=2", timeout=30 * TIME_SCALE))
     wait_until(lambda: multi.echo.requests, 10 * TIME_SCALE, message="slow request at the backend")
     multi.send_signal(signal.SIGTERM)
     # While draining the gateway must not report itself healthy.
@@ -118,9 +109,7 @@ def test_sigterm_drains_in_flight_requests(multi):
         except (OSError, rawhttp.IncompleteResponse):
             pass  # an idle unit may already have exited
     assert 503 in statuses and 200 not in statuses, statuses
-    t.join(30 * TIME_SCALE)
-    assert "e" not in result, result
-    r = result["r"]
+    r = slow.result(30 * TIME_SCALE)
     assert r.status == 200 and r.json()["path"] == "/drain", r
     code = multi.stop(timeout=30 * TIME_SCALE)
     assert code == 0, multi.stderr()[-3000:]
@@ -171,22 +160,13 @@ def test_units_stop_when_the_supervisor_is_killed(multi):
 
 def test_drained_response_says_connection_close(multi):
     """server.h: busy connections get "Connection: close" on their current response."""
-    result = {}
     c = multi.conn(timeout=30 * TIME_SCALE)
-
-    def slow():
-        try:
-            result["r"] = c.request("GET", "/drain2?_delay=1.5")
-        except Exception as e:
-            result["e"] = e
-    t = threading.Thread(target=slow)
-    t.start()
+    slow = Background(lambda: c.request("GET", "/drain2?_delay=1.5"))
     wait_until(lambda: multi.echo.requests, 10 * TIME_SCALE, message="slow request at the backend")
     multi.send_signal(signal.SIGTERM)
-    t.join(30 * TIME_SCALE)
-    assert "e" not in result, result
-    assert result["r"].status == 200
-    assert "close" in result["r"].connection_tokens(), result["r"].headers
+    r = slow.result(30 * TIME_SCALE)
+    assert r.status == 200
+    assert "close" in r.connection_tokens(), r.headers
     assert c.wait_closed(10)
     c.close()
     assert multi.stop() == 0
@@ -214,22 +194,12 @@ def test_idle_connections_do_not_delay_shutdown(gateways, backends, units, sig):
 
 
 def test_in_process_unit_drains_in_flight(gateway):
-    result = {}
-
-    def slow():
-        try:
-            result["r"] = gateway.request("GET", "/drain?_delay=1.5", timeout=30 * TIME_SCALE)
-        except Exception as e:
-            result["e"] = e
-    t = threading.Thread(target=slow)
-    t.start()
+    slow = Background(lambda: gateway.request("GET", "/drain?_delay=1.5", timeout=30 * TIME_SCALE))
     wait_until(lambda: gateway.echo.requests, 10 * TIME_SCALE, message="slow request at the backend")
     gateway.send_signal(signal.SIGTERM)
     wait_until(lambda: gateway.metric("meridian_draining") == [1], 5 * TIME_SCALE, message="meridian_draining 1")
     assert rawhttp.request(gateway.admin_port, "GET", STATUS_PATH).status == 503
-    t.join(30 * TIME_SCALE)
-    assert "e" not in result, result
-    assert result["r"].status == 200
+    assert slow.result(30 * TIME_SCALE).status == 200
     assert gateway.stop() == 0
 
 

@@ -30,6 +30,19 @@ def cmdline(pid):
         return []
 
 
+def finish_slow_posts(conns, backend):
+    """Sends the rest of each body of Up.slow_posts: each request must be answered 200 by
+    `backend`, which received all 10 bytes."""
+    for c in conns:
+        c.send(b"world")
+    for c in conns:
+        resp = c.read_response("POST")
+        assert resp.status == 200, resp
+        assert resp.json()["backend"] == backend
+        assert resp.json()["bodyBytes"] == 10
+        c.close()
+
+
 class Up:
     def __init__(self, binary, tmp_path, args=()):
         # P..P+3 on 127.0.0.1 (manage, backends); P+10 and P+20.. on 127.0.R.1.
@@ -88,6 +101,18 @@ class Up:
             c.send("GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n"
                    % (target, host, port))
             return c.read_response()
+
+    def slow_posts(self, octet, count):
+        """`count` POSTs to location `octet` with half their 10-byte body sent: requests in
+        flight, finished by finish_slow_posts."""
+        host, port = self.listen(octet)
+        conns = []
+        for _ in range(count):
+            c = rawhttp.Conn(port, host=host, timeout=30)
+            c.send("POST /echo/slow HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: 10\r\n"
+                   "Connection: close\r\n\r\nhello" % (host, port))
+            conns.append(c)
+        return conns
 
     def backend_of(self, octet):
         r = self.get(octet)
@@ -232,27 +257,14 @@ def test_up_add_location_under_load_then_remove_it_without_failing_requests(up):
         assert len(children(up.gateway_pid("Brazil South"))) == 2, "--units 2"
 
         # Requests in flight when the location is removed: bodies still being sent.
-        host, port = up.listen(3)
-        slow = []
-        for _ in range(4):
-            c = rawhttp.Conn(port, host=host, timeout=30)
-            c.send("POST /echo/slow HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: 10\r\n"
-                   "Connection: close\r\n\r\nhello" % (host, port))
-            slow.append(c)
+        slow = up.slow_posts(3, 4)
         time.sleep(0.3)
         r = up.cli("location", "remove", "Brazil South")
         assert r.returncode == 0, r.stderr
         wait_until(lambda: "draining gateway \"Brazil South\"" in up.stderr(), 5 * TIME_SCALE,
                    message="the drain")
         time.sleep(0.5)
-        for c in slow:
-            c.send(b"world")
-        for c in slow:
-            resp = c.read_response("POST")
-            assert resp.status == 200, resp
-            assert resp.json()["backend"] == "contoso-other"
-            assert resp.json()["bodyBytes"] == 10
-            c.close()
+        finish_slow_posts(slow, "contoso-other")
         wait_until(lambda: 'location "Brazil South" stopped' in up.stdout(), 20 * TIME_SCALE,
                    message="Brazil South stopped")
         with pytest.raises(OSError):
@@ -303,13 +315,7 @@ def test_up_refuses_a_bad_service_file_before_starting_anything(meridian_bin, tm
 @pytest.mark.timeout_s(90)
 def test_up_sigterm_drains_requests_in_flight_then_stops_every_child(up):
     up.wait_ready()
-    host, port = up.listen(1)
-    slow = []
-    for _ in range(3):
-        c = rawhttp.Conn(port, host=host, timeout=30)
-        c.send("POST /echo/slow HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: 10\r\n"
-               "Connection: close\r\n\r\nhello" % (host, port))
-        slow.append(c)
+    slow = up.slow_posts(1, 3)
     time.sleep(0.3)
     procs = descendants(up.pid)
     up.proc.send_signal(signal.SIGTERM)
@@ -317,14 +323,7 @@ def test_up_sigterm_drains_requests_in_flight_then_stops_every_child(up):
                message="the drain")
     time.sleep(0.5)
     # The backends are still up while the gateways drain: in-flight requests complete.
-    for c in slow:
-        c.send(b"world")
-    for c in slow:
-        resp = c.read_response("POST")
-        assert resp.status == 200, resp
-        assert resp.json()["backend"] == "contoso-us"
-        assert resp.json()["bodyBytes"] == 10
-        c.close()
+    finish_slow_posts(slow, "contoso-us")
     assert up.proc.wait(30 * TIME_SCALE) == 0
     wait_until(lambda: not any(alive(p) for p in procs), 10, message="every child gone")
     err = up.stderr()
