@@ -54,20 +54,6 @@ static const int ok_put[] = {200, 201, 0};
 static const int ok_post[] = {200, 204, 0};
 static const int ok_delete[] = {200, 204, 0};
 
-/* Shared verb dispatch: name, positionals wanted, extra options. */
-typedef struct {
-    const char *verb;
-    int positionals;
-    bool accepts_json;
-} verb_t;
-
-static const verb_t *find_verb(const verb_t *verbs, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(verbs[i].verb, name) == 0) return &verbs[i];
-    return NULL;
-}
-
 /* ---- subscription --------------------------------------------------------------------- */
 
 /* "all", "api:ID", "product:ID" or a path as the server takes it. */
@@ -116,17 +102,7 @@ static int subscription_create(const mgmt_cmdline_t *cl, mgmt_client_t *client, 
     if (o->state) json_object_set_new(props, "state", json_string(o->state));
     if (o->primary) json_object_set_new(props, "primaryKey", json_string(o->primary));
     if (o->secondary) json_object_set_new(props, "secondaryKey", json_string(o->secondary));
-    json_t *body = json_pack("{s:o}", "properties", props);
-    mgmt_response_t resp;
-    int rc = mgmt_cmd_call(client, "PUT", path, body, NULL, ok_put, &resp);
-    json_decref(body);
-    if (rc) return rc;
-    if (cl->is_json)
-        mgmt_print_json(resp.json);
-    else
-        printf("%s subscription %s\n", resp.status == 201 ? "created" : "replaced", id);
-    mgmt_response_free(&resp);
-    return 0;
+    return mgmt_put_entity(cl, client, path, props, "subscription", id);
 }
 
 static int subscription_keys(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path)
@@ -172,19 +148,14 @@ static int subscription_regenerate(const mgmt_cmdline_t *cl, mgmt_client_t *clie
 
 int command_subscription(int argc, char **argv)
 {
-    static const verb_t verbs[] = {{"list", 0, true},   {"show", 1, true},
-                                   {"create", 1, true}, {"delete", 1, false},
-                                   {"keys", 1, true},   {"regenerate", 2, false}};
-    static const char expected[] = "list, show, create, delete, keys or regenerate";
-    if (argc == 0) return cli_usage_error("subscription", "expected a subcommand: %s", expected);
-    if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
-        fputs(subscription_help, stdout);
-        return CLI_EXIT_OK;
-    }
-    const verb_t *v = find_verb(verbs, sizeof verbs / sizeof verbs[0], argv[0]);
-    if (!v)
-        return cli_usage_error("subscription", "unknown subcommand '%s' (expected: %s)", argv[0],
-                               expected);
+    static const mgmt_verb_t verbs[] = {{"list", 0, true},   {"show", 1, true},
+                                        {"create", 1, true}, {"delete", 1, false},
+                                        {"keys", 1, true},   {"regenerate", 2, false}};
+    int exit_code;
+    const mgmt_verb_t *v = mgmt_cmd_verb("subscription", subscription_help,
+                                         "list, show, create, delete, keys or regenerate", verbs,
+                                         sizeof verbs / sizeof verbs[0], argc, argv, &exit_code);
+    if (!v) return exit_code;
     subscription_opts_t o = {0};
     const mgmt_opt_t create_opts[] = {
         {"--scope", &o.scope, NULL},         {"--display-name", &o.display_name, NULL},
@@ -193,17 +164,10 @@ int command_subscription(int argc, char **argv)
     };
     bool is_create = strcmp(v->verb, "create") == 0;
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "subscription", argc - 1, argv + 1, create_opts,
-                           is_create ? sizeof create_opts / sizeof create_opts[0] : 0,
-                           v->positionals, v->accepts_json)) {
-    case MGMT_PARSE_HELP:
-        fputs(subscription_help, stdout);
-        return CLI_EXIT_OK;
-    case MGMT_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case MGMT_PARSE_OK:
-        break;
-    }
+    if (!mgmt_cmd_parse(&cl, "subscription", subscription_help, argc - 1, argv + 1, create_opts,
+                        is_create ? sizeof create_opts / sizeof create_opts[0] : 0, v->positionals,
+                        v->accepts_json, &exit_code))
+        return exit_code;
     if (cl.positional_count < v->positionals)
         return cli_usage_error("subscription", "%s needs %s", v->verb,
                                v->positionals == 2 ? "a subscription id and primary|secondary"
@@ -269,17 +233,7 @@ static int named_value_set(const mgmt_cmdline_t *cl, mgmt_client_t *client, cons
         }
         json_object_set_new(props, "tags", tags);
     }
-    json_t *body = json_pack("{s:o}", "properties", props);
-    mgmt_response_t resp;
-    int rc = mgmt_cmd_call(client, "PUT", path, body, NULL, ok_put, &resp);
-    json_decref(body);
-    if (rc) return rc;
-    if (cl->is_json)
-        mgmt_print_json(resp.json);
-    else
-        printf("%s named value %s\n", resp.status == 201 ? "created" : "replaced", id);
-    mgmt_response_free(&resp);
-    return 0;
+    return mgmt_put_entity(cl, client, path, props, "named value", id);
 }
 
 static int named_value_show(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path,
@@ -317,18 +271,13 @@ static int named_value_show(const mgmt_cmdline_t *cl, mgmt_client_t *client, con
 
 int command_named_value(int argc, char **argv)
 {
-    static const verb_t verbs[] = {
+    static const mgmt_verb_t verbs[] = {
         {"list", 0, true}, {"show", 1, true}, {"set", 1, true}, {"delete", 1, false}};
-    static const char expected[] = "list, show, set or delete";
-    if (argc == 0) return cli_usage_error("named-value", "expected a subcommand: %s", expected);
-    if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
-        fputs(named_value_help, stdout);
-        return CLI_EXIT_OK;
-    }
-    const verb_t *v = find_verb(verbs, sizeof verbs / sizeof verbs[0], argv[0]);
-    if (!v)
-        return cli_usage_error("named-value", "unknown subcommand '%s' (expected: %s)", argv[0],
-                               expected);
+    int exit_code;
+    const mgmt_verb_t *v =
+        mgmt_cmd_verb("named-value", named_value_help, "list, show, set or delete", verbs,
+                      sizeof verbs / sizeof verbs[0], argc, argv, &exit_code);
+    if (!v) return exit_code;
     named_value_opts_t o = {0};
     const mgmt_opt_t set_opts[] = {
         {"--value", &o.value, NULL},
@@ -340,19 +289,13 @@ int command_named_value(int argc, char **argv)
     const mgmt_opt_t show_opts[] = {{"--reveal", NULL, &o.is_reveal}};
     bool is_set = strcmp(v->verb, "set") == 0, is_show = strcmp(v->verb, "show") == 0;
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "named-value", argc - 1, argv + 1, is_set ? set_opts : show_opts,
-                           is_set    ? sizeof set_opts / sizeof set_opts[0]
-                           : is_show ? 1
-                                     : 0,
-                           v->positionals, v->accepts_json)) {
-    case MGMT_PARSE_HELP:
-        fputs(named_value_help, stdout);
-        return CLI_EXIT_OK;
-    case MGMT_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case MGMT_PARSE_OK:
-        break;
-    }
+    if (!mgmt_cmd_parse(&cl, "named-value", named_value_help, argc - 1, argv + 1,
+                        is_set ? set_opts : show_opts,
+                        is_set    ? sizeof set_opts / sizeof set_opts[0]
+                        : is_show ? 1
+                                  : 0,
+                        v->positionals, v->accepts_json, &exit_code))
+        return exit_code;
     if (cl.positional_count < v->positionals)
         return cli_usage_error("named-value", "%s needs a named value id", v->verb);
     mgmt_client_t client;
@@ -410,15 +353,10 @@ int command_policy_remote(int argc, char **argv)
         {"--scope", &scope, NULL}, {"--format", &format, NULL}, {"--file", &file, NULL}};
     size_t n_opts = is_set ? 3 : is_get ? 2 : 1;
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "policy", argc - 1, argv + 1, opts, n_opts, 0, !is_set && is_get)) {
-    case MGMT_PARSE_HELP:
-        fputs(policy_remote_help, stdout);
-        return CLI_EXIT_OK;
-    case MGMT_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case MGMT_PARSE_OK:
-        break;
-    }
+    int exit_code;
+    if (!mgmt_cmd_parse(&cl, "policy", policy_remote_help, argc - 1, argv + 1, opts, n_opts, 0,
+                        !is_set && is_get, &exit_code))
+        return exit_code;
     if (!scope) return cli_usage_error("policy", "%s needs --scope SCOPE", verb);
     if (format && strcmp(format, "rawxml") && strcmp(format, "xml"))
         return cli_usage_error("policy", "--format must be rawxml or xml");

@@ -146,13 +146,11 @@ int command_apply(int argc, char **argv)
     char **args = expand_short(argc, argv, "-f", "--file");
     if (!args) return CLI_EXIT_FAILURE;
     mgmt_cmdline_t cl;
-    mgmt_parse_t parsed = mgmt_cmd_parse(&cl, "apply", argc, args, opts, 2, 0, false);
+    int exit_code;
+    bool is_parsed =
+        mgmt_cmd_parse(&cl, "apply", apply_help, argc, args, opts, 2, 0, false, &exit_code);
     free(args);
-    if (parsed == MGMT_PARSE_HELP) {
-        fputs(apply_help, stdout);
-        return CLI_EXIT_OK;
-    }
-    if (parsed == MGMT_PARSE_ERROR) return CLI_EXIT_USAGE;
+    if (!is_parsed) return exit_code;
     if (!file) return cli_usage_error("apply", "-f FILE is required");
 
     /* The command line is checked whole (exit 2) before any file is read (exit 1). */
@@ -256,13 +254,11 @@ int command_export(int argc, char **argv)
     char **args = expand_short(argc, argv, "-o", "--output");
     if (!args) return CLI_EXIT_FAILURE;
     mgmt_cmdline_t cl;
-    mgmt_parse_t parsed = mgmt_cmd_parse(&cl, "export", argc, args, opts, 3, 0, false);
+    int exit_code;
+    bool is_parsed =
+        mgmt_cmd_parse(&cl, "export", export_help, argc, args, opts, 3, 0, false, &exit_code);
     free(args);
-    if (parsed == MGMT_PARSE_HELP) {
-        fputs(export_help, stdout);
-        return CLI_EXIT_OK;
-    }
-    if (parsed == MGMT_PARSE_ERROR) return CLI_EXIT_USAGE;
+    if (!is_parsed) return exit_code;
     if (format && strcmp(format, "json") && strcmp(format, "yaml"))
         return cli_usage_error("export", "--format must be json or yaml");
     bool is_yaml = format ? strcmp(format, "yaml") == 0 : has_yaml_extension(output);

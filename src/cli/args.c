@@ -17,6 +17,25 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+const char *cli_option_value(const char *command, const char *name, const char *equals, int argc,
+                             char **argv, int *i)
+{
+    const char *value;
+    if (equals) {
+        value = equals + 1;
+    } else if (*i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0) {
+        value = argv[++*i];
+    } else {
+        cli_usage_error(command, "%s needs a value", name);
+        return NULL;
+    }
+    if (*value == '\0') {
+        cli_usage_error(command, "%s needs a non-empty value", name);
+        return NULL;
+    }
+    return value;
+}
+
 static const cli_option_t *find_option(const cli_option_t *options, size_t count, const char *name,
                                        size_t name_len)
 {
@@ -54,19 +73,8 @@ cli_parse_result_t cli_parse_options(const char *command, int argc, char **argv,
             return CLI_PARSE_ERROR;
         }
         is_seen[index] = true;
-        const char *value;
-        if (equals) {
-            value = equals + 1;
-        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
-            value = argv[++i];
-        } else {
-            cli_usage_error(command, "%s needs a value", opt->name);
-            return CLI_PARSE_ERROR;
-        }
-        if (*value == '\0') {
-            cli_usage_error(command, "%s needs a non-empty value", opt->name);
-            return CLI_PARSE_ERROR;
-        }
+        const char *value = cli_option_value(command, opt->name, equals, argc, argv, &i);
+        if (!value) return CLI_PARSE_ERROR;
         *opt->value = value;
     }
     return CLI_PARSE_OK;

@@ -34,6 +34,12 @@ typedef enum {
 cli_parse_result_t cli_parse_options(const char *command, int argc, char **argv,
                                      const cli_option_t *options, size_t option_count);
 
+/* The value of the option `name` found at argv[*i], whose '=' is at `equals` (NULL when it
+ * has none): what follows the '=', else the next argument unless that is an option (*i then
+ * moves past it). NULL after a usage error for a missing or empty value. */
+const char *cli_option_value(const char *command, const char *name, const char *equals, int argc,
+                             char **argv, int *i);
+
 /* Prints "meridian COMMAND: <message>" and the --help hint to stderr; returns
  * CLI_EXIT_USAGE so callers can `return cli_usage_error(...)`. */
 int cli_usage_error(const char *command, const char *fmt, ...)

@@ -19,25 +19,16 @@ const char cache_help[] =
 
 int command_cache(int argc, char **argv)
 {
-    if (argc == 0) return cli_usage_error("cache", "expected a subcommand: purge");
-    if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
-        fputs(cache_help, stdout);
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(argv[0], "purge") != 0)
-        return cli_usage_error("cache", "unknown subcommand '%s' (expected: purge)", argv[0]);
+    static const mgmt_verb_t verbs[] = {{"purge", 0, true}};
+    int exit_code;
+    if (!mgmt_cmd_verb("cache", cache_help, "purge", verbs, 1, argc, argv, &exit_code))
+        return exit_code;
     const char *location = NULL;
     const mgmt_opt_t opts[] = {{"--location", &location, NULL}};
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "cache purge", argc - 1, argv + 1, opts, 1, 0, true)) {
-    case MGMT_PARSE_HELP:
-        fputs(cache_help, stdout);
-        return CLI_EXIT_OK;
-    case MGMT_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case MGMT_PARSE_OK:
-        break;
-    }
+    if (!mgmt_cmd_parse(&cl, "cache purge", cache_help, argc - 1, argv + 1, opts, 1, 0, true,
+                        &exit_code))
+        return exit_code;
     char slug[MANAGE_SLUG_MAX];
     if (location && manage_slugify(location, slug, sizeof slug) == 0)
         return cli_usage_error("cache purge", "\"%s\" has no letters or digits to name a location by", location);

@@ -28,7 +28,6 @@ const char location_help[] =
     "token   prints a gateway token for the location (default: the primary key, 30 days)\n"
     "\n" MGMT_CONNECTION_HELP;
 
-static const int ok_get[] = {200, 0};
 static const int ok_put[] = {201, 0};
 static const int ok_patch[] = {200, 0};
 static const int ok_token[] = {200, 0};
@@ -117,42 +116,35 @@ static int location_list(const mgmt_cmdline_t *cl, mgmt_client_t *client)
     return 0;
 }
 
+/* What `location show` prints after the properties: the status from the units' heartbeats
+ * and the router's probe. */
+static void print_location_status(const json_t *location)
+{
+    const json_t *st = json_object_get(json_object_get(location, "properties"), "status");
+    printf("health: %s (%lld unit(s) up)\n", json_string_value(json_object_get(st, "health")),
+           (long long)json_integer_value(json_object_get(st, "unitsUp")));
+    const json_t *probe = json_object_get(st, "probe");
+    if (probe)
+        printf("router probe: %s (reported %s)\n",
+               json_string_value(json_object_get(probe, "status")),
+               json_string_value(json_object_get(probe, "checkedAt")));
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(st, "units"), i, u)
+    {
+        printf("  unit %lld: revision %lld from %s, last heartbeat %s%s%s\n",
+               (long long)json_integer_value(json_object_get(u, "unit")),
+               (long long)json_integer_value(json_object_get(u, "revision")),
+               json_string_value(json_object_get(u, "source")),
+               json_string_value(json_object_get(u, "lastHeartbeat")),
+               json_is_true(json_object_get(u, "isSilent")) ? " (silent)" : "",
+               json_is_true(json_object_get(u, "isLagging")) ? " (lagging)" : "");
+    }
+}
+
 static int location_show(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path)
 {
-    mgmt_response_t resp;
-    int rc = mgmt_cmd_call(client, "GET", path, NULL, NULL, ok_get, &resp);
-    if (rc) return rc;
-    if (cl->is_json) {
-        mgmt_print_json(resp.json);
-    } else {
-        const json_t *p = json_object_get(resp.json, "properties");
-        printf("id: %s\n", json_string_value(json_object_get(resp.json, "name")));
-        json_t *shown = json_copy((json_t *)p);
-        json_object_del(shown, "status");
-        mgmt_print_properties(shown, 0);
-        json_decref(shown);
-        const json_t *st = json_object_get(p, "status");
-        printf("health: %s (%lld unit(s) up)\n", json_string_value(json_object_get(st, "health")),
-               (long long)json_integer_value(json_object_get(st, "unitsUp")));
-        const json_t *probe = json_object_get(st, "probe");
-        if (probe)
-            printf("router probe: %s (reported %s)\n", json_string_value(json_object_get(probe, "status")),
-                   json_string_value(json_object_get(probe, "checkedAt")));
-        size_t i;
-        json_t *u;
-        json_array_foreach(json_object_get(st, "units"), i, u)
-        {
-            printf("  unit %lld: revision %lld from %s, last heartbeat %s%s%s\n",
-                   (long long)json_integer_value(json_object_get(u, "unit")),
-                   (long long)json_integer_value(json_object_get(u, "revision")),
-                   json_string_value(json_object_get(u, "source")),
-                   json_string_value(json_object_get(u, "lastHeartbeat")),
-                   json_is_true(json_object_get(u, "isSilent")) ? " (silent)" : "",
-                   json_is_true(json_object_get(u, "isLagging")) ? " (lagging)" : "");
-        }
-    }
-    mgmt_response_free(&resp);
-    return 0;
+    return mgmt_show_entity_with(cl, client, path, "status", print_location_status);
 }
 
 static int location_add(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path, const char *name,
@@ -229,40 +221,31 @@ static int location_token(const mgmt_cmdline_t *cl, mgmt_client_t *client, const
 
 int command_location(int argc, char **argv)
 {
-    static const char expected[] = "list, show, add, set, remove or token";
-    if (argc == 0) return cli_usage_error("location", "expected a subcommand: %s", expected);
-    const char *verb = argv[0];
-    if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
-        fputs(location_help, stdout);
-        return CLI_EXIT_OK;
-    }
+    static const mgmt_verb_t verbs[] = {{"list", 0, true}, {"show", 1, true},   {"add", 1, true},
+                                        {"set", 1, true},  {"remove", 1, true}, {"token", 1, true}};
+    int exit_code;
+    const mgmt_verb_t *v =
+        mgmt_cmd_verb("location", location_help, "list, show, add, set, remove or token", verbs,
+                      sizeof verbs / sizeof verbs[0], argc, argv, &exit_code);
+    if (!v) return exit_code;
+    const char *verb = v->verb;
     location_opts_t o = {0};
     const mgmt_opt_t change_opts[] = {{"--units", &o.units, NULL}, {"--disable-gateway", &o.disable_gateway, NULL}};
     const mgmt_opt_t token_opts[] = {{"--key", &o.key, NULL}, {"--days", &o.days, NULL}};
     const mgmt_opt_t *opts = NULL;
     size_t opt_count = 0;
-    int want = 1;
-    if (strcmp(verb, "list") == 0) {
-        want = 0;
-    } else if (strcmp(verb, "add") == 0 || strcmp(verb, "set") == 0) {
+    int want = v->positionals;
+    if (strcmp(verb, "add") == 0 || strcmp(verb, "set") == 0) {
         opts = change_opts;
         opt_count = 2;
     } else if (strcmp(verb, "token") == 0) {
         opts = token_opts;
         opt_count = 2;
-    } else if (strcmp(verb, "show") != 0 && strcmp(verb, "remove") != 0) {
-        return cli_usage_error("location", "unknown subcommand '%s' (expected: %s)", verb, expected);
     }
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "location", argc - 1, argv + 1, opts, opt_count, want, true)) {
-    case MGMT_PARSE_HELP:
-        fputs(location_help, stdout);
-        return CLI_EXIT_OK;
-    case MGMT_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case MGMT_PARSE_OK:
-        break;
-    }
+    if (!mgmt_cmd_parse(&cl, "location", location_help, argc - 1, argv + 1, opts, opt_count, want,
+                        v->accepts_json, &exit_code))
+        return exit_code;
     if (cl.positional_count < want) return cli_usage_error("location", "%s needs a location name", verb);
     char slug[MANAGE_SLUG_MAX];
     const char *name = want ? cl.positionals[0] : NULL;

@@ -1,8 +1,10 @@
 #include "cli/mgmt_cmd.h"
 
 #include "cli/args.h"
+#include "cli/file_text.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,12 @@ int mgmt_list_table(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char 
 /* GET one entity and print it (JSON, or its name and properties). */
 int mgmt_show_entity(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path)
 {
+    return mgmt_show_entity_with(cl, client, path, NULL, NULL);
+}
+
+int mgmt_show_entity_with(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path,
+                          const char *hidden, void (*then)(const json_t *resource))
+{
     mgmt_response_t resp;
     int rc = mgmt_cmd_call(client, "GET", path, NULL, NULL, ok_get, &resp);
     if (rc) return rc;
@@ -79,8 +87,32 @@ int mgmt_show_entity(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char
         mgmt_print_json(resp.json);
     } else {
         printf("id: %s\n", json_string_value(json_object_get(resp.json, "name")));
-        mgmt_print_properties(json_object_get(resp.json, "properties"), 0);
+        json_t *shown = json_object_get(resp.json, "properties");
+        if (hidden) {
+            shown = json_copy(shown);
+            json_object_del(shown, hidden);
+        }
+        mgmt_print_properties(shown, 0);
+        if (hidden) json_decref(shown);
+        if (then) then(resp.json);
     }
+    mgmt_response_free(&resp);
+    return 0;
+}
+
+int mgmt_put_entity(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path,
+                    json_t *props, const char *what, const char *id)
+{
+    static const int ok_put[] = {200, 201, 0};
+    json_t *body = json_pack("{s:o}", "properties", props);
+    mgmt_response_t resp;
+    int rc = mgmt_cmd_call(client, "PUT", path, body, NULL, ok_put, &resp);
+    json_decref(body);
+    if (rc) return rc;
+    if (cl->is_json)
+        mgmt_print_json(resp.json);
+    else
+        printf("%s %s %s\n", resp.status == 201 ? "created" : "replaced", what, id);
     mgmt_response_free(&resp);
     return 0;
 }
@@ -99,10 +131,31 @@ int mgmt_delete_entity(mgmt_client_t *client, const char *path, const char *what
     return 0;
 }
 
-mgmt_parse_t mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, int argc, char **argv,
-                            const mgmt_opt_t *extra, size_t extra_count, int max_positionals,
-                            bool accepts_json)
+const mgmt_verb_t *mgmt_cmd_verb(const char *command, const char *help, const char *expected,
+                                 const mgmt_verb_t *verbs, size_t count, int argc, char **argv,
+                                 int *exit_code)
 {
+    *exit_code = CLI_EXIT_USAGE;
+    if (argc == 0) {
+        cli_usage_error(command, "expected a subcommand: %s", expected);
+        return NULL;
+    }
+    if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
+        fputs(help, stdout);
+        *exit_code = CLI_EXIT_OK;
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(verbs[i].verb, argv[0]) == 0) return &verbs[i];
+    cli_usage_error(command, "unknown subcommand '%s' (expected: %s)", argv[0], expected);
+    return NULL;
+}
+
+bool mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, const char *help, int argc,
+                    char **argv, const mgmt_opt_t *extra, size_t extra_count, int max_positionals,
+                    bool accepts_json, int *exit_code)
+{
+    *exit_code = CLI_EXIT_USAGE; /* unless the line is fine, or asks for help */
     memset(cl, 0, sizeof *cl);
     cl->command = command;
     mgmt_opt_t opts[MGMT_MAX_OPTIONS];
@@ -123,14 +176,19 @@ mgmt_parse_t mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, int argc, c
         opts[n++] = extra[i];
     bool is_seen[MGMT_MAX_OPTIONS] = {false};
 
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return MGMT_PARSE_HELP;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(help, stdout);
+            *exit_code = CLI_EXIT_OK;
+            return false;
+        }
+    }
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
             if (cl->positional_count >= max_positionals) {
                 cli_usage_error(command, "unexpected argument '%s'", arg);
-                return MGMT_PARSE_ERROR;
+                return false;
             }
             cl->positionals[cl->positional_count++] = arg;
             continue;
@@ -143,37 +201,26 @@ mgmt_parse_t mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, int argc, c
             k++;
         if (k == n) {
             cli_usage_error(command, "unknown option '%.*s'", (int)name_len, arg);
-            return MGMT_PARSE_ERROR;
+            return false;
         }
         if (is_seen[k]) {
             cli_usage_error(command, "%s given more than once", opts[k].name);
-            return MGMT_PARSE_ERROR;
+            return false;
         }
         is_seen[k] = true;
         if (opts[k].flag) {
             if (equals) {
                 cli_usage_error(command, "%s takes no value", opts[k].name);
-                return MGMT_PARSE_ERROR;
+                return false;
             }
             *opts[k].flag = true;
             continue;
         }
-        const char *value;
-        if (equals) {
-            value = equals + 1;
-        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
-            value = argv[++i];
-        } else {
-            cli_usage_error(command, "%s needs a value", opts[k].name);
-            return MGMT_PARSE_ERROR;
-        }
-        if (*value == '\0') {
-            cli_usage_error(command, "%s needs a non-empty value", opts[k].name);
-            return MGMT_PARSE_ERROR;
-        }
+        const char *value = cli_option_value(command, opts[k].name, equals, argc, argv, &i);
+        if (!value) return false;
         *opts[k].value = value;
     }
-    return MGMT_PARSE_OK;
+    return true;
 }
 
 int mgmt_cmd_client(const mgmt_cmdline_t *cl, mgmt_client_t *client)
@@ -337,29 +384,9 @@ char *mgmt_read_file(const char *path, size_t *len)
         fprintf(stderr, "meridian: %s: %s\n", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 65536, n = 0;
-    char *data = malloc(cap);
-    while (data) {
-        n += fread(data + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
-        char *bigger = realloc(data, cap * 2);
-        if (!bigger) {
-            free(data);
-            data = NULL;
-            break;
-        }
-        data = bigger;
-        cap *= 2;
-    }
-    bool failed = !data || ferror(f);
+    char *data = cli_read_stream(f, SIZE_MAX, len);
     if (!is_stdin) fclose(f);
-    if (failed) {
-        fprintf(stderr, "meridian: %s: cannot read\n", path);
-        free(data);
-        return NULL;
-    }
-    data[n] = '\0';
-    *len = n;
+    if (!data) fprintf(stderr, "meridian: %s: cannot read\n", path);
     return data;
 }
 

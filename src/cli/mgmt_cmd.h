@@ -44,18 +44,28 @@ typedef struct {
     bool is_json; /* --json */
 } mgmt_cmdline_t;
 
-typedef enum {
-    MGMT_PARSE_OK,
-    MGMT_PARSE_HELP,
-    MGMT_PARSE_ERROR, /* printed */
-} mgmt_parse_t;
+/* A subcommand: its name, how many positional arguments it takes, whether --json applies. */
+typedef struct {
+    const char *verb; /* "list" */
+    int positionals;
+    bool accepts_json;
+} mgmt_verb_t;
+
+/* The subcommand argv[0] of `command`, looked up in `verbs`. NULL when there is none to
+ * run, with *exit_code set: CLI_EXIT_OK after printing `help` for -h/--help, CLI_EXIT_USAGE
+ * after the usage error for a missing or an unknown one (naming the `expected` list). */
+const mgmt_verb_t *mgmt_cmd_verb(const char *command, const char *help, const char *expected,
+                                 const mgmt_verb_t *verbs, size_t count, int argc, char **argv,
+                                 int *exit_code);
 
 /* Parses argv (after the subcommand) into positionals, `extra` options and the connection
  * options (always accepted) plus --json when `accepts_json`. Positionals beyond
- * `max_positionals` are an error. A value may also be given as --name=value. */
-mgmt_parse_t mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, int argc, char **argv,
-                            const mgmt_opt_t *extra, size_t extra_count, int max_positionals,
-                            bool accepts_json);
+ * `max_positionals` are an error. A value may also be given as --name=value. Returns true
+ * when *cl is ready; false when the command is over, with *exit_code: CLI_EXIT_OK after
+ * printing `help` (-h or --help anywhere), CLI_EXIT_USAGE after printing the error. */
+bool mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, const char *help, int argc,
+                    char **argv, const mgmt_opt_t *extra, size_t extra_count, int max_positionals,
+                    bool accepts_json, int *exit_code);
 
 /* Builds the client from the command line and the environment. Returns 0, or an exit code
  * (CLI_EXIT_USAGE for a bad endpoint/timeout, CLI_EXIT_FAILURE for an unreadable key file)
@@ -82,6 +92,17 @@ int mgmt_list_table(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char 
 
 /* GETs one resource and prints it: the JSON, or "id: NAME" and its properties. */
 int mgmt_show_entity(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path);
+
+/* mgmt_show_entity for a resource with more to say than its properties: without --json,
+ * the property `hidden` (NULL: none) is left out, and `then` (NULL: none) prints the rest
+ * from the resource after them. */
+int mgmt_show_entity_with(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path,
+                          const char *hidden, void (*then)(const json_t *resource));
+
+/* PUTs {"properties": props} (consumed) at `path` and prints the resource the server
+ * returns (--json) or "created|replaced WHAT ID". Returns 0 or CLI_EXIT_FAILURE (printed). */
+int mgmt_put_entity(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *path,
+                    json_t *props, const char *what, const char *id);
 
 /* DELETE with If-Match: * and prints "deleted WHAT ID" or "WHAT ID did not exist". */
 int mgmt_delete_entity(mgmt_client_t *client, const char *path, const char *what, const char *id);

@@ -1,6 +1,7 @@
 #include "cli/policy_cmd.h"
 
 #include "cli/args.h"
+#include "cli/file_text.h"
 #include "cli/mgmt_commands.h"
 #include "policy/check.h"
 
@@ -31,44 +32,12 @@ const char policy_help[] =
     "get, set, delete: the policy of a scope on the management server\n"
     "('meridian policy get --help').\n";
 
-/* Reads a whole file; NULL with errno set on failure. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 64 * 1024, n = 0;
-    char *data = malloc(cap);
-    while (data) {
-        n += fread(data + n, 1, cap - n, f);
-        if (n < cap) break;
-        /* Documents over the loader's limits are refused by it with a clear message;
-         * read a little past them so that it can say so. */
-        if (cap > 4 * POLICY_DOC_MAX_FRAGMENT_BYTES) break;
-        char *bigger = realloc(data, cap * 2);
-        if (!bigger) {
-            free(data);
-            data = NULL;
-            errno = ENOMEM;
-            break;
-        }
-        data = bigger;
-        cap *= 2;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(data);
-        errno = EIO;
-        return NULL;
-    }
-    *len = n;
-    return data;
-}
-
 static int check_one(const char *path)
 {
     size_t len = 0;
-    char *text = read_file(path, &len);
+    /* Documents over the loader's limits are refused by it with a clear message: read a
+     * little past them so that it can say so. */
+    char *text = cli_read_file(path, 4 * POLICY_DOC_MAX_FRAGMENT_BYTES, &len);
     if (!text) {
         fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
         return 1;

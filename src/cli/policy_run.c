@@ -4,6 +4,7 @@
 #include "cli/policy_cmd.h"
 
 #include "cli/args.h"
+#include "cli/file_text.h"
 #include "policy/exec_local.h"
 
 #include <errno.h>
@@ -53,37 +54,9 @@ typedef struct {
     bool is_global;
 } run_args_t;
 
-/* Reads a whole file (the document, @FILE bodies). NULL with errno set on failure. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 16 * 1024, n = 0;
-    char *data = malloc(cap + 1);
-    while (data) {
-        n += fread(data + n, 1, cap - n, f);
-        if (n < cap) break;
-        if (cap > 16u * 1024 * 1024) break; /* the document loader refuses far less */
-        char *bigger = realloc(data, cap * 2 + 1);
-        if (!bigger) {
-            free(data);
-            data = NULL;
-            break;
-        }
-        data = bigger;
-        cap *= 2;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed || !data) {
-        free(data);
-        errno = failed ? EIO : ENOMEM;
-        return NULL;
-    }
-    data[n] = '\0';
-    *len = n;
-    return data;
-}
+/* How much of a file (the document, @FILE bodies) is read: the document loader refuses
+ * far less, and says so. */
+#define MAX_FILE_BYTES (16u * 1024 * 1024)
 
 /* TEXT or @FILE, copied into the arena. */
 static const char *text_or_file(run_args_t *a, const char *value, size_t *len)
@@ -93,7 +66,7 @@ static const char *text_or_file(run_args_t *a, const char *value, size_t *len)
         return value;
     }
     size_t n = 0;
-    char *data = slurp(value + 1, &n);
+    char *data = cli_read_file(value + 1, MAX_FILE_BYTES, &n);
     if (!data) {
         fprintf(stderr, "meridian policy: %s: cannot read: %s\n", value + 1, strerror(errno));
         return NULL;
@@ -287,7 +260,7 @@ int policy_run_command(int argc, char **argv)
         return rc;
     }
     size_t len = 0;
-    char *text = slurp(file, &len);
+    char *text = cli_read_file(file, MAX_FILE_BYTES, &len);
     if (!text) {
         fprintf(stderr, "%s: cannot read: %s\n", file, strerror(errno));
         arena_free(&arena);

@@ -151,37 +151,25 @@ static int latency_command(const mgmt_cmdline_t *cl, mgmt_client_t *client, bool
 }
 
 /* What both commands share: the verb, its options, the client. */
-static int run(const char *command, const char *help, const char *expected, int argc, char **argv)
+static int run(const char *command, const char *help, const char *expected,
+               const mgmt_verb_t *verbs, size_t verb_count, int argc, char **argv)
 {
-    if (argc == 0) return cli_usage_error(command, "expected a subcommand: %s", expected);
-    const char *verb = argv[0];
-    if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
-        fputs(help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int exit_code;
+    const mgmt_verb_t *v =
+        mgmt_cmd_verb(command, help, expected, verbs, verb_count, argc, argv, &exit_code);
+    if (!v) return exit_code;
+    const char *verb = v->verb;
     bool is_profile = strcmp(command, "profile") == 0;
     const char *file = NULL;
     const mgmt_opt_t file_opts[] = {{"--file", &file, NULL}};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "-f") == 0) argv[i] = "--file";
-    int want = 0;
-    bool known = is_profile ? strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0 ||
-                                  strcmp(verb, "apply") == 0 || strcmp(verb, "delete") == 0
-                            : strcmp(verb, "show") == 0 || strcmp(verb, "set") == 0;
-    if (!known) return cli_usage_error(command, "unknown subcommand '%s' (expected: %s)", verb, expected);
     bool takes_file = strcmp(verb, "apply") == 0 || strcmp(verb, "set") == 0;
-    if (is_profile && strcmp(verb, "list") != 0) want = 1;
+    int want = v->positionals;
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, command, argc - 1, argv + 1, takes_file ? file_opts : NULL,
-                           takes_file ? 1 : 0, want, true)) {
-    case MGMT_PARSE_HELP:
-        fputs(help, stdout);
-        return CLI_EXIT_OK;
-    case MGMT_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case MGMT_PARSE_OK:
-        break;
-    }
+    if (!mgmt_cmd_parse(&cl, command, help, argc - 1, argv + 1, takes_file ? file_opts : NULL,
+                        takes_file ? 1 : 0, want, v->accepts_json, &exit_code))
+        return exit_code;
     if (takes_file && !file) return cli_usage_error(command, "%s needs -f FILE", verb);
     const char *name = cl.positional_count ? cl.positionals[0] : NULL;
     if (is_profile && want && !name && strcmp(verb, "apply") != 0)
@@ -209,10 +197,15 @@ static int run(const char *command, const char *help, const char *expected, int 
 
 int command_profile(int argc, char **argv)
 {
-    return run("profile", profile_help, "list, show, apply or delete", argc, argv);
+    static const mgmt_verb_t verbs[] = {
+        {"list", 0, true}, {"show", 1, true}, {"apply", 1, true}, {"delete", 1, true}};
+    return run("profile", profile_help, "list, show, apply or delete", verbs,
+               sizeof verbs / sizeof verbs[0], argc, argv);
 }
 
 int command_latency(int argc, char **argv)
 {
-    return run("latency", latency_help, "show or set", argc, argv);
+    static const mgmt_verb_t verbs[] = {{"show", 0, true}, {"set", 0, true}};
+    return run("latency", latency_help, "show or set", verbs, sizeof verbs / sizeof verbs[0], argc,
+               argv);
 }

@@ -114,55 +114,52 @@ static int api_import(const mgmt_cmdline_t *cl, mgmt_client_t *client, const cha
     return rc;
 }
 
-static int api_show(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *id)
+/* `show` of an entity with children (an API's operations, a product's APIs): the entity,
+ * then, without --json, the list at its `children` path as a table under "LABEL:". */
+static int show_with_children(const mgmt_cmdline_t *cl, mgmt_client_t *client,
+                              const char *collection, const char *id, const char *children,
+                              const char *label, const char *const *headers,
+                              const char *const *keys, size_t columns)
 {
-    char *path = mgmt_entity_path("apis", id, NULL);
+    char *path = mgmt_entity_path(collection, id, NULL);
     int rc = mgmt_show_entity(cl, client, path);
     free(path);
     if (rc || cl->is_json) return rc;
+    char *list = mgmt_entity_path(collection, id, children);
+    printf("%s:\n", label);
+    rc = mgmt_list_table(cl, client, list, headers, keys, columns);
+    free(list);
+    return rc;
+}
+
+static int api_show(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *id)
+{
     static const char *const headers[] = {"OPERATION", "METHOD", "URL TEMPLATE", "DISPLAY NAME"};
     static const char *const keys[] = {"", "method", "urlTemplate", "displayName"};
-    char *ops = mgmt_entity_path("apis", id, "/operations");
-    printf("operations:\n");
-    rc = mgmt_list_table(cl, client, ops, headers, keys, 4);
-    free(ops);
-    return rc;
+    return show_with_children(cl, client, "apis", id, "/operations", "operations", headers, keys,
+                              4);
 }
 
 int command_api(int argc, char **argv)
 {
-    if (argc == 0)
-        return cli_usage_error("api", "expected a subcommand: list, show, import or delete");
-    const char *verb = argv[0];
-    if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
-        fputs(api_help, stdout);
-        return CLI_EXIT_OK;
-    }
+    static const mgmt_verb_t verbs[] = {
+        {"list", 0, true}, {"show", 1, true}, {"import", 1, true}, {"delete", 1, false}};
+    int exit_code;
+    const mgmt_verb_t *v = mgmt_cmd_verb("api", api_help, "list, show, import or delete", verbs,
+                                         sizeof verbs / sizeof verbs[0], argc, argv, &exit_code);
+    if (!v) return exit_code;
+    const char *verb = v->verb;
     const char *file = NULL, *path_opt = NULL, *format = NULL;
     const mgmt_opt_t import_opts[] = {
         {"--file", &file, NULL}, {"--path", &path_opt, NULL}, {"--format", &format, NULL}};
     bool is_import = strcmp(verb, "import") == 0;
-    int want;
-    if (strcmp(verb, "list") == 0)
-        want = 0;
-    else if (strcmp(verb, "show") == 0 || strcmp(verb, "delete") == 0 || is_import)
-        want = 1;
-    else
-        return cli_usage_error(
-            "api", "unknown subcommand '%s' (expected: list, show, import or delete)", verb);
+    int want = v->positionals;
     char command[32];
     snprintf(command, sizeof command, "api %s", verb);
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "api", argc - 1, argv + 1, import_opts, is_import ? 3 : 0, want,
-                           strcmp(verb, "delete") != 0)) {
-    case MGMT_PARSE_HELP:
-        fputs(api_help, stdout);
-        return CLI_EXIT_OK;
-    case MGMT_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case MGMT_PARSE_OK:
-        break;
-    }
+    if (!mgmt_cmd_parse(&cl, "api", api_help, argc - 1, argv + 1, import_opts, is_import ? 3 : 0,
+                        want, v->accepts_json, &exit_code))
+        return exit_code;
     if (cl.positional_count < want) return cli_usage_error("api", "%s needs an API id", command);
     if (is_import && !file) return cli_usage_error("api", "import needs --file FILE");
     mgmt_client_t client;
@@ -228,35 +225,17 @@ static int product_create(const mgmt_cmdline_t *cl, mgmt_client_t *client, const
         }
         json_object_set_new(props, "subscriptionsLimit", json_integer(limit));
     }
-    json_t *body = json_pack("{s:o}", "properties", props);
     char *path = mgmt_entity_path("products", id, NULL);
-    mgmt_response_t resp;
-    int rc = mgmt_cmd_call(client, "PUT", path, body, NULL, ok_put, &resp);
-    if (rc == 0) {
-        if (cl->is_json)
-            mgmt_print_json(resp.json);
-        else
-            printf("%s product %s\n", resp.status == 201 ? "created" : "replaced", id);
-        mgmt_response_free(&resp);
-    }
+    int rc = mgmt_put_entity(cl, client, path, props, "product", id);
     free(path);
-    json_decref(body);
     return rc;
 }
 
 static int product_show(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *id)
 {
-    char *path = mgmt_entity_path("products", id, NULL);
-    int rc = mgmt_show_entity(cl, client, path);
-    free(path);
-    if (rc || cl->is_json) return rc;
     static const char *const headers[] = {"API", "PATH", "DISPLAY NAME"};
     static const char *const keys[] = {"", "path", "displayName"};
-    char *apis = mgmt_entity_path("products", id, "/apis");
-    printf("apis:\n");
-    rc = mgmt_list_table(cl, client, apis, headers, keys, 3);
-    free(apis);
-    return rc;
+    return show_with_children(cl, client, "products", id, "/apis", "apis", headers, keys, 3);
 }
 
 static int product_link(const mgmt_cmdline_t *cl, mgmt_client_t *client, const char *id,
@@ -286,13 +265,15 @@ static int product_link(const mgmt_cmdline_t *cl, mgmt_client_t *client, const c
 
 int command_product(int argc, char **argv)
 {
-    static const char expected[] = "list, show, create, delete, add-api or remove-api";
-    if (argc == 0) return cli_usage_error("product", "expected a subcommand: %s", expected);
-    const char *verb = argv[0];
-    if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
-        fputs(product_help, stdout);
-        return CLI_EXIT_OK;
-    }
+    static const mgmt_verb_t verbs[] = {{"list", 0, true},    {"show", 1, true},
+                                        {"create", 1, true},  {"delete", 1, true},
+                                        {"add-api", 2, true}, {"remove-api", 2, true}};
+    int exit_code;
+    const mgmt_verb_t *v =
+        mgmt_cmd_verb("product", product_help, "list, show, create, delete, add-api or remove-api",
+                      verbs, sizeof verbs / sizeof verbs[0], argc, argv, &exit_code);
+    if (!v) return exit_code;
+    const char *verb = v->verb;
     product_opts_t o = {0};
     const mgmt_opt_t create_opts[] = {
         {"--display-name", &o.display_name, NULL},
@@ -304,28 +285,13 @@ int command_product(int argc, char **argv)
         {"--subscriptions-limit", &o.subscriptions_limit, NULL},
     };
     bool is_create = strcmp(verb, "create") == 0;
-    bool is_link = strcmp(verb, "add-api") == 0 || strcmp(verb, "remove-api") == 0;
-    int want;
-    if (strcmp(verb, "list") == 0)
-        want = 0;
-    else if (strcmp(verb, "show") == 0 || strcmp(verb, "delete") == 0 || is_create)
-        want = 1;
-    else if (is_link)
-        want = 2;
-    else
-        return cli_usage_error("product", "unknown subcommand '%s' (expected: %s)", verb, expected);
+    bool is_link = v->positionals == 2;
+    int want = v->positionals;
     mgmt_cmdline_t cl;
-    switch (mgmt_cmd_parse(&cl, "product", argc - 1, argv + 1, create_opts,
-                           is_create ? sizeof create_opts / sizeof create_opts[0] : 0, want,
-                           true)) {
-    case MGMT_PARSE_HELP:
-        fputs(product_help, stdout);
-        return CLI_EXIT_OK;
-    case MGMT_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case MGMT_PARSE_OK:
-        break;
-    }
+    if (!mgmt_cmd_parse(&cl, "product", product_help, argc - 1, argv + 1, create_opts,
+                        is_create ? sizeof create_opts / sizeof create_opts[0] : 0, want,
+                        v->accepts_json, &exit_code))
+        return exit_code;
     if (cl.positional_count < want)
         return cli_usage_error("product", "%s needs %s", verb,
                                want == 2 ? "a product id and an API id" : "a product id");

@@ -178,6 +178,26 @@ static int check_service(checker_t *c, const json_t *service)
     return 0;
 }
 
+/* A section whose entries list names from another section (groups' "users", products'
+ * "apis"): its entries, each list, and each entry's policy text when `has_policy`. */
+static int check_linking_section(checker_t *c, const json_t *root, const char *section,
+                                 const char *what, const char *key, bool has_policy)
+{
+    json_t *entries = json_object_get(root, section);
+    if (!entries) return 0;
+    if (check_entries(c, entries, section, what)) return -1;
+    const char *id;
+    json_t *entry;
+    json_object_foreach(entries, id, entry)
+    {
+        char owner[300];
+        snprintf(owner, sizeof owner, "%s '%s'", what, id);
+        if (check_name_list(c, entry, key, owner, json_object_get(root, key), key)) return -1;
+        if (has_policy && check_string_or_absent(c, entry, "policy", owner)) return -1;
+    }
+    return 0;
+}
+
 static int check_document(checker_t *c, const json_t *root)
 {
     if (!json_is_object(root))
@@ -232,29 +252,8 @@ static int check_document(checker_t *c, const json_t *root)
     }
     json_t *apis = json_object_get(root, "apis");
     if (apis && check_apis(c, apis)) return -1;
-    json_t *groups = json_object_get(root, "groups");
-    if (groups) {
-        if (check_entries(c, groups, "groups", "group")) return -1;
-        json_object_foreach(groups, id, entry)
-        {
-            char owner[300];
-            snprintf(owner, sizeof owner, "group '%s'", id);
-            if (check_name_list(c, entry, "users", owner, json_object_get(root, "users"), "users"))
-                return -1;
-        }
-    }
-    json_t *products = json_object_get(root, "products");
-    if (products) {
-        if (check_entries(c, products, "products", "product")) return -1;
-        json_object_foreach(products, id, entry)
-        {
-            char owner[300];
-            snprintf(owner, sizeof owner, "product '%s'", id);
-            if (check_name_list(c, entry, "apis", owner, apis, "apis")) return -1;
-            if (check_string_or_absent(c, entry, "policy", owner)) return -1;
-        }
-    }
-    return 0;
+    if (check_linking_section(c, root, "groups", "group", "users", false)) return -1;
+    return check_linking_section(c, root, "products", "product", "apis", true);
 }
 
 int svc_file_parse(const char *text, size_t len, const char *source, json_t **doc, char **err)

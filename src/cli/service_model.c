@@ -190,6 +190,26 @@ static void add(flatten_t *f, svc_kind_t kind, const char *section, json_t *prop
     r->count++;
 }
 
+/* The links of a group to its users or of a product to its APIs: one resource per name in
+ * entry[KEY], at /COLLECTION/ID/KEY/NAME (`escaped_id`: ID escaped), labelled by `label_fmt`
+ * with the name and ID. */
+static void add_links(flatten_t *f, svc_kind_t kind, const char *collection, const char *id,
+                      const char *escaped_id, const json_t *entry, const char *key,
+                      const char *label_fmt)
+{
+    size_t i;
+    json_t *member;
+    json_array_foreach(json_object_get(entry, key), i, member)
+    {
+        const char *name = json_string_value(member);
+        char *escaped = escape_id(name ? name : "");
+        if (escaped)
+            add(f, kind, collection, NULL, label_fmt, name, id, "/%s/%s/%s/%s", collection,
+                escaped_id, key, escaped);
+        free(escaped);
+    }
+}
+
 /* The properties of a resource without its inline children. */
 static json_t *props_without(const json_t *entry, const char *k1, const char *k2)
 {
@@ -277,16 +297,7 @@ int svc_flatten(const json_t *doc, svc_resources_t *out)
         if (!e) return -1;
         add(&f, SVC_GROUP, "groups", props_without(v, "users", NULL), "group %s%s", id, NULL,
             "/groups/%s", e);
-        size_t i;
-        json_t *user;
-        json_array_foreach(json_object_get(v, "users"), i, user)
-        {
-            char *ue = escape_id(json_string_value(user) ? json_string_value(user) : "");
-            if (ue)
-                add(&f, SVC_GROUP_USER, "groups", NULL, "user %s in group %s",
-                    json_string_value(user), id, "/groups/%s/users/%s", e, ue);
-            free(ue);
-        }
+        add_links(&f, SVC_GROUP_USER, "groups", id, e, v, "users", "user %s in group %s");
         free(e);
     }
     json_object_foreach((json_t *)json_object_get(doc, "products"), id, v)
@@ -295,16 +306,7 @@ int svc_flatten(const json_t *doc, svc_resources_t *out)
         if (!e) return -1;
         add(&f, SVC_PRODUCT, "products", props_without(v, "apis", "policy"), "product %s%s", id,
             NULL, "/products/%s", e);
-        size_t i;
-        json_t *api;
-        json_array_foreach(json_object_get(v, "apis"), i, api)
-        {
-            char *ae = escape_id(json_string_value(api) ? json_string_value(api) : "");
-            if (ae)
-                add(&f, SVC_PRODUCT_API, "products", NULL, "api %s in product %s",
-                    json_string_value(api), id, "/products/%s/apis/%s", e, ae);
-            free(ae);
-        }
+        add_links(&f, SVC_PRODUCT_API, "products", id, e, v, "apis", "api %s in product %s");
         json_t *p = json_object_get(v, "policy");
         if (json_is_string(p))
             add(&f, SVC_PRODUCT_POLICY, "products", policy_props(p), "policy of product %s%s", id,

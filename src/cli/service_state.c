@@ -103,6 +103,22 @@ static json_t *read_names(mgmt_client_t *client, const char *path, int *rc)
     return names;
 }
 
+/* entry[KEY]: the names of the resources linked at COLLECTION/ID/KEY (a group's users, a
+ * product's APIs); an empty list when there are none. 0 or the exit code (printed). */
+static int read_links(mgmt_client_t *client, const char *collection, const char *id,
+                      const char *key, json_t *entry)
+{
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, "/%s", key);
+    char *path = mgmt_entity_path(collection, id, suffix);
+    int rc = 0;
+    json_t *names = path ? read_names(client, path, &rc) : NULL;
+    free(path);
+    if (rc) return rc;
+    json_object_set_new(entry, key, names ? names : json_array());
+    return 0;
+}
+
 static int read_apis(mgmt_client_t *client, json_t *apis)
 {
     int rc = read_collection(client, "/apis", SVC_API, apis, NULL);
@@ -199,11 +215,7 @@ int svc_state_read(mgmt_client_t *client, bool with_secrets, json_t **doc_out)
     if ((rc = read_collection(client, "/groups", SVC_GROUP, groups, NULL))) goto fail;
     json_object_foreach(groups, id, v)
     {
-        char *path = mgmt_entity_path("groups", id, "/users");
-        json_t *members = path ? read_names(client, path, &rc) : NULL;
-        free(path);
-        if (rc) goto fail;
-        json_object_set_new(v, "users", members ? members : json_array());
+        if ((rc = read_links(client, "groups", id, "users", v))) goto fail;
     }
 
     json_t *products = json_object();
@@ -211,12 +223,8 @@ int svc_state_read(mgmt_client_t *client, bool with_secrets, json_t **doc_out)
     if ((rc = read_collection(client, "/products", SVC_PRODUCT, products, NULL))) goto fail;
     json_object_foreach(products, id, v)
     {
-        char *path = mgmt_entity_path("products", id, "/apis");
-        json_t *linked = path ? read_names(client, path, &rc) : NULL;
-        free(path);
-        if (rc) goto fail;
-        json_object_set_new(v, "apis", linked ? linked : json_array());
-        path = mgmt_entity_path("products", id, "/policies/policy");
+        if ((rc = read_links(client, "products", id, "apis", v))) goto fail;
+        char *path = mgmt_entity_path("products", id, "/policies/policy");
         json_t *product_policy = path ? read_policy(client, path, &rc) : NULL;
         free(path);
         if (rc) goto fail;
