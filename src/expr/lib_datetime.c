@@ -810,28 +810,38 @@ NATIVE(dt_to_local)
     return 0;
 }
 
-NATIVE(dt_compare_to)
+/* CompareTo(object) as .NET's IComparable: null sorts first (1); any other type is an
+ * ArgumentException. Guid compares its own way after this check. */
+int expr_dt_compare_arg(expr_rt_t *rt, const expr_value_t *arg, int tag, const char *type, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    if (args[0].tag == EXPR_V_NULL) {
+    if (arg->tag == EXPR_V_NULL) {
         *out = expr_int(1);
-        return 0;
+        return 1;
     }
-    if (args[0].tag != EXPR_V_DATETIME)
-        return expr_throw(rt, "ArgumentException", "Object must be of type DateTime.");
-    *out = expr_int(compare_ticks(self->u.i, args[0].u.i));
+    if (arg->tag != tag) return expr_throw(rt, "ArgumentException", "Object must be of type %s.", type);
     return 0;
 }
 
-NATIVE(dt_equals)
+/* DateTime and TimeSpan are both ticks in `i`: one CompareTo, Equals and GetHashCode serve
+ * both, self's tag telling which (a DateTime's kind is not compared, as .NET). */
+EXPR_DT_NATIVE(expr_dt_ticks_compare_to)
 {
     UNUSED_ARGS;
-    *out = expr_bool(args[0].tag == EXPR_V_DATETIME && args[0].u.i == self->u.i);
+    int rc = expr_dt_compare_arg(rt, &args[0], self->tag, self->tag == EXPR_V_DATETIME ? "DateTime" : "TimeSpan", out);
+    if (rc == 0) *out = expr_int(compare_ticks(self->u.i, args[0].u.i));
+    return rc < 0 ? rc : 0;
+}
+
+EXPR_DT_NATIVE(expr_dt_ticks_equals)
+{
+    UNUSED_ARGS;
+    *out = expr_bool(args[0].tag == self->tag && args[0].u.i == self->u.i);
     return 0;
 }
 
-/* .NET: (int)ticks ^ (int)(ticks >> 32) over the ticks (the kind bits are not hashed) */
-NATIVE(dt_hash_code)
+/* .NET (DateTime and TimeSpan): (int)ticks ^ (int)(ticks >> 32) (a DateTime's kind bits are
+ * not hashed) */
+EXPR_DT_NATIVE(expr_dt_ticks_hash_code)
 {
     UNUSED_ARGS;
     uint64_t t = (uint64_t)self->u.i;
@@ -901,10 +911,10 @@ static const expr_member_t datetime_members[] = {
     M_METHOD("ToLongTimeString", 0, 0, dt_long_time, T_STR),
     M_METHOD("ToUniversalTime", 0, 0, dt_to_universal, T_DT),
     M_METHOD("ToLocalTime", 0, 0, dt_to_local, T_DT),
-    M_METHOD("CompareTo", 1, 1, dt_compare_to, T_INT),
-    M_METHOD("Equals", 1, 1, dt_equals, T_BOOL),
+    M_METHOD("CompareTo", 1, 1, expr_dt_ticks_compare_to, T_INT),
+    M_METHOD("Equals", 1, 1, expr_dt_ticks_equals, T_BOOL),
     M_METHOD("IsDaylightSavingTime", 0, 0, dt_is_dst, T_BOOL),
-    M_METHOD("GetHashCode", 0, 0, dt_hash_code, T_INT),
+    M_METHOD("GetHashCode", 0, 0, expr_dt_ticks_hash_code, T_INT),
 };
 
 static bool datetime_equals(const expr_value_t *a, const expr_value_t *b)

@@ -96,4 +96,18 @@ int expr_dt_arg_string(expr_rt_t *rt, const expr_value_t *v, const char *param, 
 /* True when v is CultureInfo.InvariantCulture. */
 bool expr_dt_is_invariant(const expr_value_t *v);
 
+/* CompareTo(object)'s argument: 1 with *out = 1 for null (everything sorts after null), 0
+ * when it has `tag` (the caller compares), or EXPR_THROWN: ArgumentException "Object must be
+ * of type <type>." (.NET's IComparable). */
+int expr_dt_compare_arg(expr_rt_t *rt, const expr_value_t *arg, int tag, const char *type, expr_value_t *out);
+
+/* CompareTo, Equals and GetHashCode of DateTime and TimeSpan (both ticks in `i`; self's tag
+ * tells which): natives listed in both classes' member tables. */
+#define EXPR_DT_NATIVE(fn)                                                                       \
+    int fn(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self, expr_value_t *args,  \
+           unsigned argc, expr_value_t *out)
+EXPR_DT_NATIVE(expr_dt_ticks_compare_to);
+EXPR_DT_NATIVE(expr_dt_ticks_equals);
+EXPR_DT_NATIVE(expr_dt_ticks_hash_code);
+
 #endif

@@ -366,35 +366,6 @@ NATIVE(ts_duration)
     return 0;
 }
 
-NATIVE(ts_compare_to)
-{
-    UNUSED_ARGS;
-    if (args[0].tag == EXPR_V_NULL) {
-        *out = expr_int(1);
-        return 0;
-    }
-    if (args[0].tag != EXPR_V_TIMESPAN)
-        return expr_throw(rt, "ArgumentException", "Object must be of type TimeSpan.");
-    *out = expr_int(self->u.i < args[0].u.i ? -1 : self->u.i > args[0].u.i);
-    return 0;
-}
-
-NATIVE(ts_equals)
-{
-    UNUSED_ARGS;
-    *out = expr_bool(args[0].tag == EXPR_V_TIMESPAN && args[0].u.i == self->u.i);
-    return 0;
-}
-
-/* .NET (TimeSpan and DateTime): (int)ticks ^ (int)(ticks >> 32) */
-NATIVE(ts_hash_code)
-{
-    UNUSED_ARGS;
-    uint64_t t = (uint64_t)self->u.i;
-    *out = expr_int((int32_t)((uint32_t)t ^ (uint32_t)(t >> 32)));
-    return 0;
-}
-
 NATIVE(ts_to_string)
 {
     UNUSED_ARGS;
@@ -489,10 +460,10 @@ static const expr_member_t timespan_members[] = {
     M_METHOD("Subtract", 1, 1, ts_subtract, T_TS),
     M_METHOD("Negate", 0, 0, ts_negate, T_TS),
     M_METHOD("Duration", 0, 0, ts_duration, T_TS),
-    M_METHOD("CompareTo", 1, 1, ts_compare_to, T_INT),
-    M_METHOD("Equals", 1, 1, ts_equals, T_BOOL),
+    M_METHOD("CompareTo", 1, 1, expr_dt_ticks_compare_to, T_INT),
+    M_METHOD("Equals", 1, 1, expr_dt_ticks_equals, T_BOOL),
     M_METHOD("ToString", 0, 2, ts_to_string, T_STR),
-    M_METHOD("GetHashCode", 0, 0, ts_hash_code, T_INT),
+    M_METHOD("GetHashCode", 0, 0, expr_dt_ticks_hash_code, T_INT),
 };
 
 static bool timespan_equals(const expr_value_t *a, const expr_value_t *b)
@@ -700,12 +671,8 @@ NATIVE(guid_equals)
 NATIVE(guid_compare_to)
 {
     UNUSED_ARGS;
-    if (args[0].tag == EXPR_V_NULL) {
-        *out = expr_int(1);
-        return 0;
-    }
-    if (args[0].tag != EXPR_V_GUID)
-        return expr_throw(rt, "ArgumentException", "Object must be of type Guid.");
+    int rc = expr_dt_compare_arg(rt, &args[0], EXPR_V_GUID, "Guid", out);
+    if (rc) return rc < 0 ? rc : 0;
     int c = memcmp(self->u.guid, args[0].u.guid, 16);
     *out = expr_int(c < 0 ? -1 : c > 0);
     return 0;
