@@ -2,6 +2,7 @@
  * forms policies meet: ISO 8601, RFC 1123, en-US M/d/yyyy) and ParseExact (lib_datetime.h).
  * Offsets: a gateway runs in UTC, so the local offset written by z/zz/zzz/K is +00:00. */
 #include "expr/lib_datetime.h"
+#include "expr/lib_text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -14,54 +15,27 @@ static const char *const month_names[12] = {"January", "February", "March",     
                                             "May",     "June",     "July",      "August",
                                             "September", "October", "November", "December"};
 
-/* ---- an output buffer in the runtime's arena ---- */
+/* ---- output: an expr_text_sink_t (lib_text.h) ---- */
 
-typedef struct {
-    expr_rt_t *rt;
-    char *p;
-    size_t len, cap;
-    bool failed;
-} buf_t;
-
-static void put(buf_t *b, const char *s, size_t n)
+static void put_str(expr_text_sink_t *b, const char *s)
 {
-    if (b->failed) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = expr_rt_alloc(b->rt, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        if (b->len) memcpy(p, b->p, b->len);
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void put_str(buf_t *b, const char *s)
-{
-    put(b, s, strlen(s));
+    expr_text_sink_put(b, s, strlen(s));
 }
 
 /* v zero-padded to `width` digits; a custom format may ask for any width ("yyyyyyyy..."),
  * so the padding is written apart from the digits (found by fuzz_expr_eval: a width past
  * the digit buffer overran it). */
-static void put_num(buf_t *b, int64_t v, int width)
+static void put_num(expr_text_sink_t *b, int64_t v, int width)
 {
     char tmp[24];
     bool negative = v < 0;
     uint64_t u = negative ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)u);
-    if (negative) put(b, "-", 1);
+    if (negative) expr_text_sink_put(b, "-", 1);
     static const char zeros[] = "0000000000000000";
     for (int pad = width - n; pad > 0; pad -= (int)(sizeof zeros - 1))
-        put(b, zeros, (size_t)(pad < (int)(sizeof zeros - 1) ? pad : (int)(sizeof zeros - 1)));
-    put(b, tmp, (size_t)n);
+        expr_text_sink_put(b, zeros, (size_t)(pad < (int)(sizeof zeros - 1) ? pad : (int)(sizeof zeros - 1)));
+    expr_text_sink_put(b, tmp, (size_t)n);
 }
 
 /* ---- standard formats ---- */
@@ -121,7 +95,7 @@ static size_t run_length(const char *f, size_t n, size_t i)
 }
 
 /* Writes `ticks` in the custom format f[0, n). -1 on a malformed format. */
-static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_t n)
+static int format_custom(expr_text_sink_t *b, int64_t ticks, int kind, const char *f, size_t n)
 {
     expr_dt_parts_t p;
     expr_dt_split(ticks, &p);
@@ -132,12 +106,12 @@ static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_
         case 'd':
             if (r == 1) put_num(b, p.day, 1);
             else if (r == 2) put_num(b, p.day, 2);
-            else if (r == 3) put(b, day_names[p.day_of_week], 3);
+            else if (r == 3) expr_text_sink_put(b, day_names[p.day_of_week], 3);
             else put_str(b, day_names[p.day_of_week]);
             break;
         case 'M':
             if (r <= 2) put_num(b, p.month, (int)r);
-            else if (r == 3) put(b, month_names[p.month - 1], 3);
+            else if (r == 3) expr_text_sink_put(b, month_names[p.month - 1], 3);
             else put_str(b, month_names[p.month - 1]);
             break;
         case 'y':
@@ -149,7 +123,7 @@ static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_
         case 'H': put_num(b, p.hour, r >= 2 ? 2 : 1); break;
         case 'm': put_num(b, p.minute, r >= 2 ? 2 : 1); break;
         case 's': put_num(b, p.second, r >= 2 ? 2 : 1); break;
-        case 't': put(b, p.hour < 12 ? "AM" : "PM", r >= 2 ? 2 : 1); break;
+        case 't': expr_text_sink_put(b, p.hour < 12 ? "AM" : "PM", r >= 2 ? 2 : 1); break;
         case 'f':
         case 'F': {
             if (r > 7) return -1;
@@ -161,9 +135,9 @@ static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_
             if (c == 'F') {
                 while (len > 0 && tmp[len - 1] == '0') len--;
                 /* .NET drops the '.' before an all-zero F run ("ss.FFF" → "05") */
-                if (len == 0 && b->len > 0 && b->p[b->len - 1] == '.') b->len--;
+                if (len == 0 && b->text.len > 0 && b->text.ptr[b->text.len - 1] == '.') b->text.len--;
             }
-            put(b, tmp, len);
+            expr_text_sink_put(b, tmp, len);
             break;
         }
         case 'g': put_str(b, "A.D."); break;
@@ -180,7 +154,7 @@ static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_
             size_t k = i + 1;
             while (k < n && f[k] != c) {
                 if (f[k] == '\\' && k + 1 < n) k++;
-                put(b, &f[k], 1);
+                expr_text_sink_put(b, &f[k], 1);
                 k++;
             }
             if (k >= n) return -1; /* unterminated quote */
@@ -194,12 +168,12 @@ static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_
             break;
         case '\\':
             if (i + 1 >= n) return -1;
-            put(b, &f[i + 1], 1);
+            expr_text_sink_put(b, &f[i + 1], 1);
             r = 2;
             break;
         default:
             r = 1;
-            put(b, &f[i], 1);
+            expr_text_sink_put(b, &f[i], 1);
             break;
         }
         i += r;
@@ -210,7 +184,7 @@ static int format_custom(buf_t *b, int64_t ticks, int kind, const char *f, size_
 int expr_dt_format(expr_rt_t *rt, int64_t ticks, int kind, const char *fmt, size_t fmt_len,
                    bool invariant, expr_value_t *out)
 {
-    buf_t b = {.rt = rt};
+    expr_text_sink_t b = {.text = {.rt = rt}};
     const char *pattern = fmt;
     size_t plen = fmt_len;
     if (fmt_len == 1) {
@@ -221,11 +195,7 @@ int expr_dt_format(expr_rt_t *rt, int64_t ticks, int kind, const char *fmt, size
     }
     if (format_custom(&b, ticks, kind, pattern, plen))
         return expr_throw(rt, "FormatException", "Input string was not in a correct format.");
-    if (b.failed) return EXPR_THROWN;
-    if (b.len == 0) put(&b, "", 0);
-    if (b.failed) return EXPR_THROWN;
-    *out = expr_str_ref(b.p ? b.p : "", b.len);
-    return 0;
+    return expr_text_sink_finish(&b, out);
 }
 
 /* ---- parsing ---- */

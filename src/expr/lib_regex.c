@@ -496,9 +496,9 @@ NATIVE(match_result)
     rl = args[0].u.s.len;
     if (!m->success)
         return expr_throw(rt, "NotSupportedException", "Result cannot be called on a failed Match.");
-    rx_buf_t b = {.rt = rt};
+    expr_text_sink_t b = {.text = {.rt = rt}};
     rx_substitute(&b, m, r, rl);
-    return rx_buf_value(&b, out);
+    return expr_text_sink_finish(&b, out);
 }
 
 NATIVE(match_empty)
@@ -763,30 +763,3 @@ const expr_class_t rx_class_match_collection = {
     .enumerate = matches_enumerate,
 };
 
-/* ---- the output buffer of Replace/Result/Unescape ---- */
-
-void rx_put(rx_buf_t *b, const char *s, size_t n)
-{
-    if (b->failed || n == 0) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = expr_rt_alloc(b->rt, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        if (b->len) memcpy(p, b->p, b->len);
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-int rx_buf_value(rx_buf_t *b, expr_value_t *out)
-{
-    if (b->failed) return EXPR_THROWN;
-    *out = expr_str_ref(b->len ? b->p : "", b->len);
-    return 0;
-}

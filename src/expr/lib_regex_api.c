@@ -14,40 +14,40 @@ static const expr_class_t cls_regex;
 
 /* ---- substitutions (.NET "Substitutions in Regular Expressions") ---- */
 
-static void put_group(rx_buf_t *b, const rx_match_t *m, int64_t num)
+static void put_group(expr_text_sink_t *b, const rx_match_t *m, int64_t num)
 {
     if (num < 0 || num >= m->group_count || m->offsets[2 * num] < 0) return;
-    rx_put(b, m->subject + m->offsets[2 * num], (size_t)(m->offsets[2 * num + 1] - m->offsets[2 * num]));
+    expr_text_sink_put(b, m->subject + m->offsets[2 * num], (size_t)(m->offsets[2 * num + 1] - m->offsets[2 * num]));
 }
 
-void rx_substitute(rx_buf_t *b, const rx_match_t *m, const char *r, size_t rl)
+void rx_substitute(expr_text_sink_t *b, const rx_match_t *m, const char *r, size_t rl)
 {
     for (size_t i = 0; i < rl;) {
         if (r[i] != '$' || i + 1 >= rl) {
             size_t j = i + 1;
             while (j < rl && r[j] != '$') j++;
-            rx_put(b, r + i, j - i);
+            expr_text_sink_put(b, r + i, j - i);
             i = j;
             continue;
         }
         char c = r[i + 1];
         if (c == '$') {
-            rx_put(b, "$", 1);
+            expr_text_sink_put(b, "$", 1);
             i += 2;
         } else if (c == '&') {
             put_group(b, m, 0);
             i += 2;
         } else if (c == '`') {
-            rx_put(b, m->subject, (size_t)m->offsets[0]);
+            expr_text_sink_put(b, m->subject, (size_t)m->offsets[0]);
             i += 2;
         } else if (c == '\'') {
-            rx_put(b, m->subject + m->offsets[1], m->subject_len - (size_t)m->offsets[1]);
+            expr_text_sink_put(b, m->subject + m->offsets[1], m->subject_len - (size_t)m->offsets[1]);
             i += 2;
         } else if (c == '+') {
             put_group(b, m, (int64_t)m->group_count - 1);
             i += 2;
         } else if (c == '_') {
-            rx_put(b, m->subject, m->subject_len);
+            expr_text_sink_put(b, m->subject, m->subject_len);
             i += 2;
         } else if (c >= '0' && c <= '9') {
             /* all the digits make the number; not a group → the '$' is literal */
@@ -61,7 +61,7 @@ void rx_substitute(rx_buf_t *b, const rx_match_t *m, const char *r, size_t rl)
                 put_group(b, m, num);
                 i = j;
             } else {
-                rx_put(b, "$", 1);
+                expr_text_sink_put(b, "$", 1);
                 i++;
             }
         } else if (c == '{') {
@@ -72,11 +72,11 @@ void rx_substitute(rx_buf_t *b, const rx_match_t *m, const char *r, size_t rl)
                 put_group(b, m, num);
                 i = j + 1;
             } else {
-                rx_put(b, "$", 1);
+                expr_text_sink_put(b, "$", 1);
                 i++;
             }
         } else {
-            rx_put(b, "$", 1);
+            expr_text_sink_put(b, "$", 1);
             i++;
         }
     }
@@ -181,15 +181,25 @@ static int rx_each(expr_rt_t *rt, rx_code_t *c, const char *s, size_t end, size_
     return rc;
 }
 
+/* One search of s[0, end) from `start`: *found, and the groups' offsets in *offs (arena). */
+static int rx_search(expr_rt_t *rt, rx_code_t *c, const char *s, size_t end, size_t start, int64_t **offs,
+                     bool *found)
+{
+    *offs = expr_rt_alloc(rt, sizeof **offs * 2 * c->group_count);
+    pcre2_match_data *md;
+    if (!*offs || rx_data_create(rt, c, &md)) return EXPR_THROWN;
+    *found = false;
+    int rc = rx_exec(rt, c, md, s, end, start, *offs, found);
+    pcre2_match_data_free(md);
+    return rc;
+}
+
 int rx_find(expr_rt_t *rt, rx_code_t *c, const char *s, size_t n, size_t end, size_t start,
             bool ascii, expr_value_t *out)
 {
-    int64_t *offs = expr_rt_alloc(rt, sizeof *offs * 2 * c->group_count);
-    pcre2_match_data *md;
-    if (!offs || rx_data_create(rt, c, &md)) return EXPR_THROWN;
-    bool found = false;
-    int rc = rx_exec(rt, c, md, s, end, start, offs, &found);
-    pcre2_match_data_free(md);
+    int64_t *offs;
+    bool found;
+    int rc = rx_search(rt, c, s, end, start, &offs, &found);
     if (rc) return rc;
     if (!found) {
         /* .NET returns the Match.Empty singleton (one group; == Match.Empty holds) */
@@ -224,12 +234,9 @@ NATIVE(regex_is_match)
     rx_code_t *c;
     if (arg_string(rt, &args[0], "input", &s, &n) || regex_of(rt, self, args, argc, 1, &c)) return EXPR_THROWN;
     if (self && argc > 1 && arg_position(rt, &args[1], "startat", s, n, &start)) return EXPR_THROWN;
-    int64_t *offs = expr_rt_alloc(rt, sizeof *offs * 2 * c->group_count);
-    pcre2_match_data *md;
-    if (!offs || rx_data_create(rt, c, &md)) return EXPR_THROWN;
-    bool found = false;
-    int rc = rx_exec(rt, c, md, s, n, start, offs, &found);
-    pcre2_match_data_free(md);
+    int64_t *offs;
+    bool found;
+    int rc = rx_search(rt, c, s, n, start, &offs, &found);
     if (rc) return rc;
     *out = expr_bool(found);
     return 0;
@@ -258,31 +265,41 @@ NATIVE(regex_match)
     return rx_find(rt, c, s, n, end, start, rx_is_ascii(s, n), out);
 }
 
+/* The growing result of Matches and Split (arena memory: outgrown arrays stay there). */
+typedef struct {
+    expr_value_t *items;
+    uint32_t count, cap;
+} value_list_t;
+
+static int value_list_push(expr_rt_t *rt, value_list_t *l, expr_value_t v)
+{
+    if (l->count == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 8;
+        expr_value_t *items = expr_rt_alloc(rt, sizeof *items * cap);
+        if (!items) return EXPR_THROWN;
+        if (l->count) memcpy(items, l->items, sizeof *items * l->count);
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->count++] = v;
+    return 0;
+}
+
 typedef struct {
     expr_rt_t *rt;
     rx_code_t *code;
     const char *s;
     size_t n;
     bool ascii;
-    expr_value_t *items;
-    uint32_t count, cap;
+    value_list_t found;
 } collect_t;
 
 static int collect_match(void *ctx, const int64_t *offsets, size_t next)
 {
     collect_t *c = ctx;
-    if (c->count == c->cap) {
-        uint32_t cap = c->cap ? c->cap * 2 : 8;
-        expr_value_t *items = expr_rt_alloc(c->rt, sizeof *items * cap);
-        if (!items) return EXPR_THROWN;
-        if (c->count) memcpy(items, c->items, sizeof *items * c->count);
-        c->items = items;
-        c->cap = cap;
-    }
     rx_match_t *m;
     if (rx_match_new(c->rt, c->code, c->s, c->n, c->n, c->ascii, offsets, true, next, &m)) return EXPR_THROWN;
-    c->items[c->count++] = rx_match_value(m);
-    return 0;
+    return value_list_push(c->rt, &c->found, rx_match_value(m));
 }
 
 NATIVE(regex_matches)
@@ -297,8 +314,8 @@ NATIVE(regex_matches)
     if (rx_each(rt, c, s, n, start, -1, collect_match, &col)) return EXPR_THROWN;
     rx_match_list_t *l = expr_rt_alloc(rt, sizeof *l);
     if (!l) return EXPR_THROWN;
-    l->items = col.items;
-    l->count = col.count;
+    l->items = col.found.items;
+    l->count = col.found.count;
     *out = expr_object(&rx_class_match_collection, l);
     return 0;
 }
@@ -313,13 +330,13 @@ typedef struct {
     const expr_value_t *evaluator; /* a MatchEvaluator lambda, or NULL */
     bool ascii;
     size_t prev;
-    rx_buf_t buf;
+    expr_text_sink_t buf;
 } replace_t;
 
 static int replace_one(void *ctx, const int64_t *offsets, size_t next)
 {
     replace_t *r = ctx;
-    rx_put(&r->buf, r->s + r->prev, (size_t)offsets[0] - r->prev);
+    expr_text_sink_put(&r->buf, r->s + r->prev, (size_t)offsets[0] - r->prev);
     if (r->evaluator) {
         /* MatchEvaluator: the lambda's string replaces the match (null: nothing) */
         rx_match_t *m;
@@ -330,7 +347,7 @@ static int replace_one(void *ctx, const int64_t *offsets, size_t next)
         if (expr_rt_invoke(r->rt, r->evaluator, &arg, 1, &res)) return EXPR_THROWN;
         if (res.tag != EXPR_V_NULL) {
             if (expr_value_to_string(r->rt, &res, &text)) return EXPR_THROWN;
-            rx_put(&r->buf, text.u.s.ptr, text.u.s.len);
+            expr_text_sink_put(&r->buf, text.u.s.ptr, text.u.s.len);
         }
         r->prev = (size_t)offsets[1];
         return r->buf.failed ? EXPR_THROWN : 0;
@@ -371,18 +388,18 @@ NATIVE(regex_replace)
             return EXPR_THROWN;
     }
     replace_t r = {.rt = rt, .code = c, .s = s, .n = n, .repl = repl, .repl_len = rl,
-                   .evaluator = evaluator, .ascii = rx_is_ascii(s, n), .buf = {.rt = rt}};
+                   .evaluator = evaluator, .ascii = rx_is_ascii(s, n), .buf = {.text = {.rt = rt}}};
     if (count == 0) {
         *out = args[0];
         return 0;
     }
     if (rx_each(rt, c, s, n, start, count, replace_one, &r)) return EXPR_THROWN;
-    if (r.buf.len == 0 && r.prev == 0 && r.buf.p == NULL) {
+    if (r.buf.text.len == 0 && r.prev == 0 && r.buf.text.ptr == NULL) {
         *out = args[0]; /* no match: the input itself, as .NET */
         return 0;
     }
-    rx_put(&r.buf, s + r.prev, n - r.prev);
-    return rx_buf_value(&r.buf, out);
+    expr_text_sink_put(&r.buf, s + r.prev, n - r.prev);
+    return expr_text_sink_finish(&r.buf, out);
 }
 
 typedef struct {
@@ -390,22 +407,12 @@ typedef struct {
     rx_code_t *code;
     const char *s;
     size_t prev;
-    expr_value_t *items;
-    uint32_t count, cap;
+    value_list_t pieces;
 } split_t;
 
 static int split_add(split_t *sp, const char *p, size_t n)
 {
-    if (sp->count == sp->cap) {
-        uint32_t cap = sp->cap ? sp->cap * 2 : 8;
-        expr_value_t *items = expr_rt_alloc(sp->rt, sizeof *items * cap);
-        if (!items) return EXPR_THROWN;
-        if (sp->count) memcpy(items, sp->items, sizeof *items * sp->count);
-        sp->items = items;
-        sp->cap = cap;
-    }
-    sp->items[sp->count++] = expr_str_ref(n ? p : "", n);
-    return 0;
+    return value_list_push(sp->rt, &sp->pieces, expr_str_ref(n ? p : "", n));
 }
 
 /* A piece before each match, then the match's captured groups (as .NET does), then the rest. */
@@ -439,7 +446,7 @@ NATIVE(regex_split)
     if (count != 1 && rx_each(rt, c, s, n, start, count == 0 ? -1 : count - 1, split_one, &sp))
         return EXPR_THROWN;
     if (split_add(&sp, s + sp.prev, n - sp.prev)) return EXPR_THROWN;
-    *out = (expr_value_t){.tag = EXPR_V_ARRAY, .u.arr = {sp.items, sp.count, &expr_class_string}};
+    *out = (expr_value_t){.tag = EXPR_V_ARRAY, .u.arr = {sp.pieces.items, sp.pieces.count, &expr_class_string}};
     return 0;
 }
 
@@ -450,24 +457,24 @@ NATIVE(regex_escape)
     const char *s = NULL;
     size_t n = 0;
     if (arg_string(rt, &args[0], "str", &s, &n)) return EXPR_THROWN;
-    rx_buf_t b = {.rt = rt};
+    expr_text_sink_t b = {.text = {.rt = rt}};
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         switch (ch) {
         case '\\': case '*': case '+': case '?': case '|': case '{': case '[': case '(': case ')':
         case '^': case '$': case '.': case '#': case ' ': {
             char e[2] = {'\\', ch};
-            rx_put(&b, e, 2);
+            expr_text_sink_put(&b, e, 2);
             break;
         }
-        case '\t': rx_put(&b, "\\t", 2); break;
-        case '\n': rx_put(&b, "\\n", 2); break;
-        case '\r': rx_put(&b, "\\r", 2); break;
-        case '\f': rx_put(&b, "\\f", 2); break;
-        default: rx_put(&b, &s[i], 1); break;
+        case '\t': expr_text_sink_put(&b, "\\t", 2); break;
+        case '\n': expr_text_sink_put(&b, "\\n", 2); break;
+        case '\r': expr_text_sink_put(&b, "\\r", 2); break;
+        case '\f': expr_text_sink_put(&b, "\\f", 2); break;
+        default: expr_text_sink_put(&b, &s[i], 1); break;
         }
     }
-    return rx_buf_value(&b, out);
+    return expr_text_sink_finish(&b, out);
 }
 
 static int hex_digit(char c)
@@ -478,21 +485,6 @@ static int hex_digit(char c)
     return -1;
 }
 
-static void put_code_point(rx_buf_t *b, uint32_t cp)
-{
-    char u[4];
-    size_t n = 0;
-    if (cp < 0x80) u[0] = (char)cp, n = 1;
-    else if (cp < 0x800) u[0] = (char)(0xc0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
-    else if (cp < 0x10000)
-        u[0] = (char)(0xe0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3f)),
-        u[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
-    else
-        u[0] = (char)(0xf0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3f)),
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), u[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
-    rx_put(b, u, n);
-}
-
 /* Unescape: the character escapes of .NET patterns (\n \t \xXX \uXXXX \0oo \cX...), any
  * other escaped punctuation is itself; an escaped letter that is no escape is an error. */
 NATIVE(regex_unescape)
@@ -501,10 +493,10 @@ NATIVE(regex_unescape)
     const char *s = NULL;
     size_t n = 0;
     if (arg_string(rt, &args[0], "str", &s, &n)) return EXPR_THROWN;
-    rx_buf_t b = {.rt = rt};
+    expr_text_sink_t b = {.text = {.rt = rt}};
     for (size_t i = 0; i < n; i++) {
         if (s[i] != '\\') {
-            rx_put(&b, &s[i], 1);
+            expr_text_sink_put(&b, &s[i], 1);
             continue;
         }
         if (++i >= n) return expr_throw(rt, "ArgumentException", "Invalid pattern '%.*s' at offset %zu. Illegal \\ at end of pattern.", (int)(n > 100 ? 100 : n), s, n);
@@ -546,13 +538,13 @@ NATIVE(regex_unescape)
             } else if ((c | 32) >= 'a' && (c | 32) <= 'z') {
                 return expr_throw(rt, "ArgumentException", "Invalid pattern '%.*s' at offset %zu. Unrecognized escape sequence \\%c.", (int)(n > 100 ? 100 : n), s, i + 1, c);
             } else {
-                rx_put(&b, &s[i], 1);
+                expr_text_sink_put(&b, &s[i], 1);
                 continue;
             }
         }
-        put_code_point(&b, cp);
+        expr_text_sink_put_cp(&b, cp);
     }
-    return rx_buf_value(&b, out);
+    return expr_text_sink_finish(&b, out);
 }
 
 NATIVE(regex_group_names)

@@ -4,6 +4,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "expr/lib_regex.h"
+#include "expr/lib_text.h"
 #include "expr/value.h"
 
 #include <pcre2.h>
@@ -65,12 +66,6 @@ typedef struct {
     uint32_t count;
 } rx_match_list_t;
 
-typedef struct {
-    expr_rt_t *rt;
-    char *p;
-    size_t len, cap;
-    bool failed;
-} rx_buf_t;
 
 extern const expr_class_t rx_class_capture, rx_class_group, rx_class_match,
     rx_class_capture_collection, rx_class_group_collection, rx_class_match_collection;
@@ -98,9 +93,7 @@ int64_t rx_byte_offset(const char *s, size_t n, int64_t units);
 /* The byte after the character at k (n + 1 at the end). */
 size_t rx_next_char(const char *s, size_t n, size_t k);
 
-void rx_put(rx_buf_t *b, const char *s, size_t n);
-int rx_buf_value(rx_buf_t *b, expr_value_t *out);
 /* Appends the .NET substitution `r` ($1, ${name}, $0, $&, $$, $`, $', $+, $_) for match m. */
-void rx_substitute(rx_buf_t *b, const rx_match_t *m, const char *r, size_t rl);
+void rx_substitute(expr_text_sink_t *b, const rx_match_t *m, const char *r, size_t rl);
 
 #endif

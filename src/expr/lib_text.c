@@ -113,6 +113,21 @@ int expr_text_finish(expr_text_buf_t *b, expr_value_t *out)
     return 0;
 }
 
+void expr_text_sink_put(expr_text_sink_t *s, const char *p, size_t n)
+{
+    if (!s->failed && n && expr_text_put(&s->text, p, n)) s->failed = true;
+}
+
+void expr_text_sink_put_cp(expr_text_sink_t *s, uint32_t cp)
+{
+    if (!s->failed && expr_text_put_cp(&s->text, cp)) s->failed = true;
+}
+
+int expr_text_sink_finish(expr_text_sink_t *s, expr_value_t *out)
+{
+    return s->failed ? EXPR_THROWN : expr_text_finish(&s->text, out);
+}
+
 /* ---- UTF-8 / UTF-16 ---- */
 
 bool expr_text_is_ascii(const char *p, size_t len)

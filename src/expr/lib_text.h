@@ -36,6 +36,20 @@ int expr_text_printf(expr_text_buf_t *b, const char *fmt, ...) __attribute__((fo
 /* The buffer as a string value (the buffer's memory is the string's). */
 int expr_text_finish(expr_text_buf_t *b, expr_value_t *out);
 
+/* A text buffer for writers that append many pieces and check once at the end (the
+ * DateTime format engine, Regex replacement): the first failed append is remembered (its
+ * exception is in rt), later appends do nothing. Zero-initialise with the runtime:
+ * `expr_text_sink_t s = {.text = {.rt = rt}}`. An empty piece allocates nothing. */
+typedef struct {
+    expr_text_buf_t text;
+    bool failed;
+} expr_text_sink_t;
+
+void expr_text_sink_put(expr_text_sink_t *s, const char *p, size_t n);
+void expr_text_sink_put_cp(expr_text_sink_t *s, uint32_t cp);
+/* The text as a string value, or EXPR_THROWN when an append failed. */
+int expr_text_sink_finish(expr_text_sink_t *s, expr_value_t *out);
+
 /* ---- UTF-8 and UTF-16 ----
  * Strings are UTF-8. A lone surrogate (what Substring can cut out of a pair) is kept as its
  * 3-byte encoding (ED A0..BF xx) so that positions stay right; invalid UTF-8 decodes as
