@@ -21,26 +21,6 @@ static int range_error(expr_rt_t *rt, const char *param, const char *msg)
 
 /* ---- composite formatting ---- */
 
-/* The class of a value for member lookup (classes.c's expr_value_class without the search). */
-static const expr_class_t *class_of(const expr_value_t *v)
-{
-    switch (v->tag) {
-    case EXPR_V_BOOL: return &expr_class_bool;
-    case EXPR_V_INT: return &expr_class_int;
-    case EXPR_V_LONG: return &expr_class_long;
-    case EXPR_V_DOUBLE: return &expr_class_double;
-    case EXPR_V_CHAR: return &expr_class_char;
-    case EXPR_V_STRING: return &expr_class_string;
-    case EXPR_V_BYTES: return &expr_class_bytes;
-    case EXPR_V_DATETIME: return &expr_class_datetime;
-    case EXPR_V_TIMESPAN: return &expr_class_timespan;
-    case EXPR_V_GUID: return &expr_class_guid;
-    case EXPR_V_ARRAY: return &expr_class_array;
-    case EXPR_V_OBJECT: return v->u.obj.cls;
-    default: return NULL;
-    }
-}
-
 /* The ToString(format) member of a class or its bases, or NULL. */
 static const expr_member_t *to_string_with_format(const expr_class_t *cls)
 {
@@ -59,11 +39,11 @@ static int format_item(expr_text_buf_t *b, const expr_value_t *v, const char *f,
     if (!has_format || v->tag == EXPR_V_NULL) return expr_text_put_value(b, v);
     if (v->tag == EXPR_V_INT || v->tag == EXPR_V_LONG || v->tag == EXPR_V_DOUBLE)
         return expr_numfmt(b, v, f, flen);
-    const expr_member_t *m = to_string_with_format(class_of(v));
+    const expr_member_t *m = to_string_with_format(expr_value_class(v));
     if (!m) return expr_text_put_value(b, v);
     expr_value_t fmt_arg, res;
     if (expr_str_copy(b->rt, f, flen, &fmt_arg)) return EXPR_THROWN;
-    expr_call_t call = {.member = m, .receiver_type = {class_of(v), NULL}};
+    expr_call_t call = {.member = m, .receiver_type = {expr_value_class(v), NULL}};
     if (m->fn(b->rt, &call, v, &fmt_arg, 1, &res)) return EXPR_THROWN;
     return expr_text_put_value(b, &res);
 }
