@@ -575,9 +575,11 @@ static const char router_help[] =
     "                          instead of the peer (default: no)\n"
     "  --admin HOST:PORT       GET /status: profile and endpoint statuses as JSON\n"
     "  --check                 only check FILE: print 'FILE: ok, N profiles' or the error\n"
-    "  --geoip FILE.mmdb       client locations for Geographic routing from a MaxMind DB\n"
-    "                          (GeoIP2/GeoLite2 Country or City); addresses it does not\n"
-    "                          hold fall back to the location table\n"
+    "  --geoip FILE.mmdb       client locations from a MaxMind DB (GeoIP2/GeoLite2\n"
+    "                          Country or City): Geographic routing's codes (addresses it\n"
+    "                          does not hold fall back to the location table), and with a\n"
+    "                          City DB the nearest region for Performance clients outside\n"
+    "                          the latency table\n"
     "\n"
     "Signals: SIGTERM or SIGINT stops the router (exit 0).\n";
 

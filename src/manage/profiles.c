@@ -326,7 +326,8 @@ static int check_document(const manage_service_t *s, const json_t *next, const c
     size_t pl = strlen(prefix);
     if (focus && strncmp(where, prefix, pl) == 0)
         snprintf(target, sizeof target, "properties%s", where + pl);
-    else if (!focus && (strncmp(where, "latency", 7) == 0 || strncmp(where, "locations", 9) == 0))
+    else if (!focus && (strncmp(where, "latency", 7) == 0 || strncmp(where, "locations", 9) == 0 ||
+                        strncmp(where, "regionCoordinates", 17) == 0))
         snprintf(target, sizeof target, "properties.%s", where);
     else
         snprintf(target, sizeof target, "%s", where[0] ? where : "properties");
@@ -418,7 +419,8 @@ static json_t *stored_props(manage_service_t *s, const manage_call_t *c, const j
         char target[160];
         snprintf(target, sizeof target, "properties.%s", key);
         if (!latency && in(read_only_members, key)) continue;
-        bool ok = latency ? strcmp(key, "latency") == 0 || strcmp(key, "locations") == 0
+        bool ok = latency ? strcmp(key, "latency") == 0 || strcmp(key, "locations") == 0 ||
+                                strcmp(key, "regionCoordinates") == 0
                           : in(builtin ? builtin_members : profile_members, key);
         if (builtin && (strcmp(key, "endpoints") == 0 || strcmp(key, "routingMethod") == 0)) {
             /* A GET body PUT back carries them: accepted when unchanged. */

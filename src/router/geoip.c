@@ -87,10 +87,10 @@ static bool has_subdivisions(const char *country)
            strcmp(country, "GB") == 0;
 }
 
-bool router_geoip_locate(const router_geoip_t *g, const router_addr_t *a, router_geo_location_t *out)
+/* The database's record for `a`, and its network's prefix in the client family's bits. */
+static bool lookup(const router_geoip_t *g, const router_addr_t *a, MMDB_entry_s *entry,
+                   unsigned *prefix)
 {
-    out->code_count = 0;
-    out->prefix = 0;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     bool is_v4 = router_addr_is_v4(a);
@@ -106,25 +106,62 @@ bool router_geoip_locate(const router_geoip_t *g, const router_addr_t *a, router
     int mmdb_error = MMDB_SUCCESS;
     MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&g->db, (const struct sockaddr *)&ss, &mmdb_error);
     if (mmdb_error != MMDB_SUCCESS || !r.found_entry) return false;
+    *entry = r.entry;
+    /* An IPv4 address in an IPv6 database is found under ::/96 (libmaxminddb counts those
+     * 96 bits); the ECS scope is in the client family's own bits (RFC 7871 §6). */
+    unsigned bits = r.netmask;
+    if (is_v4 && g->db.metadata.ip_version == 6) bits = bits >= 96 ? bits - 96 : 0;
+    *prefix = bits;
+    return true;
+}
 
+bool router_geoip_locate(const router_geoip_t *g, const router_addr_t *a, router_geo_location_t *out)
+{
+    out->code_count = 0;
+    out->prefix = 0;
+    MMDB_entry_s entry;
+    unsigned prefix;
+    if (!lookup(g, a, &entry, &prefix)) return false;
     static const char *const country_path[] = {"country", "iso_code", NULL};
     static const char *const continent_path[] = {"continent", "code", NULL};
     static const char *const subdivision_path[] = {"subdivisions", "0", "iso_code", NULL};
     char country[ROUTER_GEO_CODE_MAX] = "", continent[ROUTER_GEO_CODE_MAX] = "", sub[8];
-    bool has_country = read_code(&r.entry, country_path, country, sizeof country);
-    read_code(&r.entry, continent_path, continent, sizeof continent);
+    bool has_country = read_code(&entry, country_path, country, sizeof country);
+    read_code(&entry, continent_path, continent, sizeof continent);
     if (has_country && has_subdivisions(country) &&
-        read_code(&r.entry, subdivision_path, sub, sizeof sub))
+        read_code(&entry, subdivision_path, sub, sizeof sub))
         /* Bounded so the compiler can see it fits (a country is 2 letters, sub < 8 bytes). */
         snprintf(out->codes[out->code_count++], ROUTER_GEO_CODE_MAX, "%.7s-%.7s", country, sub);
     if (has_country) memcpy(out->codes[out->code_count++], country, sizeof country);
     const char *group = grouping(continent, country);
     if (group) snprintf(out->codes[out->code_count++], ROUTER_GEO_CODE_MAX, "%s", group);
     if (out->code_count == 0) return false;
-    /* An IPv4 address in an IPv6 database is found under ::/96 (libmaxminddb counts those
-     * 96 bits); the ECS scope is in the client family's own bits (RFC 7871 §6). */
-    unsigned prefix = r.netmask;
-    if (is_v4 && g->db.metadata.ip_version == 6) prefix = prefix >= 96 ? prefix - 96 : 0;
     out->prefix = prefix;
+    return true;
+}
+
+/* The double at `path`, within ±limit degrees. */
+static bool read_degrees(MMDB_entry_s *entry, const char *const *path, double limit, double *out)
+{
+    MMDB_entry_data_s d;
+    if (MMDB_aget_value(entry, &d, path) != MMDB_SUCCESS || !d.has_data ||
+        d.type != MMDB_DATA_TYPE_DOUBLE || !(d.double_value >= -limit && d.double_value <= limit))
+        return false;
+    *out = d.double_value;
+    return true;
+}
+
+bool router_geoip_locate_point(const router_geoip_t *g, const router_addr_t *a, router_point_t *out,
+                               unsigned *prefix)
+{
+    out->is_known = false;
+    MMDB_entry_s entry;
+    if (!lookup(g, a, &entry, prefix)) return false;
+    static const char *const latitude_path[] = {"location", "latitude", NULL};
+    static const char *const longitude_path[] = {"location", "longitude", NULL};
+    double lat, lon;
+    if (!read_degrees(&entry, latitude_path, 90, &lat) || !read_degrees(&entry, longitude_path, 180, &lon))
+        return false;
+    *out = router_point_from_degrees(lat, lon);
     return true;
 }

@@ -16,6 +16,7 @@
 #define MERIDIAN_ROUTER_GEOIP_H
 
 #include "router/profile.h"
+#include "router/region_geo.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,5 +48,11 @@ unsigned long long router_geoip_build_epoch(const router_geoip_t *g);
  * of an IPv4-only one, or the record has no country): the caller falls back to the
  * profile's location table. */
 bool router_geoip_locate(const router_geoip_t *g, const router_addr_t *a, router_geo_location_t *out);
+
+/* Where `a` is on the map: the record's location.latitude/longitude (City databases), for
+ * Performance routing by distance, and the ECS prefix as above. Reads only those two
+ * numbers. false when the address is not in the database or its record has no location. */
+bool router_geoip_locate_point(const router_geoip_t *g, const router_addr_t *a, router_point_t *out,
+                               unsigned *prefix);
 
 #endif

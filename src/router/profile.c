@@ -649,6 +649,45 @@ static bool parse_tables(loader_t *l, json_t *root)
     return true;
 }
 
+/* Where each region is: Azure's own names are built in; `regionCoordinates` places any
+ * region (and overrides a built-in one). */
+static bool parse_coordinates(loader_t *l, json_t *root)
+{
+    router_config_t *c = l->cfg;
+    c->region_points = xcalloc(c->region_count + 1, sizeof *c->region_points);
+    for (size_t i = 0; i < c->region_count; i++)
+        router_region_builtin_point(c->regions[i], &c->region_points[i]);
+    json_t *coords = member(l, root, "regionCoordinates", JSON_OBJECT,
+                            "an object of region: {\"latitude\": n, \"longitude\": n}");
+    if (!coords) return !l->failed;
+    push_key(l, "regionCoordinates");
+    const char *name;
+    json_t *at;
+    json_object_foreach(coords, name, at) {
+        push_key(l, name);
+        int r = region_index(c, name);
+        if (r < 0) return fail(l, "no region '%s' in 'latency' or 'regions'", name);
+        static const char *const keys[] = {"latitude", "longitude", NULL};
+        if (!json_is_object(at)) return fail(l, "a region's coordinates are {\"latitude\": n, \"longitude\": n}");
+        if (!check_keys(l, at, keys)) return false;
+        double deg[2];
+        for (int k = 0; k < 2; k++) {
+            json_t *v = member(l, at, keys[k], JSON_REAL, "a number of degrees");
+            if (!v) return l->failed ? false : fail(l, "missing required member '%s'", keys[k]);
+            deg[k] = json_number_value(v);
+            double limit = k == 0 ? 90 : 180;
+            if (deg[k] < -limit || deg[k] > limit) {
+                push_key(l, keys[k]);
+                return fail(l, "%s is between -%g and %g degrees", keys[k], limit, limit);
+            }
+        }
+        c->region_points[r] = router_point_from_degrees(deg[0], deg[1]);
+        pop(l);
+    }
+    pop(l);
+    return true;
+}
+
 /* Resolves nested profile names, then rejects loops, depth > 10 and MultiValue parents. */
 static bool link_children(loader_t *l, json_t *root, char **child_names)
 {
@@ -718,7 +757,8 @@ router_config_t *router_config_parse_at(const char *text, size_t len, const char
                   .where = where, .where_size = where_size};
     char **child_names = NULL;
     static const char *const keys[] = {"zone", "nameserver", "negativeTtl", "latency",
-                                       "regions", "locations", "profiles", NULL};
+                                       "regions", "regionCoordinates", "locations", "profiles",
+                                       NULL};
     if (!json_is_object(root)) {
         fail(&l, "the profile file is a JSON object");
         goto failed;
@@ -739,7 +779,7 @@ router_config_t *router_config_parse_at(const char *text, size_t len, const char
     long long neg = 30;
     if (!int_member(&l, root, "negativeTtl", 0, 2147483647LL, &neg)) goto failed;
     c->negative_ttl = (uint32_t)neg;
-    if (!parse_tables(&l, root)) goto failed;
+    if (!parse_tables(&l, root) || !parse_coordinates(&l, root)) goto failed;
     json_t *profiles = member(&l, root, "profiles", JSON_ARRAY, "an array");
     if (!profiles) {
         if (!l.failed) fail(&l, "missing required member 'profiles'");
@@ -851,6 +891,7 @@ void router_config_free(router_config_t *c)
     free(c->locations);
     for (size_t i = 0; i < c->region_count; i++) free(c->regions[i]);
     free(c->regions);
+    free(c->region_points);
     free(c->zone);
     free(c->nameserver);
     free(c);

@@ -8,6 +8,8 @@
 #ifndef MERIDIAN_ROUTER_PROFILE_H
 #define MERIDIAN_ROUTER_PROFILE_H
 
+#include "router/region_geo.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +131,9 @@ typedef struct {
     uint32_t negative_ttl;            /* SOA minimum (RFC 2308), default 30 */
     char **regions;                   /* every region named by the latency table */
     size_t region_count;
+    router_point_t *region_points;    /* per region: where it is (built in for Azure's
+                                         names, or regionCoordinates), for Performance
+                                         clients outside the latency table */
     router_latency_row_t *latency;
     size_t latency_count;
     router_location_row_t *locations;

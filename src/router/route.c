@@ -290,7 +290,14 @@ static void route_profile(ctx_t *x, const router_profile_t *p, int depth, router
         const router_latency_row_t *row = router_config_latency(x->c, x->client);
         unsigned scope = 0;
         const router_endpoint_t *over = subnet_override(p, pool, np, x->client, &scope);
+        /* A client the latency table does not know, placed by the MaxMind DB: regions by
+         * great-circle distance (km), the ones of unknown place after them. */
+        router_point_t where;
+        unsigned geo_prefix = 0;
+        bool by_distance = !row && x->c->geoip && x->c->region_points &&
+                           router_geoip_locate_point(x->c->geoip, x->client, &where, &geo_prefix);
         if (row && family_bits(&row->range) > scope && !over) scope = family_bits(&row->range);
+        if (by_distance && geo_prefix > scope && !over) scope = geo_prefix;
         out->scope = scope;
         /* Regions closest first; unknown clients keep the regions' table order. Several
          * endpoints in one region: spread by a hash of the client address, so one client
@@ -302,6 +309,10 @@ static void route_profile(ctx_t *x, const router_profile_t *p, int depth, router
             int r = pool[i].e->region;
             unsigned rtt = row && r >= 0 ? row->rtt_ms[r] : UINT32_MAX - 1;
             if (!row && r >= 0) rtt = (unsigned)r;
+            if (by_distance && r >= 0)
+                rtt = x->c->region_points[r].is_known
+                          ? (unsigned)router_point_distance_km(&where, &x->c->region_points[r])
+                          : 100000u + (unsigned)r; /* past any distance on Earth */
             key[i] = pool[i].e == over ? 0 : rtt == UINT32_MAX ? UINT32_MAX : rtt + 1;
         }
         sort_by(pool, key, np);

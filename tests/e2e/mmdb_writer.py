@@ -72,12 +72,19 @@ def encode(value):
     raise TypeError(f"cannot encode {value!r}")
 
 
-def city(continent, country, subdivision=None):
-    """A GeoIP2-City-shaped record (only the members the router reads, plus names)."""
-    rec = {"continent": {"code": continent, "names": {"en": continent}},
-           "country": {"iso_code": country, "names": {"en": country}}}
+def city(continent, country, subdivision=None, point=None):
+    """A GeoIP2-City-shaped record (only the members the router reads, plus names);
+    point: (latitude, longitude) in degrees, as location.latitude/longitude. With
+    continent and country None, a record with the location only."""
+    rec = {}
+    if country:
+        rec["continent"] = {"code": continent, "names": {"en": continent}}
+        rec["country"] = {"iso_code": country, "names": {"en": country}}
     if subdivision:
         rec["subdivisions"] = [{"iso_code": subdivision}]
+    if point:
+        rec["location"] = {"latitude": float(point[0]), "longitude": float(point[1]),
+                           "accuracy_radius": 100}
     return rec
 
 
@@ -154,11 +161,14 @@ def write(path, networks, **kwargs):
 # The networks of tests/data/geoip/test.mmdb and of the e2e tests: US clients (California),
 # Japan, Germany, Australia (Oceania → GEO-AP) and a Middle East client.
 TEST_NETWORKS = [
-    ("127.0.1.0/24", city("NA", "US", "CA")),
-    ("127.0.2.0/24", city("AS", "JP")),
-    ("127.0.3.0/24", city("EU", "DE")),
-    ("127.0.4.0/25", city("OC", "AU", "QLD")),
-    ("127.0.5.0/24", city("AS", "AE")),
+    ("127.0.1.0/24", city("NA", "US", "CA", (37.39, -122.08))),    # Mountain View
+    ("127.0.2.0/24", city("AS", "JP", None, (35.69, 139.69))),     # Tokyo
+    ("127.0.3.0/24", city("EU", "DE", None, (50.11, 8.68))),       # Frankfurt
+    ("127.0.4.0/25", city("OC", "AU", "QLD", (-27.47, 153.03))),   # Brisbane
+    ("127.0.5.0/24", city("AS", "AE", None, (25.20, 55.27))),      # Dubai
+    ("127.0.16.0/24", city("SA", "BR", None, (-23.55, -46.63))),    # São Paulo
+    ("127.0.17.0/24", city("AS", "IN", None, (19.08, 72.88))),      # Mumbai
+    ("127.0.18.0/24", city(None, None, None, (51.51, -0.13))),      # London, no country
 ]
 
 if __name__ == "__main__":

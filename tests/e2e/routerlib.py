@@ -2,6 +2,7 @@
 back on the same address, the `meridian router` process, and a small DNS client built with
 struct (RFC 1035 §4, EDNS Client Subnet RFC 7871)."""
 
+import http.client
 import json
 import os
 import signal
@@ -167,6 +168,25 @@ class Router:
     def status(self):
         with urllib.request.urlopen("http://127.0.0.1:%d/status" % self.admin_port, timeout=2) as r:
             return json.loads(r.read())
+
+    def a_records(self, name, source, ecs=None):
+        """The A records of NAME asked from SOURCE over UDP (with an ECS (address, prefix)),
+        and the ECS option of the answer."""
+        resp = parse_response(udp_query(self.dns_port, build_query(name, "A", ecs=ecs), source=source))
+        assert resp["rcode"] == 0 and resp["aa"]
+        return [x["data"] for x in resp["answers"] if x["type"] == "A"], resp.get("ecs")
+
+    def edge_region(self, host, source):
+        """The region (RegionServer name) that answers GET /where for Host HOST through the
+        edge, for a client bound to SOURCE."""
+        c = http.client.HTTPConnection("127.0.0.1", self.edge_port, timeout=5, source_address=(source, 0))
+        try:
+            c.request("GET", "/where", headers={"Host": host})
+            resp = c.getresponse()
+            assert resp.status == 200
+            return json.loads(resp.read())["region"]
+        finally:
+            c.close()
 
     def endpoint_status(self, profile, endpoint):
         for p in self.status()["profiles"]:

@@ -4,7 +4,6 @@ Germany; DNS (by source address and by EDNS Client Subnet) and the L7 edge send 
 to its geography's region, an address the database lacks falls back to the profile's
 location table, then WORLD; a missing or corrupt database is a command-line error."""
 
-import http.client
 import json
 import os
 import subprocess
@@ -13,7 +12,7 @@ import pytest
 
 import mmdb_writer
 from harness import TIME_SCALE, wait_until
-from routerlib import RegionServer, Router, build_query, parse_response, udp_query
+from routerlib import RegionServer, Router
 
 ZONE = "tm.meridian.test"
 NAME = "geo." + ZONE
@@ -60,23 +59,6 @@ def setup(meridian_bin, tmp_path):
         assert not problems, "\n".join(problems)
 
 
-def answer(r, source, ecs=None):
-    resp = parse_response(udp_query(r.dns_port, build_query(NAME, "A", ecs=ecs), source=source))
-    assert resp["rcode"] == 0 and resp["aa"]
-    return [x["data"] for x in resp["answers"] if x["type"] == "A"], resp.get("ecs")
-
-
-def edge_region(r, source):
-    c = http.client.HTTPConnection("127.0.0.1", r.edge_port, timeout=5, source_address=(source, 0))
-    try:
-        c.request("GET", "/where", headers={"Host": NAME})
-        resp = c.getresponse()
-        assert resp.status == 200
-        return json.loads(resp.read())["region"]
-    finally:
-        c.close()
-
-
 @pytest.mark.parametrize("source,address,region", [
     ("127.0.1.53", "127.0.10.1", "West US"),      # US-CA (the table says JP: ignored)
     ("127.0.2.53", "127.0.20.1", "East Asia"),    # JP → GEO-AS
@@ -86,17 +68,17 @@ def edge_region(r, source):
 ])
 def test_dns_and_edge_route_by_the_database(setup, source, address, region):
     r = setup
-    records, _ = answer(r, source)
+    records, _ = r.a_records(NAME, source)
     assert records == [address]
-    assert edge_region(r, source) == region
+    assert r.edge_region(NAME, source) == region
 
 
 def test_client_subnet_is_looked_up_with_its_scope(setup):
     r = setup
-    records, ecs = answer(r, "127.0.1.53", ecs=("127.0.2.0", 24))
+    records, ecs = r.a_records(NAME, "127.0.1.53", ecs=("127.0.2.0", 24))
     assert records == ["127.0.20.1"]
     assert ecs == {"family": 1, "source": 24, "scope": 24}  # the database network's prefix
-    records, ecs = answer(r, "127.0.1.53", ecs=("127.0.4.0", 25))  # AU-QLD: WORLD
+    records, ecs = r.a_records(NAME, "127.0.1.53", ecs=("127.0.4.0", 25))  # AU-QLD: WORLD
     assert records == ["127.0.10.1"] and ecs["scope"] == 25
     assert "geoip " in r.stderr() and "Meridian-Test-City" in r.stderr()
 
