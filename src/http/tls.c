@@ -474,6 +474,21 @@ int http_tls_read(http_tls_t *t, void *dst, size_t cap)
     return rc;
 }
 
+int http_tls_decrypt(http_tls_t *t, const void *data, size_t len, buf_t *in, size_t grow)
+{
+    int rc = http_tls_feed(t, data, len);
+    while (rc == 0) {
+        /* One fed read may complete several records: read until the engine wants more
+         * ciphertext, growing `in` rather than leaving plaintext inside the engine. */
+        if (in->cap - in->len < grow / 2 && buf_reserve(in, grow) < 0) return HTTP_TLS_ERR_NOMEM;
+        rc = http_tls_read(t, in->data + in->len, in->cap - in->len);
+        if (rc <= 0) break;
+        in->len += (size_t)rc;
+        rc = 0;
+    }
+    return rc;
+}
+
 int http_tls_write(http_tls_t *t, const void *data, size_t len)
 {
     if (!t->established) {

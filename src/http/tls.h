@@ -76,6 +76,13 @@ int http_tls_feed(http_tls_t *t, const void *data, size_t len);
  * number of bytes (> 0), 0 when more ciphertext is needed, HTTP_TLS_EOF, or an error. Call
  * again while it returns > 0: one fed record may hold more than cap bytes. */
 int http_tls_read(http_tls_t *t, void *dst, size_t cap);
+/* Feeds one read of ciphertext and appends all the plaintext it completes to `in` (the
+ * server's and the upstream client's read buffer), running the handshake as needed. `in`
+ * grows by `grow` bytes whenever less than half of that is free, so it may move: a caller
+ * holding pointers into it rebases them. Returns 0 once more ciphertext is needed,
+ * HTTP_TLS_EOF on close_notify (the plaintext before it is appended), or an error
+ * (HTTP_TLS_ERR_NOMEM also when `in` could not grow). */
+int http_tls_decrypt(http_tls_t *t, const void *data, size_t len, buf_t *in, size_t grow);
 /* Drives the handshake without reading application data (a client starts with it).
  * Returns 1 once established, 0 while in progress, or an error. */
 int http_tls_handshake(http_tls_t *t);

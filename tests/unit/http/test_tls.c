@@ -171,6 +171,64 @@ Test(tls, handshake_then_data_both_ways)
     http_tls_ctx_unref(sctx); /* connections held references until freed */
 }
 
+/* http_tls_decrypt: what the server's and the upstream client's read paths use. */
+Test(tls, decrypt_appends_every_record_of_a_read_growing_the_buffer)
+{
+    http_tls_ctx_t *sctx = server_ctx(), *cctx = client_ctx("ca.crt");
+    http_tls_t *c, *s;
+    cr_assert_eq(handshake(cctx, "a.test", true, true, sctx, &c, &s), 0, "%s", http_tls_error(c));
+    /* 100 000 bytes are seven records (16 KiB each at most): one read of all of them must
+     * come out whole, through a buffer that starts empty and grows by 4 KiB. */
+    size_t total = 100000;
+    char *sent = malloc(total);
+    cr_assert(sent);
+    for (size_t i = 0; i < total; i++) sent[i] = (char)('a' + i % 26);
+    cr_assert_eq(http_tls_write(c, sent, total), (int)total);
+    buf_t wire, in;
+    buf_init(&wire);
+    buf_init(&in);
+    cr_assert_eq(http_tls_take_output(c, &wire), 0);
+    cr_assert_gt(wire.len, total);
+    /* Fed in two reads split inside a record: the first yields what it completes. */
+    size_t half = wire.len / 2 + 7;
+    cr_assert_eq(http_tls_decrypt(s, wire.data, half, &in, 4096), 0);
+    cr_assert_lt(in.len, total);
+    cr_assert_eq(http_tls_decrypt(s, wire.data + half, wire.len - half, &in, 4096), 0);
+    cr_assert_eq(in.len, total);
+    cr_assert(memcmp(in.data, sent, total) == 0);
+    /* Bytes then close_notify in one read: the bytes are appended, then the end. */
+    cr_assert_eq(http_tls_write(c, "tail", 4), 4);
+    http_tls_shutdown(c);
+    wire.len = 0;
+    cr_assert_eq(http_tls_take_output(c, &wire), 0);
+    cr_assert_eq(http_tls_decrypt(s, wire.data, wire.len, &in, 4096), HTTP_TLS_EOF);
+    cr_assert_eq(in.len, total + 4);
+    cr_assert(memcmp(in.data + total, "tail", 4) == 0);
+    free(sent);
+    buf_free(&wire);
+    buf_free(&in);
+    http_tls_free(c);
+    http_tls_free(s);
+    http_tls_ctx_unref(cctx);
+    http_tls_ctx_unref(sctx);
+}
+
+Test(tls, decrypt_reports_garbage_as_a_protocol_error)
+{
+    http_tls_ctx_t *sctx = server_ctx();
+    http_tls_t *s = http_tls_new_server(sctx);
+    cr_assert(s);
+    buf_t in;
+    buf_init(&in);
+    static const char plain[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    cr_assert_eq(http_tls_decrypt(s, plain, sizeof plain - 1, &in, 4096), HTTP_TLS_ERR_PROTOCOL);
+    cr_assert_eq(in.len, 0);
+    cr_assert_neq(http_tls_error(s)[0], '\0');
+    buf_free(&in);
+    http_tls_free(s);
+    http_tls_ctx_unref(sctx);
+}
+
 Test(tls, ip_literal_names_are_checked_without_sni)
 {
     http_tls_ctx_t *sctx = server_ctx(), *cctx = client_ctx("ca.crt");
