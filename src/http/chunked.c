@@ -62,6 +62,17 @@ static unsigned hex_value(char c)
     return (unsigned)((c | 0x20) - 'a' + 10);
 }
 
+/* The state after the chunk size or a complete extension (name, token value or quoted
+ * value) when `c` does not continue it: ';' starts another extension, BWS goes to
+ * `bws_state` (RFC 9112 §7.1.1), CR ends the line; anything else is CS_ERROR. */
+static int chunk_ext_next(char c, int bws_state)
+{
+    if (c == ';') return CS_EXT_NAME_START;
+    if (http__is_ows(c)) return bws_state;
+    if (c == '\r') return CS_SIZE_LF;
+    return CS_ERROR;
+}
+
 int http_chunked_decode(http_chunked_decoder_t *d, const char *in, size_t len, size_t *consumed,
                         const char **data, size_t *data_len)
 {
@@ -89,13 +100,7 @@ int http_chunked_decode(http_chunked_decoder_t *d, const char *in, size_t len, s
             if (http__is(c, HTTP_CC_HEX)) {
                 if (++d->size_digits > CHUNK_SIZE_DIGITS_MAX) goto bad;
                 d->remaining = d->remaining << 4 | hex_value(c);
-            } else if (c == ';') {
-                d->state = CS_EXT_NAME_START;
-            } else if (http__is_ows(c)) {
-                d->state = CS_EXT_BWS;
-            } else if (c == '\r') {
-                d->state = CS_SIZE_LF;
-            } else {
+            } else if ((d->state = chunk_ext_next(c, CS_EXT_BWS)) == CS_ERROR) {
                 goto bad;
             }
             break;
@@ -116,15 +121,9 @@ int http_chunked_decode(http_chunked_decoder_t *d, const char *in, size_t len, s
         case CS_EXT_NAME:
             if (http__is(c, HTTP_CC_TCHAR))
                 break;
-            else if (c == '=')
+            if (c == '=')
                 d->state = CS_EXT_VALUE_START;
-            else if (c == ';')
-                d->state = CS_EXT_NAME_START;
-            else if (http__is_ows(c))
-                d->state = CS_EXT_NAME_BWS;
-            else if (c == '\r')
-                d->state = CS_SIZE_LF;
-            else
+            else if ((d->state = chunk_ext_next(c, CS_EXT_NAME_BWS)) == CS_ERROR)
                 goto bad;
             break;
         case CS_EXT_NAME_BWS:
@@ -147,14 +146,7 @@ int http_chunked_decode(http_chunked_decoder_t *d, const char *in, size_t len, s
         case CS_EXT_TOKEN:
             if (http__is(c, HTTP_CC_TCHAR))
                 break;
-            else if (c == ';')
-                d->state = CS_EXT_NAME_START;
-            else if (http__is_ows(c))
-                d->state = CS_EXT_BWS;
-            else if (c == '\r')
-                d->state = CS_SIZE_LF;
-            else
-                goto bad;
+            if ((d->state = chunk_ext_next(c, CS_EXT_BWS)) == CS_ERROR) goto bad;
             break;
         case CS_EXT_QUOTED:
             /* RFC 9110 §5.6.4: qdtext / quoted-pair; no CTL but HTAB. */
@@ -170,14 +162,7 @@ int http_chunked_decode(http_chunked_decoder_t *d, const char *in, size_t len, s
             d->state = CS_EXT_QUOTED;
             break;
         case CS_EXT_QUOTED_END:
-            if (c == ';')
-                d->state = CS_EXT_NAME_START;
-            else if (http__is_ows(c))
-                d->state = CS_EXT_BWS;
-            else if (c == '\r')
-                d->state = CS_SIZE_LF;
-            else
-                goto bad;
+            if ((d->state = chunk_ext_next(c, CS_EXT_BWS)) == CS_ERROR) goto bad;
             break;
         case CS_SIZE_LF:
             /* RFC 9112 §7.1: CRLF strictly; a bare CR is refused. */
