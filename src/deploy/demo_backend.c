@@ -1,8 +1,8 @@
 #include "deploy/demo_backend.h"
 
 #include "base/arena.h"
-#include "base/clock.h"
 #include "base/log.h"
+#include "http/drain.h"
 #include "http/server.h"
 
 #include <errno.h>
@@ -20,11 +20,7 @@ typedef struct {
     uv_loop_t loop;
     http_server_t *server;
     const char *name;
-    uv_signal_t sigterm;
-    uv_signal_t sigint;
-    uv_timer_t drain_timer;
-    uint64_t drain_deadline_ms;
-    bool is_stopping;
+    http_drain_t drain; /* SIGTERM/SIGINT: a graceful stop */
 } demo_backend_t;
 
 typedef struct {
@@ -184,55 +180,6 @@ static const http_handler_t demo_handler = {
     .on_complete = on_complete,
 };
 
-/* ---- stopping ---- */
-
-static void close_handle(uv_handle_t *h)
-{
-    if (!uv_is_closing(h)) uv_close(h, NULL);
-}
-
-static void finish_stop(demo_backend_t *b)
-{
-    if (b->server) {
-        http_server_close(b->server);
-        b->server = NULL;
-    }
-    close_handle((uv_handle_t *)&b->drain_timer);
-    close_handle((uv_handle_t *)&b->sigterm);
-    close_handle((uv_handle_t *)&b->sigint);
-}
-
-static void on_drain_tick(uv_timer_t *timer)
-{
-    demo_backend_t *b = timer->data;
-    bool is_idle = http_server_active_exchanges(b->server) == 0;
-    if (is_idle || clock_mono_ms() >= b->drain_deadline_ms) {
-        if (!is_idle)
-            log_warn("%zu request(s) still in flight after %u ms; closing",
-                     http_server_active_exchanges(b->server), DEMO_DRAIN_MS);
-        finish_stop(b);
-    }
-}
-
-static void on_stop_signal(uv_signal_t *handle, int signum)
-{
-    demo_backend_t *b = handle->data;
-    if (b->is_stopping) return;
-    b->is_stopping = true;
-    /* Ctrl-C reaches us twice: from the terminal and passed on by `meridian run`. Once the
-     * signal handles are closed the default action (terminate) would apply to the second
-     * one, so keep further stop signals blocked; they stay pending until we exit. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    sigprocmask(SIG_BLOCK, &stop_signals, NULL);
-    log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
-    http_server_stop_accepting(b->server);
-    b->drain_deadline_ms = clock_mono_ms() + DEMO_DRAIN_MS;
-    uv_timer_start(&b->drain_timer, on_drain_tick, 0, DEMO_DRAIN_POLL_MS);
-}
-
 int demo_backend_run(const demo_backend_options_t *opts)
 {
     demo_backend_t b = {.name = opts->name ? opts->name : "demo"};
@@ -247,10 +194,9 @@ int demo_backend_run(const demo_backend_options_t *opts)
         log_error("uv_loop_init: %s", uv_strerror(rc));
         return 1;
     }
-    uv_timer_init(&b.loop, &b.drain_timer);
-    uv_signal_init(&b.loop, &b.sigterm);
-    uv_signal_init(&b.loop, &b.sigint);
-    b.drain_timer.data = b.sigterm.data = b.sigint.data = &b;
+    http_drain_options_t drain_opts = {.drain_ms = DEMO_DRAIN_MS, .poll_ms = DEMO_DRAIN_POLL_MS,
+                                       .server = &b.server};
+    http_drain_init(&b.drain, &b.loop, &drain_opts);
 
     http_server_options_t server_opts;
     http_server_options_default(&server_opts);
@@ -260,8 +206,7 @@ int demo_backend_run(const demo_backend_options_t *opts)
         log_error("cannot listen on %s: %s", opts->listen_addr, uv_strerror(rc));
         goto fail_listen;
     }
-    if ((rc = uv_signal_start(&b.sigterm, on_stop_signal, SIGTERM)) ||
-        (rc = uv_signal_start(&b.sigint, on_stop_signal, SIGINT))) {
+    if ((rc = http_drain_watch(&b.drain))) {
         log_error("uv_signal_start: %s", uv_strerror(rc));
         goto fail_signal;
     }
@@ -274,7 +219,7 @@ int demo_backend_run(const demo_backend_options_t *opts)
 fail_signal:
     http_server_stop_accepting(b.server);
 fail_listen:
-    finish_stop(&b);
+    http_drain_close(&b.drain);
     uv_run(&b.loop, UV_RUN_DEFAULT);
     uv_loop_close(&b.loop);
     return 1;

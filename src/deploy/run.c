@@ -298,17 +298,6 @@ static void begin_stop(run_t *r, const char *why)
     signal_children(r, SIGTERM);
 }
 
-static void describe_exit(int status, char *out, size_t size)
-{
-    if (WIFEXITED(status))
-        snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        snprintf(out, size, "was killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else
-        snprintf(out, size, "changed state (wait status 0x%x)", (unsigned)status);
-}
-
 static void reap_children(run_t *r)
 {
     for (;;) {
@@ -321,7 +310,7 @@ static void reap_children(run_t *r)
             if (c->pid != pid) continue;
             c->pid = 0;
             char how[160];
-            describe_exit(status, how, sizeof how);
+            signals_describe_exit(status, how, sizeof how);
             bool is_clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
             if (r->is_stopping && is_clean) {
                 log_info("%s %s", c->label, how);
@@ -425,10 +414,8 @@ static int run_loop(run_t *r, const sigset_t *waited)
             }
         }
 
-        int sig = signals_wait(waited, timeout_ms);
+        int sig = signals_next(waited, timeout_ms);
         if (sig < 0) {
-            if (errno == EAGAIN || errno == EINTR) continue;
-            log_error("sigtimedwait: %s", strerror(errno));
             r->exit_code = 1;
             begin_stop(r, "internal error");
             continue;
@@ -474,16 +461,13 @@ int deploy_run(const deploy_run_options_t *opts)
     }
     if (prepare_state_dir(&r, opts->state_dir)) goto fail_state_dir;
 
-    struct sigaction default_action = {.sa_handler = SIG_DFL}, old_chld;
-    sigemptyset(&default_action.sa_mask);
-    sigaction(SIGCHLD, &default_action, &old_chld);
+    struct sigaction old_chld;
     sigset_t waited;
-    sigemptyset(&waited);
-    sigaddset(&waited, SIGCHLD);
-    sigaddset(&waited, SIGHUP);
-    sigaddset(&waited, SIGTERM);
-    sigaddset(&waited, SIGINT);
-    sigprocmask(SIG_BLOCK, &waited, &r.original_mask);
+    const char *failed;
+    if (signals_supervise_begin(&waited, &r.original_mask, &old_chld, &failed) < 0) {
+        log_error("%s: %s", failed, strerror(errno));
+        goto fail_signals;
+    }
 
     for (size_t i = 0; i < CHILD_COUNT; i++) {
         if (start_child(&r, &r.children[i])) {
@@ -494,8 +478,8 @@ int deploy_run(const deploy_run_options_t *opts)
     }
     rc = run_loop(&r, &waited);
 
-    sigprocmask(SIG_SETMASK, &r.original_mask, NULL);
-    sigaction(SIGCHLD, &old_chld, NULL);
+    signals_supervise_end(&r.original_mask, &old_chld);
+fail_signals:
 fail_state_dir:
     gateway_config_unref(r.config);
 fail_config:

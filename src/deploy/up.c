@@ -205,7 +205,7 @@ static void start_due(up_t *u, uint64_t now)
 static void on_proc_exit(up_t *u, up_proc_t *p, int status)
 {
     char how[160];
-    up_proc_describe_exit(status, how, sizeof how);
+    signals_describe_exit(status, how, sizeof how);
     pid_t pid = p->pid;
     p->pid = 0;
     if (u->is_stopping) {
@@ -380,7 +380,7 @@ static bool wait_for_manage(up_t *u, const sigset_t *waited)
         int status;
         if (waitpid(u->manage.pid, &status, WNOHANG) == u->manage.pid) {
             char how[160];
-            up_proc_describe_exit(status, how, sizeof how);
+            signals_describe_exit(status, how, sizeof how);
             log_error("the management plane %s before accepting connections", how);
             u->manage.pid = 0;
             return false;
@@ -473,10 +473,8 @@ static int run_loop(up_t *u, const sigset_t *waited)
             up__update_router(u);
             if (u->is_ready) up__announce_new_regions(u);
         }
-        int sig = signals_wait(waited, 100);
+        int sig = signals_next(waited, 100);
         if (sig < 0) {
-            if (errno == EAGAIN || errno == EINTR) continue;
-            log_error("sigtimedwait: %s", strerror(errno));
             u->exit_code = 1;
             begin_stop(u, "internal error");
         } else if (sig == SIGINT || sig == SIGTERM) {
@@ -526,16 +524,13 @@ int deploy_up(const deploy_up_options_t *opts)
     int rc = 1;
     if (check_ports_free(u)) goto fail_ports;
 
-    struct sigaction default_action = {.sa_handler = SIG_DFL}, old_chld;
-    sigemptyset(&default_action.sa_mask);
-    sigaction(SIGCHLD, &default_action, &old_chld);
+    struct sigaction old_chld;
     sigset_t waited;
-    sigemptyset(&waited);
-    sigaddset(&waited, SIGCHLD);
-    sigaddset(&waited, SIGHUP);
-    sigaddset(&waited, SIGTERM);
-    sigaddset(&waited, SIGINT);
-    sigprocmask(SIG_BLOCK, &waited, &u->original_mask);
+    const char *failed;
+    if (signals_supervise_begin(&waited, &u->original_mask, &old_chld, &failed) < 0) {
+        log_error("%s: %s", failed, strerror(errno));
+        goto fail_ports;
+    }
 
     u->table_deadline_ms = clock_mono_ms() + MANAGE_READY_TIMEOUT_MS + TABLE_TIMEOUT_MS;
     if (start_manage_and_backends(u, &waited)) {
@@ -544,8 +539,7 @@ int deploy_up(const deploy_up_options_t *opts)
     }
     rc = run_loop(u, &waited);
 
-    sigprocmask(SIG_SETMASK, &u->original_mask, NULL);
-    sigaction(SIGCHLD, &old_chld, NULL);
+    signals_supervise_end(&u->original_mask, &old_chld);
 fail_ports:
     up_service_free(&u->service);
     return rc;

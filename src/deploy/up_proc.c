@@ -104,14 +104,3 @@ int up_proc_run_to_end(up_proc_t *p, const char *exe, const sigset_t *mask, pid_
     if (got < 0 || !WIFEXITED(status)) return -1;
     return WEXITSTATUS(status);
 }
-
-void up_proc_describe_exit(int status, char *out, size_t size)
-{
-    if (WIFEXITED(status))
-        snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        snprintf(out, size, "was killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else
-        snprintf(out, size, "changed state (wait status 0x%x)", (unsigned)status);
-}

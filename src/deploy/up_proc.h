@@ -51,7 +51,4 @@ void up_proc_schedule_restart(up_proc_t *p, uint64_t now);
  * was killed by a signal. */
 int up_proc_run_to_end(up_proc_t *p, const char *exe, const sigset_t *mask, pid_t parent_pid);
 
-/* "exited with status 3", "was killed by signal 9 (Killed)". */
-void up_proc_describe_exit(int status, char *out, size_t size);
-
 #endif

@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/signals.h"
 #include "deploy/up_http.h"
 
 #include <errno.h>
@@ -213,7 +214,7 @@ void up__watch(up_t *u)
 void up__on_region_exit(up_t *u, up_region_t *r, int status)
 {
     char how[160];
-    up_proc_describe_exit(status, how, sizeof how);
+    signals_describe_exit(status, how, sizeof how);
     pid_t pid = r->proc.pid;
     r->proc.pid = 0;
     r->units_up = -1;

@@ -86,19 +86,6 @@ static int admin_addr_for_unit(const char *admin, int index, char *out, size_t s
     return 0;
 }
 
-static void describe_exit(int status, char *out, size_t size)
-{
-    if (WIFEXITED(status)) {
-        snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
-    } else if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        snprintf(out, size, "was killed by signal %d (%s)%s", sig, strsignal(sig),
-                 WCOREDUMP(status) ? ", core dumped" : "");
-    } else {
-        snprintf(out, size, "changed state (wait status 0x%x)", (unsigned)status);
-    }
-}
-
 static const char *signal_name(int sig)
 {
     switch (sig) {
@@ -222,7 +209,7 @@ static void on_unit_exit(supervisor_t *sv, unit_slot_t *slot, int status)
 {
     uint64_t now = clock_mono_ms();
     char how[160];
-    describe_exit(status, how, sizeof how);
+    signals_describe_exit(status, how, sizeof how);
     pid_t pid = slot->pid;
     slot->pid = 0;
 
@@ -312,12 +299,8 @@ static int supervise_loop(supervisor_t *sv, const sigset_t *waited)
         uint64_t now = clock_mono_ms();
         run_due_actions(sv, now);
 
-        int sig = signals_wait(waited, next_timeout_ms(sv, clock_mono_ms()));
-        if (sig < 0) {
-            if (errno == EAGAIN || errno == EINTR) continue;
-            log_error("sigtimedwait: %s", strerror(errno));
-            return 1;
-        }
+        int sig = signals_next(waited, next_timeout_ms(sv, clock_mono_ms()));
+        if (sig < 0) return 1;
         switch (sig) {
         case SIGCHLD:
             break; /* reaped at the top of the loop */
@@ -372,23 +355,12 @@ int gateway_supervise(const gateway_unit_options_t *opts, int units)
         }
     }
 
-    /* SIGCHLD must not be inherited as SIG_IGN, or the kernel would reap the units for us
-     * and waitpid() could not tell which one died. */
-    struct sigaction default_action = {.sa_handler = SIG_DFL}, old_chld;
-    sigemptyset(&default_action.sa_mask);
-    if (sigaction(SIGCHLD, &default_action, &old_chld) != 0) {
-        log_error("sigaction(SIGCHLD): %s", strerror(errno));
-        goto fail_sigaction;
-    }
+    struct sigaction old_chld;
     sigset_t waited;
-    sigemptyset(&waited);
-    sigaddset(&waited, SIGCHLD);
-    sigaddset(&waited, SIGHUP);
-    sigaddset(&waited, SIGTERM);
-    sigaddset(&waited, SIGINT);
-    if (sigprocmask(SIG_BLOCK, &waited, &sv.original_mask) != 0) {
-        log_error("sigprocmask: %s", strerror(errno));
-        goto fail_sigprocmask;
+    const char *failed;
+    if (signals_supervise_begin(&waited, &sv.original_mask, &old_chld, &failed) < 0) {
+        log_error("%s: %s", failed, strerror(errno));
+        goto fail_signals;
     }
 
     /* Mapped here, before the first fork, so that every unit (restarted ones too) shares
@@ -415,11 +387,8 @@ int gateway_supervise(const gateway_unit_options_t *opts, int units)
 fail_counters:
     if (sv.cache != opts->cache) region_cache_destroy(sv.cache);
 fail_cache:
-
-    sigprocmask(SIG_SETMASK, &sv.original_mask, NULL);
-fail_sigprocmask:
-    sigaction(SIGCHLD, &old_chld, NULL);
-fail_sigaction:
+    signals_supervise_end(&sv.original_mask, &old_chld);
+fail_signals:
 fail_admin_addr:
     free(sv.slots);
     return rc;

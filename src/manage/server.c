@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "http/drain.h"
 #include "http/server.h"
 #include "manage/assets.h"
 #include "manage/feed.h"
@@ -18,11 +19,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define STOP_DRAIN_MS 30000
+#define STOP_DRAIN_MS 30000u
 /* Requests waiting for the worker: past this, new ones get 503 at once, which bounds the
  * memory held by queued bodies (each up to MANAGE_MAX_BODY_BYTES). */
 #define MAX_QUEUED_JOBS 64
-#define STOP_POLL_MS 20
+#define STOP_POLL_MS 20u
 
 typedef struct manage_server manage_server_t;
 
@@ -53,10 +54,7 @@ struct manage_server {
     job_t *queue_head, *queue_tail;
     size_t job_count; /* jobs reading, queued or running */
     bool is_busy;
-    bool is_stopping;
-    uint64_t stop_deadline_ms;
-    uv_signal_t sigterm, sigint;
-    uv_timer_t stop_timer;
+    http_drain_t drain; /* SIGTERM/SIGINT: a graceful stop */
 };
 
 static char *dup_slice(slice_t s)
@@ -372,55 +370,27 @@ static const http_handler_t handler = {
     .on_complete = on_complete,
 };
 
-/* ---- stopping ---- */
+/* ---- stopping (http/drain.h) ---- */
 
-static void close_handle(uv_handle_t *h)
+static void on_drain_stop(void *ud)
 {
-    if (!uv_is_closing(h)) uv_close(h, NULL);
+    manage_server_t *srv = ud;
+    manage_feed_release_all(srv->feed); /* parked long polls answer now */
 }
 
-static void finish_stop(manage_server_t *srv)
+static bool is_drain_busy(void *ud)
 {
-    if (srv->http) {
-        http_server_close(srv->http);
-        srv->http = NULL;
-    }
+    const manage_server_t *srv = ud;
+    return srv->is_busy || srv->queue_head;
+}
+
+static void on_drain_close(void *ud)
+{
+    manage_server_t *srv = ud;
     if (srv->try_it) {
         manage_try_free(srv->try_it);
         srv->try_it = NULL;
     }
-    close_handle((uv_handle_t *)&srv->stop_timer);
-    close_handle((uv_handle_t *)&srv->sigterm);
-    close_handle((uv_handle_t *)&srv->sigint);
-}
-
-static void on_stop_tick(uv_timer_t *t)
-{
-    manage_server_t *srv = t->data;
-    bool is_idle = !srv->is_busy && !srv->queue_head && http_server_active_exchanges(srv->http) == 0;
-    if (is_idle || clock_mono_ms() >= srv->stop_deadline_ms) {
-        if (!is_idle) log_warn("stopping with requests still in flight after %d ms", STOP_DRAIN_MS);
-        /* A job on the thread pool still completes before uv_run returns (its after-work
-         * callback runs on the loop), so an acknowledged write is never cut short. */
-        finish_stop(srv);
-    }
-}
-
-static void on_stop_signal(uv_signal_t *h, int signum)
-{
-    manage_server_t *srv = h->data;
-    if (srv->is_stopping) return;
-    srv->is_stopping = true;
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    log_info("%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
-    http_server_stop_accepting(srv->http);
-    manage_feed_release_all(srv->feed);
-    srv->stop_deadline_ms = clock_mono_ms() + STOP_DRAIN_MS;
-    uv_timer_start(&srv->stop_timer, on_stop_tick, 0, STOP_POLL_MS);
 }
 
 int manage_server_run(const manage_server_options_t *opts)
@@ -456,10 +426,16 @@ int manage_server_run(const manage_server_options_t *opts)
     srv->feed = manage_feed_new(&srv->loop, manage_service_units(srv->svc));
     srv->try_it = manage_try_new(&srv->loop);
     refresh_feed(srv);
-    uv_timer_init(&srv->loop, &srv->stop_timer);
-    uv_signal_init(&srv->loop, &srv->sigterm);
-    uv_signal_init(&srv->loop, &srv->sigint);
-    srv->stop_timer.data = srv->sigterm.data = srv->sigint.data = srv;
+    http_drain_options_t drain_opts = {
+        .drain_ms = STOP_DRAIN_MS,
+        .poll_ms = STOP_POLL_MS,
+        .server = &srv->http,
+        .on_stop = on_drain_stop,
+        .is_busy = is_drain_busy,
+        .on_close = on_drain_close,
+        .ud = srv,
+    };
+    http_drain_init(&srv->drain, &srv->loop, &drain_opts);
 
     http_server_options_t hopts;
     http_server_options_default(&hopts);
@@ -488,8 +464,7 @@ int manage_server_run(const manage_server_options_t *opts)
         http_tls_ctx_unref(tls); /* the server holds its reference */
         srv->is_tls = true;
     }
-    if ((rc = uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM)) ||
-        (rc = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT))) {
+    if ((rc = http_drain_watch(&srv->drain))) {
         log_error("uv_signal_start: %s", uv_strerror(rc));
         exit_code = 1;
         http_server_stop_accepting(srv->http);
@@ -500,7 +475,7 @@ int manage_server_run(const manage_server_options_t *opts)
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     goto closed;
 stop:
-    finish_stop(srv);
+    http_drain_close(&srv->drain);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
 closed:
     uv_loop_close(&srv->loop);
