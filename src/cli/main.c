@@ -555,11 +555,11 @@ static const char router_help[] =
     "  --profiles FILE         profile file (JSON, docs/router.md)\n"
     "  --config-url URL        feed mode: the management plane (http(s)://host:port); the\n"
     "                          profiles follow its changes without a restart\n"
-    "  --ca-file FILE          feed mode over https: CAs the management plane's certificate\n"
-    "                          is verified against (default: the system's store)\n"
+    "  --ca-file FILE          CAs an https management plane (feed mode) and the edge's\n"
+    "                          HTTPS endpoints are verified against (default: the system's)\n"
     "  --tls-client-cert FILE --tls-client-key FILE\n"
-    "                          feed mode over https: the client certificate presented when\n"
-    "                          the management plane asks for one (manage --tls-client-ca)\n"
+    "                          the client certificate presented when the management plane\n"
+    "                          (manage --tls-client-ca) or an HTTPS endpoint asks for one\n"
     "  --token-file F          feed mode: file holding the token (a gateway token of the\n"
     "                          primary location); re-read every 5 s\n"
     "  --token TOKEN           feed mode: the token itself, instead of --token-file\n"
@@ -569,6 +569,11 @@ static const char router_help[] =
     "  --dns HOST:PORT         authoritative DNS on UDP and TCP (default: none)\n"
     "  --edge HOST:PORT        L7 edge: forwards each request to the chosen region and\n"
     "                          retries an idempotent request on the next one (default: none)\n"
+    "  --edge-tls HOST:PORT    the edge's HTTPS listener, with or without --edge; endpoints\n"
+    "                          of profiles probed over HTTPS are reached over HTTPS too\n"
+    "  --tls-cert FILE --tls-key FILE\n"
+    "                          its default certificate chain and key (PEM)\n"
+    "  --tls-cert-dir DIR      more certificates, chosen by SNI (NAME.crt + NAME.key)\n"
     "  --edge-profile NAME     profile for edge requests whose Host names no profile\n"
     "                          (default: the first profile)\n"
     "  --trust-xff yes|no      route edge requests by the last X-Forwarded-For address\n"
@@ -588,7 +593,8 @@ static int command_router(int argc, char **argv)
     const char *profiles = NULL, *dns = NULL, *edge = NULL, *admin = NULL, *edge_profile = NULL,
                *trust_xff = NULL, *config_url = NULL, *token = NULL, *token_file = NULL,
                *state_dir = NULL, *report_ms = NULL, *geoip_path = NULL, *ca_file = NULL,
-               *tls_client_cert = NULL, *tls_client_key = NULL;
+               *tls_client_cert = NULL, *tls_client_key = NULL, *edge_tls = NULL,
+               *tls_cert = NULL, *tls_key = NULL, *tls_cert_dir = NULL;
     bool check = false;
     /* --check takes no value: strip it before the common parser sees the options. */
     char *rest[64];
@@ -607,7 +613,9 @@ static int command_router(int argc, char **argv)
                                     {"--report-ms", &report_ms}, {"--geoip", &geoip_path},
                                     {"--ca-file", &ca_file},
                                     {"--tls-client-cert", &tls_client_cert},
-                                    {"--tls-client-key", &tls_client_key}};
+                                    {"--tls-client-key", &tls_client_key},
+                                    {"--edge-tls", &edge_tls}, {"--tls-cert", &tls_cert},
+                                    {"--tls-key", &tls_key}, {"--tls-cert-dir", &tls_cert_dir}};
     switch (cli_parse_options("router", n, rest, options, sizeof options / sizeof options[0])) {
     case CLI_PARSE_HELP:
         return print_help(router_help);
@@ -622,17 +630,22 @@ static int command_router(int argc, char **argv)
     if (config_url && !token && !token_file)
         return cli_usage_error("router", "--config-url needs --token-file (or --token)");
     if (check && !profiles) return cli_usage_error("router", "--check needs --profiles");
-    if ((ca_file || tls_client_cert || tls_client_key) &&
+    if ((ca_file || tls_client_cert || tls_client_key) && !edge && !edge_tls &&
         (!config_url || strncasecmp(config_url, "https://", 8) != 0))
         return cli_usage_error("router", "--ca-file, --tls-client-cert and --tls-client-key need "
-                                         "an https:// --config-url");
+                                         "an https:// --config-url or an edge");
+    if (edge_tls && (!tls_cert || !tls_key))
+        return cli_usage_error("router", "--edge-tls needs --tls-cert and --tls-key");
+    if ((tls_cert || tls_key || tls_cert_dir) && !edge_tls)
+        return cli_usage_error("router", "--tls-cert, --tls-key and --tls-cert-dir need --edge-tls");
     if (!tls_client_cert != !tls_client_key)
         return cli_usage_error("router", "--tls-client-cert and --tls-client-key go together");
     if (check) return router_check(profiles) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
-    if (!dns && !edge) return cli_usage_error("router", "give --dns, --edge or both");
+    if (!dns && !edge && !edge_tls) return cli_usage_error("router", "give at least one of --dns, --edge and --edge-tls");
     host_port_t hp;
     if (dns && !parse_address("router", "--dns", dns, &hp)) return CLI_EXIT_USAGE;
     if (edge && !parse_address("router", "--edge", edge, &hp)) return CLI_EXIT_USAGE;
+    if (edge_tls && !parse_address("router", "--edge-tls", edge_tls, &hp)) return CLI_EXIT_USAGE;
     if (admin && !parse_address("router", "--admin", admin, &hp)) return CLI_EXIT_USAGE;
     if (trust_xff && strcmp(trust_xff, "yes") != 0 && strcmp(trust_xff, "no") != 0)
         return cli_usage_error("router", "--trust-xff must be yes or no");
@@ -651,7 +664,8 @@ static int command_router(int argc, char **argv)
     router_options_t o = {.profiles_path = profiles, .config_url = config_url, .token = token,
                           .report_ms = (uint32_t)report,
                           .token_file = token_file, .state_dir = state_dir,
-                          .dns_addr = dns, .edge_addr = edge,
+                          .dns_addr = dns, .edge_addr = edge, .edge_tls_addr = edge_tls,
+                          .tls_cert = tls_cert, .tls_key = tls_key, .tls_cert_dir = tls_cert_dir,
                           .admin_addr = admin, .edge_profile = edge_profile,
                           .trust_xff = trust_xff && strcmp(trust_xff, "yes") == 0,
                           .geoip = geoip, .geoip_path = geoip_path, .ca_file = ca_file,

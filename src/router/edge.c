@@ -13,8 +13,10 @@
 #include <string.h>
 
 struct router_edge {
+    uv_loop_t *loop;
     router_edge_options_t opts;
     http_server_t *server;
+    http_server_t *tls_server;  /* the HTTPS listener, when there is one */
     upstream_pool_t *pool;
     router_edge_stats_t stats;
 };
@@ -29,6 +31,7 @@ typedef struct {
     struct {
         const char *name, *target;
         uint16_t port;
+        bool tls;               /* the endpoint speaks HTTPS (its profile probes HTTPS) */
     } choices[ROUTER_MAX_CHOICES];
     size_t choice_count, next;
     char *head;                 /* the upstream request head, kept for a retry */
@@ -53,7 +56,7 @@ typedef struct {
  * a larger one is relayed from the point it grows past this (and can no longer move). */
 #define MAX_HELD_RESPONSE 65536
 
-static int build_head(buf_t *b, const http_request_t *req, const char *peer_ip)
+static int build_head(buf_t *b, const http_request_t *req, const char *peer_ip, bool is_tls)
 {
     http_connection_tokens_t listed;
     http_collect_connection_tokens(req->headers, req->header_count, &listed);
@@ -98,7 +101,7 @@ static int build_head(buf_t *b, const http_request_t *req, const char *peer_ip)
         buf_append(b, "\r\n", 2);
     }
     if (!xff_seen) buf_printf(b, "X-Forwarded-For: %s\r\n", peer_ip);
-    buf_append_cstr(b, "X-Forwarded-Proto: http\r\n");
+    buf_append_cstr(b, is_tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
     if (req->is_chunked) buf_append_cstr(b, "Transfer-Encoding: chunked\r\n");
     else if (req->content_length >= 0) buf_printf(b, "Content-Length: %lld\r\n", (long long)req->content_length);
     return buf_append(b, "\r\n", 2);
@@ -299,6 +302,7 @@ static const upstream_callbacks_t upstream_callbacks = {
 static void start_attempt(edge_ctx_t *ctx)
 {
     const char *target = ctx->choices[ctx->next].target;
+    bool tls = ctx->choices[ctx->next].tls;
     uint16_t port = ctx->choices[ctx->next++].port;
     arena_t *arena = http_exchange_arena(ctx->ex);
     char key[300];
@@ -313,6 +317,8 @@ static void start_attempt(edge_ctx_t *ctx)
         .has_body = ctx->has_body,
         .chunked_body = http_exchange_request(ctx->ex)->is_chunked,
         .response_timeout_ms = ctx->edge->opts.response_timeout_ms,
+        /* Verified against the router's CAs, by the name the endpoint is reached at. */
+        .tls = tls,
     };
     if (!spec.origin_key) {
         http_exchange_respond_error(ctx->ex, 503, "Service unavailable");
@@ -363,6 +369,7 @@ static void on_request(http_exchange_t *ex, void *ud)
         ctx->choices[i].name = arena_strndup(arena, e->name, strlen(e->name));
         ctx->choices[i].target = arena_strndup(arena, e->target, strlen(e->target));
         ctx->choices[i].port = e->port;
+        ctx->choices[i].tls = edge->opts.cfg->profiles[e->profile].monitor.protocol == ROUTER_PROBE_HTTPS;
         if (!ctx->choices[i].name || !ctx->choices[i].target) {
             http_exchange_respond_error(ex, 503, "Service unavailable");
             return;
@@ -377,7 +384,7 @@ static void on_request(http_exchange_t *ex, void *ud)
 
     buf_t head;
     buf_init(&head);
-    int rc = build_head(&head, req, peer);
+    int rc = build_head(&head, req, peer, http_exchange_is_tls(ex));
     ctx->head = rc == 0 ? arena_strndup(arena, head.data, head.len) : NULL;
     ctx->head_len = head.len;
     buf_free(&head);
@@ -461,21 +468,39 @@ int router_edge_listen(uv_loop_t *loop, const char *addr, const router_edge_opti
     upstream_options_t uo;
     upstream_options_default(&uo);
     uo.connect_timeout_ms = e->opts.connect_timeout_ms;
+    e->loop = loop;
     e->pool = upstream_pool_new(loop, &uo);
     if (!e->pool) {
         free(e);
         return UV_ENOMEM;
     }
-    http_server_options_t so;
-    http_server_options_default(&so);
-    int rc = http_server_listen(loop, addr, false, &so, &edge_handler, e, &e->server);
-    if (rc < 0) {
-        upstream_pool_close(e->pool);
-        free(e);
-        return rc;
+    if (opts->client_tls) upstream_pool_set_tls(e->pool, opts->client_tls);
+    if (addr) {
+        http_server_options_t so;
+        http_server_options_default(&so);
+        int rc = http_server_listen(loop, addr, false, &so, &edge_handler, e, &e->server);
+        if (rc < 0) {
+            upstream_pool_close(e->pool);
+            free(e);
+            return rc;
+        }
     }
     *out = e;
     return 0;
+}
+
+int router_edge_listen_tls(router_edge_t *e, const char *addr, http_tls_ctx_t *server_tls)
+{
+    http_server_options_t so;
+    http_server_options_default(&so);
+    int rc = http_server_listen(e->loop, addr, false, &so, &edge_handler, e, &e->tls_server);
+    if (rc < 0) return rc;
+    rc = http_server_set_tls(e->tls_server, server_tls);
+    if (rc < 0) {
+        http_server_close(e->tls_server);
+        e->tls_server = NULL;
+    }
+    return rc;
 }
 
 void router_edge_set_config(router_edge_t *e, const router_config_t *cfg,
@@ -491,8 +516,12 @@ router_edge_stats_t router_edge_stats(const router_edge_t *e) { return e->stats;
 void router_edge_close(router_edge_t *e)
 {
     if (!e) return;
-    http_server_stop_accepting(e->server);
-    http_server_close(e->server);
+    http_server_t *servers[] = {e->server, e->tls_server};
+    for (size_t i = 0; i < 2; i++) {
+        if (!servers[i]) continue;
+        http_server_stop_accepting(servers[i]);
+        http_server_close(servers[i]);
+    }
     upstream_pool_close(e->pool);
 }
 

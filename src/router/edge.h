@@ -7,7 +7,10 @@
  *   last address of X-Forwarded-For (the one the trusted proxy in front of us appended).
  * - Forwarding: request line and Host as received; hop-by-hop fields (RFC 9110 §7.6.1,
  *   and those named in Connection) dropped; X-Forwarded-For gets the peer appended;
- *   X-Forwarded-Proto: http.
+ *   X-Forwarded-Proto: http, or https on the HTTPS listener.
+ * - HTTPS: an optional second listener speaks TLS (router_edge_listen_tls). Endpoints of a
+ *   profile whose monitor probes HTTPS are reached over TLS, their certificate verified
+ *   (chain against client_tls's CAs, name against the endpoint's target).
  * - Failover: router_route's ordered list is tried in turn. An idempotent request
  *   (RFC 9110 §9.2.2) that fails before the response head — connection refused, closed or
  *   reset, or timed out — is retried on the next endpoint, so a region failure costs no
@@ -20,6 +23,7 @@
 #ifndef MERIDIAN_ROUTER_EDGE_H
 #define MERIDIAN_ROUTER_EDGE_H
 
+#include "http/tls.h"
 #include "router/profile.h"
 #include "router/route.h"
 
@@ -34,13 +38,19 @@ typedef struct {
     bool trust_xff;
     uint32_t connect_timeout_ms;       /* per attempt; default 2000 */
     uint32_t response_timeout_ms;      /* to the response head; default 30000 */
+    http_tls_ctx_t *client_tls;        /* CAs for HTTPS endpoints (referenced); NULL = the
+                                          system's store */
 } router_edge_options_t;
 
 typedef struct router_edge router_edge_t;
 
-/* Listens on addr ("127.0.0.1:8080", "[::1]:0"). Returns 0 or a negative libuv error. */
+/* Listens on addr ("127.0.0.1:8080", "[::1]:0"; NULL = no plain HTTP listener). Returns 0
+ * or a negative libuv error. */
 int router_edge_listen(uv_loop_t *loop, const char *addr, const router_edge_options_t *opts,
                        router_edge_t **out);
+/* Adds an HTTPS listener on addr with server_tls's certificates (referenced). Returns 0 or
+ * a negative libuv error. */
+int router_edge_listen_tls(router_edge_t *e, const char *addr, http_tls_ctx_t *server_tls);
 /* A reload: requests from now on route with this configuration (which must outlive the
  * next call or the edge); requests in flight keep copies of the endpoints they chose. */
 void router_edge_set_config(router_edge_t *e, const router_config_t *cfg,

@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "router/dns_server.h"
 #include "router/edge.h"
 #include "router/feed.h"
@@ -248,6 +249,49 @@ static router_config_t *empty_config(void)
     return c;
 }
 
+/* The TLS contexts of the edge: the HTTPS listener's certificates, and the CAs its HTTPS
+ * endpoints are checked against. NULL server context when there is no HTTPS listener. */
+static int edge_tls_contexts(const router_options_t *o, http_tls_ctx_t **server, http_tls_ctx_t **client)
+{
+    char err[512];
+    *server = *client = NULL;
+    if (http_tls_client_ctx_new(o->ca_file, o->tls_client_cert, o->tls_client_key, client, err,
+                                sizeof err) < 0) {
+        fprintf(stderr, "meridian router: %s\n", err);
+        return -1;
+    }
+    if (!o->edge_tls_addr) return 0;
+    if (http_tls_server_ctx_new(o->tls_cert, o->tls_key, server, err, sizeof err) < 0 ||
+        (o->tls_cert_dir && http_tls_server_ctx_add_sni_dir(*server, o->tls_cert_dir, err, sizeof err) < 0)) {
+        fprintf(stderr, "meridian router: %s\n", err);
+        http_tls_ctx_unref(*server);
+        http_tls_ctx_unref(*client);
+        *server = *client = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Starts the L7 edge on its plain and/or HTTPS listener. Returns 0, or -1 after saying why. */
+static int start_edge(router_t *r)
+{
+    const router_options_t *o = r->opts;
+    http_tls_ctx_t *server_tls, *client_tls;
+    if (edge_tls_contexts(o, &server_tls, &client_tls) < 0) return -1;
+    router_edge_options_t eo = {.cfg = r->cfg, .statuses = r->statuses,
+                                .fallback = find_profile(r->cfg, o->edge_profile),
+                                .trust_xff = o->trust_xff, .client_tls = client_tls};
+    int rc = router_edge_listen(r->loop, o->edge_addr, &eo, &r->edge);
+    if (rc < 0)
+        fprintf(stderr, "meridian router: --edge %s: %s\n", o->edge_addr, uv_strerror(rc));
+    else if (o->edge_tls_addr && (rc = router_edge_listen_tls(r->edge, o->edge_tls_addr, server_tls)) < 0)
+        fprintf(stderr, "meridian router: --edge-tls %s: %s\n", o->edge_tls_addr, uv_strerror(rc));
+    /* The edge and its listener hold their own references. */
+    http_tls_ctx_unref(server_tls);
+    http_tls_ctx_unref(client_tls);
+    return rc < 0 ? -1 : 0;
+}
+
 int router_run(const router_options_t *o)
 {
     log_set_prefix("router");
@@ -295,16 +339,7 @@ int router_run(const router_options_t *o)
         fprintf(stderr, "meridian router: --dns %s: %s\n", o->dns_addr, uv_strerror(rc));
         goto stop;
     }
-    if (o->edge_addr) {
-        router_edge_options_t eo = {.cfg = r.cfg, .statuses = r.statuses,
-                                    .fallback = find_profile(r.cfg, o->edge_profile),
-                                    .trust_xff = o->trust_xff};
-        rc = router_edge_listen(r.loop, o->edge_addr, &eo, &r.edge);
-        if (rc < 0) {
-            fprintf(stderr, "meridian router: --edge %s: %s\n", o->edge_addr, uv_strerror(rc));
-            goto stop;
-        }
-    }
+    if ((o->edge_addr || o->edge_tls_addr) && start_edge(&r) < 0) goto stop;
     if (o->admin_addr) {
         http_server_options_t so;
         http_server_options_default(&so);
@@ -320,9 +355,9 @@ int router_run(const router_options_t *o)
     uv_signal_start(&r.sigterm, on_signal, SIGTERM);
     uv_signal_start(&r.sigint, on_signal, SIGINT);
     if (r.feed) router_feed_start(r.feed);
-    log_info("router: ready: %zu profiles, dns %s, edge %s, admin %s", r.cfg->profile_count,
+    log_info("router: ready: %zu profiles, dns %s, edge %s, edge https %s, admin %s", r.cfg->profile_count,
              o->dns_addr ? o->dns_addr : "off", o->edge_addr ? o->edge_addr : "off",
-             o->admin_addr ? o->admin_addr : "off");
+             o->edge_tls_addr ? o->edge_tls_addr : "off", o->admin_addr ? o->admin_addr : "off");
     uv_run(r.loop, UV_RUN_DEFAULT);
     code = 0;
     stop_monitor(&r);

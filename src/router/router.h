@@ -18,13 +18,18 @@ typedef struct {
     const char *state_dir;
     uint32_t wait_s;           /* long-poll wait, 0 = 30 s */
     uint32_t report_ms;        /* status report period, 0 = 5 s */
-    /* Feed mode over https (docs/tls.md): CAs for the management plane's certificate
-     * (NULL = the system's store) and a client certificate + key (both or neither). */
+    /* TLS as a client (docs/tls.md): CAs for the management plane's certificate in feed
+     * mode over https and for the edge's HTTPS endpoints (NULL = the system's store), and
+     * a client certificate + key (both or neither) for whichever asks for one. */
     const char *ca_file;
     const char *tls_client_cert;
     const char *tls_client_key;
     const char *dns_addr;      /* "HOST:PORT" for UDP+TCP DNS, NULL = none */
     const char *edge_addr;     /* "HOST:PORT" for the L7 edge, NULL = none */
+    const char *edge_tls_addr; /* "HOST:PORT" for the edge's HTTPS listener, NULL = none */
+    const char *tls_cert;      /* its default certificate chain and key (PEM) */
+    const char *tls_key;
+    const char *tls_cert_dir;  /* more certificates chosen by SNI, NULL = none */
     const char *admin_addr;    /* "HOST:PORT": GET /status (JSON), NULL = none */
     const char *edge_profile;  /* profile for requests whose Host names none; NULL = first */
     bool trust_xff;            /* route the edge by X-Forwarded-For's last address */

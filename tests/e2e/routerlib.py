@@ -45,6 +45,7 @@ class _RegionHandler(BaseHTTPRequestHandler):
             body = json.dumps({"region": region.name,
                                "xff": self.headers.get("X-Forwarded-For"),
                                "host": self.headers.get("Host"),
+                               "proto": self.headers.get("X-Forwarded-Proto"),
                                "path": self.path,
                                "body": received.decode("latin-1")}).encode()
         self.send_response(status)
@@ -98,8 +99,10 @@ class RegionServer:
     kill() closes the listener and every connection (a dead region: connections refused
     and reset); start() brings it back on the same address."""
 
-    def __init__(self, name, address, port=None):
+    def __init__(self, name, address, port=None, tls=None):
+        """tls: an ssl.SSLContext (server side) to speak HTTPS instead of HTTP."""
         self.name = name
+        self.tls = tls
         self.address = address
         self.port = port or free_port()
         self.status_code = 200
@@ -126,6 +129,10 @@ class RegionServer:
                     raise
                 time.sleep(0.05)
         self.server.region = self
+        if self.tls:
+            # Handshakes run in the handler threads, not in the accept loop.
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True,
+                                                      do_handshake_on_connect=False)
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
 

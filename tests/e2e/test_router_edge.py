@@ -281,4 +281,4 @@ def test_profile_errors_name_file_line_and_column(meridian_bin, tmp_path):
                        capture_output=True, text=True, timeout=10)
     assert p.returncode == 1 and ":2:46: unknown routing method" in p.stderr
     p = subprocess.run([meridian_bin, "router", "--profiles", str(path)], capture_output=True, text=True, timeout=10)
-    assert p.returncode == 2 and "give --dns, --edge or both" in p.stderr
+    assert p.returncode == 2 and "give at least one of --dns, --edge and --edge-tls" in p.stderr
