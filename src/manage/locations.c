@@ -403,25 +403,6 @@ static json_t *parse_object_body(const manage_call_t *c, bool is_empty_ok, manag
     return body;
 }
 
-static int check_if_match(const manage_call_t *c, const json_t *entry, bool is_required, manage_error_t *e)
-{
-    const char *im = c->raw->if_match;
-    if (!im) {
-        if (!is_required) return 0;
-        return manage_error_set(e, 400, "MissingIfMatch", "If-Match",
-                                "The If-Match header is required for %s (use the ETag from a GET, or '*').",
-                                c->method);
-    }
-    if (strcmp(im, "*") == 0) return 0;
-    const char *tag = json_string_value(json_object_get(entry, "etag"));
-    char quoted[64];
-    snprintf(quoted, sizeof quoted, "\"%s\"", tag ? tag : "");
-    if (tag && (strcmp(im, tag) == 0 || strcmp(im, quoted) == 0)) return 0;
-    return manage_error_set(e, 412, "PreconditionFailed", c->route.path,
-                            "The entity has changed: If-Match '%s' does not match its current ETag%s.",
-                            im, entry ? "" : " (it does not exist)");
-}
-
 /* The properties to store from a PUT/PATCH body (`base` = the existing props for PATCH
  * and for PUT on an existing location, whose unspecified members are then kept from it
  * for displayName only). */
@@ -582,7 +563,7 @@ static void put_location(manage_service_t *s, manage_call_t *c, manage_response_
         not_found(resp, c->route.path);
         return;
     }
-    if (check_if_match(c, existing, is_patch, &e) < 0) goto error;
+    if (manage_check_if_match(c, existing, is_patch, &e) < 0) goto error;
     if (!(body = parse_object_body(c, false, &e))) goto error;
     if (!(props = location_props(c, body, existing, is_patch, &e))) goto error;
     bool is_new = existing == NULL;
@@ -617,7 +598,7 @@ static void delete_location(manage_service_t *s, manage_call_t *c, manage_respon
     manage_error_t e;
     const json_t *existing = json_object_get(s->resources, c->route.path);
     if (!c->raw->if_match) {
-        check_if_match(c, existing, true, &e);
+        manage_check_if_match(c, existing, true, &e);
         manage_respond_error(resp, &e);
         return;
     }
@@ -625,7 +606,7 @@ static void delete_location(manage_service_t *s, manage_call_t *c, manage_respon
         resp->status = 204;
         return;
     }
-    if (check_if_match(c, existing, true, &e) < 0) {
+    if (manage_check_if_match(c, existing, true, &e) < 0) {
         manage_respond_error(resp, &e);
         return;
     }

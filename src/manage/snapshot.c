@@ -43,6 +43,36 @@ static void copy_member(json_t *to, const char *to_key, const json_t *from, cons
     if (v && !json_is_null(v)) json_object_set(to, to_key, v);
 }
 
+/* A snapshot entity: {"id": id}, its members then copied from the resource. */
+static json_t *entity_new(const char *id)
+{
+    json_t *e = json_object();
+    if (!e) abort();
+    json_object_set_new(e, "id", jstr(id));
+    return e;
+}
+
+/* The members of `from` named in `keys` (NULL-terminated) that are set, in that order:
+ * the snapshot carries a resource's properties under the names the resource uses. */
+static void copy_members(json_t *to, const json_t *from, const char *const *keys)
+{
+    for (; *keys; keys++) copy_member(to, *keys, from, *keys);
+}
+
+static const char *const backend_members[] = {"url", "tls" /* validateCertificateChain/Name */,
+                                              NULL};
+static const char *const product_members[] = {"displayName", "subscriptionRequired",
+                                              "approvalRequired", "subscriptionsLimit", "state",
+                                              NULL};
+/* A subscription's keys are secrets; they stand between its other members, as they always
+ * have in the snapshot's text. */
+static const char *const subscription_members[] = {"displayName", "scope", "state", "ownerId",
+                                                   NULL};
+static const char *const subscription_keys[] = {"primaryKey", "secondaryKey", NULL};
+static const char *const subscription_dates[] = {"createdDate", "startDate", "endDate", NULL};
+static const char *const user_members[] = {"email", "firstName", "lastName", "note",
+                                           "registrationDate", "state", NULL};
+
 static const char *prop_str(const json_t *props, const char *key)
 {
     return json_string_value(json_object_get(props, key));
@@ -75,8 +105,7 @@ static json_t *api_path(const json_t *resources, const json_t *props)
 
 static json_t *build_api(const json_t *resources, const char *id, const json_t *props)
 {
-    json_t *api = json_object();
-    json_object_set_new(api, "id", jstr(id));
+    json_t *api = entity_new(id);
     copy_member(api, "displayName", props, "displayName");
     json_object_set_new(api, "path", api_path(resources, props));
     copy_member(api, "serviceUrl", props, "serviceUrl");
@@ -90,8 +119,7 @@ static json_t *build_api(const json_t *resources, const char *id, const json_t *
 
 static json_t *build_operation(const char *id, const json_t *props)
 {
-    json_t *op = json_object();
-    json_object_set_new(op, "id", jstr(id));
+    json_t *op = entity_new(id);
     copy_member(op, "displayName", props, "displayName");
     /* ARM clients write methods in any case; the gateway's snapshot wants the token in
      * upper case (docs/snapshot.md: methods are case-sensitive, RFC 9110 §9.1). */
@@ -137,19 +165,12 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
                 json_object_set(api_index, a, api);
                 json_array_append_new(apis, api);
             } else if (pass == 1 && strcmp(kind, "backends") == 0) {
-                json_t *be = json_object();
-                json_object_set_new(be, "id", jstr(a));
-                copy_member(be, "url", props, "url");
-                copy_member(be, "tls", props, "tls"); /* validateCertificateChain/Name */
+                json_t *be = entity_new(a);
+                copy_members(be, props, backend_members);
                 json_array_append_new(backends, be);
             } else if (pass == 1 && strcmp(kind, "products") == 0) {
-                json_t *pr = json_object();
-                json_object_set_new(pr, "id", jstr(a));
-                copy_member(pr, "displayName", props, "displayName");
-                copy_member(pr, "subscriptionRequired", props, "subscriptionRequired");
-                copy_member(pr, "approvalRequired", props, "approvalRequired");
-                copy_member(pr, "subscriptionsLimit", props, "subscriptionsLimit");
-                copy_member(pr, "state", props, "state");
+                json_t *pr = entity_new(a);
+                copy_members(pr, props, product_members);
                 json_object_set_new(pr, "apis", json_array());
                 json_object_set(product_index, a, pr);
                 json_array_append_new(products, pr);
@@ -167,28 +188,15 @@ void manage_snapshot_build(const json_t *resources, const char *service_name,
                 json_decref(global);
                 global = jstr(prop_str(props, "value"));
             } else if (pass == 1 && strcmp(kind, "subscriptions") == 0) {
-                json_t *s = json_object();
-                json_object_set_new(s, "id", jstr(a));
-                copy_member(s, "displayName", props, "displayName");
-                copy_member(s, "scope", props, "scope");
-                copy_member(s, "state", props, "state");
-                copy_member(s, "ownerId", props, "ownerId");
-                copy_member(s, "primaryKey", secrets, "primaryKey");
-                copy_member(s, "secondaryKey", secrets, "secondaryKey");
-                copy_member(s, "createdDate", props, "createdDate");
-                copy_member(s, "startDate", props, "startDate");
-                copy_member(s, "endDate", props, "endDate");
+                json_t *s = entity_new(a);
+                copy_members(s, props, subscription_members);
+                copy_members(s, secrets, subscription_keys);
+                copy_members(s, props, subscription_dates);
                 json_array_append_new(subs, s);
             } else if (pass == 1 && strcmp(kind, "users") == 0) {
                 /* The owners of subscriptions, for context.User (docs/subscriptions.md). */
-                json_t *u = json_object();
-                json_object_set_new(u, "id", jstr(a));
-                copy_member(u, "email", props, "email");
-                copy_member(u, "firstName", props, "firstName");
-                copy_member(u, "lastName", props, "lastName");
-                copy_member(u, "note", props, "note");
-                copy_member(u, "registrationDate", props, "registrationDate");
-                copy_member(u, "state", props, "state");
+                json_t *u = entity_new(a);
+                copy_members(u, props, user_members);
                 json_array_append_new(users, u);
                 json_array_append_new(sub_ids, jstr(a));
             } else if (pass == 2 && strcmp(kind, "apis/operations") == 0 &&
