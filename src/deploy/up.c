@@ -254,6 +254,10 @@ static void print_table(up_t *u)
            "                   e.g. curl --interface 127.0.2.1 ...), DNS %s on 127.0.0.1:%u, "
            "status http://127.0.0.1:%u/status\n",
            u->base_port + 9u, "meridian." UP_ROUTER_ZONE, u->base_port + 8u, u->base_port + 7u);
+    if (u->opts->tls)
+        printf("                   https://127.0.0.1:%u/echo/ (the same edge over HTTPS; it reaches the "
+               "locations over HTTPS)\n",
+               u->base_port + 12u);
     printf("  management API   %s%s\n", u->endpoint, u->svc_path);
     printf("  admin key        %s/admin-key.json\n", u->data_dir);
     printf("                   export MERIDIAN_ENDPOINT=%s MERIDIAN_KEY_FILE=%s/admin-key.json\n",
@@ -347,8 +351,9 @@ static bool continue_stop(up_t *u, uint64_t now)
 static int check_ports_free(const up_t *u)
 {
     host_port_t hp = {.host = "127.0.0.1"};
-    const unsigned offsets[] = {0, 1, 2, 3, 7, 8, 9}; /* manage, backends, router */
+    const unsigned offsets[] = {0, 1, 2, 3, 7, 8, 9, 12}; /* manage, backends, router (12: --tls) */
     for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        if (offsets[i] == 12 && !u->opts->tls) continue;
         unsigned off = offsets[i];
         if (host_port_is_accepting(&hp, (uint16_t)(u->base_port + off))) {
             log_error("127.0.0.1:%u is already in use; is another `meridian up` running? "

@@ -34,9 +34,10 @@ char *up_router_latency(const up_router_endpoint_t *endpoints, size_t count)
     return text;
 }
 
-char *up_router_builtin_settings(void)
+char *up_router_builtin_settings(bool https)
 {
-    json_t *monitor = json_pack("{s:s,s:i,s:s,s:i,s:f,s:i}", "protocol", "HTTP", "port", 80, "path",
+    json_t *monitor = json_pack("{s:s,s:i,s:s,s:i,s:f,s:i}", "protocol", https ? "HTTPS" : "HTTP",
+                                "port", 80, "path",
                                 UP_STATUS_PATH, "intervalSeconds", PROBE_INTERVAL_S,
                                 "timeoutSeconds", PROBE_TIMEOUT_S, "toleratedFailures",
                                 PROBE_TOLERATED_FAILURES);
@@ -82,11 +83,13 @@ void up__update_router(up_t *u)
     if (n == 0 || strcmp(set, u->router_endpoints) == 0) return;
     bool is_first = u->router_endpoints[0] == '\0';
     int failed = 0;
+    /* Under --tls the router probes and reaches the gateways on their HTTPS port. */
+    unsigned gateway_port = u->base_port + (u->opts->tls ? 11u : 10u);
     for (size_t i = 0; i < n; i++) {
         char suffix[200], *body;
         snprintf(suffix, sizeof suffix, "/locations/%s", eps[i].slug);
         if (asprintf(&body, "{\"properties\": {\"gatewayAddress\": \"127.0.%d.1:%u\"}}", eps[i].octet,
-                     u->base_port + 10u) < 0)
+                     gateway_port) < 0)
             body = NULL;
         failed |= call(u, "PATCH", suffix, body);
     }
@@ -94,7 +97,7 @@ void up__update_router(up_t *u)
     if (is_first) {
         char suffix[200];
         snprintf(suffix, sizeof suffix, "/trafficManagerProfiles/%s", "meridian");
-        failed |= call(u, "PATCH", suffix, up_router_builtin_settings());
+        failed |= call(u, "PATCH", suffix, up_router_builtin_settings(u->opts->tls));
     }
     if (failed) return; /* tried again on the next turn */
     snprintf(u->router_endpoints, sizeof u->router_endpoints, "%s", set);
@@ -114,5 +117,18 @@ void up__update_router(up_t *u)
                           "--dns", dns, "--edge", edge, "--admin", admin};
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
         if (up_proc_arg(&u->router, args[i])) return;
+    if (u->opts->tls) {
+        /* The global endpoint over HTTPS too, with up's certificate, and the gateways'
+         * certificates checked against up's local CA. */
+        char edge_tls[32], cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+        snprintf(edge_tls, sizeof edge_tls, "127.0.0.1:%u", u->base_port + 12u);
+        snprintf(cert, sizeof cert, "%.4000s/tls/server.crt", u->state_dir);
+        snprintf(key, sizeof key, "%.4000s/tls/server.key", u->state_dir);
+        snprintf(ca, sizeof ca, "%.4000s/tls/ca.crt", u->state_dir);
+        const char *tls_args[] = {"--edge-tls", edge_tls, "--tls-cert", cert, "--tls-key", key,
+                                  "--ca-file", ca};
+        for (size_t i = 0; i < sizeof tls_args / sizeof tls_args[0]; i++)
+            if (up_proc_arg(&u->router, tls_args[i])) return;
+    }
     up_proc_start(&u->router, u->exe, &u->original_mask, u->pid);
 }

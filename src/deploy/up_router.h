@@ -8,6 +8,7 @@
 #ifndef MERIDIAN_DEPLOY_UP_ROUTER_H
 #define MERIDIAN_DEPLOY_UP_ROUTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,8 +26,9 @@ typedef struct {
  * memory. */
 char *up_router_latency(const up_router_endpoint_t *endpoints, size_t count);
 
-/* The body of PATCH {svc}/trafficManagerProfiles/{service}: probes every second, failover
- * after one missed probe, a 5 s TTL (malloc'd JSON). */
-char *up_router_builtin_settings(void);
+/* The body of PATCH {svc}/trafficManagerProfiles/{service}: probes every second (over
+ * HTTPS under `up --tls`, so the edge reaches the gateways over HTTPS too), failover after
+ * one missed probe, a 5 s TTL (malloc'd JSON). */
+char *up_router_builtin_settings(bool https);
 
 #endif

@@ -19,7 +19,7 @@ static void append_header(buf_t *b, slice_t name, slice_t value)
 
 /* The request head sent to the backend (spec §4.4, §4.5). Returns 0 or -1 (no memory). */
 static int build_upstream_head(buf_t *b, const http_request_t *req, const route_match_t *m,
-                               const char *client_ip)
+                               const char *client_ip, bool is_tls)
 {
     const gw_backend_url_t *be = &m->api->backend;
     http_connection_tokens_t listed;
@@ -83,8 +83,8 @@ static int build_upstream_head(buf_t *b, const http_request_t *req, const route_
         buf_append_cstr(b, client_ip);
         buf_append(b, "\r\n", 2);
     }
-    /* The listener is plain HTTP until TLS termination lands. */
-    buf_append_cstr(b, "X-Forwarded-Proto: http\r\n");
+    /* The scheme the client used to reach this gateway (its HTTP or HTTPS listener). */
+    buf_append_cstr(b, is_tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
     if (req->host.len) append_header(b, SLICE_LIT("X-Forwarded-Host"), req->host);
     if (req->is_chunked) buf_append_cstr(b, "Transfer-Encoding: chunked\r\n");
     else if (req->content_length >= 0) {
@@ -232,7 +232,7 @@ static void on_request(http_exchange_t *ex, void *ud)
     }
 
     static buf_t head; /* one unit = one thread: reused for every request's head */
-    if (build_upstream_head(&head, req, &m, http_exchange_peer_ip(ex)) < 0) {
+    if (build_upstream_head(&head, req, &m, http_exchange_peer_ip(ex), http_exchange_is_tls(ex)) < 0) {
         http_exchange_respond_error(ex, 503, "Service unavailable");
         return;
     }

@@ -183,7 +183,9 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, const char *method, const poli
             put(b, ", ", 2);
         }
         put(b, peer_ip, strlen(peer_ip));
-        PUT_LIT(b, "\r\nX-Forwarded-Proto: http\r\n");
+        /* The scheme the client used to reach this gateway (its HTTP or HTTPS listener). */
+        if (http_exchange_is_tls(ctx->ex)) PUT_LIT(b, "\r\nX-Forwarded-Proto: https\r\n");
+        else PUT_LIT(b, "\r\nX-Forwarded-Proto: http\r\n");
         if (req->host.len) {
             PUT_LIT(b, "X-Forwarded-Host: ");
             put(b, req->host.ptr, req->host.len);

@@ -3,6 +3,7 @@ to the plain one, a certificate per hostname through SNI, TLS 1.1 refused, an AP
 protocols, https backends verified against --ca-file (untrusted chain and wrong name
 refused, the Backend resource's tls switches), the management API and the feed over TLS."""
 
+import http.client
 import json
 import os
 import ssl
@@ -78,6 +79,9 @@ def test_https_listener_serves_next_to_http_with_a_certificate_per_hostname(tls_
     status, body, cert, version = https_request(gw.tls_port, "/echo/a", ctx, "gateway.test")
     assert status == 200, body
     assert version == "TLSv1.3"
+    # The backend learns the client came over HTTPS (a client's own claim is not passed).
+    assert ["X-Forwarded-Proto", "https"] in json.loads(body)["headers"], body
+    assert ["X-Forwarded-Proto", "http"] in gw.request("GET", "/echo/a").json()["headers"]
     assert ("DNS", "gateway.test") in cert["subjectAltName"]
     # The plain listener is unchanged.
     assert gw.request("GET", "/echo/a").status == 200
@@ -319,6 +323,22 @@ def test_up_tls_makes_a_local_ca_and_serves_https(meridian_bin, tmp_path):
                                         "meridian-westus-01.regional.meridian.local",
                                         connect_to="127.0.1.1")
         assert status == 200
+        # The global endpoint over HTTPS (P+12), and the edge reaching the gateways over
+        # HTTPS: their gatewayAddress is the HTTPS port, which speaks nothing else.
+        assert "https://127.0.0.1:%d/echo/" % (up.base + 12) in out
+        builtin = up.mgmt("GET", "/trafficManagerProfiles/meridian").json()
+        assert builtin["properties"]["monitor"]["protocol"] == "HTTPS"
+        assert builtin["properties"]["endpoints"][0]["port"] == up.base + 11
+        wait_until(lambda: up.via_edge(2) == "contoso-asia", 20 * TIME_SCALE, message="edge over HTTPS")
+        for octet, backend in ((1, "contoso-us"), (2, "contoso-asia")):
+            conn = http.client.HTTPSConnection("127.0.0.1", up.base + 12, timeout=5, context=ctx,
+                                               source_address=("127.0.%d.2" % octet, 0))
+            conn.request("GET", "/echo/hello")
+            r = conn.getresponse()
+            body = json.loads(r.read())
+            conn.close()
+            assert r.status == 200 and body["backend"] == backend, body
+            assert body["headers"].get("X-Forwarded-Proto") == "https", body["headers"]
         # Plain HTTP is unchanged.
         assert up.backend_of(1) == "contoso-us"
         assert up.stop() == 0

@@ -13,9 +13,9 @@ static const up_router_endpoint_t three[] = {
 /* What up writes is read by the router through manage's document: put the latency table
  * into a document with one profile over the locations and parse it with the router's
  * loader. */
-static router_config_t *load(const up_router_endpoint_t *eps, size_t n)
+static router_config_t *load_with(const up_router_endpoint_t *eps, size_t n, bool https)
 {
-    char *latency = up_router_latency(eps, n), *settings = up_router_builtin_settings();
+    char *latency = up_router_latency(eps, n), *settings = up_router_builtin_settings(https);
     cr_assert_not_null(latency);
     cr_assert_not_null(settings);
     json_t *l = json_loads(latency, 0, NULL), *st = json_loads(settings, 0, NULL);
@@ -45,6 +45,8 @@ static router_config_t *load(const up_router_endpoint_t *eps, size_t n)
     return c;
 }
 
+static router_config_t *load(const up_router_endpoint_t *eps, size_t n) { return load_with(eps, n, false); }
+
 Test(up_router, one_machine_probe_settings)
 {
     router_config_t *c = load(three, 3);
@@ -56,6 +58,12 @@ Test(up_router, one_machine_probe_settings)
     cr_assert_eq(p->monitor.timeout_ms, 500);
     cr_assert_eq(p->monitor.tolerated_failures, 1);
     cr_assert_eq(p->ttl, 5);
+    cr_assert_eq(p->monitor.protocol, ROUTER_PROBE_HTTP);
+    router_config_free(c);
+    /* up --tls: probed, and so reached by the edge, over HTTPS. */
+    c = load_with(three, 3, true);
+    p = router_config_find(c, "meridian.tm.meridian.local", 26);
+    cr_assert_eq(p->monitor.protocol, ROUTER_PROBE_HTTPS);
     router_config_free(c);
 }
 
