@@ -17,7 +17,10 @@
 #include "router/geoip.h"
 #include "router/router.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -388,6 +391,7 @@ static int command_run(int argc, char **argv)
 
 static const char up_help[] =
     "Usage: meridian up [-f SERVICE_FILE] [--state-dir DIR] [--base-port P] [--tls]\n"
+    "                   [--geoip FILE.mmdb]\n"
     "\n"
     "Runs a whole multi-region service on this machine: the management plane on\n"
     "127.0.0.1:P, the service file applied to it, the demo backends contoso-us,\n"
@@ -404,12 +408,14 @@ static const char up_help[] =
     "  --base-port P      first of the ports used (default: 8070; P to P+99)\n"
     "  --tls              also serve HTTPS (127.0.R.1:P+11) with certificates from a local\n"
     "                     CA made in STATE/tls on first start (docs/tls.md)\n"
+    "  --geoip FILE.mmdb  the global endpoint places clients with this MaxMind DB\n"
+    "                     (meridian router --geoip, docs/router.md)\n"
     "\n"
     "Signals: SIGINT or SIGTERM drains the gateways, then stops everything and exits 0.\n";
 
 static int command_up(int argc, char **argv)
 {
-    const char *file = NULL, *state_dir = NULL, *base_text = NULL;
+    const char *file = NULL, *state_dir = NULL, *base_text = NULL, *geoip = NULL;
     bool tls = false; /* --tls takes no value: taken out before the parser sees it */
     int kept = 0;
     for (int i = 0; i < argc; i++) {
@@ -420,7 +426,8 @@ static int command_up(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "-f") == 0) argv[i] = "--file";
     const cli_option_t options[] = {
-        {"--file", &file}, {"--state-dir", &state_dir}, {"--base-port", &base_text}};
+        {"--file", &file}, {"--state-dir", &state_dir}, {"--base-port", &base_text},
+        {"--geoip", &geoip}};
     switch (cli_parse_options("up", argc, argv, options, sizeof options / sizeof options[0])) {
     case CLI_PARSE_HELP:
         return print_help(up_help);
@@ -433,11 +440,25 @@ static int command_up(int argc, char **argv)
     if (base_text && !cli_parse_int(base_text, 1, 65535 - 100, &base_port))
         return cli_usage_error("up", "--base-port must be a whole number from 1 to %d (got \"%s\")",
                                65535 - 100, base_text);
+    /* The router opens the database itself; it is checked here so that a bad file is the
+     * command's error, not a router that keeps failing to start. */
+    char geoip_abs[PATH_MAX];
+    if (geoip) {
+        char why[512];
+        router_geoip_t *g = router_geoip_open(geoip, why, sizeof why);
+        if (!g) {
+            fprintf(stderr, "meridian up: %s: %s\n", geoip, why);
+            return CLI_EXIT_USAGE;
+        }
+        router_geoip_close(g);
+        if (!realpath(geoip, geoip_abs)) return cli_usage_error("up", "--geoip %s: %s", geoip, strerror(errno));
+    }
     deploy_up_options_t opts = {
         .service_file = file,
         .state_dir = state_dir,
         .base_port = (uint16_t)base_port,
         .tls = tls,
+        .geoip_path = geoip ? geoip_abs : NULL,
     };
     return deploy_up(&opts);
 }

@@ -45,6 +45,9 @@ typedef struct {
     /* --tls (docs/tls.md): a local CA in STATE/tls (made on first start) and a certificate
      * for up's names; every location's gateway also serves HTTPS on 127.0.R.1:P+11. */
     bool tls;
+    /* --geoip (docs/router.md): a MaxMind DB the router places clients with (an absolute
+     * path, checked by the caller); NULL = none. */
+    const char *geoip_path;
 } deploy_up_options_t;
 
 /* Returns the process exit code (0 clean stop, 1 failure; messages already logged). */

@@ -117,6 +117,9 @@ void up__update_router(up_t *u)
                           "--dns", dns, "--edge", edge, "--admin", admin};
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
         if (up_proc_arg(&u->router, args[i])) return;
+    if (u->opts->geoip_path &&
+        (up_proc_arg(&u->router, "--geoip") || up_proc_arg(&u->router, u->opts->geoip_path)))
+        return;
     if (u->opts->tls) {
         /* The global endpoint over HTTPS too, with up's certificate, and the gateways'
          * certificates checked against up's local CA. */

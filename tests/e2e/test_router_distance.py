@@ -6,6 +6,7 @@ source address and by EDNS Client Subnet) and through the L7 edge; the managemen
 stores `regionCoordinates` with the latency table and refuses bad ones."""
 
 import os
+import subprocess
 
 import pytest
 
@@ -98,3 +99,29 @@ def test_manage_stores_region_coordinates_with_the_latency_table(meridian_bin, t
             body["regionCoordinates"]  # nothing lost
     finally:
         m.stop()
+
+
+@pytest.mark.timeout_s(90)
+def test_up_passes_geoip_to_its_router(meridian_bin, tmp_path):
+    """meridian up --geoip: clients outside up's latency table (127.0.R.0/24 per location)
+    go to the nearest location by the database — Mumbai to East Asia, São Paulo to West US."""
+    from test_up import Up
+    db = os.path.join(str(tmp_path), "geo.mmdb")
+    mmdb_writer.write(db, mmdb_writer.TEST_NETWORKS)
+    up = Up(meridian_bin, tmp_path, args=["--geoip", db])
+    try:
+        up.wait_ready()
+        wait_until(lambda: up.via_edge(2) == "contoso-asia", 20 * TIME_SCALE, message="the edge")
+        assert up.via_edge(17) == "contoso-asia"   # 127.0.17.2: Mumbai
+        assert up.via_edge(16) == "contoso-us"     # 127.0.16.2: São Paulo
+        assert up.stop() == 0
+    finally:
+        up.finish()
+
+
+def test_up_refuses_a_bad_geoip_file(meridian_bin, tmp_path):
+    bad = tmp_path / "bad.mmdb"
+    bad.write_bytes(b"not a database")
+    p = subprocess.run([meridian_bin, "up", "--geoip", str(bad), "--state-dir", str(tmp_path / "s")],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "not a MaxMind DB" in p.stderr, p.stderr
