@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 int signals_wait(const sigset_t *set, int64_t timeout_ms)
 {
@@ -54,6 +56,13 @@ void signals_supervise_end(const sigset_t *original_mask, const struct sigaction
 {
     sigprocmask(SIG_SETMASK, original_mask, NULL);
     sigaction(SIGCHLD, old_chld, NULL);
+}
+
+int signals_tie_to_parent(pid_t parent_pid)
+{
+    int rc = prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 ? 0 : -errno;
+    if (getppid() != parent_pid) return -ESRCH;
+    return rc;
 }
 
 void signals_describe_exit(int status, char *out, size_t size)

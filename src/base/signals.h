@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Waits for one of `set` (which the caller has blocked) for at most timeout_ms
  * (< 0: forever). Returns the signal number, or -1 with errno EAGAIN on timeout. */
@@ -27,6 +28,13 @@ int signals_supervise_begin(sigset_t *waited, sigset_t *original_mask, struct si
                             const char **failed);
 /* Undoes signals_supervise_begin(). */
 void signals_supervise_end(const sigset_t *original_mask, const struct sigaction *old_chld);
+
+/* In a child just forked: never outlive the parent, even one killed with SIGKILL —
+ * PR_SET_PDEATHSIG = SIGTERM (kept across exec; only set-id binaries clear it), then a
+ * check that the parent is still parent_pid, which closes the race where it died between
+ * fork() and prctl(). Returns 0; -ESRCH when the parent is gone already (the child should
+ * exit); another negative errno when prctl() failed (the parent is still there). */
+int signals_tie_to_parent(pid_t parent_pid);
 
 /* How a child ended (a waitpid() status), for messages: "exited with status 3", "was
  * killed by signal 9 (Killed)" (", core dumped" when it did), "changed state (...)". */

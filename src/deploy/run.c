@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -233,9 +232,9 @@ static void child_main(const run_t *r, const run_child_t *c) __attribute__((nore
 static void child_main(const run_t *r, const run_child_t *c)
 {
     /* Never outlive `meridian run`, even if it is killed with SIGKILL. */
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
-        log_warn("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
-    if (getppid() != r->parent_pid) _exit(1);
+    int rc = signals_tie_to_parent(r->parent_pid);
+    if (rc == -ESRCH) _exit(1);
+    if (rc < 0) log_warn("prctl(PR_SET_PDEATHSIG): %s", strerror(-rc));
     if (c->backend_index >= 0) {
         sigprocmask(SIG_SETMASK, &r->original_mask, NULL);
         demo_backend_options_t opts = {

@@ -3,12 +3,12 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/signals.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,10 +43,7 @@ static void child_exec(const up_proc_t *p, const char *exe, const sigset_t *mask
 static void child_exec(const up_proc_t *p, const char *exe, const sigset_t *mask,
                        pid_t parent_pid)
 {
-    /* PDEATHSIG survives exec (only set-id binaries clear it); the getppid() check closes
-     * the race where the launcher died between fork() and prctl(). */
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) _exit(127);
-    if (getppid() != parent_pid) _exit(127);
+    if (signals_tie_to_parent(parent_pid) < 0) _exit(127);
     setpgid(0, 0);
     signal(SIGCHLD, SIG_DFL);
     sigprocmask(SIG_SETMASK, mask, NULL);

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,11 +125,10 @@ static void unit_child_main(const supervisor_t *sv, const unit_slot_t *slot)
 static void unit_child_main(const supervisor_t *sv, const unit_slot_t *slot)
 {
     /* Never outlive the supervisor: if it dies, even by SIGKILL, the kernel sends this unit
-     * SIGTERM and it drains as if told to stop. The getppid() check closes the race where
-     * the supervisor died between fork() and prctl(). */
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
-        log_warn("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
-    if (getppid() != sv->supervisor_pid) _exit(UNIT_EXIT_STARTUP_FAILED);
+     * SIGTERM and it drains as if told to stop. */
+    int rc = signals_tie_to_parent(sv->supervisor_pid);
+    if (rc == -ESRCH) _exit(UNIT_EXIT_STARTUP_FAILED);
+    if (rc < 0) log_warn("prctl(PR_SET_PDEATHSIG): %s", strerror(-rc));
 
     char prefix[128];
     snprintf(prefix, sizeof prefix, "gateway[%s/%d]", sv->opts->region, slot->index);

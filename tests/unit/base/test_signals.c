@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,4 +71,29 @@ Test(signals, supervise_blocks_the_four_and_undoes_it)
     sigprocmask(SIG_SETMASK, NULL, &now);
     cr_assert_not(sigismember(&now, SIGHUP), "unblocked again");
     signal(SIGCHLD, SIG_DFL);
+}
+
+/* Runs signals_tie_to_parent(parent) in a child; its exit code says what it saw. */
+static int tie_in_child(int use_wrong_parent)
+{
+    pid_t self = getpid();
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int rc = signals_tie_to_parent(use_wrong_parent ? self + 100000 : self);
+        int sig = 0;
+        prctl(PR_GET_PDEATHSIG, &sig);
+        if (rc == -ESRCH) _exit(2);
+        _exit(rc == 0 && sig == SIGTERM ? 0 : 1);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+Test(signals, children_are_tied_to_their_parent)
+{
+    cr_assert_eq(tie_in_child(0), 0, "PDEATHSIG is SIGTERM and the parent is there");
+    cr_assert_eq(tie_in_child(1), 2, "a parent that is not the one expected: -ESRCH");
 }
