@@ -1,9 +1,10 @@
 /* ipmatch: address lists for ip-filter (ipmatch.h). */
 #include "policy/ipmatch.h"
 
+#include "base/errtext.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,26 +52,15 @@ void ipmatch_free(ipmatch_t *list)
     ipmatch_init(list);
 }
 
-static void why_set(char *why, size_t why_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void why_set(char *why, size_t why_size, const char *fmt, ...)
-{
-    if (!why || why_size == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
-    va_end(ap);
-}
-
 static int parse_named(const char *text, ipmatch_addr_t *out, char *why, size_t why_size)
 {
     if (text && ipmatch_parse(text, strlen(text), out) == 0) return 0;
     if (text && strchr(text, '/'))
-        why_set(why, why_size,
+        errtext_set(why, why_size,
                 "'%s' is not an IP address (a prefix length is not accepted: use <address-range>)",
                 text);
     else
-        why_set(why, why_size, "'%s' is not an IPv4 or IPv6 address", text ? text : "");
+        errtext_set(why, why_size, "'%s' is not an IPv4 or IPv6 address", text ? text : "");
     return -EINVAL;
 }
 
@@ -102,11 +92,11 @@ int ipmatch_add_range(ipmatch_t *list, const char *from, const char *to, char *w
     if ((rc = parse_named(from, &a, why, why_size)) < 0) return rc;
     if ((rc = parse_named(to, &b, why, why_size)) < 0) return rc;
     if (ipmatch_is_ipv4(&a) != ipmatch_is_ipv4(&b)) {
-        why_set(why, why_size, "the range %s – %s mixes IPv4 and IPv6", from, to);
+        errtext_set(why, why_size, "the range %s – %s mixes IPv4 and IPv6", from, to);
         return -EINVAL;
     }
     if (memcmp(a.bytes, b.bytes, sizeof a.bytes) > 0) {
-        why_set(why, why_size, "the range %s – %s ends before it starts", from, to);
+        errtext_set(why, why_size, "the range %s – %s ends before it starts", from, to);
         return -EINVAL;
     }
     return push(list, &a, &b);

@@ -1,6 +1,8 @@
 /* jwt_verify: compact JWS verification with OpenSSL 3 EVP and jansson (jwt_verify.h). */
 #include "policy/jwt_verify.h"
 
+#include "base/errtext.h"
+
 #include <errno.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -82,17 +84,6 @@ static int b64_decode_alloc(const char *text, size_t len, unsigned char **out, s
     return 0;
 }
 
-static void why_set(char *why, size_t why_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void why_set(char *why, size_t why_size, const char *fmt, ...)
-{
-    if (!why || why_size == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- key sets ---- */
 
 jwt_keyset_t *jwt_keyset_new(void)
@@ -158,11 +149,11 @@ int jwt_keyset_add_symmetric_base64(jwt_keyset_t *set, const char *kid, const ch
     unsigned char *secret;
     size_t secret_len;
     int rc = b64_decode_alloc(text, len, &secret, &secret_len);
-    if (rc == -EINVAL) why_set(why, why_size, "the key is not valid Base64");
+    if (rc == -EINVAL) errtext_set(why, why_size, "the key is not valid Base64");
     if (rc < 0) return rc;
     if (secret_len == 0) {
         free(secret);
-        why_set(why, why_size, "the key is empty");
+        errtext_set(why, why_size, "the key is empty");
         return -EINVAL;
     }
     return keyset_push(set, KEY_OCT, kid, secret, secret_len, NULL);
@@ -176,12 +167,12 @@ static BIGNUM *bn_from_b64(const char *text, const char *what, char *why, size_t
     int rc = b64_decode_alloc(text, strlen(text), &bytes, &n);
     if (rc < 0 || n == 0) {
         if (rc == 0) free(bytes);
-        why_set(why, why_size, rc == -ENOMEM ? "out of memory" : "%s is not valid base64url", what);
+        errtext_set(why, why_size, rc == -ENOMEM ? "out of memory" : "%s is not valid base64url", what);
         return NULL;
     }
     BIGNUM *bn = BN_bin2bn(bytes, (int)n, NULL);
     free(bytes);
-    if (!bn) why_set(why, why_size, "out of memory");
+    if (!bn) errtext_set(why, why_size, "out of memory");
     return bn;
 }
 
@@ -205,13 +196,13 @@ int jwt_keyset_add_rsa_components(jwt_keyset_t *set, const char *kid, const char
     OSSL_PARAM *params = NULL;
     EVP_PKEY *pkey = NULL;
     if (!n || !e) {
-        why_set(why, why_size, "an RSA key needs both n and e");
+        errtext_set(why, why_size, "an RSA key needs both n and e");
         return -EINVAL;
     }
     if (!(bn_n = bn_from_b64(n, "the modulus (n)", why, why_size))) goto done;
     if (!(bn_e = bn_from_b64(e, "the exponent (e)", why, why_size))) goto done;
     if (BN_num_bits(bn_n) < 512 || BN_is_one(bn_e) || !BN_is_odd(bn_e)) {
-        why_set(why, why_size, "n and e do not form an RSA public key");
+        errtext_set(why, why_size, "n and e do not form an RSA public key");
         goto done;
     }
     rc = -ENOMEM;
@@ -221,7 +212,7 @@ int jwt_keyset_add_rsa_components(jwt_keyset_t *set, const char *kid, const char
         !(params = OSSL_PARAM_BLD_to_param(bld)))
         goto done;
     if (!(pkey = pkey_from_params("RSA", params))) {
-        why_set(why, why_size, "n and e do not form an RSA public key");
+        errtext_set(why, why_size, "n and e do not form an RSA public key");
         rc = -EINVAL;
         goto done;
     }
@@ -245,7 +236,7 @@ static int push_public_key(jwt_keyset_t *set, const char *kid, EVP_PKEY *pkey, c
         type = KEY_EC;
     else {
         EVP_PKEY_free(pkey);
-        why_set(why, why_size, "only RSA and EC public keys can verify tokens");
+        errtext_set(why, why_size, "only RSA and EC public keys can verify tokens");
         return -EINVAL;
     }
     return keyset_push(set, type, kid, NULL, 0, pkey);
@@ -266,7 +257,7 @@ int jwt_keyset_add_pem(jwt_keyset_t *set, const char *kid, const char *pem, size
     }
     BIO_free(bio);
     if (!pkey) {
-        why_set(why, why_size, "not a PEM public key or certificate");
+        errtext_set(why, why_size, "not a PEM public key or certificate");
         return -EINVAL;
     }
     return push_public_key(set, kid, pkey, why, why_size);
@@ -279,7 +270,7 @@ static int add_x5c(jwt_keyset_t *set, const char *kid, const char *b64, char *wh
     size_t der_len;
     int rc = b64_decode_alloc(b64, strlen(b64), &der, &der_len);
     if (rc < 0) {
-        why_set(why, why_size, "x5c is not valid Base64");
+        errtext_set(why, why_size, "x5c is not valid Base64");
         return rc;
     }
     const unsigned char *p = der;
@@ -288,7 +279,7 @@ static int add_x5c(jwt_keyset_t *set, const char *kid, const char *b64, char *wh
     EVP_PKEY *pkey = cert ? X509_get_pubkey(cert) : NULL;
     X509_free(cert);
     if (!pkey) {
-        why_set(why, why_size, "x5c does not hold an X.509 certificate");
+        errtext_set(why, why_size, "x5c does not hold an X.509 certificate");
         return -EINVAL;
     }
     return push_public_key(set, kid, pkey, why, why_size);
@@ -304,7 +295,7 @@ static int add_ec_jwk(jwt_keyset_t *set, const char *kid, const char *crv, const
     size_t c = 0;
     while (c < 3 && !(crv && strcmp(crv, curves[c].crv) == 0)) c++;
     if (c == 3 || !x || !y) {
-        why_set(why, why_size, "an EC key needs crv P-256, P-384 or P-521, x and y");
+        errtext_set(why, why_size, "an EC key needs crv P-256, P-384 or P-521, x and y");
         return -EINVAL;
     }
     size_t size = curves[c].size;
@@ -325,7 +316,7 @@ static int add_ec_jwk(jwt_keyset_t *set, const char *kid, const char *crv, const
     if (!pkey) goto bad;
     return keyset_push(set, KEY_EC, kid, NULL, 0, pkey);
 bad:
-    why_set(why, why_size, "x and y are not a point of %s", crv);
+    errtext_set(why, why_size, "x and y are not a point of %s", crv);
     return -EINVAL;
 }
 
@@ -337,14 +328,14 @@ static const char *json_str(const json_t *obj, const char *name)
 int jwt_keyset_add_jwk(jwt_keyset_t *set, const json_t *jwk, char *why, size_t why_size)
 {
     if (!json_is_object(jwk)) {
-        why_set(why, why_size, "a JWK must be a JSON object");
+        errtext_set(why, why_size, "a JWK must be a JSON object");
         return -EINVAL;
     }
     const char *kty = json_str(jwk, "kty");
     const char *use = json_str(jwk, "use");
     const char *kid = json_str(jwk, "kid");
     if (!kty) {
-        why_set(why, why_size, "a JWK needs \"kty\"");
+        errtext_set(why, why_size, "a JWK needs \"kty\"");
         return -EINVAL;
     }
     if (use && strcmp(use, "sig") != 0) return 1; /* an encryption key (RFC 7517 §4.2) */
@@ -353,7 +344,7 @@ int jwt_keyset_add_jwk(jwt_keyset_t *set, const json_t *jwk, char *why, size_t w
         if (n && e) return jwt_keyset_add_rsa_components(set, kid, n, e, why, why_size);
         const char *x5c = json_string_value(json_array_get(json_object_get(jwk, "x5c"), 0));
         if (x5c) return add_x5c(set, kid, x5c, why, why_size);
-        why_set(why, why_size, "an RSA JWK needs n and e, or x5c");
+        errtext_set(why, why_size, "an RSA JWK needs n and e, or x5c");
         return -EINVAL;
     }
     if (strcmp(kty, "EC") == 0)
@@ -362,7 +353,7 @@ int jwt_keyset_add_jwk(jwt_keyset_t *set, const json_t *jwk, char *why, size_t w
     if (strcmp(kty, "oct") == 0) {
         const char *k = json_str(jwk, "k");
         if (!k) {
-            why_set(why, why_size, "an oct JWK needs \"k\"");
+            errtext_set(why, why_size, "an oct JWK needs \"k\"");
             return -EINVAL;
         }
         return jwt_keyset_add_symmetric_base64(set, kid, k, strlen(k), why, why_size);
@@ -376,20 +367,20 @@ int jwt_keyset_add_jwks(jwt_keyset_t *set, const char *json, size_t len, char *w
     json_error_t jerr;
     json_t *doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
-        why_set(why, why_size, "the JWK Set is not JSON: %s (line %d)", jerr.text, jerr.line);
+        errtext_set(why, why_size, "the JWK Set is not JSON: %s (line %d)", jerr.text, jerr.line);
         return -EINVAL;
     }
     json_t *keys = json_object_get(doc, "keys");
     int added = 0, rc = 0;
     if (!json_is_array(keys)) {
-        why_set(why, why_size, "the JWK Set has no \"keys\" array");
+        errtext_set(why, why_size, "the JWK Set has no \"keys\" array");
         rc = -EINVAL;
     }
     for (size_t i = 0; rc == 0 && i < json_array_size(keys); i++) {
         char one[160] = "";
         int r = jwt_keyset_add_jwk(set, json_array_get(keys, i), one, sizeof one);
         if (r < 0) {
-            why_set(why, why_size, "key %zu of the JWK Set: %s", i, one);
+            errtext_set(why, why_size, "key %zu of the JWK Set: %s", i, one);
             rc = r;
         } else if (r == 0) {
             added++;
@@ -411,14 +402,14 @@ int jwt_openid_config_parse(const char *json, size_t len, char **jwks_uri, char 
     json_error_t jerr;
     json_t *doc = json_loadb(json, len, 0, &jerr);
     if (!json_is_object(doc)) {
-        why_set(why, why_size, "the OpenID configuration is not a JSON object");
+        errtext_set(why, why_size, "the OpenID configuration is not a JSON object");
         json_decref(doc);
         return -EINVAL;
     }
     const char *uri = json_str(doc, "jwks_uri"), *iss = json_str(doc, "issuer");
     int rc = 0;
     if (!is_http_url(uri)) {
-        why_set(why, why_size, "the OpenID configuration has no http(s) \"jwks_uri\"");
+        errtext_set(why, why_size, "the OpenID configuration has no http(s) \"jwks_uri\"");
         rc = -EINVAL;
     } else if (!(*jwks_uri = strdup(uri)) || (iss && !(*issuer = strdup(iss)))) {
         rc = -ENOMEM;
@@ -649,6 +640,20 @@ static int verify_signature(const char *text, size_t signed_len, const char *sig
                 "Signature validation failed. Keys tried: %zu. Access denied.", tried);
 }
 
+/* A token outside its lifetime: `what` it is, the bound it broke (ValidTo / ValidFrom) and
+ * the current time, as the vendor words it. */
+static int fail_lifetime(jwt_result_t *out, jwt_status_t status, const char *what,
+                         const char *bound_name, int64_t bound, int64_t now)
+{
+    char a[40], b[40];
+    format_time(bound, a, sizeof a);
+    format_time(now, b, sizeof b);
+    return fail(out, status,
+                "Lifetime validation failed. The token is %s. %s: '%s', Current time: '%s'. "
+                "Access denied.",
+                what, bound_name, a, b);
+}
+
 static int check_lifetime(const json_t *payload, const jwt_rules_t *rules, int64_t now,
                           jwt_result_t *out)
 {
@@ -657,28 +662,15 @@ static int check_lifetime(const json_t *payload, const jwt_rules_t *rules, int64
     if (has_exp < 0 || has_nbf < 0)
         return fail(out, JWT_INVALID, "JWT claim \"%s\" is not a NumericDate.",
                     has_exp < 0 ? "exp" : "nbf");
-    char a[40], b[40];
     if (!has_exp && rules->require_expiration_time)
         return fail(out, JWT_INVALID,
                     "Lifetime validation failed. The token is missing an Expiration Time. Access "
                     "denied.");
     /* RFC 7519 §4.1.4: not accepted on or after exp; skew widens the window both ways. */
-    if (has_exp && now >= exp + rules->clock_skew_seconds) {
-        format_time(exp, a, sizeof a);
-        format_time(now, b, sizeof b);
-        return fail(out, JWT_EXPIRED,
-                    "Lifetime validation failed. The token is expired. ValidTo: '%s', Current "
-                    "time: '%s'. Access denied.",
-                    a, b);
-    }
-    if (has_nbf && now < nbf - rules->clock_skew_seconds) {
-        format_time(nbf, a, sizeof a);
-        format_time(now, b, sizeof b);
-        return fail(out, JWT_INVALID,
-                    "Lifetime validation failed. The token is not yet valid. ValidFrom: '%s', "
-                    "Current time: '%s'. Access denied.",
-                    a, b);
-    }
+    if (has_exp && now >= exp + rules->clock_skew_seconds)
+        return fail_lifetime(out, JWT_EXPIRED, "expired", "ValidTo", exp, now);
+    if (has_nbf && now < nbf - rules->clock_skew_seconds)
+        return fail_lifetime(out, JWT_INVALID, "not yet valid", "ValidFrom", nbf, now);
     return 0;
 }
 
