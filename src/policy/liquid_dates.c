@@ -269,8 +269,7 @@ int liquid__filter_date(liquid__render_t *r, json_t *in, json_t *const *a, size_
     }
     buf_t b;
     buf_init(&b);
-    if (format_date(&d, json_string_value(a[0]), json_string_length(a[0]), &b)) return buf_free(&b), -ENOMEM;
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    int rc = format_date(&d, json_string_value(a[0]), json_string_length(a[0]), &b);
+    return liquid__buf_result(&b, rc, out);
 }
 

@@ -63,9 +63,36 @@ json_t *liquid__buf_to_string(buf_t *b)
     return s;
 }
 
+int liquid__buf_result(buf_t *b, int rc, json_t **out)
+{
+    if (rc) return buf_free(b), -ENOMEM;
+    *out = liquid__buf_to_string(b);
+    return 0;
+}
+
+size_t liquid__utf8_count(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) n++;
+    return n;
+}
+
 #define WITH_STRING(name, in)                                                                      \
     json_t *name = liquid__to_string(in);                                                          \
     if (!name) return -ENOMEM
+
+/* The filters that rewrite text byte by byte: `put` appends what one byte becomes. */
+static int map_bytes(json_t *in, int (*put)(buf_t *b, unsigned char c), json_t **out)
+{
+    WITH_STRING(s, in);
+    buf_t b;
+    buf_init(&b);
+    int rc = 0;
+    for (size_t i = 0; i < slen(s) && rc == 0; i++) rc = put(&b, (unsigned char)sval(s)[i]);
+    json_decref(s);
+    return liquid__buf_result(&b, rc, out);
+}
 
 /* ---- string filters ---- */
 
@@ -79,12 +106,7 @@ static int f_append(liquid__render_t *r, json_t *in, json_t *const *a, size_t n,
     int rc = buf_append(&b, sval(s), slen(s)) || buf_append(&b, sval(t), slen(t));
     json_decref(s);
     json_decref(t);
-    if (rc) {
-        buf_free(&b);
-        return -ENOMEM;
-    }
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return liquid__buf_result(&b, rc, out);
 }
 
 static int f_prepend(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, json_t **out)
@@ -126,27 +148,17 @@ static int f_capitalize(liquid__render_t *r, json_t *in, json_t *const *a, size_
     return map_chars(in, 2, out);
 }
 
+static int put_escaped(buf_t *b, unsigned char c)
+{
+    const char *rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
+                      : c == '"' ? "&quot;" : c == '\'' ? "&#39;" : NULL;
+    return rep ? buf_append_cstr(b, rep) : buf_append(b, &c, 1);
+}
 static int f_escape(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, json_t **out)
 {
     (void)r, (void)a, (void)n;
     if (json_is_null(in)) return *out = json_null(), 0;
-    WITH_STRING(s, in);
-    buf_t b;
-    buf_init(&b);
-    int rc = 0;
-    for (size_t i = 0; i < slen(s) && rc == 0; i++) {
-        char c = sval(s)[i];
-        const char *rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
-                          : c == '"' ? "&quot;" : c == '\'' ? "&#39;" : NULL;
-        rc = rep ? buf_append_cstr(&b, rep) : buf_append(&b, &c, 1);
-    }
-    json_decref(s);
-    if (rc) {
-        buf_free(&b);
-        return -ENOMEM;
-    }
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return map_bytes(in, put_escaped, out);
 }
 
 static int strip(json_t *in, bool left, bool right, json_t **out)
@@ -203,12 +215,7 @@ static int replace(json_t *in, json_t *from_v, json_t *to_v, bool first_only, js
     json_decref(s);
     json_decref(from);
     json_decref(to);
-    if (rc) {
-        buf_free(&b);
-        return -ENOMEM;
-    }
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return liquid__buf_result(&b, rc, out);
 }
 static int f_replace(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, json_t **out)
 {
@@ -233,38 +240,27 @@ static int f_remove_first(liquid__render_t *r, json_t *in, json_t *const *a, siz
     return replace(in, a[0], NULL, true, out);
 }
 
+static int put_unless_newline(buf_t *b, unsigned char c)
+{
+    return c == '\r' || c == '\n' ? 0 : buf_append(b, &c, 1);
+}
 static int f_strip_newlines(liquid__render_t *r, json_t *in, json_t *const *a, size_t n,
                             json_t **out)
 {
     (void)r, (void)a, (void)n;
-    WITH_STRING(s, in);
-    buf_t b;
-    buf_init(&b);
-    int rc = 0;
-    for (size_t i = 0; i < slen(s) && rc == 0; i++)
-        if (sval(s)[i] != '\r' && sval(s)[i] != '\n') rc = buf_append(&b, sval(s) + i, 1);
-    json_decref(s);
-    if (rc) return buf_free(&b), -ENOMEM;
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return map_bytes(in, put_unless_newline, out);
 }
 
+static int put_br_before_newline(buf_t *b, unsigned char c)
+{
+    int rc = c == '\n' ? buf_append_cstr(b, "<br />") : 0;
+    return rc ? rc : buf_append(b, &c, 1);
+}
 static int f_newline_to_br(liquid__render_t *r, json_t *in, json_t *const *a, size_t n,
                            json_t **out)
 {
     (void)r, (void)a, (void)n;
-    WITH_STRING(s, in);
-    buf_t b;
-    buf_init(&b);
-    int rc = 0;
-    for (size_t i = 0; i < slen(s) && rc == 0; i++) {
-        if (sval(s)[i] == '\n') rc = buf_append_cstr(&b, "<br />");
-        if (rc == 0) rc = buf_append(&b, sval(s) + i, 1);
-    }
-    json_decref(s);
-    if (rc) return buf_free(&b), -ENOMEM;
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return map_bytes(in, put_br_before_newline, out);
 }
 
 static int f_strip_html(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, json_t **out)
@@ -301,9 +297,7 @@ static int f_strip_html(liquid__render_t *r, json_t *in, json_t *const *a, size_
         p = gt + 1;
     }
     json_decref(s);
-    if (rc) return buf_free(&b), -ENOMEM;
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return liquid__buf_result(&b, rc, out);
 }
 
 /* Byte offset of the `chars`-th UTF-8 character in s[0, len) (len when past the end). */
@@ -317,13 +311,6 @@ static size_t char_offset(const char *s, size_t len, size_t chars)
     }
     return i;
 }
-static size_t char_count(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80) n++;
-    return n;
-}
 
 static int f_truncate(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, json_t **out)
 {
@@ -334,14 +321,14 @@ static int f_truncate(liquid__render_t *r, json_t *in, json_t *const *a, size_t 
     WITH_STRING(s, in);
     json_t *ell = n > 1 ? liquid__to_string(a[1]) : json_string("...");
     if (!ell) return json_decref(s), -ENOMEM;
-    size_t count = char_count(sval(s), slen(s));
+    size_t count = liquid__utf8_count(sval(s), slen(s));
     if (max < 0) max = 0;
     if ((size_t)max >= count) {
         json_decref(ell);
         *out = s;
         return 0;
     }
-    size_t ell_chars = char_count(sval(ell), slen(ell));
+    size_t ell_chars = liquid__utf8_count(sval(ell), slen(ell));
     size_t keep = (size_t)max > ell_chars ? (size_t)max - ell_chars : 0;
     size_t cut = char_offset(sval(s), slen(s), keep);
     buf_t b;
@@ -349,9 +336,7 @@ static int f_truncate(liquid__render_t *r, json_t *in, json_t *const *a, size_t 
     int rc = buf_append(&b, sval(s), cut) || buf_append(&b, sval(ell), slen(ell));
     json_decref(s);
     json_decref(ell);
-    if (rc) return buf_free(&b), -ENOMEM;
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return liquid__buf_result(&b, rc, out);
 }
 
 static int f_truncate_words(liquid__render_t *r, json_t *in, json_t *const *a, size_t n,
@@ -407,23 +392,16 @@ static bool is_url_safe(unsigned char c)
            c == ')';
 }
 
+static int put_url_encoded(buf_t *b, unsigned char c)
+{
+    if (is_url_safe(c)) return buf_append(b, &c, 1);
+    if (c == ' ') return buf_append(b, "+", 1);
+    return buf_printf(b, "%%%02X", c);
+}
 static int f_url_encode(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, json_t **out)
 {
     (void)r, (void)a, (void)n;
-    WITH_STRING(s, in);
-    buf_t b;
-    buf_init(&b);
-    int rc = 0;
-    for (size_t i = 0; i < slen(s) && rc == 0; i++) {
-        unsigned char c = (unsigned char)sval(s)[i];
-        if (is_url_safe(c)) rc = buf_append(&b, &c, 1);
-        else if (c == ' ') rc = buf_append(&b, "+", 1);
-        else rc = buf_printf(&b, "%%%02X", c);
-    }
-    json_decref(s);
-    if (rc) return buf_free(&b), -ENOMEM;
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return map_bytes(in, put_url_encoded, out);
 }
 
 static int hexval(char c)
@@ -454,10 +432,8 @@ static int f_url_decode(liquid__render_t *r, json_t *in, json_t *const *a, size_
         rc = buf_append(&b, &c, 1);
     }
     json_decref(s);
-    if (rc) return buf_free(&b), -ENOMEM;
     /* A decoded byte sequence that is not UTF-8 is kept as bytes. */
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return liquid__buf_result(&b, rc, out);
 }
 
 static int f_split(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, json_t **out)
@@ -510,7 +486,7 @@ static int f_slice(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, 
         return 0;
     }
     WITH_STRING(s, in);
-    long long size = (long long)char_count(sval(s), slen(s));
+    long long size = (long long)liquid__utf8_count(sval(s), slen(s));
     if (start < 0) start += size;
     if (start < 0 || start >= size || count <= 0) {
         json_decref(s);
@@ -532,7 +508,7 @@ static int f_size(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, j
     (void)r, (void)a, (void)n;
     size_t size = json_is_array(in)    ? json_array_size(in)
                   : json_is_object(in) ? json_object_size(in)
-                  : json_is_string(in) ? char_count(sval(in), slen(in))
+                  : json_is_string(in) ? liquid__utf8_count(sval(in), slen(in))
                                        : 0;
     *out = json_integer((json_int_t)size);
     return 0;
@@ -588,9 +564,7 @@ static int f_join(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, j
         if (rc == 0) rc = liquid__text(item, &b);
     }
     json_decref(sep);
-    if (rc) return buf_free(&b), -ENOMEM;
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return liquid__buf_result(&b, rc, out);
 }
 
 static int f_map(liquid__render_t *r, json_t *in, json_t *const *a, size_t n, json_t **out)
@@ -778,9 +752,7 @@ static int f_currency(liquid__render_t *r, json_t *in, json_t *const *a, size_t 
     }
     if (rc == 0 && dot) rc = buf_append_cstr(&b, dot);
     if (rc == 0 && x < 0) rc = buf_append_cstr(&b, ")");
-    if (rc) return buf_free(&b), -ENOMEM;
-    *out = liquid__buf_to_string(&b);
-    return 0;
+    return liquid__buf_result(&b, rc, out);
 }
 
 /* ---- the table ---- */

@@ -54,6 +54,12 @@ bool liquid__equal(const json_t *a, const json_t *b);
 bool liquid__compare(const json_t *a, const json_t *b, int *cmp);
 /* A new JSON string with b's bytes; b is freed. NULL: memory. */
 json_t *liquid__buf_to_string(buf_t *b);
+/* The end of a filter that built its result in b: rc non-zero (an append failed) frees b and
+ * returns -ENOMEM; else *out = liquid__buf_to_string(b) and 0. */
+int liquid__buf_result(buf_t *b, int rc, json_t **out);
+/* The number of characters of UTF-8 text (Liquid's Size and the string filters count
+ * characters, not bytes): every byte that is not a continuation byte. */
+size_t liquid__utf8_count(const char *s, size_t len);
 /* The Date filter (liquid_dates.c). */
 int liquid__filter_date(liquid__render_t *r, json_t *in, json_t *const *args, size_t argc,
                         json_t **out);

@@ -79,10 +79,8 @@ json_t *liquid__to_string(json_t *v)
     if (json_is_string(v)) return json_incref(v);
     buf_t b;
     buf_init(&b);
-    json_t *s = NULL;
-    if (liquid__text(v, &b) == 0) s = json_stringn_nocheck(b.data ? b.data : "", b.len);
-    buf_free(&b);
-    return s;
+    if (liquid__text(v, &b)) return buf_free(&b), NULL;
+    return liquid__buf_to_string(&b);
 }
 
 bool liquid__equal(const json_t *a, const json_t *b)
@@ -123,14 +121,6 @@ static json_t *member(json_t *obj, const char *name, size_t len)
     return NULL;
 }
 
-static size_t utf8_count(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80) n++;
-    return n;
-}
-
 /* The member `name` of v, with Liquid's size/first/last; NULL when there is none. Borrowed,
  * except *owned, which the caller releases. */
 static json_t *lookup(json_t *v, const char *name, size_t len, json_t **owned)
@@ -152,7 +142,7 @@ static json_t *lookup(json_t *v, const char *name, size_t len, json_t **owned)
     }
     if (json_is_string(v) && len == 4 && memcmp(name, "size", 4) == 0)
         return *owned = json_integer(
-                   (json_int_t)utf8_count(json_string_value(v), json_string_length(v)));
+                   (json_int_t)liquid__utf8_count(json_string_value(v), json_string_length(v)));
     return NULL;
 }
 
