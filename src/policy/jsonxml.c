@@ -296,6 +296,22 @@ static int put_scalar(j2x_t *x, json_t *v)
 
 static int put_element(j2x_t *x, const ns_scope_t *ns, const char *name, size_t n, json_t *v);
 
+/* The object member named by the attribute-block option: its members become attributes. */
+static bool is_attribute_block(const j2x_t *x, const char *key, size_t klen, const json_t *val)
+{
+    const char *block = x->o->attribute_block;
+    return block && strlen(block) == klen && memcmp(key, block, klen) == 0 && json_is_object(val);
+}
+
+/* A member that becomes a child element: neither a namespace declaration nor the attribute
+ * block (both are written on the element itself). */
+static bool is_child_member(const j2x_t *x, const char *key, size_t klen, const json_t *val)
+{
+    const char *p;
+    size_t pl;
+    return !is_ns_decl(x, key, klen, &p, &pl) && !is_attribute_block(x, key, klen, val);
+}
+
 /* The inside of an element for an object: its attributes were written by put_element. */
 static int put_children(j2x_t *x, const ns_scope_t *ns, json_t *obj)
 {
@@ -304,12 +320,7 @@ static int put_children(j2x_t *x, const ns_scope_t *ns, json_t *obj)
     json_t *val;
     json_object_keylen_foreach(obj, key, klen, val)
     {
-        const char *p;
-        size_t pl;
-        if (is_ns_decl(x, key, klen, &p, &pl)) continue;
-        if (x->o->attribute_block && strlen(x->o->attribute_block) == klen &&
-            memcmp(key, x->o->attribute_block, klen) == 0 && json_is_object(val))
-            continue;
+        if (!is_child_member(x, key, klen, val)) continue;
         int rc = put_element(x, ns, key, klen, val);
         if (rc) return rc;
     }
@@ -363,8 +374,7 @@ static int put_element(j2x_t *x, const ns_scope_t *ns, const char *name, size_t 
                              put(x, "\"", 1)
                          ? -ENOMEM
                          : 0;
-            } else if (x->o->attribute_block && strlen(x->o->attribute_block) == klen &&
-                       memcmp(key, x->o->attribute_block, klen) == 0 && json_is_object(val)) {
+            } else if (is_attribute_block(x, key, klen, val)) {
                 const char *ak;
                 size_t akl;
                 json_t *av;
@@ -395,12 +405,7 @@ static int put_element(j2x_t *x, const ns_scope_t *ns, const char *name, size_t 
         json_t *val;
         json_object_keylen_foreach(v, key, klen, val)
         {
-            const char *p;
-            size_t pl;
-            bool is_attr_block = x->o->attribute_block && strlen(x->o->attribute_block) == klen &&
-                                 memcmp(key, x->o->attribute_block, klen) == 0 &&
-                                 json_is_object(val);
-            if (!is_ns_decl(x, key, klen, &p, &pl) && !is_attr_block) is_empty = false;
+            if (is_child_member(x, key, klen, val)) is_empty = false;
         }
     }
     if (is_empty) {
