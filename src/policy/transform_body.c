@@ -356,10 +356,22 @@ static int conversion_applies(policy_exec_t *exec, const policy_step_t *step,
     return 1;
 }
 
-static int convert_failed(policy_exec_t *exec, const policy_step_t *step, int rc, const char *why)
+/* The end of json-to-xml and xml-to-json: the converter's output (`out`, freed here) becomes
+ * the body with `content_type`, or its failure (rc, why) is raised. */
+static int finish_conversion(policy_exec_t *exec, const policy_step_t *step, int rc, buf_t *out,
+                             const char *why, const char *content_type)
 {
-    if (rc == -ENOMEM) return policy_exec_raise_oom(exec, step);
-    return policy_exec_raise(exec, step, NULL, 500, NULL, NULL, "%s", why);
+    if (rc) {
+        buf_free(out);
+        if (rc == -ENOMEM) return policy_exec_raise_oom(exec, step);
+        return policy_exec_raise(exec, step, NULL, 500, NULL, NULL, "%s", why);
+    }
+    size_t len = out->len;
+    char *text = arena_strndup(exec->arena, out->data ? out->data : "", len);
+    buf_free(out);
+    if (!text) return policy_exec_raise_oom(exec, step);
+    rc = policy_transform_set_body(exec, step, text, len, content_type);
+    return rc ? rc : POLICY_RUN_NEXT;
 }
 
 int policy_json_to_xml_run(policy_exec_t *exec, const policy_step_t *step)
@@ -387,16 +399,7 @@ int policy_json_to_xml_run(policy_exec_t *exec, const policy_step_t *step)
     buf_init(&out);
     char why[256];
     rc = jsonxml_json_to_xml(body, len, &o, &out, why, sizeof why);
-    if (rc) {
-        buf_free(&out);
-        return convert_failed(exec, step, rc, why);
-    }
-    char *xml = arena_strndup(exec->arena, out.data ? out.data : "", out.len);
-    size_t xml_len = out.len;
-    buf_free(&out);
-    if (!xml) return policy_exec_raise_oom(exec, step);
-    rc = policy_transform_set_body(exec, step, xml, xml_len, "application/xml");
-    return rc ? rc : POLICY_RUN_NEXT;
+    return finish_conversion(exec, step, rc, &out, why, "application/xml");
 }
 
 int policy_xml_to_json_run(policy_exec_t *exec, const policy_step_t *step)
@@ -423,16 +426,7 @@ int policy_xml_to_json_run(policy_exec_t *exec, const policy_step_t *step)
     buf_init(&out);
     char why[256];
     rc = jsonxml_xml_to_json(body, len, &o, &out, why, sizeof why);
-    if (rc) {
-        buf_free(&out);
-        return convert_failed(exec, step, rc, why);
-    }
-    char *json = arena_strndup(exec->arena, out.data ? out.data : "", out.len);
-    size_t json_len = out.len;
-    buf_free(&out);
-    if (!json) return policy_exec_raise_oom(exec, step);
-    rc = policy_transform_set_body(exec, step, json, json_len, "application/json");
-    return rc ? rc : POLICY_RUN_NEXT;
+    return finish_conversion(exec, step, rc, &out, why, "application/json");
 }
 
 /* ---- jsonp ---- */
