@@ -407,6 +407,16 @@ int policy_exec_suspend(policy_exec_t *exec, const policy_step_t *step, policy_r
     return POLICY_RUN_PENDING;
 }
 
+int policy_exec_host_started(policy_exec_t *exec, int rc)
+{
+    if (rc >= 0) return POLICY_RUN_PENDING;
+    policy_resume_fn fn = exec->pending_resume;
+    const policy_step_t *step = exec->pending_step;
+    exec->pending_resume = NULL;
+    exec->pending_step = NULL;
+    return fn ? fn(exec, step, rc, NULL) : POLICY_RUN_NEXT;
+}
+
 void policy_exec_resume(policy_exec_t *exec, int status, void *result)
 {
     if (exec->state == POLICY_EXEC_DONE) return;

@@ -606,6 +606,11 @@ void policy_exec_resume(policy_exec_t *exec, int status, void *result);
 /* Records that the current step waits for the host: `resume` runs when the host completes.
  * Returns POLICY_RUN_PENDING, for `return policy_exec_suspend(...)` after asking the host. */
 int policy_exec_suspend(policy_exec_t *exec, const policy_step_t *step, policy_resume_fn resume);
+/* For a step that suspends BEFORE asking the host (the host may complete inside the call):
+ * `rc` is what the host's call returned. rc >= 0: the operation started, POLICY_RUN_PENDING.
+ * rc < 0: it never started, so the step stops waiting and its resume function runs now
+ * with rc and no result; returns what that returns. */
+int policy_exec_host_started(policy_exec_t *exec, int rc);
 /* The next step to run is `index` in the current section (control steps). */
 void policy_exec_jump(policy_exec_t *exec, uint32_t index);
 /* This request's state slot of `step`, for what a step keeps across a host round trip (the

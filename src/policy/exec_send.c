@@ -199,13 +199,7 @@ static int run_send(policy_exec_t *exec, const policy_step_t *step)
         return POLICY_RUN_NEXT;
     }
     policy_exec_suspend(exec, step, send_resume);
-    rc = exec->host->send(exec, req);
-    if (rc < 0) {
-        exec->pending_resume = NULL;
-        exec->pending_step = NULL;
-        return send_resume(exec, step, rc, NULL);
-    }
-    return POLICY_RUN_PENDING;
+    return policy_exec_host_started(exec, exec->host->send(exec, req));
 }
 
 int policy_send_request_run(policy_exec_t *exec, const policy_step_t *step)
@@ -216,6 +210,30 @@ int policy_send_request_run(policy_exec_t *exec, const policy_step_t *step)
 int policy_send_one_way_request_run(policy_exec_t *exec, const policy_step_t *step)
 {
     return run_send(exec, step);
+}
+
+/* ---- trace and emit-metric: name/value children ---- */
+
+/* Compiles the `name` and `value` attributes of every `child` element of `element` (trace's
+ * <metadata>, emit-metric's <dimension>) into two arrays of *count values. */
+static int compile_name_values(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
+                               const char *child, policy_value_t **names, policy_value_t **values,
+                               size_t *count, policy_doc_error_t *err)
+{
+    size_t n = policy_doc_element_count(element, child);
+    if (n) {
+        *names = arena_alloc(cc->arena, n * sizeof **names);
+        *values = arena_alloc(cc->arena, n * sizeof **values);
+        if (!*names || !*values) return -ENOMEM;
+    }
+    for (const policy_doc_node_t *m = policy_doc_first_element(element, child); m;
+         m = policy_doc_next_element(m, child)) {
+        size_t i = (*count)++;
+        int rc = policy_compile_attr(cc, m, "name", POLICY_VALUE_STRING, &(*names)[i], err);
+        if (!rc) rc = policy_compile_attr(cc, m, "value", POLICY_VALUE_STRING, &(*values)[i], err);
+        if (rc) return rc;
+    }
+    return 0;
 }
 
 /* ---- trace ---- */
@@ -239,20 +257,9 @@ int policy_trace_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *elem
     /* <message>, or the element's own text (the older form, §2.7) */
     const policy_doc_node_t *message = policy_doc_first_element(element, "message");
     rc = policy_compile_text(cc, message ? message : element, POLICY_VALUE_STRING, &d->message, err);
+    if (!rc) rc = compile_name_values(cc, element, "metadata", &d->metadata_names, &d->metadata_values,
+                                      &d->metadata_count, err);
     if (rc) return rc;
-    size_t n = policy_doc_element_count(element, "metadata");
-    if (n) {
-        d->metadata_names = arena_alloc(cc->arena, n * sizeof *d->metadata_names);
-        d->metadata_values = arena_alloc(cc->arena, n * sizeof *d->metadata_values);
-        if (!d->metadata_names || !d->metadata_values) return -ENOMEM;
-    }
-    for (const policy_doc_node_t *m = policy_doc_first_element(element, "metadata"); m;
-         m = policy_doc_next_element(m, "metadata")) {
-        size_t i = d->metadata_count++;
-        rc = policy_compile_attr(cc, m, "name", POLICY_VALUE_STRING, &d->metadata_names[i], err);
-        if (!rc) rc = policy_compile_attr(cc, m, "value", POLICY_VALUE_STRING, &d->metadata_values[i], err);
-        if (rc) return rc;
-    }
     *data = d;
     return 0;
 }
@@ -303,20 +310,9 @@ int policy_emit_metric_compile(policy_compile_ctx_t *cc, const policy_doc_node_t
     d->name = policy_program_attr(cc->program, element, "name", NULL, NULL);
     d->namespace_ = policy_program_attr(cc->program, element, "namespace", NULL, NULL);
     int rc = policy_compile_attr(cc, element, "value", POLICY_VALUE_STRING, &d->value, err);
+    if (!rc) rc = compile_name_values(cc, element, "dimension", &d->dim_names, &d->dim_values,
+                                      &d->dim_count, err);
     if (rc) return rc;
-    size_t n = policy_doc_element_count(element, "dimension");
-    if (n) {
-        d->dim_names = arena_alloc(cc->arena, n * sizeof *d->dim_names);
-        d->dim_values = arena_alloc(cc->arena, n * sizeof *d->dim_values);
-        if (!d->dim_names || !d->dim_values) return -ENOMEM;
-    }
-    for (const policy_doc_node_t *m = policy_doc_first_element(element, "dimension"); m;
-         m = policy_doc_next_element(m, "dimension")) {
-        size_t i = d->dim_count++;
-        rc = policy_compile_attr(cc, m, "name", POLICY_VALUE_STRING, &d->dim_names[i], err);
-        if (!rc) rc = policy_compile_attr(cc, m, "value", POLICY_VALUE_STRING, &d->dim_values[i], err);
-        if (rc) return rc;
-    }
     *data = d;
     return 0;
 }

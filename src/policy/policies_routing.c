@@ -208,13 +208,7 @@ static int run_forward_request(policy_exec_t *exec, const policy_step_t *step)
     /* a fresh response for the backend to fill (a retried forward replaces the last one) */
     exec->response = (policy_response_t){.headers.is_case_insensitive = true};
     policy_exec_suspend(exec, step, forward_resume);
-    rc = exec->host->forward(exec, f);
-    if (rc < 0) {
-        exec->pending_resume = NULL;
-        exec->pending_step = NULL;
-        return forward_resume(exec, step, rc, NULL);
-    }
-    return POLICY_RUN_PENDING;
+    return policy_exec_host_started(exec, exec->host->forward(exec, f));
 }
 
 static const policy_descriptor_t forward_request = {
