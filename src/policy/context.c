@@ -20,8 +20,8 @@
         CTX_RETURN(ctx_cstr(SELF_EXEC->info.field));                                               \
     }
 
-static int null_native(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
-                       expr_value_t *args, unsigned argc, expr_value_t *out)
+int ctx_null_native(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                    expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)self;
     UNUSED_ARGS;
@@ -332,8 +332,8 @@ static int product_apis(expr_rt_t *rt, const expr_call_t *call, const expr_value
                         expr_value_t *args, unsigned argc, expr_value_t *out);
 
 static const expr_member_t group_members[] = {
-    CTX_PROP("Id", &expr_class_string, NULL, null_native),
-    CTX_PROP("Name", &expr_class_string, NULL, null_native),
+    CTX_PROP("Id", &expr_class_string, NULL, ctx_null_native),
+    CTX_PROP("Name", &expr_class_string, NULL, ctx_null_native),
 };
 static const expr_class_t group_class = {
     .name = "IGroup",
@@ -344,8 +344,8 @@ static const expr_class_t group_class = {
 };
 
 static const expr_member_t identity_members[] = {
-    CTX_PROP("Id", &expr_class_string, NULL, null_native),
-    CTX_PROP("Provider", &expr_class_string, NULL, null_native),
+    CTX_PROP("Id", &expr_class_string, NULL, ctx_null_native),
+    CTX_PROP("Provider", &expr_class_string, NULL, ctx_null_native),
 };
 static const expr_class_t identity_class = {
     .name = "IUserIdentity",

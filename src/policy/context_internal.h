@@ -42,6 +42,11 @@ static inline expr_value_t ctx_cstr(const char *s)
 int ctx_arg_string(expr_rt_t *rt, const expr_value_t *args, unsigned i, const char *param,
                    slice_t *out);
 
+/* A member the gateway does not support or does not know (IGroup, IUserIdentity, client
+ * certificates, private endpoints): always null. */
+int ctx_null_native(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
+                    expr_value_t *args, unsigned argc, expr_value_t *out);
+
 /* ---- classes shared between the files ---- */
 
 extern const expr_class_t ctx_class_request;         /* IRequest */

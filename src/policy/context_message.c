@@ -285,19 +285,13 @@ static int req_url(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *s
     UNUSED_ARGS;
     CTX_RETURN(ctx_url_value(&SELF_EXEC->request.url));
 }
-/* Client certificates and private endpoints are not supported: always null. */
-static int always_null(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
-                       expr_value_t *args, unsigned argc, expr_value_t *out)
-{
-    (void)self;
-    UNUSED_ARGS;
-    CTX_RETURN(expr_null());
-}
+/* Client certificates and private endpoints are not supported: always null
+ * (ctx_null_native). */
 
 static const expr_member_t pec_members[] = {
-    CTX_PROP("Name", &expr_class_string, NULL, always_null),
-    CTX_PROP("GroupId", &expr_class_string, NULL, always_null),
-    CTX_PROP("MemberName", &expr_class_string, NULL, always_null),
+    CTX_PROP("Name", &expr_class_string, NULL, ctx_null_native),
+    CTX_PROP("GroupId", &expr_class_string, NULL, ctx_null_native),
+    CTX_PROP("MemberName", &expr_class_string, NULL, ctx_null_native),
 };
 
 static const expr_class_t pec_class = {
@@ -309,14 +303,14 @@ static const expr_class_t pec_class = {
 
 static const expr_member_t request_members[] = {
     CTX_PROP("Body", &ctx_class_body, NULL, req_body),
-    CTX_PROP("Certificate", NULL, NULL, always_null),
+    CTX_PROP("Certificate", NULL, NULL, ctx_null_native),
     CTX_PROP("Headers", &ctx_class_headers, &ctx_class_kvp_strings, req_headers),
     CTX_PROP("IpAddress", &expr_class_string, NULL, req_ip),
     CTX_PROP("MatchedParameters", &ctx_class_matched, &ctx_class_kvp_string, req_matched),
     CTX_PROP("Method", &expr_class_string, NULL, req_method),
     CTX_PROP("OriginalUrl", &ctx_class_url, NULL, req_original_url),
     CTX_PROP("Url", &ctx_class_url, NULL, req_url),
-    CTX_PROP("PrivateEndpointConnection", &pec_class, NULL, always_null),
+    CTX_PROP("PrivateEndpointConnection", &pec_class, NULL, ctx_null_native),
 };
 
 const expr_class_t ctx_class_request = {
