@@ -61,6 +61,19 @@ static int compile_pairs(policy_compile_ctx_t *cc, const policy_doc_node_t *list
     return 0;
 }
 
+/* What publish-to-dapr and invoke-dapr-binding both take: the message's content type, whether
+ * a failed call is ignored, and where the sidecar's answer is stored. */
+static int compile_dapr_options(policy_compile_ctx_t *cc, const policy_doc_node_t *e, external_t *x,
+                                policy_doc_error_t *err)
+{
+    int rc;
+    if ((rc = compile_value(cc, e, "content-type", POLICY_VALUE_STRING, &x->content_type, err)) < 0 ||
+        (rc = compile_value(cc, e, "ignore-error", POLICY_VALUE_BOOL, &x->ignore_error, err)) < 0 ||
+        (rc = policy_support_literal_attr(cc, e, "response-variable-name", &x->response_var, err)) < 0)
+        return rc;
+    return 0;
+}
+
 static int external_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *e,
                             const void **data, policy_doc_error_t *err)
 {
@@ -96,18 +109,14 @@ static int external_compile(policy_compile_ctx_t *cc, const policy_doc_node_t *e
         const char *pubsub = policy_doc_attr(e, "pub-sub-name") ? "pub-sub-name" : "pubsub-name";
         if ((rc = compile_value(cc, e, pubsub, POLICY_VALUE_STRING, &x->name, err)) < 0 ||
             (rc = compile_value(cc, e, "topic", POLICY_VALUE_STRING, &x->topic, err)) < 0 ||
-            (rc = compile_value(cc, e, "content-type", POLICY_VALUE_STRING, &x->content_type, err)) < 0 ||
-            (rc = compile_value(cc, e, "ignore-error", POLICY_VALUE_BOOL, &x->ignore_error, err)) < 0 ||
-            (rc = policy_support_literal_attr(cc, e, "response-variable-name", &x->response_var, err)) < 0 ||
+            (rc = compile_dapr_options(cc, e, x, err)) < 0 ||
             (rc = policy_compile_text(cc, e, POLICY_VALUE_STRING, &x->message, err)) < 0)
             return rc;
     } else {
         x->kind = EXT_DAPR_BINDING, x->service = "dapr";
         if ((rc = compile_value(cc, e, "name", POLICY_VALUE_STRING, &x->name, err)) < 0 ||
             (rc = compile_value(cc, e, "operation", POLICY_VALUE_STRING, &x->operation, err)) < 0 ||
-            (rc = compile_value(cc, e, "content-type", POLICY_VALUE_STRING, &x->content_type, err)) < 0 ||
-            (rc = compile_value(cc, e, "ignore-error", POLICY_VALUE_BOOL, &x->ignore_error, err)) < 0 ||
-            (rc = policy_support_literal_attr(cc, e, "response-variable-name", &x->response_var, err)) < 0)
+            (rc = compile_dapr_options(cc, e, x, err)) < 0)
             return rc;
         if ((child = policy_doc_first_element(e, "data")) &&
             (rc = policy_compile_text(cc, child, POLICY_VALUE_STRING, &x->message, err)) < 0)
