@@ -506,23 +506,6 @@ static bool is_tchar(char ch)
            (ch && strchr("!#$%&'*+-.^_`|~", ch));
 }
 
-static http_method_t method_id_of(const char *m)
-{
-    static const struct {
-        const char *name;
-        http_method_t id;
-    } known[] = {
-        {"GET", HTTP_METHOD_GET},         {"HEAD", HTTP_METHOD_HEAD},
-        {"POST", HTTP_METHOD_POST},       {"PUT", HTTP_METHOD_PUT},
-        {"DELETE", HTTP_METHOD_DELETE},   {"PATCH", HTTP_METHOD_PATCH},
-        {"OPTIONS", HTTP_METHOD_OPTIONS}, {"TRACE", HTTP_METHOD_TRACE},
-        {"CONNECT", HTTP_METHOD_CONNECT},
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(m, known[i].name) == 0) return known[i].id;
-    return HTTP_METHOD_OTHER;
-}
-
 static int compile_method(cfg_ctx_t *c, const json_t *op_json, gw_operation_t *op)
 {
     const char *m;
@@ -543,7 +526,7 @@ static int compile_method(cfg_ctx_t *c, const json_t *op_json, gw_operation_t *o
         }
     }
     op->method = xstrdup(m);
-    op->method_id = method_id_of(m);
+    op->method_id = http_method_from_name(m, strlen(m));
     return 0;
 }
 

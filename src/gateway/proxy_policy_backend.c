@@ -204,20 +204,6 @@ static int build_head(proxy_ctx_t *ctx, buf_t *b, const char *method, const poli
     return 0;
 }
 
-static http_method_t method_id(const char *m)
-{
-    static const struct {
-        const char *name;
-        http_method_t id;
-    } known[] = {{"GET", HTTP_METHOD_GET}, {"HEAD", HTTP_METHOD_HEAD}, {"POST", HTTP_METHOD_POST},
-                 {"PUT", HTTP_METHOD_PUT}, {"DELETE", HTTP_METHOD_DELETE},
-                 {"OPTIONS", HTTP_METHOD_OPTIONS}, {"PATCH", HTTP_METHOD_PATCH},
-                 {"TRACE", HTTP_METHOD_TRACE}};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(m, known[i].name) == 0) return known[i].id;
-    return HTTP_METHOD_OTHER;
-}
-
 /* The part of a request's spec that is the same for every kind: where to connect, how
  * (TLS switches) and the head; the caller adds the body's framing and the timeout. */
 static upstream_request_spec_t origin_spec(const origin_t *origin, const buf_t *head,
@@ -233,7 +219,7 @@ static upstream_request_spec_t origin_spec(const origin_t *origin, const buf_t *
         .tls_skip_name_check = origin->tls_skip_name,
         .head = head->data,
         .head_len = head->len,
-        .method = method_id(method),
+        .method = http_method_from_name(method, strlen(method)),
     };
 }
 

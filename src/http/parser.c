@@ -225,6 +225,11 @@ static http_method_t method_from_token(const char *m, size_t len)
     return HTTP_METHOD_OTHER;
 }
 
+http_method_t http_method_from_name(const char *name, size_t len)
+{
+    return method_from_token(name, len);
+}
+
 bool http_method_is_idempotent(http_method_t m)
 {
     switch (m) {

@@ -65,6 +65,10 @@ typedef enum {
 
 /* RFC 9110 §9.2.2: GET, HEAD, PUT, DELETE, OPTIONS, TRACE are idempotent. */
 bool http_method_is_idempotent(http_method_t m);
+/* The id of a method name, as the parser gives req->method_id: exact, case-sensitive
+ * (RFC 9110 §9.1), HTTP_METHOD_OTHER for any other token. For names that come from
+ * elsewhere (a configuration, a policy's set-method). */
+http_method_t http_method_from_name(const char *name, size_t len);
 
 typedef struct {
     slice_t name;
