@@ -5,6 +5,8 @@
 #ifndef MERIDIAN_TESTS_CONFORMANCE_FILES_H
 #define MERIDIAN_TESTS_CONFORMANCE_FILES_H
 
+#include "file_text.h"
+
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -59,22 +61,6 @@ static void conformance_list_free(list_t *l)
 {
     for (size_t i = 0; i < l->count; i++) free(l->paths[i]);
     free(l->paths);
-}
-
-/* The whole file, NUL-terminated (malloc'd). */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc((size_t)n + 1);
-    cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    data[n] = '\0';
-    *len = (size_t)n;
-    return data;
 }
 
 #endif

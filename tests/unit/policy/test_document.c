@@ -1,6 +1,7 @@
 /* Policy documents: pre-pass + libxml2 + tree (src/policy/document.h, spec §0, §1.1). */
 #include "policy/document.h"
 
+#include "../file_text.h"
 #include "../marked_text.h"
 
 #include <criterion/criterion.h>
@@ -12,21 +13,6 @@
 #define CANONICAL                                                                                  \
     "../shared/conformance/policy-snippets/Route-requests-to-regional-backend-instances.xml"
 #define SCOPE "api 'orders' policy"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (tests run from the repository root)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc((size_t)n + 1);
-    cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    data[n] = '\0';
-    *len = (size_t)n;
-    return data;
-}
 
 static policy_doc_t *load_as(const char *text, policy_doc_type_t type)
 {

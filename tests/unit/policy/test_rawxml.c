@@ -1,6 +1,7 @@
 /* The raw-XML pre-pass (src/policy/rawxml.h, spec/apim-gateway.md §0). */
 #include "policy/rawxml.h"
 
+#include "../file_text.h"
 #include "../marked_text.h"
 
 #include <criterion/criterion.h>
@@ -11,21 +12,6 @@
 
 #define CANONICAL                                                                                  \
     "../shared/conformance/policy-snippets/Route-requests-to-regional-backend-instances.xml"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (tests run from the repository root)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc((size_t)n + 1);
-    cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    data[n] = '\0';
-    *len = (size_t)n;
-    return data;
-}
 
 static policy_rawxml_t *escape_ok(const char *src)
 {
