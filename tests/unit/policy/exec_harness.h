@@ -52,11 +52,34 @@ static __attribute__((unused)) void compile_ok(const char *text)
     cr_assert_eq(try_compile(text), 0, "%s", H.err.message);
 }
 
+/* The document must not compile, with a message that contains `part`. */
+static __attribute__((unused)) void compile_error(const char *text, const char *part)
+{
+    cr_assert_neq(try_compile(text), 0, "compiled: %s", text);
+    cr_expect(strstr(H.err.message, part) != NULL, "message '%s' lacks '%s'", H.err.message, part);
+}
+
+/* What the compiled program asks the host for (POLICY_NEEDS_*). */
+static __attribute__((unused)) unsigned program_flags(void)
+{
+    return policy_exec_program_flags(policy_local_program(H.program));
+}
+
 static __attribute__((unused)) void run(void)
 {
     cr_assert_not_null(H.program);
     cr_assert_eq(policy_local_run(policy_local_program(H.program), &H.arena, &H.io), 0);
     cr_assert(H.io.is_done, "the run did not finish");
+}
+
+/* Another run of the same io (policy_local_run keeps is_done and what was forwarded and sent
+ * from the last run). */
+static __attribute__((unused)) void rerun(void)
+{
+    H.io.is_done = false;
+    H.io.is_forwarded = false;
+    H.io.sent_count = 0;
+    run();
 }
 
 static __attribute__((unused)) void add_header(policy_fields_t *f, const char *name, const char *value)
@@ -79,6 +102,15 @@ static __attribute__((unused)) const char *forwarded_header(const char *name)
 {
     cr_assert(H.io.is_forwarded, "the request was not forwarded");
     return header_of(&H.io.forwarded.headers, name);
+}
+
+/* The body forwarded to the backend, or NULL when there is none. */
+static __attribute__((unused)) const char *request_body_sent(void)
+{
+    cr_assert(H.io.is_forwarded, "the request was not forwarded");
+    const policy_body_t *b = &H.io.forwarded.body;
+    if (b->kind != POLICY_BODY_BYTES) return NULL;
+    return arena_strndup(&H.arena, b->bytes, b->len);
 }
 
 static __attribute__((unused)) const char *response_body(void)

@@ -18,8 +18,7 @@ TestSuite(limits, .init = limits_setup, .fini = harness_teardown);
 
 static int status_of_run(void)
 {
-    H.io.is_done = H.io.is_forwarded = false;
-    run();
+    rerun();
     return H.io.exec->response.status;
 }
 

@@ -10,34 +10,6 @@
 
 TestSuite(transform, .init = harness_setup, .fini = harness_teardown);
 
-static void compile_error(const char *text, const char *part)
-{
-    cr_assert_neq(try_compile(text), 0, "compiled: %s", text);
-    cr_expect(strstr(H.err.message, part) != NULL, "message '%s' lacks '%s'", H.err.message, part);
-}
-
-/* Another run of the same io (policy_local_run keeps is_done from the last run). */
-static void rerun(void)
-{
-    H.io.is_done = false;
-    H.io.is_forwarded = false;
-    H.io.sent_count = 0;
-    run();
-}
-
-static unsigned program_flags(void)
-{
-    return policy_exec_program_flags(policy_local_program(H.program));
-}
-
-static const char *request_body_sent(void)
-{
-    cr_assert(H.io.is_forwarded, "the request was not forwarded");
-    const policy_body_t *b = &H.io.forwarded.body;
-    if (b->kind != POLICY_BODY_BYTES) return NULL;
-    return arena_strndup(&H.arena, b->bytes, b->len);
-}
-
 #define JSON_BODY(text)                                                                            \
     do {                                                                                           \
         H.io.method = "POST";                                                                      \
