@@ -3,6 +3,7 @@
  * their positions, run behaviour, LastError in on-error. */
 #include "expr/lib_auth.h"
 #include "exec_harness.h"
+#include "jwt_sign.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -324,16 +325,6 @@ Test(access, managed_identity_without_endpoint_fails_clearly)
 
 /* ---- validate-jwt ---- */
 
-static char *b64url(const unsigned char *data, size_t len)
-{
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-    int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    while (n > 0 && out[n - 1] == '=') n--;
-    out[n] = '\0';
-    for (char *p = out; *p; p++) *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-    return out;
-}
-
 /* "secret-key-for-tests-0123456789!" as Base64, for <issuer-signing-keys>. */
 #define KEY_TEXT "secret-key-for-tests-0123456789!"
 #define KEY_B64 "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OSE="
@@ -345,27 +336,10 @@ static const char *token(const char *payload, EVP_PKEY *pkey, const char *kid)
     char header[128];
     snprintf(header, sizeof header, "{\"alg\":\"%s\",\"typ\":\"JWT\"%s%s%s}", pkey ? "RS256" : "HS256",
              kid ? ",\"kid\":\"" : "", kid ? kid : "", kid ? "\"" : "");
-    char *h = b64url((const unsigned char *)header, strlen(header));
-    char *p = b64url((const unsigned char *)payload, strlen(payload));
-    char input[2048];
-    snprintf(input, sizeof input, "%s.%s", h, p);
-    unsigned char sig[512];
-    size_t sig_len = sizeof sig;
-    if (!pkey) {
-        unsigned n = 0;
-        HMAC(EVP_sha256(), KEY_TEXT, (int)strlen(KEY_TEXT), (unsigned char *)input, strlen(input), sig, &n);
-        sig_len = n;
-    } else {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        cr_assert_eq(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey), 1);
-        cr_assert_eq(EVP_DigestSign(ctx, sig, &sig_len, (unsigned char *)input, strlen(input)), 1);
-        EVP_MD_CTX_free(ctx);
-    }
-    char *s = b64url(sig, sig_len);
-    snprintf(out, sizeof out, "%s.%s", input, s);
-    free(h);
-    free(p);
-    free(s);
+    char *t = jwt_sign(pkey ? "RS256" : "HS256", pkey, (const unsigned char *)KEY_TEXT,
+                       strlen(KEY_TEXT), header, payload);
+    snprintf(out, sizeof out, "%s", t);
+    free(t);
     return out;
 }
 
@@ -492,12 +466,8 @@ Test(access, validate_jwt_require_scheme_and_query_parameter)
 Test(access, validate_jwt_openid_config_keys_are_fetched)
 {
     EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    BIGNUM *n = NULL, *e = NULL;
-    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n);
-    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e);
-    unsigned char nb[512], eb[8];
-    int nl = BN_bn2bin(n, nb), el = BN_bn2bin(e, eb);
-    char *n64 = b64url(nb, (size_t)nl), *e64 = b64url(eb, (size_t)el);
+    char *n64 = bn_param_b64url(k, OSSL_PKEY_PARAM_RSA_N);
+    char *e64 = bn_param_b64url(k, OSSL_PKEY_PARAM_RSA_E);
     char doc[2048];
     snprintf(doc, sizeof doc,
              "{\"issuer\":\"https://idp.example/\",\"jwks_uri\":\"http://idp.example/keys\","
@@ -537,8 +507,6 @@ Test(access, validate_jwt_openid_config_keys_are_fetched)
     cr_assert_str_eq(third.exec->last_error->reason, "TokenSignatureKeyNotFound");
     cr_assert_eq(third.sent_count, 0, "fetched less than 5 minutes ago: no refetch");
     EVP_PKEY_free(other);
-    BN_free(n);
-    BN_free(e);
     free(n64);
     free(e64);
     EVP_PKEY_free(k);
