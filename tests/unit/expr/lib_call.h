@@ -5,28 +5,12 @@
 
 #include "expr/compile.h"
 #include "expr/value.h"
+#include "expr_outcome.h"
+#include "lib_rt.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-
-static arena_t lib_arena;
-static arena_t lib_cfg_arena; /* compiled programs of run_expr */
-static expr_rt_t rt;
-
-static void lib_setup(void)
-{
-    arena_init(&lib_arena, 4096);
-    expr_rt_init(&rt, &lib_arena, NULL);
-}
-
-static void lib_teardown(void)
-{
-    expr_rt_end(&rt);
-    arena_free(&lib_arena);
-    if (lib_cfg_arena.chunk_size) arena_free(&lib_cfg_arena);
-    memset(&lib_cfg_arena, 0, sizeof lib_cfg_arena);
-}
 
 /* The class called `name` in a library's NULL-terminated list. */
 static const expr_class_t *lib_class(const expr_class_t *const *list, const char *name)
@@ -97,28 +81,14 @@ static inline expr_value_t BYTES(const void *p, size_t n)
     } while (0)
 
 /* Compiles and runs a whole policy expression ("@(...)" / "@{...}") without `context`, in
- * the test's runtime (rt.now_ticks may be set first). Returns the result's ToString(),
- * "null", "!Type: message" for an exception, or "error L:C: message". */
+ * the test's runtime (rt.now_ticks may be set first): its outcome (expr_outcome.h). The
+ * program is compiled into the test's arena, freed with it. */
 static char lib_result[1024];
 
 static inline const char *run_expr(const char *text)
 {
-    if (!lib_cfg_arena.chunk_size) arena_init(&lib_cfg_arena, 4096);
     expr_compile_options_t o = {0};
-    expr_program_t *p;
-    expr_error_t err;
-    if (expr_compile(&lib_cfg_arena, text, strlen(text), &o, &p, &err)) {
-        snprintf(lib_result, sizeof lib_result, "error %u:%u: %s", err.pos.line, err.pos.col, err.message);
-        return lib_result;
-    }
-    expr_value_t v, s;
-    rt.has_exception = false;
-    if (expr_run(p, &rt, &v))
-        snprintf(lib_result, sizeof lib_result, "!%s: %s", rt.exception_type, rt.exception_message);
-    else if (v.tag == EXPR_V_NULL) snprintf(lib_result, sizeof lib_result, "null");
-    else if (expr_value_to_string(&rt, &v, &s)) snprintf(lib_result, sizeof lib_result, "!tostring");
-    else snprintf(lib_result, sizeof lib_result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
-    return lib_result;
+    return expr_outcome(&lib_arena, &o, &rt, text, lib_result, sizeof lib_result);
 }
 
 #define EXPECT(text, want) cr_expect_str_eq(run_expr(text), want, "%s => %s", text, lib_result)

@@ -6,26 +6,13 @@
 #include "expr/compile.h"
 #include "expr/lib_text.h"
 #include "expr/value.h"
+#include "expr_outcome.h"
+#include "lib_rt.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static arena_t lib_arena;
-static expr_rt_t rt;
-
-static void lib_setup(void)
-{
-    arena_init(&lib_arena, 4096);
-    expr_rt_init(&rt, &lib_arena, NULL);
-}
-
-static void lib_teardown(void)
-{
-    expr_rt_end(&rt);
-    arena_free(&lib_arena);
-}
 
 #define S(text) expr_str_ref((text), sizeof(text) - 1)
 #define CH(c) ((expr_value_t){.tag = EXPR_V_CHAR, .u.i = (c)})
@@ -169,32 +156,21 @@ static inline void assert_strings(expr_value_t v, const char *want)
     cr_assert_str_eq(buf, want);
 }
 
-/* Compiles and runs a policy expression: "value" (ToString of the result), "null",
- * "!Type: message" for an exception, or "error L:C: message" when it does not compile. */
+/* Compiles and runs a policy expression in the test's runtime: its outcome
+ * (expr_outcome.h). */
 static char run_result[1024];
 
 static inline const char *run(const char *text)
 {
     expr_compile_options_t o = {0};
-    expr_program_t *p;
-    expr_error_t err;
-    if (expr_compile(&lib_arena, text, strlen(text), &o, &p, &err)) {
-        snprintf(run_result, sizeof run_result, "error %u:%u: %s", err.pos.line, err.pos.col, err.message);
-        return run_result;
-    }
-    expr_value_t v, s;
-    rt.has_exception = false;
-    if (expr_run(p, &rt, &v))
-        snprintf(run_result, sizeof run_result, "!%s: %s", rt.exception_type, rt.exception_message);
-    else if (v.tag == EXPR_V_NULL)
-        snprintf(run_result, sizeof run_result, "null");
-    else if (expr_value_to_string(&rt, &v, &s))
-        snprintf(run_result, sizeof run_result, "!tostring");
-    else
-        snprintf(run_result, sizeof run_result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
-    return run_result;
+    return expr_outcome(&lib_arena, &o, &rt, text, run_result, sizeof run_result);
 }
 
-#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s", text)
+/* The outcome of `text` is `want`; a failure shows what it was. */
+#define EXPECT(text, want)                                                                     \
+    do {                                                                                       \
+        const char *got_ = run(text);                                                          \
+        cr_expect_str_eq(got_, want, "%s\n  got: %s", text, got_);                             \
+    } while (0)
 
 #endif

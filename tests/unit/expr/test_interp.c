@@ -1,6 +1,7 @@
 /* The interpreter over the checker's bound programs (compile.h), with a test `context`
  * class (expr_test_context.h) so that the core is tested apart from the libraries. */
 #include "expr/compile.h"
+#include "expr_outcome.h"
 #include "expr_test_context.h"
 
 #include <criterion/criterion.h>
@@ -21,31 +22,14 @@ static void teardown(void)
     arena_free(&req);
 }
 
-/* "value" (ToString of the result), "!Type: message" for an exception, or
- * "error L:C: message" when it does not compile. */
+/* The outcome (expr_outcome.h) of `text` with the test context, in a runtime of its own. */
 static const char *run(const char *text)
 {
     expr_compile_options_t o = {.context_class = &tc_context_class};
-    expr_program_t *p;
-    expr_error_t err;
-    int rc = expr_compile(&cfg, text, strlen(text), &o, &p, &err);
-    if (rc) {
-        snprintf(result, sizeof result, "error %u:%u: %s", err.pos.line, err.pos.col, err.message);
-        return result;
-    }
     expr_rt_t rt;
     expr_rt_init(&rt, &req, NULL);
     rt.context = expr_object(&tc_context_class, (void *)0);
-    expr_value_t v;
-    rc = expr_run(p, &rt, &v);
-    if (rc) {
-        snprintf(result, sizeof result, "!%s: %s", rt.exception_type, rt.exception_message);
-    } else {
-        expr_value_t s;
-        if (v.tag == EXPR_V_NULL) snprintf(result, sizeof result, "null");
-        else if (expr_value_to_string(&rt, &v, &s)) snprintf(result, sizeof result, "!tostring");
-        else snprintf(result, sizeof result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
-    }
+    expr_outcome(&cfg, &o, &rt, text, result, sizeof result);
     expr_rt_end(&rt);
     return result;
 }

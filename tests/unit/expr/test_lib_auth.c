@@ -3,29 +3,17 @@
  * built here with base64url. */
 #include "expr/compile.h"
 #include "expr/lib_auth.h"
+#include "expr_outcome.h"
+#include "lib_rt.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-static arena_t arena;
-static expr_rt_t rt;
 static char result[1024];
 
-static void setup(void)
-{
-    arena_init(&arena, 4096);
-    expr_rt_init(&rt, &arena, NULL);
-}
-
-static void teardown(void)
-{
-    expr_rt_end(&rt);
-    arena_free(&arena);
-}
-
-TestSuite(lib_auth, .init = setup, .fini = teardown);
+TestSuite(lib_auth, .init = lib_setup, .fini = lib_teardown);
 
 /* base64 of s into the arena: url = base64url without padding. */
 static const char *b64(const char *s, size_t len, bool url)
@@ -33,7 +21,7 @@ static const char *b64(const char *s, size_t len, bool url)
     static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     static const char web[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     const char *a = url ? web : std;
-    char *o = arena_alloc(&arena, len / 3 * 4 + 8), *p = o;
+    char *o = arena_alloc(&lib_arena, len / 3 * 4 + 8), *p = o;
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len; i += 3) {
         uint32_t v = (uint32_t)u[i] << 16 | (i + 1 < len ? (uint32_t)u[i + 1] << 8 : 0) | (i + 2 < len ? u[i + 2] : 0);
@@ -50,7 +38,7 @@ static const char *b64(const char *s, size_t len, bool url)
 
 static const char *jwt_of(const char *header, const char *payload, const char *sig)
 {
-    char *t = arena_alloc(&arena, 4096);
+    char *t = arena_alloc(&lib_arena, 4096);
     snprintf(t, 4096, "%s.%s.%s", b64(header, strlen(header), true), b64(payload, strlen(payload), true),
              b64(sig, strlen(sig), true));
     return t;
@@ -99,7 +87,7 @@ static expr_value_t ext(const char *name, const char *receiver, expr_value_t *ar
 static const char *cstr(expr_value_t v)
 {
     cr_assert_eq(v.tag, EXPR_V_STRING, "not a string (tag %d)", v.tag);
-    return arena_strndup(&arena, v.u.s.ptr, v.u.s.len);
+    return arena_strndup(&lib_arena, v.u.s.ptr, v.u.s.len);
 }
 
 static expr_value_t S(const char *s)
@@ -113,26 +101,26 @@ Test(lib_auth, base64url_decode)
 {
     uint8_t *out;
     size_t n;
-    cr_assert_eq(expr_base64url_decode(&arena, "AQID", 4, &out, &n), 0);
+    cr_assert_eq(expr_base64url_decode(&lib_arena, "AQID", 4, &out, &n), 0);
     cr_assert_eq(n, 3);
     cr_assert_eq(memcmp(out, "\x01\x02\x03", 3), 0);
-    cr_assert_eq(expr_base64url_decode(&arena, "-_8", 3, &out, &n), 0);
+    cr_assert_eq(expr_base64url_decode(&lib_arena, "-_8", 3, &out, &n), 0);
     cr_assert_eq(n, 2);
     cr_assert_eq(memcmp(out, "\xfb\xff", 2), 0);
-    cr_assert_eq(expr_base64url_decode(&arena, "+/8=", 4, &out, &n), 0, "padding and +/ tolerated");
+    cr_assert_eq(expr_base64url_decode(&lib_arena, "+/8=", 4, &out, &n), 0, "padding and +/ tolerated");
     cr_assert_eq(n, 2);
-    cr_assert_eq(expr_base64url_decode(&arena, "QQ", 2, &out, &n), 0);
+    cr_assert_eq(expr_base64url_decode(&lib_arena, "QQ", 2, &out, &n), 0);
     cr_assert_str_eq((char *)out, "A");
-    cr_assert_eq(expr_base64url_decode(&arena, "A", 1, &out, &n), -EINVAL);
-    cr_assert_eq(expr_base64url_decode(&arena, "A*BC", 4, &out, &n), -EINVAL);
-    cr_assert_eq(expr_base64url_decode(&arena, "QQ=A", 4, &out, &n), -EINVAL);
+    cr_assert_eq(expr_base64url_decode(&lib_arena, "A", 1, &out, &n), -EINVAL);
+    cr_assert_eq(expr_base64url_decode(&lib_arena, "A*BC", 4, &out, &n), -EINVAL);
+    cr_assert_eq(expr_base64url_decode(&lib_arena, "QQ=A", 4, &out, &n), -EINVAL);
 }
 
 Test(lib_auth, jwt_decode_parts)
 {
     const char *tok = jwt_of(HEADER, PAYLOAD, "\x01\x02sig");
     expr_jwt_t jwt;
-    cr_assert_eq(expr_jwt_decode(&arena, tok, strlen(tok), &jwt), 0);
+    cr_assert_eq(expr_jwt_decode(&lib_arena, tok, strlen(tok), &jwt), 0);
     cr_assert_str_eq(json_string_value(json_object_get(jwt.header, "kid")), "k1");
     cr_assert_eq(json_integer_value(json_object_get(jwt.payload, "exp")), 1700000000);
     cr_assert_eq(jwt.signature_len, 5);
@@ -143,10 +131,10 @@ Test(lib_auth, jwt_decode_parts)
 
     char bearer[4200];
     snprintf(bearer, sizeof bearer, "  Bearer  %s ", tok);
-    cr_assert_eq(expr_jwt_decode(&arena, bearer, strlen(bearer), &jwt), 0);
+    cr_assert_eq(expr_jwt_decode(&lib_arena, bearer, strlen(bearer), &jwt), 0);
     expr_jwt_release(&jwt);
     const char *unsigned_tok = jwt_of("{\"alg\":\"none\"}", "{}", "");
-    cr_assert_eq(expr_jwt_decode(&arena, unsigned_tok, strlen(unsigned_tok), &jwt), 0);
+    cr_assert_eq(expr_jwt_decode(&lib_arena, unsigned_tok, strlen(unsigned_tok), &jwt), 0);
     cr_assert_eq(jwt.signature_len, 0);
     expr_jwt_release(&jwt);
 }
@@ -161,12 +149,12 @@ Test(lib_auth, jwt_decode_refuses_non_jwts)
         jwt_of("{}", "{\"a\":", "s"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_assert_eq(expr_jwt_decode(&arena, bad[i], strlen(bad[i]), &jwt), -EINVAL, "%s", bad[i]);
+        cr_assert_eq(expr_jwt_decode(&lib_arena, bad[i], strlen(bad[i]), &jwt), -EINVAL, "%s", bad[i]);
     char t[4200];
     snprintf(t, sizeof t, "%s.%s.*", b64(HEADER, strlen(HEADER), true), b64("{}", 2, true));
-    cr_assert_eq(expr_jwt_decode(&arena, t, strlen(t), &jwt), -EINVAL, "bad signature base64");
+    cr_assert_eq(expr_jwt_decode(&lib_arena, t, strlen(t), &jwt), -EINVAL, "bad signature base64");
     snprintf(t, sizeof t, ".%s.", b64("{}", 2, true));
-    cr_assert_eq(expr_jwt_decode(&arena, t, strlen(t), &jwt), -EINVAL, "empty header");
+    cr_assert_eq(expr_jwt_decode(&lib_arena, t, strlen(t), &jwt), -EINVAL, "empty header");
 }
 
 /* ---- Jwt members ---- */
@@ -273,9 +261,9 @@ Test(lib_auth, jwt_value_for_validate_jwt)
 {
     const char *tok = jwt_of(HEADER, PAYLOAD, "sig");
     expr_jwt_t jwt;
-    cr_assert_eq(expr_jwt_decode(&arena, tok, strlen(tok), &jwt), 0);
+    cr_assert_eq(expr_jwt_decode(&lib_arena, tok, strlen(tok), &jwt), 0);
     expr_value_t v;
-    cr_assert_eq(expr_jwt_to_value(&arena, &jwt, &v), 0);
+    cr_assert_eq(expr_jwt_to_value(&lib_arena, &jwt, &v), 0);
     expr_jwt_release(&jwt); /* the value keeps no reference */
     cr_assert_str_eq(cstr(prop(&v, "Subject")), "alice");
 }
@@ -284,7 +272,7 @@ Test(lib_auth, jwt_value_for_validate_jwt)
 
 static const char *basic(const char *scheme, const char *creds)
 {
-    char *t = arena_alloc(&arena, 512);
+    char *t = arena_alloc(&lib_arena, 512);
     snprintf(t, 512, "%s %s", scheme, b64(creds, strlen(creds), false));
     return t;
 }
@@ -334,17 +322,7 @@ static const char *run(const char *fmt, const char *arg)
     arena_t cfg;
     arena_init(&cfg, 4096);
     expr_compile_options_t o = {0};
-    expr_program_t *p;
-    expr_error_t err;
-    if (expr_compile(&cfg, text, strlen(text), &o, &p, &err)) {
-        snprintf(result, sizeof result, "error: %s", err.message);
-    } else {
-        expr_value_t v, s;
-        if (expr_run(p, &rt, &v)) snprintf(result, sizeof result, "!%s: %s", rt.exception_type, rt.exception_message);
-        else if (v.tag == EXPR_V_NULL) snprintf(result, sizeof result, "null");
-        else if (expr_value_to_string(&rt, &v, &s)) snprintf(result, sizeof result, "!tostring");
-        else snprintf(result, sizeof result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
-    }
+    expr_outcome(&cfg, &o, &rt, text, result, sizeof result);
     arena_free(&cfg);
     return result;
 }

@@ -5,13 +5,6 @@
 
 TestSuite(lib_io, .init = lib_setup, .fini = lib_teardown);
 
-#undef EXPECT
-#define EXPECT(text, want)                                                                     \
-    do {                                                                                       \
-        const char *got_ = run(text);                                                          \
-        cr_expect_str_eq(got_, want, "%s\n  got: %s", text, got_);                             \
-    } while (0)
-
 Test(lib_io, string_reader_reads_units_lines_and_the_rest)
 {
     EXPECT("@{ var r = new StringReader(\"ab\"); return r.Peek() + \",\" + r.Read() + \",\" + r.Peek() + \",\" + "

@@ -2,26 +2,12 @@
  * will call them: Parse, indexers, conversions, writer output, SelectToken, constructors,
  * JsonConvert, and the C API. */
 #include "expr/lib_json.h"
+#include "lib_rt.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
 
-static arena_t arena;
-static expr_rt_t rt;
-
-static void setup(void)
-{
-    arena_init(&arena, 4096);
-    expr_rt_init(&rt, &arena, NULL);
-}
-
-static void teardown(void)
-{
-    expr_rt_end(&rt);
-    arena_free(&arena);
-}
-
-TestSuite(lib_json, .init = setup, .fini = teardown);
+TestSuite(lib_json, .init = lib_setup, .fini = lib_teardown);
 
 static const expr_class_t *json_class(const char *name)
 {

@@ -2,6 +2,7 @@
  * parse, navigate, build and print JSON. */
 #include "expr/compile.h"
 #include "expr/lib_json.h"
+#include "expr_outcome.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -24,29 +25,18 @@ static void teardown(void)
 
 TestSuite(lib_json_run, .init = setup, .fini = teardown);
 
-/* "value" (ToString of the result), "null", "!Type: message" for an exception, or
- * "error: message" when it does not compile. */
+/* The outcome (expr_outcome.h) of `text`, in a runtime of its own. */
 static const char *run(const char *text)
 {
     expr_compile_options_t o = {0};
-    expr_program_t *p;
-    expr_error_t err;
-    if (expr_compile(&cfg, text, strlen(text), &o, &p, &err)) {
-        snprintf(result, sizeof result, "error: %s", err.message);
-        return result;
-    }
     expr_rt_t rt;
     expr_rt_init(&rt, &req, NULL);
-    expr_value_t v, s;
-    if (expr_run(p, &rt, &v)) snprintf(result, sizeof result, "!%s: %s", rt.exception_type, rt.exception_message);
-    else if (v.tag == EXPR_V_NULL) snprintf(result, sizeof result, "null");
-    else if (expr_value_to_string(&rt, &v, &s)) snprintf(result, sizeof result, "!tostring %s", rt.exception_message);
-    else snprintf(result, sizeof result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
+    expr_outcome(&cfg, &o, &rt, text, result, sizeof result);
     expr_rt_end(&rt);
     return result;
 }
 
-#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s", text)
+#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s\n  got: %s", text, result)
 
 Test(lib_json_run, parse_and_navigate)
 {

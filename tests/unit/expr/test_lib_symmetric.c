@@ -4,10 +4,6 @@
  * exceptions for bad keys, IVs and padding. */
 #include "lib_test_util.h"
 
-/* EXPECT that also shows what the expression gave */
-#undef EXPECT
-#define EXPECT(text, want) cr_expect_str_eq(run(text), want, "%s\n  got: %s", text, run_result)
-
 TestSuite(lib_symmetric, .init = lib_setup, .fini = lib_teardown);
 
 #define NIST_KEY "Convert.FromHexString(\"2b7e151628aed2a6abf7158809cf4f3c\")"

@@ -5,14 +5,6 @@
 
 TestSuite(lib_xml, .init = lib_setup, .fini = lib_teardown);
 
-/* EXPECT that shows what it got */
-#undef EXPECT
-#define EXPECT(text, want)                                                                     \
-    do {                                                                                       \
-        const char *got_ = run(text);                                                          \
-        cr_expect_str_eq(got_, want, "%s\n  got: %s", text, got_);                             \
-    } while (0)
-
 #define DOC "XDocument.Parse(\"<root a=\\\"1\\\"><item id=\\\"x\\\">one</item><item id=\\\"y\\\">two</item><empty/></root>\")"
 
 Test(lib_xml, parse_and_navigate)

@@ -6,13 +6,6 @@
 
 TestSuite(lib_xml_reader, .init = lib_setup, .fini = lib_teardown);
 
-#undef EXPECT
-#define EXPECT(text, want)                                                                     \
-    do {                                                                                       \
-        const char *got_ = run(text);                                                          \
-        cr_expect_str_eq(got_, want, "%s\n  got: %s", text, got_);                             \
-    } while (0)
-
 /* `@{ var r = XmlReader.Create(new StringReader("<xml>")); <body> }` */
 #define READER(xml, body) "@{ var r = XmlReader.Create(new StringReader(\"" xml "\")); " body " }"
 

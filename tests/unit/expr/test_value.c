@@ -1,27 +1,14 @@
 /* value.c: ToString with .NET's invariant formatting, the policy attribute conversions
  * (to bool, to long) and Equals; classes.c: names, members, derivation. */
 #include "expr/value.h"
+#include "lib_rt.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static arena_t arena;
-static expr_rt_t rt;
-
-static void setup(void)
-{
-    arena_init(&arena, 4096);
-    expr_rt_init(&rt, &arena, NULL);
-}
-static void teardown(void)
-{
-    expr_rt_end(&rt);
-    arena_free(&arena);
-}
-
-TestSuite(value, .init = setup, .fini = teardown);
+TestSuite(value, .init = lib_setup, .fini = lib_teardown);
 
 static const char *str(expr_value_t v)
 {

@@ -3,6 +3,8 @@
  * hand. */
 #include "policy/context_internal.h"
 
+#include "../expr/expr_outcome.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -559,32 +561,15 @@ Test(context, member_tables_are_complete)
 
 static char result[512];
 
-/* "value" (ToString of the result), "null", "!Type: message" for an exception, or
- * "error L:C: message" when it does not compile. */
+/* The outcome (expr_outcome.h) of `text` against the test's `context`. */
 static const char *run(const char *text)
 {
     static arena_t cfg;
     arena_init(&cfg, 4096);
     expr_compile_options_t o = {.context_class = &policy_context_class,
                                .host_classes = policy_context_nameable_classes};
-    expr_program_t *p;
-    expr_error_t err;
-    if (expr_compile(&cfg, text, strlen(text), &o, &p, &err)) {
-        snprintf(result, sizeof result, "error %u:%u: %s", err.pos.line, err.pos.col,
-                 err.message);
-        arena_free(&cfg);
-        return result;
-    }
     rt.context = expr_object(&policy_context_class, &exec);
-    expr_value_t v, s;
-    if (expr_run(p, &rt, &v))
-        snprintf(result, sizeof result, "!%s: %s", rt.exception_type, rt.exception_message);
-    else if (v.tag == EXPR_V_NULL)
-        snprintf(result, sizeof result, "null");
-    else if (expr_value_to_string(&rt, &v, &s))
-        snprintf(result, sizeof result, "!tostring");
-    else
-        snprintf(result, sizeof result, "%.*s", (int)s.u.s.len, s.u.s.ptr);
+    expr_outcome(&cfg, &o, &rt, text, result, sizeof result);
     arena_free(&cfg);
     return result;
 }
