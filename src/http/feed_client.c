@@ -257,16 +257,10 @@ static void fetch_failed(feed_client_t *c, const char *fmt, ...)
     retry_later(c);
 }
 
-static void refused(feed_client_t *c, const char *reason, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void refused(feed_client_t *c, const char *reason, const char *fmt, ...)
+/* A document refused before the host sees it: say why, then back off. */
+static void refused(feed_client_t *c, const char *reason, const char *message)
 {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    c->host.on_refused(reason, msg, c->host.ud);
+    c->host.on_refused(reason, message, c->host.ud);
     retry_later(c);
 }
 
@@ -330,20 +324,24 @@ static void on_fetch_done(upstream_request_t *r, void *ud)
     if (c->failures) log_info("%s%s reachable again", c->log_prefix, fetch_what(c));
     c->failures = 0;
     const char *body = c->fetch_body.data ? c->fetch_body.data : "";
+    char why[256];
     if (!lkg_signature_verify(c->token, body, c->fetch_body.len, c->fetch_signature,
                               c->fetch_signature_len)) {
-        refused(c, "signature", "the %s's X-Meridian-Signature does not verify with the token "
-                                "(revision header %s)",
-                fetch_what(c), c->has_revision ? "present" : "missing");
+        snprintf(why, sizeof why, "the %s's X-Meridian-Signature does not verify with the token "
+                                  "(revision header %s)",
+                 fetch_what(c), c->has_revision ? "present" : "missing");
+        refused(c, "signature", why);
         return;
     }
     if (!c->has_revision) {
-        refused(c, "invalid", "the %s sent no X-Meridian-Revision", fetch_what(c));
+        snprintf(why, sizeof why, "the %s sent no X-Meridian-Revision", fetch_what(c));
+        refused(c, "invalid", why);
         return;
     }
     if (c->has_doc && c->fetch_revision <= c->revision) {
-        refused(c, "stale", "the %s sent revision %" PRIu64 ", not newer than %" PRIu64 " in use",
-                fetch_what(c), c->fetch_revision, c->revision);
+        snprintf(why, sizeof why, "the %s sent revision %" PRIu64 ", not newer than %" PRIu64 " in use",
+                 fetch_what(c), c->fetch_revision, c->revision);
+        refused(c, "stale", why);
         return;
     }
     feed_client_doc_t *doc = malloc(sizeof *doc);

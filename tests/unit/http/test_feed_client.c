@@ -242,6 +242,14 @@ static void remove_state_dir(char *dir)
     free(dir);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    cr_assert_geq(fputs(text, f), 0);
+    cr_assert_eq(fclose(f), 0);
+}
+
 static feed_client_t *client_for(uv_loop_t *loop, server_t *srv, host_t *h, const char *state_dir,
                                  const char *token, const char *token_file)
 {
@@ -360,10 +368,8 @@ Test(feed_client, polls_checks_and_persists_what_the_host_accepts)
 Test(feed_client, failures_back_off_and_a_401_rereads_the_token_file)
 {
     char token_file[] = "/tmp/meridian-feed-token-XXXXXX";
-    int fd = mkstemp(token_file);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, "old-token\n", 10), 10);
-    close(fd);
+    close(mkstemp(token_file));
+    write_text(token_file, "old-token\n");
 
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -376,9 +382,7 @@ Test(feed_client, failures_back_off_and_a_401_rereads_the_token_file)
     add_document(&srv, "{}", 1, "new-token");
     feed_client_t *c = client_for(&loop, &srv, &h, NULL, NULL, token_file);
     cr_assert_str_eq(feed_client_token(c), "old-token");
-    FILE *f = fopen(token_file, "w");
-    fputs("new-token", f);
-    fclose(f);
+    write_text(token_file, "new-token"); /* the rotation the 401 should pick up */
     uint64_t start = uv_hrtime();
     feed_client_start(c);
     uv_timer_t guard;
