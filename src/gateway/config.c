@@ -14,6 +14,7 @@
 #include "gateway/config_subscription.h"
 #include "base/redis_url.h"
 #include "gateway/route.h"
+#include "policy/exec.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -530,6 +531,32 @@ static int compile_method(cfg_ctx_t *c, const json_t *op_json, gw_operation_t *o
     return 0;
 }
 
+/* responseExamples[i]: {statusCode, contentType, body?}, what mock-response answers with. */
+static int compile_example(cfg_ctx_t *c, const json_t *obj, size_t index, void *data)
+{
+    gw_operation_t *op = data;
+    policy_response_example_t *e = &op->examples[index];
+    op->example_count++; /* counted now, so a failure frees what is set */
+    uint64_t status;
+    const char *ct, *body;
+    if (want_uint(c, obj, "statusCode", true, 100, 599, &status) < 0 ||
+        cfg_want_string(c, obj, "contentType", true, true, &ct) < 0 ||
+        cfg_want_string(c, obj, "body", false, false, &body) < 0)
+        return -1;
+    e->status = (int)status;
+    e->content_type = xstrdup(ct);
+    if (body) {
+        /* JSON strings may hold NUL (\u0000): the length is the string's, not strlen's. */
+        size_t len = json_string_length(json_object_get(obj, "body"));
+        char *copy = malloc(len + 1);
+        if (!copy) abort();
+        memcpy(copy, body, len + 1);
+        e->body = copy;
+        e->body_len = len;
+    }
+    return 0;
+}
+
 /* What compile_operation needs besides the operation: its API and the ids seen so far. */
 typedef struct {
     gw_api_t *api;
@@ -561,7 +588,11 @@ static int compile_operation(cfg_ctx_t *c, const json_t *op_json, size_t j, void
     if (want_uint(c, op_json, "timeoutSeconds", false, 1, TIMEOUT_SECONDS_MAX, &seconds) < 0)
         return -1;
     op->timeout_ms = (uint32_t)(seconds * 1000);
-    return 0;
+    json_t *examples;
+    if (cfg_want_container(c, op_json, "responseExamples", false, JSON_ARRAY, &examples) < 0) return -1;
+    if (!examples) return 0;
+    op->examples = xcalloc(json_array_size(examples) + 1, sizeof *op->examples);
+    return cfg_each_object(c, examples, "responseExamples", "a response example", compile_example, op);
 }
 
 static int compile_backend_ref(cfg_ctx_t *c, const json_t *api_json, gw_api_t *api,
@@ -713,6 +744,11 @@ static void config_free(gateway_config_t *cfg)
             free(op->display_name);
             free(op->method);
             free(op->url_template);
+            for (size_t k = 0; k < op->example_count; k++) {
+                free((char *)op->examples[k].content_type);
+                free((char *)op->examples[k].body);
+            }
+            free(op->examples);
         }
         free(a->operations);
         for (size_t k = 0; k < a->hostname_count; k++)

@@ -76,6 +76,10 @@ typedef struct {
      * product program `policy` runs for anonymous calls without an open product and for
      * API- and all-APIs-scoped keys (§1.2). */
     const struct policy_exec_program **product_policies;
+    /* The operation's documented responses (snapshot responseExamples), which
+     * mock-response answers with (policy/exec.h); owned. */
+    struct policy_response_example *examples;
+    size_t example_count;
 } gw_operation_t;
 
 struct gw_api {

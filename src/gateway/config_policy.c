@@ -210,7 +210,7 @@ static void *keep_alloc(gw_policies_t *p, size_t n, size_t size)
 }
 
 static int compile_operation(cfg_ctx_t *c, gw_policies_t *p, const policy_compose_input_t *in,
-                             const policy_exec_program_t **out)
+                             const gw_operation_t *op, const policy_exec_program_t **out)
 {
     policy_program_t *program;
     policy_doc_error_t err;
@@ -218,6 +218,10 @@ static int compile_operation(cfg_ctx_t *c, gw_policies_t *p, const policy_compos
     if (rc == -ENOMEM) abort();
     if (rc != 0) return cfg_fail(c, "%s", err.message);
     policy_exec_options_t opts = {.backend_lookup = lookup_backend, .backend_ctx = p};
+    if (op) {
+        opts.examples = op->examples;
+        opts.example_count = op->example_count;
+    }
     policy_exec_program_t *exec_program;
     rc = policy_exec_compile(program, &opts, &exec_program, &err);
     if (rc == -ENOMEM) abort();
@@ -452,7 +456,7 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
                 cfg_push_key(c, where);
                 if (op_docs[k]) cfg_push_key(c, op_key);
                 else if (api_docs[i]) cfg_push_key(c, api->id);
-                int orc = compile_operation(c, p, &op_in, &op->policy);
+                int orc = compile_operation(c, p, &op_in, op, &op->policy);
                 if (orc < 0) goto done_ops;
                 if (op_docs[k] || api_docs[i]) cfg_pop(c);
                 cfg_pop(c);
@@ -472,7 +476,7 @@ int gateway_policies_compile(cfg_ctx_t *c, const json_t *root, gateway_config_t 
                 cfg_push_key(c, "policies");
                 cfg_push_key(c, "products");
                 cfg_push_key(c, product->id);
-                int orc = compile_operation(c, p, &pin, &op->product_policies[q]);
+                int orc = compile_operation(c, p, &pin, op, &op->product_policies[q]);
                 if (orc < 0) goto done_ops;
                 cfg_pop(c);
                 cfg_pop(c);

@@ -117,6 +117,49 @@ static json_t *build_api(const json_t *resources, const char *id, const json_t *
     return api;
 }
 
+/* A representation's example as the body text mock-response sends: the "default" example
+ * (else the first) of `examples`, a string as it is and other JSON compact; else the older
+ * API versions' `sample` string. NULL when it has none. */
+static char *example_text(const json_t *rep)
+{
+    const json_t *examples = json_object_get(rep, "examples");
+    const json_t *chosen = json_object_get(examples, "default");
+    if (!chosen && json_is_object(examples)) {
+        void *it = json_object_iter((json_t *)examples);
+        chosen = it ? json_object_iter_value(it) : NULL;
+    }
+    const json_t *value = json_object_get(chosen, "value");
+    if (!value) value = json_object_get(rep, "sample");
+    if (!value) return NULL;
+    if (json_is_string(value)) return strdup(json_string_value(value));
+    return json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* The operation's responses flattened for the gateway's mock-response (spec §2.3):
+ * [{statusCode, contentType, body?}] in the order of responses[] and their representations;
+ * NULL when the operation documents no response. */
+static json_t *response_examples(const json_t *props)
+{
+    json_t *out = NULL;
+    size_t i, k;
+    const json_t *resp, *rep;
+    json_array_foreach(json_object_get(props, "responses"), i, resp) {
+        const json_t *status = json_object_get(resp, "statusCode");
+        if (!json_is_integer(status)) continue;
+        json_array_foreach(json_object_get(resp, "representations"), k, rep) {
+            const char *ct = json_string_value(json_object_get(rep, "contentType"));
+            if (!ct) continue;
+            json_t *e = json_pack("{s:I,s:s}", "statusCode", json_integer_value(status), "contentType", ct);
+            char *body = example_text(rep);
+            if (body) json_object_set_new(e, "body", json_string(body));
+            free(body);
+            if (!out) out = json_array();
+            json_array_append_new(out, e);
+        }
+    }
+    return out;
+}
+
 static json_t *build_operation(const char *id, const json_t *props)
 {
     json_t *op = entity_new(id);
@@ -129,6 +172,8 @@ static json_t *build_operation(const char *id, const json_t *props)
     for (char *c = up; *c; c++) *c = (char)toupper((unsigned char)*c);
     json_object_set_new(op, "method", jstr(up));
     copy_member(op, "urlTemplate", props, "urlTemplate");
+    json_t *examples = response_examples(props);
+    if (examples) json_object_set_new(op, "responseExamples", examples);
     return op;
 }
 

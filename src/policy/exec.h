@@ -468,11 +468,25 @@ struct policy_host {
 typedef int (*policy_backend_lookup_fn)(void *ctx, const char *backend_id, const char **base_url,
                                         const void **handle);
 
+/* One documented response of the operation being compiled, for mock-response (spec §2.3):
+ * its status, one representation's content type and that representation's example as body
+ * text (NULL: none), in the order the operation lists them. */
+typedef struct policy_response_example {
+    int status;
+    const char *content_type;
+    const char *body;
+    size_t body_len;
+} policy_response_example_t;
+
 typedef struct {
     /* The class of `context` in expressions; NULL = policy_context_class (context.h). */
     const expr_class_t *context_class;
     policy_backend_lookup_fn backend_lookup; /* NULL: every backend-id is unknown */
     void *backend_ctx;                       /* must outlive the compiled program */
+    /* The operation's documented responses (mock-response); borrowed, they must outlive the
+     * compiled program. None: mock-response answers with an empty body. */
+    const policy_response_example_t *examples;
+    size_t example_count;
 } policy_exec_options_t;
 
 /* Program flags: what the host must do before it starts a request. */

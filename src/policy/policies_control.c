@@ -234,21 +234,51 @@ static const policy_descriptor_t return_response = {
     .run = run_return_response,
 };
 
-/* ---- mock-response (§2.3): the operation's example is not known to the gateway yet, so the
- * body is empty (the documented last resort) ---- */
+/* ---- mock-response (§2.3): the operation's example for the status and content type (the
+ * first content type documented for the status when none is given); else an empty body. Not
+ * done: a sample generated from the schema when there is no example. With literal
+ * attributes (the usual case) the example is chosen once, at compile time. ---- */
 
 typedef struct {
     policy_value_t status, content_type;
+    const policy_response_example_t *examples; /* the operation's (policy_exec_options_t) */
+    size_t example_count;
+    bool is_chosen;                            /* literal attributes: `chosen` is the answer */
+    const policy_response_example_t *chosen;
 } mock_response_data_t;
+
+/* The example for `status` and content type `ct` (any when ct_len is 0), or NULL. */
+static const policy_response_example_t *find_example(const mock_response_data_t *d, int64_t status,
+                                                     const char *ct, size_t ct_len)
+{
+    for (size_t i = 0; i < d->example_count; i++) {
+        const policy_response_example_t *e = &d->examples[i];
+        if (e->status != status) continue;
+        if (!ct_len || (strlen(e->content_type) == ct_len && strncasecmp(e->content_type, ct, ct_len) == 0))
+            return e;
+    }
+    return NULL;
+}
 
 static int compile_mock_response(policy_compile_ctx_t *cc, const policy_doc_node_t *element,
                                  const void **data, policy_doc_error_t *err)
 {
     mock_response_data_t *d = arena_alloc(cc->arena, sizeof *d);
     if (!d) return -ENOMEM;
+    memset(d, 0, sizeof *d);
     int rc = policy_compile_attr(cc, element, "status-code", POLICY_VALUE_INT, &d->status, err);
     if (!rc)
         rc = policy_compile_attr(cc, element, "content-type", POLICY_VALUE_STRING, &d->content_type, err);
+    if (cc->opts) {
+        d->examples = cc->opts->examples;
+        d->example_count = cc->opts->example_count;
+    }
+    if (!rc && !d->status.program && !d->content_type.program) {
+        d->is_chosen = true;
+        d->chosen = find_example(d, d->status.is_present ? d->status.number : 200,
+                                 d->content_type.is_present ? d->content_type.text : NULL,
+                                 d->content_type.is_present ? d->content_type.len : 0);
+    }
     *data = d;
     return rc;
 }
@@ -262,10 +292,17 @@ static int run_mock_response(policy_exec_t *exec, const policy_step_t *step)
     int rc = policy_value_long(exec, step, &d->status, &status);
     if (!rc) rc = policy_value_string(exec, step, &d->content_type, &ct, &ct_len);
     if (rc) return rc;
+    const policy_response_example_t *e = d->is_chosen ? d->chosen : find_example(d, status, ct, ct_len);
+    if (e && !ct_len) {
+        ct = e->content_type;
+        ct_len = strlen(ct);
+    }
     policy_response_t r = {.status = (int)status, .headers.is_case_insensitive = true};
     if (ct && ct_len &&
         policy_fields_add(&r.headers, exec->arena, "Content-Type", 12, ct, ct_len) < 0)
         return policy_exec_raise_oom(exec, step);
+    if (e && e->body)
+        r.body = (policy_body_t){.kind = POLICY_BODY_BYTES, .bytes = e->body, .len = e->body_len};
     exec->response = r;
     return POLICY_RUN_END;
 }
