@@ -64,6 +64,39 @@ bnode_t *chk_bind_new_array(chk_t *c, const expr_node_t *n)
     return b;
 }
 
+/* The call of member m on the object being initialised (B_SELF), its arguments converted to
+ * the parameter types: what each item of an object or collection initializer runs. */
+static bnode_t *bind_init_call(chk_t *c, const expr_node_t *at, bnode_t *self, expr_type_t t,
+                               const expr_member_t *m, bnode_t **argsb, unsigned argc)
+{
+    bnode_t *call = chk_node(c, B_CALL, m->ret);
+    if (!call || !(call->args = arena_alloc(c->arena, argc * sizeof *call->args)))
+        return chk_fail(c, at, EXPR_ERR_NOMEM, "out of memory");
+    call->a = self;
+    call->nargs = (uint16_t)argc;
+    for (unsigned k = 0; k < argc; k++) {
+        call->args[k] = argsb[k];
+        if (m->params && m->params[k].cls && !(call->args[k] = chk_convert_implicit(c, at, argsb[k], m->params[k])))
+            return NULL;
+    }
+    call->u.call = (expr_call_t){.member = m, .receiver_type = t};
+    return call;
+}
+
+/* The B_COLLINIT node of an initializer: `created` runs first, then one call per item (the
+ * caller fills args[i]) on the object, which the calls reach through *self (B_SELF). */
+static bnode_t *new_init_list(chk_t *c, const expr_node_t *n, bnode_t *created, expr_type_t t, bnode_t **self)
+{
+    bnode_t *ci = chk_node(c, B_COLLINIT, t);
+    *self = chk_node(c, B_SELF, t);
+    if (!ci || !*self) return NULL;
+    ci->a = created;
+    ci->nargs = (uint16_t)n->u.create.init->u.list.count;
+    ci->args = arena_alloc(c->arena, (ci->nargs ? ci->nargs : 1) * sizeof *ci->args);
+    if (!ci->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    return ci;
+}
+
 /* One setter call on the object being initialised (B_SELF): set_Name(v) or set_Item(k, v). */
 static bnode_t *bind_setter_call(chk_t *c, const expr_node_t *at, bnode_t *self, expr_type_t t,
                                  const char *setter, const char *shown, bnode_t **argsb, unsigned argc)
@@ -73,19 +106,8 @@ static bnode_t *bind_setter_call(chk_t *c, const expr_node_t *at, bnode_t *self,
     if (!lk.found || !chk_args_fit(lk.found, argc))
         return chk_fail(c, at, EXPR_ERR_SYNTAX, "%s of %s cannot be assigned to (it is read only, or unknown)",
                         shown, t.cls->name);
-    bnode_t *call = chk_node(c, B_CALL, lk.found->ret);
-    if (!call || !(call->args = arena_alloc(c->arena, argc * sizeof *call->args)))
-        return chk_fail(c, at, EXPR_ERR_NOMEM, "out of memory");
-    call->a = self;
-    call->nargs = (uint16_t)argc;
-    for (unsigned k = 0; k < argc; k++) {
-        call->args[k] = argsb[k];
-        if (lk.found->params && lk.found->params[k].cls &&
-            !(call->args[k] = chk_convert_implicit(c, at, argsb[k], lk.found->params[k])))
-            return NULL;
-    }
-    call->u.call = (expr_call_t){.member = lk.found, .receiver_type = t};
-    if (call->type.cls == &expr_class_void) call->flags |= BF_VOID;
+    bnode_t *call = bind_init_call(c, at, self, t, lk.found, argsb, argc);
+    if (call && call->type.cls == &expr_class_void) call->flags |= BF_VOID;
     return call;
 }
 
@@ -94,13 +116,9 @@ static bnode_t *bind_setter_call(chk_t *c, const expr_node_t *at, bnode_t *self,
 static bnode_t *bind_object_init(chk_t *c, const expr_node_t *n, bnode_t *created, expr_type_t t)
 {
     const expr_node_t *init = n->u.create.init;
-    bnode_t *ci = chk_node(c, B_COLLINIT, t);
-    bnode_t *self = chk_node(c, B_SELF, t);
-    if (!ci || !self) return NULL;
-    ci->a = created;
-    ci->nargs = (uint16_t)init->u.list.count;
-    ci->args = arena_alloc(c->arena, (ci->nargs ? ci->nargs : 1) * sizeof *ci->args);
-    if (!ci->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    bnode_t *self;
+    bnode_t *ci = new_init_list(c, n, created, t, &self);
+    if (!ci) return NULL;
     for (uint32_t i = 0; i < init->u.list.count; i++) {
         const expr_node_t *it = init->u.list.items[i];
         bnode_t *argsb[2];
@@ -167,13 +185,9 @@ bnode_t *chk_bind_new_object(chk_t *c, const expr_node_t *n)
     if (!init) return b;
     if (init->op == EXPR_INIT_OBJECT) return bind_object_init(c, n, b, t);
     /* a collection initializer: one Add(...) call per item on the new object */
-    bnode_t *ci = chk_node(c, B_COLLINIT, t);
-    bnode_t *self = chk_node(c, B_SELF, t);
-    if (!ci || !self) return NULL;
-    ci->a = b;
-    ci->nargs = (uint16_t)init->u.list.count;
-    ci->args = arena_alloc(c->arena, (ci->nargs ? ci->nargs : 1) * sizeof *ci->args);
-    if (!ci->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
+    bnode_t *self;
+    bnode_t *ci = new_init_list(c, n, b, t, &self);
+    if (!ci) return NULL;
     for (uint32_t i = 0; i < init->u.list.count; i++) {
         const expr_node_t *it = init->u.list.items[i];
         bnode_t *argsb[2];
@@ -193,20 +207,7 @@ bnode_t *chk_bind_new_object(chk_t *c, const expr_node_t *n)
         if (!lk2.found)
             return chk_fail(c, it, EXPR_ERR_SYNTAX, "%s has no Add method taking %u arguments",
                             t.cls->name, argc);
-        bnode_t *call = chk_node(c, B_CALL, lk2.found->ret);
-        if (!call) return NULL;
-        call->a = self;
-        call->nargs = (uint16_t)argc;
-        call->args = arena_alloc(c->arena, argc * sizeof *call->args);
-        if (!call->args) return chk_fail(c, n, EXPR_ERR_NOMEM, "out of memory");
-        for (unsigned k = 0; k < argc; k++) {
-            call->args[k] = argsb[k];
-            if (lk2.found->params && lk2.found->params[k].cls &&
-                !(call->args[k] = chk_convert_implicit(c, it, argsb[k], lk2.found->params[k])))
-                return NULL;
-        }
-        call->u.call = (expr_call_t){.member = lk2.found, .receiver_type = t};
-        ci->args[i] = call;
+        if (!(ci->args[i] = bind_init_call(c, it, self, t, lk2.found, argsb, argc))) return NULL;
     }
     return ci;
 }
