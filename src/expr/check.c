@@ -34,6 +34,27 @@ bnode_t *chk_node(chk_t *c, bop_t op, expr_type_t type)
     return b;
 }
 
+chk_func_t *chk_enter_function(chk_t *c, const expr_node_t *at, const char *what, uint32_t *saved_vars)
+{
+    if (c->level + 1 >= CHK_MAX_LEVELS) {
+        chk_fail(c, at, EXPR_ERR_LIMIT, "%s nested too deeply", what);
+        return NULL;
+    }
+    *saved_vars = c->nvars;
+    c->level++;
+    chk_func_t *f = &c->funcs[c->level];
+    memset(f, 0, sizeof *f);
+    f->breakable_base = c->nbreakables;
+    f->catch_slot = -1;
+    return f;
+}
+
+void chk_leave_function(chk_t *c, uint32_t saved_vars)
+{
+    c->level--;
+    c->nvars = saved_vars;
+}
+
 bnode_t *chk_const(chk_t *c, expr_value_t k, expr_type_t type)
 {
     bnode_t *b = chk_node(c, B_CONST, type);
@@ -394,16 +415,21 @@ typedef struct {
     bool any_name; /* the name exists with some arity */
 } dyn_search_t;
 
+bool chk_cands_room(chk_t *c, bdyn_cand_t **cands, uint32_t count, uint32_t *cap)
+{
+    if (count < *cap) return true;
+    uint32_t grown = *cap ? *cap * 2 : 8;
+    bdyn_cand_t *n = arena_alloc(c->arena, grown * sizeof *n);
+    if (!n) return false;
+    if (count) memcpy(n, *cands, count * sizeof *n);
+    *cands = n;
+    *cap = grown;
+    return true;
+}
+
 static void dyn_add(dyn_search_t *s, const expr_class_t *cls, const expr_member_t *m)
 {
-    if (s->count == s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 8;
-        bdyn_cand_t *n = arena_alloc(s->c->arena, cap * sizeof *n);
-        if (!n) return;
-        if (s->count) memcpy(n, s->cands, s->count * sizeof *n);
-        s->cands = n;
-        s->cap = cap;
-    }
+    if (!chk_cands_room(s->c, &s->cands, s->count, &s->cap)) return;
     /* more derived classes first: a JObject takes JObject's indexer, not JToken's */
     uint32_t at = s->count;
     for (uint32_t i = 0; i < s->count; i++)

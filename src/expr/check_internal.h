@@ -79,6 +79,15 @@ expr_type_t chk_elem_of(expr_type_t t);
 chk_var_t *chk_find_var(chk_t *c, slice_t name);
 chk_var_t *chk_declare(chk_t *c, const expr_node_t *at, slice_t name, expr_type_t type);
 bool chk_is_null_literal(const bnode_t *b);
+/* Enters the function level of a lambda's or a local function's body: its own slots, and
+ * the enclosing function's loops and catch are no targets of its break/continue/throw;.
+ * NULL with an error when `what` ("lambdas") nest deeper than CHK_MAX_LEVELS. */
+chk_func_t *chk_enter_function(chk_t *c, const expr_node_t *at, const char *what, uint32_t *saved_vars);
+/* Leaves it: the variables declared in the body go out of scope. */
+void chk_leave_function(chk_t *c, uint32_t saved_vars);
+/* Room for one more dynamic-dispatch candidate in cands[0, count) (arena; the array doubles
+ * and moves): false when out of memory (the search then stops adding). */
+bool chk_cands_room(chk_t *c, bdyn_cand_t **cands, uint32_t count, uint32_t *cap);
 
 /* check_ops.c */
 bnode_t *chk_literal(chk_t *c, const expr_node_t *n);

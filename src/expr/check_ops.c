@@ -640,14 +640,7 @@ static void ts_visit(const expr_class_t *cls, void *ctx)
         const expr_member_t *m = &cls->members[j];
         if (m->kind != EXPR_M_METHOD || strcmp(m->name, "ToString") != 0 || m->min_args > 1 || m->max_args < 1)
             continue;
-        if (s->count == s->cap) {
-            uint32_t cap = s->cap ? s->cap * 2 : 8;
-            bdyn_cand_t *nc = arena_alloc(s->c->arena, cap * sizeof *nc);
-            if (!nc) return;
-            if (s->count) memcpy(nc, s->cands, s->count * sizeof *nc);
-            s->cands = nc;
-            s->cap = cap;
-        }
+        if (!chk_cands_room(s->c, &s->cands, s->count, &s->cap)) return;
         s->cands[s->count++] = (bdyn_cand_t){cls, {.member = m, .receiver_type = {cls, NULL}}};
         return;
     }
@@ -672,13 +665,9 @@ void chk_tostring_cands(chk_t *c, bdyn_t **out)
 
 bnode_t *chk_lambda(chk_t *c, const expr_node_t *n, expr_type_t param0)
 {
-    if (c->level + 1 >= CHK_MAX_LEVELS) return chk_fail(c, n, EXPR_ERR_LIMIT, "lambdas nested too deeply");
-    uint32_t saved_vars = c->nvars;
-    c->level++;
-    chk_func_t *f = &c->funcs[c->level];
-    memset(f, 0, sizeof *f);
-    f->breakable_base = c->nbreakables;
-    f->catch_slot = -1;
+    uint32_t saved_vars;
+    chk_func_t *f = chk_enter_function(c, n, "lambdas", &saved_vars);
+    if (!f) return NULL;
     const expr_list_t *ps = &n->u.lambda.params;
     for (uint32_t i = 0; i < ps->count; i++) {
         const expr_node_t *p = ps->items[i];
@@ -707,11 +696,9 @@ bnode_t *chk_lambda(chk_t *c, const expr_node_t *n, expr_type_t param0)
     if (c->rc) goto fail;
     l->nslots = (uint16_t)f->nslots;
     b->u.lambda = l;
-    c->level--;
-    c->nvars = saved_vars;
+    chk_leave_function(c, saved_vars);
     return b;
 fail:
-    c->level--;
-    c->nvars = saved_vars;
+    chk_leave_function(c, saved_vars);
     return NULL;
 }

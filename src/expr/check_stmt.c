@@ -86,13 +86,9 @@ static bnode_t *bind_function(chk_t *c, const expr_node_t *n)
     for (uint32_t k = c->nfns; k-- > 0;)
         if (c->fns[k].node == n) fn = &c->fns[k];
     if (!fn) return chk_fail(c, n, EXPR_ERR_SYNTAX, "a local function must be declared in a block");
-    if (c->level + 1 >= CHK_MAX_LEVELS) return chk_fail(c, n, EXPR_ERR_LIMIT, "local functions nested too deeply");
-    uint32_t saved_vars = c->nvars;
-    c->level++;
-    chk_func_t *f = &c->funcs[c->level];
-    memset(f, 0, sizeof *f);
-    f->breakable_base = c->nbreakables;
-    f->catch_slot = -1;
+    uint32_t saved_vars;
+    chk_func_t *f = chk_enter_function(c, n, "local functions", &saved_vars);
+    if (!f) return NULL;
     f->has_declared_return = true;
     f->declared_return = fn->ret;
     bnode_t *ok = NULL;
@@ -119,8 +115,7 @@ static bnode_t *bind_function(chk_t *c, const expr_node_t *n)
     fn->lambda->nslots = (uint16_t)f->nslots;
     ok = chk_node(c, S_BLOCK, (expr_type_t){NULL, NULL});
 out:
-    c->level--;
-    c->nvars = saved_vars;
+    chk_leave_function(c, saved_vars);
     return c->rc ? NULL : ok;
 }
 
