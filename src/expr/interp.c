@@ -71,6 +71,20 @@ static int eval_args(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_val
     return 0;
 }
 
+/* The values of n->args in a new arena array: the items of an array initializer, the
+ * properties of an anonymous object. An operand cut short by ?. (R_SHORT) stores null. */
+static int eval_items(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t **items)
+{
+    *items = expr_rt_alloc(rt, (n->nargs ? n->nargs : 1) * sizeof **items);
+    if (!*items) return EXPR_THROWN;
+    for (unsigned i = 0; i < n->nargs; i++) {
+        int rc = eval(rt, f, n->args[i], &(*items)[i]);
+        if (rc == R_SHORT) (*items)[i] = expr_null(), rc = 0;
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 static bool cand_matches(const bdyn_cand_t *cd, const expr_class_t *vc, const expr_value_t *v)
 {
     if (cd->cls == &expr_class_enumerable)
@@ -506,13 +520,8 @@ static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t 
             *out = (expr_value_t){.tag = EXPR_V_BYTES, .aux = EXPR_AUX_WRITABLE, .u.s = {p, n->nargs}};
             return 0;
         }
-        expr_value_t *items = expr_rt_alloc(rt, (n->nargs ? n->nargs : 1) * sizeof *items);
-        if (!items) return EXPR_THROWN;
-        for (unsigned i = 0; i < n->nargs; i++) {
-            rc = eval(rt, f, n->args[i], &items[i]);
-            if (rc == R_SHORT) items[i] = expr_null(), rc = 0;
-            if (rc) return rc;
-        }
+        expr_value_t *items;
+        if ((rc = eval_items(rt, f, n, &items))) return rc;
         *out = (expr_value_t){.tag = EXPR_V_ARRAY, .aux = EXPR_AUX_WRITABLE, .u.arr = {items, n->nargs, n->type.elem}};
         return 0;
     }
@@ -522,13 +531,8 @@ static int eval(expr_rt_t *rt, const frame_t *f, const bnode_t *n, expr_value_t 
         return expr_exception_throw(rt, &ex);
     }
     case B_NEW_ANON: {
-        expr_value_t *vals = expr_rt_alloc(rt, (n->nargs ? n->nargs : 1) * sizeof *vals);
-        if (!vals) return EXPR_THROWN;
-        for (unsigned i = 0; i < n->nargs; i++) {
-            rc = eval(rt, f, n->args[i], &vals[i]);
-            if (rc == R_SHORT) vals[i] = expr_null(), rc = 0;
-            if (rc) return rc;
-        }
+        expr_value_t *vals;
+        if ((rc = eval_items(rt, f, n, &vals))) return rc;
         *out = expr_object(n->cls, vals);
         return 0;
     }
