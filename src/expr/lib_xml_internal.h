@@ -26,6 +26,10 @@ int xml_oom(expr_rt_t *rt);
 /* A new empty document whose release is already registered (holder: see xml_holder_mark);
  * NULL with the exception recorded. */
 xmlDocPtr xml_new_doc(expr_rt_t *rt, bool holder);
+/* The holder element (xml_holder_mark) of a new holder document: where a parentless
+ * attribute or leaf node lives so that the document's release frees it (lib_xml_new.c).
+ * NULL with the exception recorded. */
+xmlNodePtr xml_new_holder(expr_rt_t *rt);
 /* The value of a node (its class from its type), null for NULL. */
 expr_value_t xml_wrap(xmlNodePtr n);
 /* An arena copy, NUL-terminated; NULL with OutOfMemoryException. */

@@ -138,6 +138,20 @@ EXPR_NATIVE_EXTERN(xml_xdocument_new)
     return 0;
 }
 
+xmlNodePtr xml_new_holder(expr_rt_t *rt)
+{
+    xmlDocPtr doc = xml_new_doc(rt, true);
+    if (!doc) return NULL;
+    xmlNodePtr holder = xmlNewDocNode(doc, NULL, (const xmlChar *)"holder", NULL);
+    if (!holder) {
+        xml_oom(rt);
+        return NULL;
+    }
+    xmlDocSetRootElement(doc, holder);
+    holder->_private = &xml_holder_mark;
+    return holder;
+}
+
 EXPR_NATIVE_EXTERN(xml_xattribute_new)
 {
     xml_name_t nm;
@@ -148,12 +162,8 @@ EXPR_NATIVE_EXTERN(xml_xattribute_new)
     else if (expr_value_to_string(rt, &args[1], &s)) return EXPR_THROWN;
     char *val = xml_dup(rt, s.u.s.ptr, s.u.s.len);
     if (!val) return EXPR_THROWN;
-    xmlDocPtr doc = xml_new_doc(rt, true);
-    if (!doc) return EXPR_THROWN;
-    xmlNodePtr holder = xmlNewDocNode(doc, NULL, (const xmlChar *)"holder", NULL);
-    if (!holder) return xml_oom(rt);
-    xmlDocSetRootElement(doc, holder);
-    holder->_private = &xml_holder_mark;
+    xmlNodePtr holder = xml_new_holder(rt);
+    if (!holder) return EXPR_THROWN;
     xmlAttrPtr a = xmlNewNsProp(holder, ns_for(holder, nm.ns, true), (const xmlChar *)nm.local, (const xmlChar *)val);
     if (!a) return xml_oom(rt);
     *out = expr_object(&expr_class_xattribute, a);

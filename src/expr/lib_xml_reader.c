@@ -720,12 +720,9 @@ EXPR_NATIVE(reader_close)
  * frees it. */
 static int new_leaf(expr_rt_t *rt, int t, xml_reader_t *x, expr_value_t *out)
 {
-    xmlDocPtr doc = xml_new_doc(rt, true);
-    if (!doc) return EXPR_THROWN;
-    xmlNodePtr holder = xmlNewDocNode(doc, NULL, (const xmlChar *)"holder", NULL);
-    if (!holder) return xml_oom(rt);
-    xmlDocSetRootElement(doc, holder);
-    holder->_private = &xml_holder_mark;
+    xmlNodePtr holder = xml_new_holder(rt);
+    if (!holder) return EXPR_THROWN;
+    xmlDocPtr doc = holder->doc;
     const xmlChar *value = xmlTextReaderConstValue(x->r);
     xmlNodePtr n = t == NT_CDATA ? xmlNewCDataBlock(doc, value, value ? xmlStrlen(value) : 0)
                    : t == NT_COMMENT ? xmlNewDocComment(doc, value)
