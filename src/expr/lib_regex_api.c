@@ -152,6 +152,16 @@ static int regex_of(expr_rt_t *rt, const expr_value_t *self, expr_value_t *args,
     return rx_compile(rt, p, pn, options, c);
 }
 
+/* The arguments of IsMatch and Matches: (input[, startat]) on an instance, (input, pattern[,
+ * options[, timeout]]) on the class. */
+static int input_regex_start(expr_rt_t *rt, const expr_value_t *self, expr_value_t *args, unsigned argc,
+                             const char **s, size_t *n, rx_code_t **c, size_t *start)
+{
+    if (arg_string(rt, &args[0], "input", s, n) || regex_of(rt, self, args, argc, 1, c)) return EXPR_THROWN;
+    if (self && argc > 1 && arg_position(rt, &args[1], "startat", *s, *n, start)) return EXPR_THROWN;
+    return 0;
+}
+
 /* ---- iteration over successive matches (.NET: after an empty match, the next search
  * starts one character further) ---- */
 
@@ -232,8 +242,7 @@ NATIVE(regex_is_match)
     const char *s = NULL;
     size_t n = 0, start = 0;
     rx_code_t *c;
-    if (arg_string(rt, &args[0], "input", &s, &n) || regex_of(rt, self, args, argc, 1, &c)) return EXPR_THROWN;
-    if (self && argc > 1 && arg_position(rt, &args[1], "startat", s, n, &start)) return EXPR_THROWN;
+    if (input_regex_start(rt, self, args, argc, &s, &n, &c, &start)) return EXPR_THROWN;
     int64_t *offs;
     bool found;
     int rc = rx_search(rt, c, s, n, start, &offs, &found);
@@ -308,8 +317,7 @@ NATIVE(regex_matches)
     const char *s = NULL;
     size_t n = 0, start = 0;
     rx_code_t *c;
-    if (arg_string(rt, &args[0], "input", &s, &n) || regex_of(rt, self, args, argc, 1, &c)) return EXPR_THROWN;
-    if (self && argc > 1 && arg_position(rt, &args[1], "startat", s, n, &start)) return EXPR_THROWN;
+    if (input_regex_start(rt, self, args, argc, &s, &n, &c, &start)) return EXPR_THROWN;
     collect_t col = {.rt = rt, .code = c, .s = s, .n = n, .ascii = rx_is_ascii(s, n)};
     if (rx_each(rt, c, s, n, start, -1, collect_match, &col)) return EXPR_THROWN;
     rx_match_list_t *l = expr_rt_alloc(rt, sizeof *l);
