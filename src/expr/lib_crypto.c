@@ -3,6 +3,7 @@
  * HMACSHA1/256/384/512, RandomNumberGenerator, RNGCryptoServiceProvider, over OpenSSL 3
  * (EVP_Digest, EVP_Q_mac, RAND_bytes). Results are byte[] in the runtime's arena.
  * One-shot OpenSSL calls: no context outlives a native. */
+#include "expr/lib_text.h"
 #include "expr/value.h"
 
 #include <openssl/evp.h>
@@ -121,11 +122,7 @@ NATIVE(hash_compute)
             (args[2].tag != EXPR_V_INT && args[2].tag != EXPR_V_LONG))
             return expr_throw(rt, "ArgumentException", "offset and count must be int.");
         int64_t off = args[1].u.i, cnt = args[2].u.i;
-        if (off < 0)
-            return expr_throw(rt, "ArgumentOutOfRangeException", "Non-negative number required. (Parameter 'offset')");
-        if (cnt < 0 || (uint64_t)off + (uint64_t)cnt > n)
-            return expr_throw(rt, "ArgumentException", "Offset and length were out of bounds for the array or count "
-                              "is greater than the number of elements from index to the end of the source collection.");
+        if (expr_text_check_block(rt, off, cnt, n, "offset")) return EXPR_THROWN;
         p += off;
         n = (size_t)cnt;
     } else if (argc == 2) {

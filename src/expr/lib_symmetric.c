@@ -311,6 +311,39 @@ NATIVE(alg_set_iv)
     return 0;
 }
 
+/* What the int settings accept (.NET Core: Mode CBC, ECB or CFB; a padding of the enum;
+ * a feedback size of whole bytes up to the block). */
+static bool mode_ok(const sym_params_t *p, int64_t m)
+{
+    (void)p;
+    return m == MODE_CBC || m == MODE_ECB || m == MODE_CFB;
+}
+
+static bool padding_ok(const sym_params_t *p, int64_t m)
+{
+    (void)p;
+    return m >= PAD_NONE && m <= PAD_ISO10126;
+}
+
+static bool feedback_ok(const sym_params_t *p, int64_t bits)
+{
+    return bits > 0 && bits % 8 == 0 && bits <= (int64_t)p->kind->block * 8;
+}
+
+/* set_Mode/set_Padding/set_FeedbackSize: the int argument into *field when is_ok, else
+ * CryptographicException `msg`. */
+static int set_setting(expr_rt_t *rt, const sym_params_t *p, const expr_value_t *arg,
+                       bool (*is_ok)(const sym_params_t *, int64_t), int32_t *field, const char *msg,
+                       expr_value_t *out)
+{
+    int64_t v = 0;
+    if (arg_int(rt, arg, "value", &v)) return EXPR_THROWN;
+    if (!is_ok(p, v)) return expr_throw(rt, CRYPTO_EX, "%s", msg);
+    *field = (int32_t)v;
+    *out = expr_null();
+    return 0;
+}
+
 NATIVE(alg_get_mode)
 {
     UNUSED_ARGS;
@@ -322,13 +355,7 @@ NATIVE(alg_set_mode)
 {
     UNUSED_ARGS;
     sym_params_t *p = self->u.obj.ptr;
-    int64_t m = 0;
-    if (arg_int(rt, &args[0], "value", &m)) return EXPR_THROWN;
-    if (m != MODE_CBC && m != MODE_ECB && m != MODE_CFB)
-        return expr_throw(rt, CRYPTO_EX, "Specified cipher mode is not valid for this algorithm.");
-    p->mode = (int32_t)m;
-    *out = expr_null();
-    return 0;
+    return set_setting(rt, p, &args[0], mode_ok, &p->mode, "Specified cipher mode is not valid for this algorithm.", out);
 }
 
 NATIVE(alg_get_padding)
@@ -342,13 +369,8 @@ NATIVE(alg_set_padding)
 {
     UNUSED_ARGS;
     sym_params_t *p = self->u.obj.ptr;
-    int64_t m = 0;
-    if (arg_int(rt, &args[0], "value", &m)) return EXPR_THROWN;
-    if (m < PAD_NONE || m > PAD_ISO10126)
-        return expr_throw(rt, CRYPTO_EX, "Specified padding mode is not valid for this algorithm.");
-    p->padding = (int32_t)m;
-    *out = expr_null();
-    return 0;
+    return set_setting(rt, p, &args[0], padding_ok, &p->padding, "Specified padding mode is not valid for this algorithm.",
+                       out);
 }
 
 NATIVE(alg_get_key_size)
@@ -391,13 +413,7 @@ NATIVE(alg_set_feedback)
 {
     UNUSED_ARGS;
     sym_params_t *p = self->u.obj.ptr;
-    int64_t bits = 0;
-    if (arg_int(rt, &args[0], "value", &bits)) return EXPR_THROWN;
-    if (bits <= 0 || bits % 8 || bits > (int64_t)p->kind->block * 8)
-        return expr_throw(rt, CRYPTO_EX, "Specified feedback size is invalid.");
-    p->feedback = (int32_t)bits;
-    *out = expr_null();
-    return 0;
+    return set_setting(rt, p, &args[0], feedback_ok, &p->feedback, "Specified feedback size is invalid.", out);
 }
 
 NATIVE(alg_generate_key)
@@ -485,7 +501,7 @@ static int one_shot(expr_rt_t *rt, const expr_value_t *self, expr_value_t *args,
     if (mode != MODE_ECB && arg_bytes(rt, &args[1], "iv", &iv, &ivn)) return EXPR_THROWN;
     int64_t padding = PAD_PKCS7;
     if (argc > pad_at && arg_int(rt, &args[pad_at], "paddingMode", &padding)) return EXPR_THROWN;
-    if (padding < PAD_NONE || padding > PAD_ISO10126)
+    if (!padding_ok(p, padding))
         return expr_throw(rt, "ArgumentOutOfRangeException", "Specified padding mode is not valid for this algorithm. (Parameter 'paddingMode')");
     if (ensure_key(rt, p)) return EXPR_THROWN;
     q.mode = mode;
@@ -531,11 +547,7 @@ NATIVE(tr_final_block)
     if (arg_bytes(rt, &args[0], "inputBuffer", &in, &n) || arg_int(rt, &args[1], "inputOffset", &off) ||
         arg_int(rt, &args[2], "inputCount", &cnt))
         return EXPR_THROWN;
-    if (off < 0)
-        return expr_throw(rt, "ArgumentOutOfRangeException", "Non-negative number required. (Parameter 'inputOffset')");
-    if (cnt < 0 || (uint64_t)off + (uint64_t)cnt > n)
-        return expr_throw(rt, "ArgumentException", "Offset and length were out of bounds for the array or count is "
-                          "greater than the number of elements from index to the end of the source collection.");
+    if (expr_text_check_block(rt, off, cnt, n, "inputOffset")) return EXPR_THROWN;
     return sym_transform(rt, &t->p, t->p.key, t->p.key_len, t->p.has_iv ? t->p.iv : NULL, t->p.kind->block,
                          t->encrypt, in + off, (size_t)cnt, out);
 }

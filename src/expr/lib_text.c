@@ -494,6 +494,16 @@ int expr_text_arg_range(expr_rt_t *rt, expr_value_t *args, unsigned argc, unsign
     return 0;
 }
 
+int expr_text_check_block(expr_rt_t *rt, int64_t off, int64_t count, size_t len, const char *off_param)
+{
+    if (off < 0)
+        return expr_throw(rt, "ArgumentOutOfRangeException", "Non-negative number required. (Parameter '%s')", off_param);
+    if (count < 0 || (uint64_t)off + (uint64_t)count > len)
+        return expr_throw(rt, "ArgumentException", "Offset and length were out of bounds for the array or count is "
+                          "greater than the number of elements from index to the end of the source collection.");
+    return 0;
+}
+
 int expr_text_make_bytes(expr_rt_t *rt, size_t len, unsigned char **p, expr_value_t *out)
 {
     *p = expr_rt_alloc(rt, len + 1);

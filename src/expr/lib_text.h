@@ -97,6 +97,10 @@ int expr_text_arg_bytes(expr_rt_t *rt, const expr_value_t *v, const char *param,
  * args[first], args[first+1] (absent: the whole buffer / the rest). */
 int expr_text_arg_range(expr_rt_t *rt, expr_value_t *args, unsigned argc, unsigned first, size_t len,
                         const char *off_name, const char *count_name, size_t *off, size_t *count);
+/* The (buffer, offset, count) checks of .NET's crypto transforms (HashAlgorithm.ComputeHash,
+ * ICryptoTransform.TransformFinalBlock) on a buffer of `len`: a negative offset is an
+ * ArgumentOutOfRangeException naming off_param, a range past the end an ArgumentException. */
+int expr_text_check_block(expr_rt_t *rt, int64_t off, int64_t count, size_t len, const char *off_param);
 /* A new byte[] of `len` bytes (arena) to fill through *p. */
 int expr_text_make_bytes(expr_rt_t *rt, size_t len, unsigned char **p, expr_value_t *out);
 /* A numeric value (int, long, double, char) as a double / long. */
