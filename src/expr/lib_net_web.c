@@ -98,16 +98,24 @@ int expr_net_unescape(expr_rt_t *rt, const char *p, size_t len, bool display, ex
 
 /* ---- WebUtility ---- */
 
+/* The string argument of every WebUtility method: 0 with its text, 1 for null (*out is then
+ * null: .NET returns null for null), or EXPR_THROWN for another type. */
+static int web_arg(expr_rt_t *rt, const expr_value_t *arg, const char *param, const char **p, size_t *len,
+                   expr_value_t *out)
+{
+    if (expr_text_arg_str(rt, arg, param, true, p, len)) return EXPR_THROWN;
+    if (*p) return 0;
+    *out = expr_null();
+    return 1;
+}
+
 /* UrlEncode: letters, digits and "-_.!*()" stay, space is '+', the rest %XX of UTF-8. */
 EXPR_NATIVE(web_url_encode)
 {
     const char *p;
     size_t len;
-    if (expr_text_arg_str(rt, &args[0], "value", true, &p, &len)) return EXPR_THROWN;
-    if (!p) {
-        *out = expr_null();
-        return 0;
-    }
+    int rc = web_arg(rt, &args[0], "value", &p, &len, out);
+    if (rc) return rc < 0 ? rc : 0;
     return expr_net_escape(rt, p, len, "-_.!*()", true, out);
 }
 
@@ -117,11 +125,8 @@ EXPR_NATIVE(web_url_decode)
 {
     const char *p;
     size_t len;
-    if (expr_text_arg_str(rt, &args[0], "encodedValue", true, &p, &len)) return EXPR_THROWN;
-    if (!p) {
-        *out = expr_null();
-        return 0;
-    }
+    int rc = web_arg(rt, &args[0], "encodedValue", &p, &len, out);
+    if (rc) return rc < 0 ? rc : 0;
     unsigned char *raw = expr_rt_alloc(rt, len + 1);
     if (!raw) return EXPR_THROWN;
     size_t n = 0;
@@ -156,11 +161,8 @@ EXPR_NATIVE(web_html_encode)
 {
     const char *p;
     size_t len;
-    if (expr_text_arg_str(rt, &args[0], "value", true, &p, &len)) return EXPR_THROWN;
-    if (!p) {
-        *out = expr_null();
-        return 0;
-    }
+    int rc = web_arg(rt, &args[0], "value", &p, &len, out);
+    if (rc) return rc < 0 ? rc : 0;
     expr_text_buf_t b;
     expr_text_buf_init(&b, rt);
     if (expr_text_reserve(&b, len)) return EXPR_THROWN;
@@ -236,11 +238,8 @@ EXPR_NATIVE(web_html_decode)
 {
     const char *p;
     size_t len;
-    if (expr_text_arg_str(rt, &args[0], "value", true, &p, &len)) return EXPR_THROWN;
-    if (!p) {
-        *out = expr_null();
-        return 0;
-    }
+    int rc = web_arg(rt, &args[0], "value", &p, &len, out);
+    if (rc) return rc < 0 ? rc : 0;
     expr_text_buf_t b;
     expr_text_buf_init(&b, rt);
     if (expr_text_reserve(&b, len)) return EXPR_THROWN;
