@@ -174,6 +174,12 @@ const expr_class_t expr_class_array = {
     uint32_t count;                                                                                \
     if (expr_rt_enumerate(rt, self, &items, &count)) return EXPR_THROWN
 
+/* An arena array for `count` values (one at least: an empty result still gets memory). */
+static expr_value_t *alloc_values(expr_rt_t *rt, uint32_t count)
+{
+    return expr_rt_alloc(rt, (count ? count : 1) * sizeof(expr_value_t));
+}
+
 static const expr_class_t *elem_class(const expr_call_t *call, const expr_value_t *self)
 {
     if (self->tag == EXPR_V_ARRAY && self->u.arr.elem) return self->u.arr.elem;
@@ -201,7 +207,7 @@ NATIVE(en_where)
 {
     UNUSED_ARGS;
     ITEMS();
-    expr_value_t *res = expr_rt_alloc(rt, (count ? count : 1) * sizeof *res);
+    expr_value_t *res = alloc_values(rt, count);
     if (!res) return EXPR_THROWN;
     uint32_t n = 0;
     for (uint32_t i = 0; i < count; i++) {
@@ -216,7 +222,7 @@ NATIVE(en_select)
 {
     UNUSED_ARGS;
     ITEMS();
-    expr_value_t *res = expr_rt_alloc(rt, (count ? count : 1) * sizeof *res);
+    expr_value_t *res = alloc_values(rt, count);
     if (!res) return EXPR_THROWN;
     for (uint32_t i = 0; i < count; i++) {
         expr_value_t a[2] = {items[i], expr_int((int32_t)i)};
@@ -353,7 +359,7 @@ NATIVE(en_reverse)
 {
     UNUSED_ARGS;
     ITEMS();
-    expr_value_t *res = expr_rt_alloc(rt, (count ? count : 1) * sizeof *res);
+    expr_value_t *res = alloc_values(rt, count);
     if (!res) return EXPR_THROWN;
     for (uint32_t i = 0; i < count; i++) res[i] = items[count - 1 - i];
     return make_array(rt, res, count, elem_class(call, self), out);
@@ -363,7 +369,7 @@ NATIVE(en_to_array)
 {
     UNUSED_ARGS;
     ITEMS();
-    expr_value_t *res = expr_rt_alloc(rt, (count ? count : 1) * sizeof *res);
+    expr_value_t *res = alloc_values(rt, count);
     if (!res) return EXPR_THROWN;
     if (count) memcpy(res, items, count * sizeof *res);
     return make_array(rt, res, count, elem_class(call, self), out);
@@ -459,7 +465,7 @@ NATIVE(en_distinct)
 {
     UNUSED_ARGS;
     ITEMS();
-    expr_value_t *res = expr_rt_alloc(rt, (count ? count : 1) * sizeof *res);
+    expr_value_t *res = alloc_values(rt, count);
     if (!res) return EXPR_THROWN;
     uint32_t n = 0;
     for (uint32_t i = 0; i < count; i++) {
@@ -508,8 +514,8 @@ static int order_by(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *
                     expr_value_t *out)
 {
     ITEMS();
-    expr_value_t *keys = expr_rt_alloc(rt, (count ? count : 1) * 2 * sizeof *keys);
-    expr_value_t *res = expr_rt_alloc(rt, (count ? count : 1) * 2 * sizeof *res);
+    expr_value_t *keys = alloc_values(rt, 2 * count);
+    expr_value_t *res = alloc_values(rt, 2 * count);
     if (!keys || !res) return EXPR_THROWN;
     for (uint32_t i = 0; i < count; i++) {
         expr_value_t a[2] = {items[i], expr_int((int32_t)i)};
@@ -783,6 +789,17 @@ static int arr_writable(expr_rt_t *rt, const expr_value_t *v)
                       "this array is read-only in policy expressions: only arrays created with 'new' can be written");
 }
 
+/* The array Reverse(array) and Sort(array) rearrange in place: 0 with its length, 1 when
+ * there is nothing to move (fewer than two items: even a read-only array is fine then), or
+ * EXPR_THROWN. *out is null (void) either way. */
+static int in_place_arg(expr_rt_t *rt, const expr_value_t *v, uint32_t *n, expr_value_t *out)
+{
+    *out = expr_null();
+    if (arr_arg(rt, v, "array", n)) return EXPR_THROWN;
+    if (*n < 2) return 1;
+    return arr_writable(rt, v);
+}
+
 static int arr_int(expr_rt_t *rt, const expr_value_t *v, const char *param, int64_t *out)
 {
     if (v->tag != EXPR_V_INT && v->tag != EXPR_V_LONG)
@@ -876,10 +893,8 @@ static int arr_reverse(expr_rt_t *rt, const expr_call_t *call, const expr_value_
 {
     UNUSED_ARGS;
     uint32_t n;
-    *out = expr_null();
-    if (arr_arg(rt, &args[0], "array", &n)) return EXPR_THROWN;
-    if (n < 2) return 0;
-    if (arr_writable(rt, &args[0])) return EXPR_THROWN;
+    int rc = in_place_arg(rt, &args[0], &n, out);
+    if (rc) return rc < 0 ? rc : 0;
     for (uint32_t i = 0, j = n - 1; i < j; i++, j--) {
         if (args[0].tag == EXPR_V_BYTES) {
             char *p = (char *)args[0].u.s.ptr, t = p[i];
@@ -906,10 +921,8 @@ static int arr_sort(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *
 {
     UNUSED_ARGS;
     uint32_t n;
-    *out = expr_null();
-    if (arr_arg(rt, &args[0], "array", &n)) return EXPR_THROWN;
-    if (n < 2) return 0;
-    if (arr_writable(rt, &args[0])) return EXPR_THROWN;
+    int rc = in_place_arg(rt, &args[0], &n, out);
+    if (rc) return rc < 0 ? rc : 0;
     if (args[0].tag == EXPR_V_BYTES) {
         qsort((char *)args[0].u.s.ptr, n, 1, byte_cmp);
         return 0;
