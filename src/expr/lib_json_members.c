@@ -566,6 +566,16 @@ static int object_self(expr_rt_t *rt, const expr_value_t *self, const expr_json_
     return 0;
 }
 
+/* The JObject self, the property name argument of Property/GetValue/ContainsKey/
+ * TryGetValue/Remove, and that property's value (*v NULL when there is none). */
+static int object_lookup(expr_rt_t *rt, const expr_value_t *self, const expr_value_t *arg, const char *param,
+                         const expr_json_token_t **t, const char **name, size_t *len, json_t **v)
+{
+    if (object_self(rt, self, t) || json_need_string(rt, arg, param, name, len)) return EXPR_THROWN;
+    *v = json_object_getn((*t)->json, *name, *len);
+    return 0;
+}
+
 static int add_property(expr_rt_t *rt, json_t *obj, const char *name, size_t len,
                         const expr_value_t *value)
 {
@@ -630,8 +640,8 @@ NATIVE(obj_property)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "name", &name, &len)) return EXPR_THROWN;
-    json_t *v = json_object_getn(t->json, name, len);
+    json_t *v;
+    if (object_lookup(rt, self, &args[0], "name", &t, &name, &len, &v)) return EXPR_THROWN;
     if (!v) {
         *out = expr_null();
         return 0;
@@ -658,8 +668,8 @@ NATIVE(obj_get_value)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
-    json_t *v = json_object_getn(t->json, name, len);
+    json_t *v;
+    if (object_lookup(rt, self, &args[0], "propertyName", &t, &name, &len, &v)) return EXPR_THROWN;
     if (!v && argc > 1 && ignore_case_arg(rt, &args[1])) {
         const char *key;
         size_t key_len;
@@ -684,8 +694,9 @@ NATIVE(obj_contains_key)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
-    *out = expr_bool(json_object_getn(t->json, name, len) != NULL);
+    json_t *v;
+    if (object_lookup(rt, self, &args[0], "propertyName", &t, &name, &len, &v)) return EXPR_THROWN;
+    *out = expr_bool(v != NULL);
     return 0;
 }
 
@@ -696,8 +707,8 @@ NATIVE(obj_try_get_value)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
-    json_t *v = json_object_getn(t->json, name, len);
+    json_t *v;
+    if (object_lookup(rt, self, &args[0], "propertyName", &t, &name, &len, &v)) return EXPR_THROWN;
     args[1] = expr_null();
     if (v && json_tok_child(rt, t, false, v, NULL, 0, &args[1])) return EXPR_THROWN;
     *out = expr_bool(v != NULL);
@@ -710,12 +721,13 @@ NATIVE(obj_remove)
     const expr_json_token_t *t;
     const char *name = NULL;
     size_t len = 0;
-    if (object_self(rt, self, &t) || json_need_string(rt, &args[0], "propertyName", &name, &len)) return EXPR_THROWN;
+    json_t *v;
+    if (object_lookup(rt, self, &args[0], "propertyName", &t, &name, &len, &v)) return EXPR_THROWN;
     char *key = expr_rt_alloc(rt, len + 1);
     if (!key) return EXPR_THROWN;
     memcpy(key, name, len);
     key[len] = '\0';
-    *out = expr_bool(json_object_getn(t->json, name, len) && json_object_deln(t->json, key, len) == 0);
+    *out = expr_bool(v && json_object_deln(t->json, key, len) == 0);
     return 0;
 }
 

@@ -84,12 +84,18 @@ NATIVE(prop_ctor)
     return rc;
 }
 
+/* The JProperty self: a token with a name (InvalidCastException for another token). */
+static int property_self(expr_rt_t *rt, const expr_value_t *self, const expr_json_token_t **t)
+{
+    if (json_self_token(rt, self, t)) return EXPR_THROWN;
+    return (*t)->name ? 0 : json_cast_error(rt, *t, &expr_class_jproperty);
+}
+
 NATIVE(prop_name)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
-    if (!t->name) return json_cast_error(rt, t, &expr_class_jproperty);
+    if (property_self(rt, self, &t)) return EXPR_THROWN;
     *out = expr_str_ref(t->name, t->name_len);
     return 0;
 }
@@ -98,8 +104,7 @@ NATIVE(prop_value)
 {
     UNUSED_ARGS;
     const expr_json_token_t *t;
-    if (json_self_token(rt, self, &t)) return EXPR_THROWN;
-    if (!t->name) return json_cast_error(rt, t, &expr_class_jproperty);
+    if (property_self(rt, self, &t)) return EXPR_THROWN;
     return json_tok_child(rt, t, false, t->json, NULL, 0, out);
 }
 
