@@ -60,6 +60,14 @@ static uint64_t below(random_state_t *r, uint64_t bound)
     return x % bound;
 }
 
+/* Next and NextInt64: uniform in [lo, hi), lo itself when the range is empty (.NET's
+ * Next(5, 5) is 5). The span is computed unsigned: hi - lo may pass INT64_MAX. */
+static int64_t in_range(random_state_t *r, int64_t lo, int64_t hi)
+{
+    uint64_t span = (uint64_t)hi - (uint64_t)lo;
+    return span == 0 ? lo : (int64_t)((uint64_t)lo + below(r, span));
+}
+
 static int random_new(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                       expr_value_t *args, unsigned argc, expr_value_t *out)
 {
@@ -96,8 +104,7 @@ static int random_next(expr_rt_t *rt, const expr_call_t *call, const expr_value_
     if (lo > hi)
         return expr_throw(rt, "ArgumentOutOfRangeException",
                           "'minValue' cannot be greater than maxValue. (Parameter 'minValue')");
-    uint64_t span = (uint64_t)((int64_t)hi - lo);
-    *out = expr_int(span == 0 ? lo : (int32_t)((int64_t)lo + (int64_t)below(r, span)));
+    *out = expr_int((int32_t)in_range(r, lo, hi));
     return 0;
 }
 
@@ -131,8 +138,7 @@ static int random_next_int64(expr_rt_t *rt, const expr_call_t *call, const expr_
     if (lo > hi || hi < 0)
         return expr_throw(rt, "ArgumentOutOfRangeException",
                           "'minValue' cannot be greater than maxValue. (Parameter 'minValue')");
-    uint64_t span = (uint64_t)hi - (uint64_t)lo;
-    *out = expr_long(span == 0 ? lo : (int64_t)((uint64_t)lo + below(r, span)));
+    *out = expr_long(in_range(r, lo, hi));
     return 0;
 }
 
