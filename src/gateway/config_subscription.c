@@ -47,6 +47,7 @@ static void api_add_product(gw_api_t *api, const gw_product_t *product)
 static int64_t parse_date(const char *s)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, used = 0;
+    int64_t fraction = 0; /* in ticks (100 ns): 7 digits are kept, more are dropped */
     if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10) return -1;
     const char *p = s + used;
     if (*p == 'T' || *p == ' ') {
@@ -55,8 +56,12 @@ static int64_t parse_date(const char *s)
         p += 1 + n2;
         if (*p == '.') {
             p++;
-            while (*p >= '0' && *p <= '9')
+            int64_t scale = 1000000;
+            while (*p >= '0' && *p <= '9') {
+                fraction += (*p - '0') * scale;
+                scale /= 10;
                 p++;
+            }
         }
     }
     if (*p == 'Z') p++;
@@ -64,7 +69,7 @@ static int64_t parse_date(const char *s)
     struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
                     .tm_min = mi, .tm_sec = sec};
     time_t t = timegm(&tm);
-    return UNIX_EPOCH_TICKS + (int64_t)t * 10000000;
+    return UNIX_EPOCH_TICKS + (int64_t)t * 10000000 + fraction;
 }
 
 static int want_date(cfg_ctx_t *c, const json_t *obj, const char *key, int64_t *out)
@@ -236,12 +241,13 @@ static int want_key(cfg_ctx_t *c, const json_t *obj, const char *key, const char
 }
 
 /* subscriptions: [{"id", "displayName", "scope", "state", "ownerId", "primaryKey",
- * "secondaryKey", "createdDate", "startDate", "endDate"}]. */
+ * "secondaryKey", "createdDate", "startDate", "endDate", "expirationDate"}]. */
 static int compile_subscription(cfg_ctx_t *c, const json_t *sj, size_t i, void *data)
 {
     gateway_config_t *cfg = data;
     gw_subscription_t *s = &cfg->subscriptions[i];
     const char *scope, *state, *owner;
+    int64_t expiration_ticks = 0;
     if (cfg_want_string(c, sj, "id", true, true, &s->id) < 0 ||
         cfg_want_string(c, sj, "displayName", false, false, &s->name) < 0 ||
         cfg_want_string(c, sj, "scope", true, true, &scope) < 0 ||
@@ -251,8 +257,14 @@ static int compile_subscription(cfg_ctx_t *c, const json_t *sj, size_t i, void *
         want_key(c, sj, "secondaryKey", &s->secondary_key) < 0 ||
         want_date(c, sj, "createdDate", &s->created_ticks) < 0 ||
         want_date(c, sj, "startDate", &s->start_ticks) < 0 ||
-        want_date(c, sj, "endDate", &s->end_ticks) < 0)
+        want_date(c, sj, "endDate", &s->end_ticks) < 0 ||
+        want_date(c, sj, "expirationDate", &expiration_ticks) < 0)
         return -1;
+    /* Before the epoch (a date in year 1) would be "always expired": kept as 1 ms. */
+    if (expiration_ticks)
+        s->expires_wall_ms = expiration_ticks > UNIX_EPOCH_TICKS
+                                 ? (uint64_t)((expiration_ticks - UNIX_EPOCH_TICKS) / 10000)
+                                 : 1;
     if (!s->name) s->name = s->id;
     if (compile_scope(c, cfg, scope, s) < 0) return -1;
     /* A hand-written snapshot without state means a subscription in use; the management

@@ -12,6 +12,7 @@
  * without knowing the secret. */
 #include "gateway/subscription.h"
 
+#include "base/clock.h"
 #include "http/response.h"
 
 #include <errno.h>
@@ -255,7 +256,7 @@ int subscription_authorize(const subscription_table_t *keys, const gw_api_t *api
     /* §4.3: unknown, out of scope and inactive keys (and keys of a blocked owner) all get
      * the same answer, so that the response does not tell which keys exist. */
     if (!s || s->state != SUBSCRIPTION_ACTIVE || (s->user && s->user->is_blocked) ||
-        !scope_covers(s, api, &slot))
+        (s->expires_wall_ms && clock_wall_ms() >= s->expires_wall_ms) || !scope_covers(s, api, &slot))
         return SUBSCRIPTION_KEY_INVALID;
     out->subscription = s;
     if (s->scope == SUBSCRIPTION_SCOPE_PRODUCT) {

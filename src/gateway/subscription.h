@@ -62,6 +62,11 @@ typedef struct gw_subscription {
     const char *user_id;       /* the owner's id even when the snapshot has no user entry */
     /* DateTime ticks (100 ns since 0001-01-01, UTC); 0 = not known (null in the context). */
     int64_t created_ticks, start_ticks, end_ticks;
+    /* expirationDate as wall-clock ms since the Unix epoch; 0 = never. From then on the
+     * key is refused like an expired subscription's, without waiting for the management
+     * plane to change the state (a region goes on enforcing it while the primary is
+     * down). */
+    uint64_t expires_wall_ms;
 } gw_subscription_t;
 
 typedef struct subscription_table subscription_table_t;

@@ -158,6 +158,12 @@ static const manage_field_t subscription_fields[] = {
     B("allowTracing"),
     S("stateComment"),
     RO("createdDate", MANAGE_FIELD_STRING),
+    /* ISO 8601; checked by the gateway's compiler like the rest of the snapshot. The
+     * gateways refuse a key from expirationDate on (docs/subscriptions.md). */
+    S("startDate"),
+    S("expirationDate"),
+    S("endDate"),
+    S("notificationDate"),
     END};
 
 static const manage_field_t backend_fields[] = {

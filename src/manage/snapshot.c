@@ -69,7 +69,8 @@ static const char *const product_members[] = {"displayName", "subscriptionRequir
 static const char *const subscription_members[] = {"displayName", "scope", "state", "ownerId",
                                                    NULL};
 static const char *const subscription_keys[] = {"primaryKey", "secondaryKey", NULL};
-static const char *const subscription_dates[] = {"createdDate", "startDate", "endDate", NULL};
+static const char *const subscription_dates[] = {"createdDate", "startDate", "endDate",
+                                                 "expirationDate", NULL};
 static const char *const user_members[] = {"email", "firstName", "lastName", "note",
                                            "registrationDate", "state", NULL};
 

@@ -185,8 +185,8 @@ Test(subscription_config, compiles_products_users_and_subscriptions)
     cr_assert_str_eq(gold->product->id, "gold");
     cr_assert_str_eq(gold->user->email, "ann@example.com");
     cr_assert_str_eq(gold->user_id, "ann");
-    /* 2026-11-01T00:00:00Z in .NET ticks (the fraction is dropped). */
-    cr_assert_eq(gold->created_ticks, 639290880000000000LL);
+    /* 2026-11-01T00:00:00.5Z in .NET ticks. */
+    cr_assert_eq(gold->created_ticks, 639290880005000000LL); /* the .5 s kept: DateTime has 100 ns ticks */
     cr_assert_eq(c->users[0].registration_ticks, 639029198450000000LL);
     cr_assert_null(c->subscriptions[5].user); /* no such user in the snapshot */
     cr_assert_str_eq(c->subscriptions[5].user_id, "nobody");
