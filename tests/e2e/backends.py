@@ -242,25 +242,22 @@ class _EchoHandler(BaseHTTPRequestHandler):
                     while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
                         pass
                     break
-                remaining = size
-                while remaining:
-                    data = self.rfile.read(min(remaining, 1 << 20))
-                    if not data:
-                        raise ConnectionError("EOF in chunk")
-                    h.update(data)
-                    n += len(data)
-                    remaining -= len(data)
+                n += self._hash_exactly(h, size, "chunk")
                 self.rfile.readline(8)
         else:
-            remaining = int(self.headers.get("Content-Length") or 0)
-            while remaining:
-                data = self.rfile.read(min(remaining, 1 << 20))
-                if not data:
-                    raise ConnectionError("EOF in body")
-                h.update(data)
-                n += len(data)
-                remaining -= len(data)
+            n += self._hash_exactly(h, int(self.headers.get("Content-Length") or 0), "body")
         return n, h.hexdigest(), h
+
+    def _hash_exactly(self, h, size, what):
+        """Reads the next `size` body bytes into the hash h; returns size."""
+        remaining = size
+        while remaining:
+            data = self.rfile.read(min(remaining, 1 << 20))
+            if not data:
+                raise ConnectionError("EOF in %s" % what)
+            h.update(data)
+            remaining -= len(data)
+        return size
 
     def _handle(self):
         be = self.server.backend

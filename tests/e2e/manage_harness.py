@@ -183,6 +183,14 @@ class Manage:
     def post(self, rel, **kw):
         return self.call("POST", rel, **kw)
 
+    def create_proxy_api(self, api_id, path, url, op_id="any", **props):
+        """An API at `path` in front of `url` with one operation `op_id`, GET /*: what a test
+        needs to send requests through the gateways. Both must be created (201)."""
+        r = self.put("/apis/%s" % api_id, api_props(path=path, url=url, **props))
+        assert r.status == 201, r
+        r = self.put("/apis/%s/operations/%s" % (api_id, op_id), op_props("GET", "/*"))
+        assert r.status == 201, r
+
     def revision(self):
         r = self.get("/snapshot")
         assert r.status == 200, r

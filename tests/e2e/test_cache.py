@@ -156,14 +156,13 @@ class TwoRegions(ManagedRegions):
     API whose responses are cached."""
 
     def __init__(self, meridian_bin, tmp_path, backends):
-        from manage_harness import Manage, api_props, op_props
+        from manage_harness import Manage
         super().__init__(meridian_bin, tmp_path)
         self.echo = backends.echo()
         self.manage = Manage(meridian_bin, tmp_path / "data").start()
         assert self.manage.put("/locations/eastasia", {"displayName": "East Asia", "units": 1}).status == 201
-        assert self.manage.put("/apis/items", api_props(path="items", url=self.echo.url(),
-                                                          subscriptionRequired=False)).status == 201
-        assert self.manage.put("/apis/items/operations/get", op_props("GET", "/*")).status == 201
+        self.manage.create_proxy_api("items", "items", self.echo.url(), op_id="get",
+                                     subscriptionRequired=False)
         r = self.manage.put("/apis/items/policies/policy", {"value": cached_api_policy(), "format": "rawxml"})
         assert r.status in (200, 201), r
 

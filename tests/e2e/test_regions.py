@@ -13,7 +13,7 @@ import pytest
 
 import manage_harness
 from harness import TIME_SCALE, wait_until
-from manage_harness import Manage, api_props, op_props
+from manage_harness import Manage
 from regions_harness import ManagedRegions
 
 POLICY = """<policies>
@@ -45,9 +45,7 @@ class Service(ManagedRegions):
         r = self.manage.put("/locations/eastasia", {"displayName": "East Asia", "units": 2})
         assert r.status == 201, r
         # Not about keys: the API needs none (docs/subscriptions.md).
-        assert self.manage.put("/apis/echo", api_props(path="", url=self.us.url(),
-                                                       subscriptionRequired=False)).status == 201
-        assert self.manage.put("/apis/echo/operations/any", op_props("GET", "/*")).status == 201
+        self.manage.create_proxy_api("echo", "", self.us.url(), subscriptionRequired=False)
         self.version = 0
         self.set_policy(1)
 

@@ -7,7 +7,7 @@ policies, and a key regenerated in `meridian manage` refused once the feed deliv
 import pytest
 
 from harness import TIME_SCALE
-from manage_harness import Manage, api_props, op_props
+from manage_harness import Manage
 from regions_harness import FeedGateway
 from snapshots import api, snapshot
 
@@ -284,9 +284,7 @@ def test_regenerated_key_is_refused_after_the_feed_delivers(meridian_bin, tmp_pa
     manage = Manage(meridian_bin, tmp_path / "data").start()
     gw = None
     try:
-        assert manage.put("/apis/echo", api_props(path="echo", url=echo.url(),
-                                                  subscriptionRequired=True)).status == 201
-        assert manage.put("/apis/echo/operations/any", op_props("GET", "/*")).status == 201
+        manage.create_proxy_api("echo", "echo", echo.url(), subscriptionRequired=True)
         assert manage.put("/products/gold", {"displayName": "Gold", "subscriptionRequired": True,
                                              "state": "published"}).status == 201
         assert manage.put("/products/gold/apis/echo", {}).status in (200, 201)

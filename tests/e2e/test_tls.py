@@ -13,7 +13,7 @@ import pytest
 
 import rawhttp
 from harness import Gateway, free_port, wait_until, TIME_SCALE
-from manage_harness import Manage, api_props, op_props
+from manage_harness import Manage
 from regions_harness import FeedGateway
 from snapshots import api, snapshot
 from tlslib import CertFactory, HttpsBackend, client_context, https_request
@@ -191,9 +191,7 @@ def test_management_api_and_feed_over_tls(meridian_bin, tmp_path, pki, backends)
     gw = None
     try:
         echo = backends.echo()
-        assert manage.put("/apis/echo", api_props(path="echo", url=echo.url(),
-                                                  subscriptionRequired=False)).status == 201
-        assert manage.put("/apis/echo/operations/any", op_props("GET", "/*")).status == 201
+        manage.create_proxy_api("echo", "echo", echo.url(), subscriptionRequired=False)
         # Plain HTTP to the TLS listener gets nothing.
         with pytest.raises((rawhttp.IncompleteResponse, OSError)):
             rawhttp.request(manage.port, "GET", "/", timeout=5)
@@ -236,9 +234,7 @@ def test_mutual_tls_between_gateways_and_manage(meridian_bin, tmp_path, pki, bac
     gw = None
     try:
         echo = backends.echo()
-        assert manage.put("/apis/echo", api_props(path="echo", url=echo.url(),
-                                                  subscriptionRequired=False)).status == 201
-        assert manage.put("/apis/echo/operations/any", op_props("GET", "/*")).status == 201
+        manage.create_proxy_api("echo", "echo", echo.url(), subscriptionRequired=False)
         anonymous = client_context(pki["ca"].cert)
         anonymous.check_hostname = False
         with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
