@@ -33,15 +33,21 @@ static char *plan_text(const char *desired, const char *current, plan_t *plan)
     return out;
 }
 
+/* Nothing for apply to do. */
+static void expect_empty_plan(const char *desired, const char *current)
+{
+    plan_t plan;
+    cr_assert_str_eq(plan_text(desired, current, &plan), "");
+    cr_assert_eq(plan.count, 0);
+    plan_free(&plan);
+}
+
 Test(service_plan, identical_documents_plan_nothing)
 {
     const char *d = "{\"namedValues\":{\"a\":{\"displayName\":\"a\",\"value\":\"1\"}},"
                     "\"apis\":{\"x\":{\"path\":\"x\",\"operations\":{\"o\":{\"method\":\"GET\"}},"
                     "\"policy\":\"<policies/>\"}},\"products\":{\"p\":{\"apis\":[\"x\"]}}}";
-    plan_t plan;
-    cr_assert_str_eq(plan_text(d, d, &plan), "");
-    cr_assert_eq(plan.count, 0);
-    plan_free(&plan);
+    expect_empty_plan(d, d);
 }
 
 Test(service_plan, creates_run_in_dependency_order)
@@ -129,9 +135,7 @@ Test(service_plan, policies_compare_their_text_and_a_null_global_policy_deletes_
     cr_assert_str_eq(json_string_value(json_object_get(plan.steps[0].body, "value")), "<c/>");
     plan_free(&plan);
     /* a file without "policy" leaves the global policy alone */
-    cr_assert_str_eq(
-        plan_text("{\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<b/>\"}}}", have, &plan), "");
-    plan_free(&plan);
+    expect_empty_plan("{\"apis\":{\"x\":{\"path\":\"x\",\"policy\":\"<b/>\"}}}", have);
 }
 
 Test(service_plan, secrets_left_out_are_untouched_and_given_ones_compared)
@@ -141,13 +145,11 @@ Test(service_plan, secrets_left_out_are_untouched_and_given_ones_compared)
     const char *have_known = "{\"namedValues\":{\"k\":{\"displayName\":\"k\",\"secret\":true,"
                              "\"value\":\"old\"}},\"subscriptions\":{\"s\":{\"scope\":\"/apis\","
                              "\"primaryKey\":\"p1\"}}}";
-    plan_t plan;
     /* the file leaves the values out: nothing to do whatever the server holds */
-    cr_assert_str_eq(plan_text("{\"namedValues\":{\"k\":{\"displayName\":\"k\",\"secret\":true}},"
-                               "\"subscriptions\":{\"s\":{\"scope\":\"/apis\"}}}",
-                               have_known, &plan),
-                     "");
-    plan_free(&plan);
+    expect_empty_plan("{\"namedValues\":{\"k\":{\"displayName\":\"k\",\"secret\":true}},"
+                      "\"subscriptions\":{\"s\":{\"scope\":\"/apis\"}}}",
+                      have_known);
+    plan_t plan;
     const char *want = "{\"namedValues\":{\"k\":{\"displayName\":\"k\",\"secret\":true,"
                        "\"value\":\"new\"}},\"subscriptions\":{\"s\":{\"scope\":\"/apis\","
                        "\"primaryKey\":\"p2\"}}}";
@@ -157,8 +159,7 @@ Test(service_plan, secrets_left_out_are_untouched_and_given_ones_compared)
     cr_assert_str_eq(json_string_value(json_object_get(plan.steps[1].body, "primaryKey")), "p2");
     plan_free(&plan);
     /* a server value that was not read cannot be compared: no update is invented */
-    cr_assert_str_eq(plan_text(want, have_hidden, &plan), "");
-    plan_free(&plan);
+    expect_empty_plan(want, have_hidden);
 }
 
 Test(service_plan, full_arm_ids_compare_equal_to_short_ones)
@@ -169,9 +170,7 @@ Test(service_plan, full_arm_ids_compare_equal_to_short_ones)
                        "providers/Microsoft.ApiManagement/service/svc/products/p\","
                        "\"ownerId\":\"/subscriptions/0/resourceGroups/rg/providers/"
                        "Microsoft.ApiManagement/service/svc/users/u\",\"createdDate\":\"2026\"}}}";
-    plan_t plan;
-    cr_assert_str_eq(plan_text(want, have, &plan), "");
-    plan_free(&plan);
+    expect_empty_plan(want, have);
 }
 
 Test(service_plan, links_are_created_and_deleted_never_updated)

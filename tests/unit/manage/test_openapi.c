@@ -51,6 +51,12 @@ static const char *str_at(json_t *obj, const char *key)
     return json_string_value(v);
 }
 
+/* addPet's request, the same from the expanded Petstore in OpenAPI 3 and Swagger 2. */
+#define ADD_PET_REQUEST                                                                            \
+    "{\"description\": \"Pet to add to the store\", \"queryParameters\": [],"                      \
+    " \"headers\": [], \"representations\": [{\"contentType\": \"application/json\","              \
+    " \"typeName\": \"NewPet\"}]}"
+
 Test(openapi, petstore_v3)
 {
     openapi_result_t r;
@@ -119,11 +125,7 @@ Test(openapi, petstore_expanded_v3)
     cr_assert_str_eq(str_at(tags, "name"), "tags");
     cr_assert_str_eq(str_at(tags, "type"), "array");
     json_t *add = op_named(&r, "addPet");
-    support_expect_json(
-        json_object_get(add, "request"),
-        "{\"description\": \"Pet to add to the store\", \"queryParameters\": [],"
-        " \"headers\": [], \"representations\": [{\"contentType\": \"application/json\","
-        " \"typeName\": \"NewPet\"}]}");
+    support_expect_json(json_object_get(add, "request"), ADD_PET_REQUEST);
     json_t *del = op_named(&r, "deletePet");
     cr_assert_str_eq(str_at(del, "method"), "DELETE");
     cr_assert_eq(json_integer_value(json_object_get(
@@ -164,11 +166,7 @@ Test(openapi, petstore_expanded_v2_yaml)
     import_file("petstore-expanded-v2.yaml", NULL, &r);
     cr_assert_eq(json_array_size(r.operations), 4);
     json_t *add = op_named(&r, "addPet");
-    support_expect_json(
-        json_object_get(add, "request"),
-        "{\"description\": \"Pet to add to the store\", \"queryParameters\": [],"
-        " \"headers\": [], \"representations\": [{\"contentType\": \"application/json\","
-        " \"typeName\": \"NewPet\"}]}");
+    support_expect_json(json_object_get(add, "request"), ADD_PET_REQUEST);
     json_t *find = op_named(&r, "find-pet-by-id");
     support_expect_json(
         json_object_get(find, "templateParameters"),
