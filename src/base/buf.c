@@ -42,6 +42,15 @@ int buf_append(buf_t *b, const void *data, size_t len)
     return 0;
 }
 
+int buf_append_text(buf_t *b, const void *data, size_t len)
+{
+    if (buf_reserve(b, len + 1)) return -ENOMEM;
+    if (len) memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
 int buf_append_cstr(buf_t *b, const char *s)
 {
     return buf_append(b, s, strlen(s));

@@ -18,6 +18,9 @@ void buf_free(buf_t *b);
 int buf_reserve(buf_t *b, size_t extra);
 int buf_append(buf_t *b, const void *data, size_t len);
 int buf_append_cstr(buf_t *b, const char *s);
+/* buf_append that also keeps a NUL after the data (not counted in len; data is never NULL
+ * afterwards): for text that is read back with string functions. */
+int buf_append_text(buf_t *b, const void *data, size_t len);
 /* Appends the decimal digits of v (no printf: this runs for every response head). */
 int buf_append_u64(buf_t *b, unsigned long long v);
 int buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

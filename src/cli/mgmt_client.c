@@ -1,5 +1,7 @@
 #include "cli/mgmt_client.h"
 
+#include "base/buf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -217,28 +219,6 @@ static int send_all(int fd, const char *data, size_t len, long long deadline)
 
 /* ---- response parsing ------------------------------------------------------------- */
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} growbuf_t;
-
-static int grow_append(growbuf_t *b, const char *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 8192;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d) return -1;
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return 0;
-}
-
 /* Decodes a chunked body (RFC 9112 §7.1) in place; returns the decoded length, -1 when
  * malformed, -2 when incomplete. Trailers are ignored. */
 static long long dechunk(char *body, size_t len)
@@ -291,7 +271,7 @@ static char *header_value(const char *head, size_t head_len, const char *name)
 /* Is the response in buf complete? Sets *head_len and, once known, the body bounds.
  * Returns 1 complete, 0 need more, -1 malformed. With `at_eof`, a body without length is
  * complete. */
-static int response_complete(growbuf_t *b, bool at_eof, const char *method, size_t *head_len)
+static int response_complete(buf_t *b, bool at_eof, const char *method, size_t *head_len)
 {
     char *blank = b->data ? memmem(b->data, b->len, "\r\n\r\n", 4) : NULL;
     if (!blank) return at_eof ? -1 : 0;
@@ -326,7 +306,7 @@ static int response_complete(growbuf_t *b, bool at_eof, const char *method, size
     return at_eof ? 1 : 0;
 }
 
-static int parse_response(growbuf_t *b, size_t head_len, mgmt_response_t *resp, char *err,
+static int parse_response(buf_t *b, size_t head_len, mgmt_response_t *resp, char *err,
                           size_t err_size)
 {
     if (b->len < 12 || strncmp(b->data, "HTTP/1.", 7) != 0) {
@@ -421,13 +401,15 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
         rc = MGMT_ERR_IO;
         goto fail_exchange;
     }
-    growbuf_t buf = {0};
+    buf_t buf;
+    buf_init(&buf);
     size_t head_len = 0;
     for (;;) {
         char chunk[16384];
         ssize_t n = recv(fd, chunk, sizeof chunk, 0);
         if (n > 0) {
-            if (buf.len + (size_t)n > MAX_RESPONSE_BYTES || grow_append(&buf, chunk, (size_t)n)) {
+            if (buf.len + (size_t)n > MAX_RESPONSE_BYTES ||
+                buf_append_text(&buf, chunk, (size_t)n)) {
                 set_err(err, err_size, "the answer from %s is too large", c->host_header);
                 rc = MGMT_ERR_PROTOCOL;
                 goto fail_read;

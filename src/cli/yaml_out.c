@@ -1,5 +1,7 @@
 #include "cli/yaml_out.h"
 
+#include "base/buf.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,29 +9,17 @@
 #include <yaml.h>
 
 typedef struct {
-    char *data;
-    size_t len, cap;
+    buf_t text;
     bool failed;
 } sink_t;
 
 static int write_handler(void *ctx, unsigned char *buffer, size_t size)
 {
     sink_t *s = ctx;
-    if (s->len + size + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + size + 1)
-            cap *= 2;
-        char *d = realloc(s->data, cap);
-        if (!d) {
-            s->failed = true;
-            return 0;
-        }
-        s->data = d;
-        s->cap = cap;
+    if (buf_append_text(&s->text, buffer, size)) {
+        s->failed = true;
+        return 0;
     }
-    memcpy(s->data + s->len, buffer, size);
-    s->len += size;
-    s->data[s->len] = '\0';
     return 1;
 }
 
@@ -118,7 +108,8 @@ static int emit_value(yaml_emitter_t *e, const json_t *v)
 char *yaml_out_dump(const json_t *value)
 {
     yaml_emitter_t e;
-    sink_t sink = {0};
+    sink_t sink = {.failed = false};
+    buf_init(&sink.text);
     if (!yaml_emitter_initialize(&e)) return NULL;
     yaml_emitter_set_output(&e, write_handler, &sink);
     yaml_emitter_set_unicode(&e, 1);
@@ -134,9 +125,9 @@ char *yaml_out_dump(const json_t *value)
         yaml_emitter_flush(&e))
         rc = 0;
     yaml_emitter_delete(&e);
-    if (rc < 0 || sink.failed || !sink.data) {
-        free(sink.data);
+    if (rc < 0 || sink.failed || !sink.text.data) {
+        buf_free(&sink.text);
         return NULL;
     }
-    return sink.data;
+    return sink.text.data;
 }

@@ -65,6 +65,24 @@ Test(buf, printf_grows_past_initial_capacity)
     buf_free(&b);
 }
 
+Test(buf, append_text_keeps_a_nul_after_the_data)
+{
+    buf_t b;
+    buf_init(&b);
+    cr_assert_eq(buf_append_text(&b, "", 0), 0);
+    cr_assert_not_null(b.data, "even nothing appended is an empty string");
+    cr_assert_str_eq(b.data, "");
+    char big[3000];
+    memset(big, 'q', sizeof big);
+    cr_assert_eq(buf_append_text(&b, "head\r\n", 6), 0);
+    cr_assert_eq(buf_append_text(&b, big, sizeof big), 0); /* grows past the first capacity */
+    cr_assert_eq(b.len, 6 + sizeof big, "the NUL is not counted");
+    cr_assert_eq(b.data[b.len], '\0');
+    cr_assert_eq(strncmp(b.data, "head\r\nqq", 8), 0);
+    cr_assert_eq(strlen(b.data), b.len);
+    buf_free(&b);
+}
+
 Test(buf, json_escaping_follows_rfc8259)
 {
     buf_t b;
