@@ -6,10 +6,12 @@
 #include "http/server_internal.h"
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "http/addr.h"
 #include "http/response.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 static void conn_finish_close(conn_t *c);
 static void on_flush_check(uv_check_t *h);
@@ -24,6 +26,11 @@ void http_server_options_default(http_server_options_t *o)
     o->idle_timeout_ms = 75000;
     o->write_high_water = 256 * 1024;
     o->server_header = NULL;
+    /* The other quarter is kept for backend connections, listeners, logs and files. */
+    struct rlimit rl;
+    o->max_connections = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        o->max_connections = (size_t)rl.rlim_cur / 4 * 3;
 }
 
 /* ---- work list: flushes and deferred processing, once per loop iteration ---- */
@@ -291,10 +298,49 @@ static void conn_discard(conn_t *c)
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
 
+/* A client past max_connections: accepted only to be told 503 and closed. */
+typedef struct {
+    uv_tcp_t tcp;
+} refused_t;
+
+static void on_refused_closed(uv_handle_t *h) { free(h->data); }
+
+static void refuse_connection(http_server_t *s, uv_stream_t *listener)
+{
+    refused_t *r = malloc(sizeof *r);
+    if (!r) return;
+    uv_tcp_init(s->loop, &r->tcp);
+    r->tcp.data = r;
+    if (uv_accept(listener, (uv_stream_t *)&r->tcp) == 0) {
+        /* One small write into an empty socket buffer: it does not block, and a client that
+         * reads nothing loses nothing it was promised. The spec's error body (§4.6). */
+        buf_t answer;
+        buf_init(&answer);
+        if (http_response_error_bytes(&answer, 503, "Service unavailable: too many open connections",
+                                      true) == 0) {
+            uv_buf_t b = uv_buf_init(answer.data, (unsigned)answer.len);
+            (void)uv_try_write((uv_stream_t *)&r->tcp, &b, 1);
+        }
+        buf_free(&answer);
+    }
+    uv_close((uv_handle_t *)&r->tcp, on_refused_closed);
+    s->refused_count++;
+    uint64_t now = uv_now(s->loop);
+    if (!s->refused_logged_ms || now - s->refused_logged_ms >= 10000) {
+        s->refused_logged_ms = now;
+        log_warn("http: %zu open connections (the cap): new clients get 503 (%llu so far)",
+                 s->conn_count, (unsigned long long)s->refused_count);
+    }
+}
+
 static void on_connection(uv_stream_t *listener, int status)
 {
     http_server_t *s = listener->data;
     if (status < 0) return;
+    if (s->opts.max_connections && s->conn_count >= s->opts.max_connections) {
+        refuse_connection(s, listener);
+        return;
+    }
     conn_t *c = calloc(1, sizeof *c);
     if (!c) return;
     c->srv = s;

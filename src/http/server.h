@@ -56,9 +56,15 @@ typedef struct {
                                      or writing a response: close */
     size_t write_high_water;      /* http_exchange_write_pending() > this: stop producing */
     const char *server_header;    /* value of Server on generated responses, NULL = none */
+    /* Open client connections at most; past it a new client gets a canned 503 (Connection:
+     * close) and is closed, so that requests already accepted always find a descriptor
+     * for their backend connection. 0 = no cap. Default: three quarters of the process's
+     * descriptor limit (RLIMIT_NOFILE, as raised by base/fdlimit.h). */
+    size_t max_connections;
 } http_server_options_t;
 
-/* Defaults: http_default_limits, 4 GiB body, 10 s, 75 s, 256 KiB, NULL. */
+/* Defaults: http_default_limits, 4 GiB body, 10 s, 75 s, 256 KiB, NULL, 3/4 of the
+ * descriptor limit. */
 void http_server_options_default(http_server_options_t *o);
 
 /* Creates a server on `loop` listening on `addr` ("host:port", "[v6]:port").

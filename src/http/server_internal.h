@@ -112,6 +112,8 @@ struct http_server {
     conn_t *conns;
     conn_t *work;
     size_t conn_count;
+    uint64_t refused_count;      /* clients refused past max_connections */
+    uint64_t refused_logged_ms;  /* when that was last logged (once per 10 s at most) */
     size_t active;
     bool listening;
     bool stopping;

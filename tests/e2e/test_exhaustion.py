@@ -249,24 +249,30 @@ def test_gateway_raises_its_soft_descriptor_limit(gateways, backends):
 
 
 @pytest.mark.timeout_s(60)
-def test_out_of_descriptors_the_unit_survives_and_recovers(gateways, backends):
-    """Hard limit 256 and 400 connections: what cannot be accepted is closed (libuv accepts
-    and closes when out of descriptors), the unit stays up and serves again as soon as
-    descriptors are free."""
+def test_past_the_connection_cap_new_clients_get_503_and_accepted_ones_are_served(gateways, backends):
+    """Hard limit 256: the unit accepts 192 clients (three quarters of its descriptors,
+    http_server_options_t.max_connections) and keeps the rest for backend connections. Of
+    400 connections, the ones past the cap get the spec's 503 and are closed; a client
+    accepted before still gets its answer from the backend (it used to get a 500: no
+    descriptor was left for the backend connection); once clients leave, new ones are
+    served again."""
     g = under_prlimit(gateways, backends, 256, 256)
+    kept = rawhttp.Conn(g.port, timeout=5 * TIME_SCALE)
     socks = connect_many(g.port, 400)
     try:
-        wait_until(lambda: fd_count(g.pid) >= 240, 10 * TIME_SCALE, message="the unit at its limit")
-        try:
-            r = rawhttp.request(g.port, "GET", "/echo/x", timeout=3 * TIME_SCALE)
-            at_limit = r.status
-        except (OSError, rawhttp.IncompleteResponse):
-            at_limit = "closed"
+        wait_until(lambda: fd_count(g.pid) >= 192, 10 * TIME_SCALE, message="the unit at its cap")
+        r = rawhttp.request(g.port, "GET", "/echo/x", timeout=3 * TIME_SCALE)
+        assert r.status == 503, r
+        body = r.json()
+        assert body["statusCode"] == 503 and "too many open connections" in body["message"], body
+        assert body.get("activityId"), body
+        kept.send("GET /echo/x HTTP/1.1\r\nHost: gateway.test\r\n\r\n")
+        assert kept.read_response().status == 200
         assert g.running()
+        assert "open connections (the cap): new clients get 503" in g.stderr()
     finally:
+        kept.close()
         for s in socks:
             s.close()
     wait_until(lambda: g.request("GET", "/echo/x").status == 200, 10 * TIME_SCALE,
                message="served again")
-    print("out of descriptors (limit 256, 400 connections): a new client got %s; the unit "
-          "stayed up and served again once the connections closed" % at_limit)
