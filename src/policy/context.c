@@ -8,23 +8,20 @@
 #include <errno.h>
 #include <string.h>
 
-#define SELF_EXEC ((policy_exec_t *)self->u.obj.ptr)
-#define UNUSED_ARGS (void)rt, (void)call, (void)args, (void)argc
-
 /* A string the host put in exec->info (NULL: unknown → null): one native per field. */
 #define INFO_STRING_PROP(fn_name, field)                                                           \
-    static int fn_name(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,          \
-                       expr_value_t *args, unsigned argc, expr_value_t *out)                      \
+    static int fn_name(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,           \
+                       expr_value_t *args, unsigned argc, expr_value_t *out)                       \
     {                                                                                              \
-        UNUSED_ARGS;                                                                               \
-        CTX_RETURN(ctx_cstr(SELF_EXEC->info.field));                                               \
+        CTX_UNUSED_ARGS;                                                                           \
+        CTX_RETURN(ctx_cstr(CTX_SELF_EXEC->info.field));                                           \
     }
 
 int ctx_null_native(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                     expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)self;
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_null());
 }
 
@@ -40,15 +37,15 @@ INFO_STRING_PROP(api_version, api_version)
 static int api_key_header(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                           expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    const char *name = SELF_EXEC->info.api_key_header;
+    CTX_UNUSED_ARGS;
+    const char *name = CTX_SELF_EXEC->info.api_key_header;
     CTX_RETURN(ctx_cstr(name ? name : "Ocp-Apim-Subscription-Key"));
 }
 static int api_key_query(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    const char *name = SELF_EXEC->info.api_key_query;
+    CTX_UNUSED_ARGS;
+    const char *name = CTX_SELF_EXEC->info.api_key_query;
     CTX_RETURN(ctx_cstr(name ? name : "subscription-key"));
 }
 
@@ -58,7 +55,7 @@ static int api_protocols(expr_rt_t *rt, const expr_call_t *call, const expr_valu
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)call, (void)args, (void)argc;
-    const char *scheme = SELF_EXEC->info.original_url.scheme;
+    const char *scheme = CTX_SELF_EXEC->info.original_url.scheme;
     expr_value_t *items = expr_rt_alloc(rt, sizeof *items);
     if (!items) return EXPR_THROWN;
     items[0] = ctx_cstr(scheme ? scheme : "https");
@@ -70,7 +67,7 @@ static int api_service_url(expr_rt_t *rt, const expr_call_t *call, const expr_va
                            expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)call, (void)args, (void)argc;
-    const char *text = SELF_EXEC->info.api_service_url;
+    const char *text = CTX_SELF_EXEC->info.api_service_url;
     if (!text || !*text) CTX_RETURN(expr_null());
     policy_url_t *url = expr_rt_alloc(rt, sizeof *url);
     if (!url) return EXPR_THROWN;
@@ -86,7 +83,7 @@ static int api_is_current(expr_rt_t *rt, const expr_call_t *call, const expr_val
                           expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)self;
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_bool(true));
 }
 
@@ -105,7 +102,7 @@ static const expr_class_t key_names_class = {
 static int api_key_names(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_object(&key_names_class, self->u.obj.ptr));
 }
 
@@ -146,15 +143,15 @@ static bool gateway_is_managed(const policy_exec_t *exec)
 static int dep_gateway_id(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                           expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    const policy_exec_t *exec = SELF_EXEC;
+    CTX_UNUSED_ARGS;
+    const policy_exec_t *exec = CTX_SELF_EXEC;
     CTX_RETURN(ctx_cstr(gateway_is_managed(exec) ? "managed" : exec->info.gateway_id));
 }
 static int gw_is_managed(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(expr_bool(gateway_is_managed(SELF_EXEC)));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(expr_bool(gateway_is_managed(CTX_SELF_EXEC)));
 }
 
 static const expr_member_t gateway_members[] = {
@@ -173,7 +170,7 @@ static const expr_class_t gateway_class = {
 static int dep_gateway(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_object(&gateway_class, self->u.obj.ptr));
 }
 
@@ -196,10 +193,10 @@ static const expr_class_t deployment_class = {
 /* ---- LastError (self: the executor's error record) ---- */
 
 #define ERROR_STRING_PROP(fn_name, field)                                                          \
-    static int fn_name(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,          \
-                       expr_value_t *args, unsigned argc, expr_value_t *out)                      \
+    static int fn_name(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,           \
+                       expr_value_t *args, unsigned argc, expr_value_t *out)                       \
     {                                                                                              \
-        UNUSED_ARGS;                                                                               \
+        CTX_UNUSED_ARGS;                                                                           \
         CTX_RETURN(ctx_cstr(((const policy_last_error_t *)self->u.obj.ptr)->field));               \
     }
 
@@ -272,14 +269,14 @@ INFO_STRING_PROP(user_note, user_note)
 
 /* A DateTime? the host put in exec->info as UTC ticks (0: unknown → null). */
 #define INFO_DATE_PROP(fn_name, field)                                                             \
-    static int fn_name(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,          \
-                       expr_value_t *args, unsigned argc, expr_value_t *out)                      \
+    static int fn_name(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,           \
+                       expr_value_t *args, unsigned argc, expr_value_t *out)                       \
     {                                                                                              \
-        UNUSED_ARGS;                                                                               \
-        int64_t ticks = SELF_EXEC->info.field;                                                     \
-        CTX_RETURN(ticks ? ((expr_value_t){.tag = EXPR_V_DATETIME, .aux = 1 /* Utc */,           \
-                                           .u.i = ticks})                                          \
-                         : expr_null());                                                           \
+        CTX_UNUSED_ARGS;                                                                           \
+        int64_t ticks = CTX_SELF_EXEC->info.field;                                                 \
+        CTX_RETURN(                                                                                \
+            ticks ? ((expr_value_t){.tag = EXPR_V_DATETIME, .aux = 1 /* Utc */, .u.i = ticks})     \
+                  : expr_null());                                                                  \
     }
 
 INFO_DATE_PROP(subscription_created, subscription_created_ticks)
@@ -291,23 +288,23 @@ static int product_subscription_required(expr_rt_t *rt, const expr_call_t *call,
                                          const expr_value_t *self, expr_value_t *args,
                                          unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(expr_bool(!SELF_EXEC->info.is_product_open));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(expr_bool(!CTX_SELF_EXEC->info.is_product_open));
 }
 static int product_approval_required(expr_rt_t *rt, const expr_call_t *call,
                                      const expr_value_t *self, expr_value_t *args, unsigned argc,
                                      expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(expr_bool(SELF_EXEC->info.is_product_approval_required));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(expr_bool(CTX_SELF_EXEC->info.is_product_approval_required));
 }
 /* int?: null when the product sets no limit. */
 static int product_subscription_limit(expr_rt_t *rt, const expr_call_t *call,
                                       const expr_value_t *self, expr_value_t *args, unsigned argc,
                                       expr_value_t *out)
 {
-    UNUSED_ARGS;
-    const policy_request_info_t *info = &SELF_EXEC->info;
+    CTX_UNUSED_ARGS;
+    const policy_request_info_t *info = &CTX_SELF_EXEC->info;
     CTX_RETURN(info->has_product_subscriptions_limit
                    ? ((expr_value_t){.tag = EXPR_V_INT, .u.i = info->product_subscriptions_limit})
                    : expr_null());
@@ -317,7 +314,7 @@ static int empty_array(expr_rt_t *rt, const expr_call_t *call, const expr_value_
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)self;
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(((expr_value_t){.tag = EXPR_V_ARRAY, .u.arr = {NULL, 0, call->member->ret.elem}}));
 }
 /* Product publication state does not affect key validity (§4.3): an unpublished product's
@@ -325,8 +322,8 @@ static int empty_array(expr_rt_t *rt, const expr_call_t *call, const expr_value_
 static int product_state(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(ctx_cstr(SELF_EXEC->info.is_product_unpublished ? "NotPublished" : "Published"));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(ctx_cstr(CTX_SELF_EXEC->info.is_product_unpublished ? "NotPublished" : "Published"));
 }
 static int product_apis(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                         expr_value_t *args, unsigned argc, expr_value_t *out);
@@ -415,7 +412,7 @@ static int product_apis(expr_rt_t *rt, const expr_call_t *call, const expr_value
                         expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)call, (void)args, (void)argc;
-    if (!SELF_EXEC->info.api_id)
+    if (!CTX_SELF_EXEC->info.api_id)
         CTX_RETURN(((expr_value_t){.tag = EXPR_V_ARRAY, .u.arr = {NULL, 0, &api_class}}));
     expr_value_t *items = expr_rt_alloc(rt, sizeof *items);
     if (!items) return EXPR_THROWN;
@@ -429,35 +426,36 @@ static int product_apis(expr_rt_t *rt, const expr_call_t *call, const expr_value
 static int ctx_product(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(SELF_EXEC->info.product_id ? expr_object(&product_class, self->u.obj.ptr)
-                                          : expr_null());
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(CTX_SELF_EXEC->info.product_id ? expr_object(&product_class, self->u.obj.ptr)
+                                              : expr_null());
 }
 static int ctx_subscription(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                             expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(SELF_EXEC->info.subscription_id ? expr_object(&subscription_class, self->u.obj.ptr)
-                                               : expr_null());
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(CTX_SELF_EXEC->info.subscription_id
+                   ? expr_object(&subscription_class, self->u.obj.ptr)
+                   : expr_null());
 }
 static int ctx_user(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                     expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(SELF_EXEC->info.user_id ? expr_object(&user_class, self->u.obj.ptr)
-                                       : expr_null());
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(CTX_SELF_EXEC->info.user_id ? expr_object(&user_class, self->u.obj.ptr)
+                                           : expr_null());
 }
 
 static int ctx_api(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                    expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(SELF_EXEC->info.api_id ? expr_object(&api_class, self->u.obj.ptr) : expr_null());
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(CTX_SELF_EXEC->info.api_id ? expr_object(&api_class, self->u.obj.ptr) : expr_null());
 }
 static int ctx_deployment(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                           expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_object(&deployment_class, self->u.obj.ptr));
 }
 /* Elapsed: now − Timestamp, "now" being this evaluation's clock reading. */
@@ -465,61 +463,61 @@ static int ctx_elapsed(expr_rt_t *rt, const expr_call_t *call, const expr_value_
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)call, (void)args, (void)argc;
-    int64_t ticks = expr_rt_now_ticks(rt) - SELF_EXEC->info.timestamp_ticks;
+    int64_t ticks = expr_rt_now_ticks(rt) - CTX_SELF_EXEC->info.timestamp_ticks;
     CTX_RETURN(((expr_value_t){.tag = EXPR_V_TIMESPAN, .u.i = ticks}));
 }
 /* LastError: only while on-error runs (null elsewhere [I]). */
 static int ctx_last_error(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                           expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    policy_last_error_t *err = SELF_EXEC->last_error;
+    CTX_UNUSED_ARGS;
+    policy_last_error_t *err = CTX_SELF_EXEC->last_error;
     CTX_RETURN(err ? expr_object(&last_error_class, err) : expr_null());
 }
 static int ctx_operation(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(SELF_EXEC->info.operation_id ? expr_object(&operation_class, self->u.obj.ptr)
-                                    : expr_null());
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(CTX_SELF_EXEC->info.operation_id ? expr_object(&operation_class, self->u.obj.ptr)
+                                                : expr_null());
 }
 static int ctx_request(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_object(&ctx_class_request, self->u.obj.ptr));
 }
 static int ctx_request_id(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                           expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     expr_value_t v = {.tag = EXPR_V_GUID};
-    memcpy(v.u.guid, SELF_EXEC->info.request_id, sizeof v.u.guid);
+    memcpy(v.u.guid, CTX_SELF_EXEC->info.request_id, sizeof v.u.guid);
     CTX_RETURN(v);
 }
 static int ctx_response(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                         expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(expr_object(&policy_response_class, &SELF_EXEC->response));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(expr_object(&policy_response_class, &CTX_SELF_EXEC->response));
 }
 static int ctx_timestamp(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(((expr_value_t){.tag = EXPR_V_DATETIME, .aux = 1 /* Utc */,
-                               .u.i = SELF_EXEC->info.timestamp_ticks}));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(((expr_value_t){
+        .tag = EXPR_V_DATETIME, .aux = 1 /* Utc */, .u.i = CTX_SELF_EXEC->info.timestamp_ticks}));
 }
 static int ctx_tracing(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(expr_bool(SELF_EXEC->info.is_tracing));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(expr_bool(CTX_SELF_EXEC->info.is_tracing));
 }
 static int ctx_variables(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                          expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_object(&ctx_class_variables, self->u.obj.ptr));
 }
 /* Trace(message): a trace entry through the host (§4.7) when tracing is on; void. */
@@ -527,7 +525,7 @@ static int ctx_trace(expr_rt_t *rt, const expr_call_t *call, const expr_value_t 
                      expr_value_t *args, unsigned argc, expr_value_t *out)
 {
     (void)call, (void)argc;
-    policy_exec_t *exec = SELF_EXEC;
+    policy_exec_t *exec = CTX_SELF_EXEC;
     *out = expr_null();
     if (!exec->info.is_tracing || !exec->host || !exec->host->trace) return 0;
     /* Trace(string message): the checker converted the argument to string. */

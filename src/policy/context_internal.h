@@ -23,6 +23,11 @@
 #define CTX_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 /* param_names lists end with NULL: the checker walks them to it (named arguments). */
 
+/* In a native: the executor an object of IRequest, context, IApi... points at. */
+#define CTX_SELF_EXEC ((policy_exec_t *)self->u.obj.ptr)
+/* In a native that reads only self: the other parameters are unused. */
+#define CTX_UNUSED_ARGS (void)rt, (void)call, (void)args, (void)argc
+
 /* The value a native returns. */
 #define CTX_RETURN(v)                                                                              \
     do {                                                                                           \

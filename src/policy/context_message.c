@@ -13,9 +13,7 @@
 
 #define SELF_RESP ((policy_response_t *)self->u.obj.ptr)
 #define SELF_BODY ((policy_body_t *)self->u.obj.ptr)
-#define SELF_EXEC ((policy_exec_t *)self->u.obj.ptr)
 #define SELF_URL ((const policy_url_t *)self->u.obj.ptr)
-#define UNUSED_ARGS (void)rt, (void)call, (void)args, (void)argc
 
 /* ---- IMessageBody ---- */
 
@@ -121,19 +119,19 @@ const expr_class_t ctx_class_body = {
 static int url_scheme(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                       expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(ctx_cstr(SELF_URL->scheme));
 }
 static int url_host(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                     expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(ctx_cstr(SELF_URL->host));
 }
 static int url_port(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                     expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_int(SELF_URL->port));
 }
 
@@ -156,7 +154,7 @@ static int url_path(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *
 static int url_query(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                      expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(expr_object(&ctx_class_query, self->u.obj.ptr));
 }
 
@@ -246,44 +244,44 @@ const expr_class_t ctx_class_url = {
 static int req_body(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                     expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(ctx_body_value(&SELF_EXEC->request.body));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(ctx_body_value(&CTX_SELF_EXEC->request.body));
 }
 static int req_headers(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(ctx_headers_value(&SELF_EXEC->request.headers));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(ctx_headers_value(&CTX_SELF_EXEC->request.headers));
 }
 static int req_ip(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                   expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(ctx_cstr(SELF_EXEC->info.client_ip));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(ctx_cstr(CTX_SELF_EXEC->info.client_ip));
 }
 static int req_matched(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(expr_object(&ctx_class_matched, &SELF_EXEC->info.matched_parameters));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(expr_object(&ctx_class_matched, &CTX_SELF_EXEC->info.matched_parameters));
 }
 static int req_method(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                       expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(ctx_cstr(SELF_EXEC->request.method));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(ctx_cstr(CTX_SELF_EXEC->request.method));
 }
 static int req_original_url(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                             expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(ctx_url_value(&SELF_EXEC->info.original_url));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(ctx_url_value(&CTX_SELF_EXEC->info.original_url));
 }
 static int req_url(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                    expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
-    CTX_RETURN(ctx_url_value(&SELF_EXEC->request.url));
+    CTX_UNUSED_ARGS;
+    CTX_RETURN(ctx_url_value(&CTX_SELF_EXEC->request.url));
 }
 /* Client certificates and private endpoints are not supported: always null
  * (ctx_null_native). */
@@ -326,26 +324,26 @@ const expr_class_t ctx_class_request = {
 static int resp_body(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                      expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(ctx_body_value(&SELF_RESP->body));
 }
 static int resp_headers(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                         expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     CTX_RETURN(ctx_headers_value(&SELF_RESP->headers));
 }
 static int resp_status(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     /* 0 = not set yet: the default response is 200 (§1.4) [I]. */
     CTX_RETURN(expr_int(SELF_RESP->status ? SELF_RESP->status : 200));
 }
 static int resp_reason(expr_rt_t *rt, const expr_call_t *call, const expr_value_t *self,
                        expr_value_t *args, unsigned argc, expr_value_t *out)
 {
-    UNUSED_ARGS;
+    CTX_UNUSED_ARGS;
     const policy_response_t *resp = SELF_RESP;
     if (resp->reason) CTX_RETURN(ctx_cstr(resp->reason));
     CTX_RETURN(ctx_cstr(policy_status_reason(resp->status ? resp->status : 200)));
