@@ -1,5 +1,7 @@
 #include "cli/mgmt_client.h"
 
+#include "http/tls.h"
+
 #include "base/buf.h"
 
 #include <errno.h>
@@ -44,12 +46,21 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
 {
     memset(c, 0, sizeof *c);
     const char *url = opts->endpoint ? opts->endpoint : MGMT_DEFAULT_ENDPOINT;
-    if (strncasecmp(url, "http://", 7) != 0) {
-        set_err(err, err_size, "endpoint \"%s\": only http://HOST[:PORT] endpoints are supported",
+    bool is_https = strncasecmp(url, "https://", 8) == 0;
+    if (!is_https && strncasecmp(url, "http://", 7) != 0) {
+        set_err(err, err_size, "endpoint \"%s\": only http:// and https:// endpoints are supported",
                 url);
         return -1;
     }
-    const char *authority = url + 7;
+    if (!is_https && (opts->ca_file || opts->tls_client_cert)) {
+        set_err(err, err_size, "endpoint \"%s\": a CA file or client certificate needs an https:// "
+                               "endpoint", url);
+        return -1;
+    }
+    if (is_https && http_tls_client_ctx_new(opts->ca_file, opts->tls_client_cert, opts->tls_client_key,
+                                            &c->tls_ctx, err, err_size) < 0)
+        return -1;
+    const char *authority = url + (is_https ? 8 : 7);
     size_t auth_len = strcspn(authority, "/?#");
     const char *rest = authority + auth_len;
     if (auth_len == 0) {
@@ -96,7 +107,7 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
     while (path_len > 0 && rest[path_len - 1] == '/')
         path_len--;
     c->host = strndup(host, (size_t)(host_end - host));
-    c->port = port ? strndup(port, port_len) : strdup("80");
+    c->port = port ? strndup(port, port_len) : strdup(is_https ? "443" : "80");
     c->host_header = strndup(authority, auth_len);
     c->base_path = strndup(rest, path_len);
     const char *sub = opts->subscription_id ? opts->subscription_id : MGMT_DEFAULT_SUBSCRIPTION;
@@ -125,6 +136,7 @@ void mgmt_client_free(mgmt_client_t *c)
     free(c->host_header);
     free(c->svc_path);
     free(c->auth_header);
+    http_tls_ctx_unref(c->tls_ctx);
     memset(c, 0, sizeof *c);
 }
 
@@ -215,6 +227,98 @@ static int send_all(int fd, const char *data, size_t len, long long deadline)
         return -1;
     }
     return 0;
+}
+
+/* ---- transport: the socket, through TLS for https:// ---------------------------------- */
+
+/* One connection: plain, or TLS through the engine of http/tls.h (the same versions,
+ * suites and checks as every other link of Meridian) driven with blocking waits. */
+typedef struct {
+    int fd;
+    http_tls_t *tls;
+} link_t;
+
+/* Sends the ciphertext the engine has waiting. */
+static int link_flush(link_t *l, long long deadline)
+{
+    buf_t wire;
+    buf_init(&wire);
+    int rc = http_tls_take_output(l->tls, &wire) == 0 ? send_all(l->fd, wire.data, wire.len, deadline) : -1;
+    buf_free(&wire);
+    return rc;
+}
+
+/* Reads what the socket has into the engine (waiting until the deadline). 1 fed, 0 the
+ * peer closed, -1 failed (errno; ETIMEDOUT at the deadline). */
+static int link_feed(link_t *l, long long deadline)
+{
+    for (;;) {
+        char chunk[16384];
+        ssize_t n = recv(l->fd, chunk, sizeof chunk, 0);
+        if (n > 0) return http_tls_feed(l->tls, chunk, (size_t)n) == 0 ? 1 : -1;
+        if (n == 0) return 0;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+        int ready = wait_fd(l->fd, POLLIN, deadline);
+        if (ready == 0) errno = ETIMEDOUT;
+        if (ready != 1) return -1;
+    }
+}
+
+/* The TLS handshake; the server's certificate is checked against the CAs and the host. */
+static int link_handshake(link_t *l, mgmt_client_t *c, long long deadline, char *err, size_t err_size)
+{
+    l->tls = http_tls_new_client(c->tls_ctx, c->host, true, true);
+    if (!l->tls) {
+        set_err(err, err_size, "out of memory");
+        return MGMT_ERR_NOMEM;
+    }
+    for (;;) {
+        int rc = http_tls_handshake(l->tls);
+        if (link_flush(l, deadline) < 0 && rc >= 0) rc = HTTP_TLS_ERR_PROTOCOL;
+        if (rc == 1) return 0;
+        if (rc < 0) {
+            set_err(err, err_size, "TLS with %s failed: %s", c->host_header,
+                    *http_tls_error(l->tls) ? http_tls_error(l->tls) : "the connection failed");
+            return MGMT_ERR_CONNECT;
+        }
+        int fed = link_feed(l, deadline);
+        if (fed <= 0) {
+            set_err(err, err_size, "TLS with %s failed: %s", c->host_header,
+                    fed == 0 ? "the server closed the connection" : strerror(errno));
+            return MGMT_ERR_CONNECT;
+        }
+    }
+}
+
+static int link_send(link_t *l, const char *data, size_t len, long long deadline)
+{
+    if (!l->tls) return send_all(l->fd, data, len, deadline);
+    if (http_tls_write(l->tls, data, len) != (int)len) return -1;
+    return link_flush(l, deadline);
+}
+
+/* Like recv(): > 0 bytes, 0 at the end, -1 with errno (EAGAIN: wait for the socket). */
+static ssize_t link_recv(link_t *l, char *dst, size_t cap, long long deadline)
+{
+    if (!l->tls) return recv(l->fd, dst, cap, 0);
+    for (;;) {
+        int n = http_tls_read(l->tls, dst, cap);
+        if (n > 0) return n;
+        if (n == HTTP_TLS_EOF) return 0;
+        if (n < 0) {
+            errno = EPROTO;
+            return -1;
+        }
+        int fed = link_feed(l, deadline);
+        if (fed <= 0) return fed; /* a close without close_notify ends the answer too */
+    }
+}
+
+static void link_close(link_t *l)
+{
+    http_tls_free(l->tls);
+    close(l->fd);
 }
 
 /* ---- response parsing ------------------------------------------------------------- */
@@ -389,13 +493,14 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
         goto fail_alloc;
     }
     long long deadline = now_ms() + c->timeout_ms;
-    int fd = connect_to(c, deadline, err, err_size);
-    if (fd < 0) {
-        rc = fd;
+    link_t link = {.fd = connect_to(c, deadline, err, err_size)};
+    if (link.fd < 0) {
+        rc = link.fd;
         goto fail_connect;
     }
-    if (send_all(fd, head, strlen(head), deadline) < 0 ||
-        (payload && send_all(fd, payload, payload_len, deadline) < 0)) {
+    if (c->tls_ctx && (rc = link_handshake(&link, c, deadline, err, err_size)) < 0) goto fail_exchange;
+    if (link_send(&link, head, strlen(head), deadline) < 0 ||
+        (payload && link_send(&link, payload, payload_len, deadline) < 0)) {
         set_err(err, err_size, "sending to %s failed: %s", c->host_header,
                 errno ? strerror(errno) : "timed out");
         rc = MGMT_ERR_IO;
@@ -406,7 +511,7 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
     size_t head_len = 0;
     for (;;) {
         char chunk[16384];
-        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        ssize_t n = link_recv(&link, chunk, sizeof chunk, deadline);
         if (n > 0) {
             if (buf.len + (size_t)n > MAX_RESPONSE_BYTES ||
                 buf_append_text(&buf, chunk, (size_t)n)) {
@@ -432,7 +537,7 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
         }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int ready = wait_fd(fd, POLLIN, deadline);
+            int ready = wait_fd(link.fd, POLLIN, deadline);
             if (ready == 1) continue;
             set_err(err, err_size, "no answer from %s within %d ms", c->host_header, c->timeout_ms);
         } else {
@@ -443,7 +548,7 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
     }
     rc = parse_response(&buf, head_len, resp, err, err_size);
     free(buf.data);
-    close(fd);
+    link_close(&link);
     free(head);
     free(payload);
     free(target);
@@ -456,7 +561,7 @@ malformed:
 fail_read:
     free(buf.data);
 fail_exchange:
-    close(fd);
+    link_close(&link);
 fail_connect:
 fail_alloc:
     if (rc == MGMT_ERR_NOMEM) set_err(err, err_size, "out of memory");

@@ -44,6 +44,7 @@ typedef struct {
     char *svc_path;    /* /subscriptions/.../service/{name} */
     char *auth_header; /* value of Authorization */
     int timeout_ms;
+    struct http_tls_ctx *tls_ctx; /* https:// endpoints: CAs and client certificate */
 } mgmt_client_t;
 
 typedef struct {
@@ -62,10 +63,17 @@ typedef struct {
     const char *service;         /* NULL = default */
     const char *auth_header;     /* full Authorization value, copied */
     int timeout_ms;              /* 0 = 30 s */
+    /* https:// endpoints (docs/tls.md): CAs the server's certificate is checked against
+     * (NULL = the system's store), and a client certificate + key for a management plane
+     * that asks for one (manage --tls-client-ca); both or neither. */
+    const char *ca_file;
+    const char *tls_client_cert;
+    const char *tls_client_key;
 } mgmt_client_options_t;
 
 /* Sets up a client (no connection is made yet). Returns 0, or -1 with a message in err
- * (an endpoint that is not http://HOST[:PORT][/PATH]). */
+ * (an endpoint that is not http(s)://HOST[:PORT][/PATH], an unusable CA or client
+ * certificate file). */
 int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *err,
                      size_t err_size);
 void mgmt_client_free(mgmt_client_t *c);

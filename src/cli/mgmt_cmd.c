@@ -168,6 +168,9 @@ bool mgmt_cmd_parse(mgmt_cmdline_t *cl, const char *command, const char *help, i
         {"--subscription-id", &cl->subscription_id, NULL},
         {"--resource-group", &cl->resource_group, NULL},
         {"--timeout", &cl->timeout, NULL},
+        {"--ca-file", &cl->ca_file, NULL},
+        {"--tls-client-cert", &cl->tls_client_cert, NULL},
+        {"--tls-client-key", &cl->tls_client_key, NULL},
         {"--json", NULL, &cl->is_json},
     };
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
@@ -259,7 +262,20 @@ int mgmt_cmd_client(const mgmt_cmdline_t *cl, mgmt_client_t *client)
         return cli_usage_error(cl->command, "no credentials: give --key-file PATH (the server's "
                                             "admin-key.json) or --token, or set MERIDIAN_KEY_FILE");
     }
+    /* A flag, else its environment variable; "" counts as unset. */
+    const char *tls[3] = {cl->ca_file, cl->tls_client_cert, cl->tls_client_key};
+    static const char *const tls_env[3] = {"MERIDIAN_CA_FILE", "MERIDIAN_TLS_CLIENT_CERT",
+                                           "MERIDIAN_TLS_CLIENT_KEY"};
+    for (int i = 0; i < 3; i++) {
+        if (!tls[i]) tls[i] = getenv(tls_env[i]);
+        if (tls[i] && !*tls[i]) tls[i] = NULL;
+    }
+    if (!tls[1] != !tls[2])
+        return cli_usage_error(cl->command, "--tls-client-cert and --tls-client-key go together");
     mgmt_client_options_t opts = {
+        .ca_file = tls[0],
+        .tls_client_cert = tls[1],
+        .tls_client_key = tls[2],
         .endpoint = endpoint,
         .subscription_id = cl->subscription_id,
         .resource_group = cl->resource_group,

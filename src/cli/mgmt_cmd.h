@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #define MGMT_MAX_POSITIONALS 4
-#define MGMT_MAX_OPTIONS 24
+#define MGMT_MAX_OPTIONS 32
 
 /* Text shared by every management command's help. */
 #define MGMT_CONNECTION_HELP                                                                       \
@@ -24,6 +24,11 @@
     "  --subscription-id ID    (default: " MGMT_DEFAULT_SUBSCRIPTION ")\n"                         \
     "  --resource-group NAME   (default: " MGMT_DEFAULT_RESOURCE_GROUP ")\n"                       \
     "  --timeout SECONDS       per request (default: 30)\n"                                        \
+    "  --ca-file PATH          https:// endpoints: CAs the server's certificate is checked\n"     \
+    "                          against (default: $MERIDIAN_CA_FILE, else the system's)\n"        \
+    "  --tls-client-cert PATH --tls-client-key PATH\n"                                            \
+    "                          client certificate for a management plane that asks for one\n"   \
+    "                          (default: $MERIDIAN_TLS_CLIENT_CERT, $MERIDIAN_TLS_CLIENT_KEY)\n"  \
     "\n"                                                                                           \
     "Exit codes: 0 success, 1 the server refused or could not be reached (its error is\n"          \
     "printed as 'meridian: CODE: message'), 2 bad command line.\n"
@@ -41,6 +46,7 @@ typedef struct {
     /* connection */
     const char *endpoint, *key_file, *token, *service, *subscription_id, *resource_group;
     const char *timeout;
+    const char *ca_file, *tls_client_cert, *tls_client_key;
     bool is_json; /* --json */
 } mgmt_cmdline_t;
 

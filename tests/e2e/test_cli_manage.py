@@ -85,7 +85,7 @@ def test_other_service_names_are_404(cli):
     (["policy", "get", "--scope", "operation:x"], "--scope \"operation:x\""),
     (["policy", "set", "--scope", "global", "--format", "json"], "--format must be rawxml or xml"),
     (["apply"], "-f FILE is required"),
-    (["apply", "-f", "x", "--endpoint", "https://h"], "only http://"),
+    (["apply", "-f", "x", "--endpoint", "ftp://h"], "only http:// and https://"),
     (["export", "--timeout", "0"], "--timeout must be seconds"),
     (["api", "list", "--token", "t", "--key-file", "k"], "exclude each other"),
 ])

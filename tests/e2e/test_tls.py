@@ -254,6 +254,48 @@ def test_mutual_tls_between_gateways_and_manage(meridian_bin, tmp_path, pki, bac
         manage.stop()
 
 
+def test_the_cli_speaks_https_to_manage(meridian_bin, tmp_path, pki, backends):
+    """meridian api list --endpoint https://... --ca-file: the CLI checks the management
+    plane's certificate (a CA it does not trust is refused, naming the reason), presents a
+    client certificate when manage asks for one, and takes both from the environment."""
+    import subprocess
+    crt, key = pki["gateway"]
+    client_crt, client_key = pki["client"]
+    manage = TlsManage(meridian_bin, tmp_path / "data", ca_file=pki["ca"].cert,
+                       extra_args=["--tls-cert", crt, "--tls-key", key, "--tls-client-ca", pki["ca"].cert])
+    manage.ssl_context.load_cert_chain(client_crt, client_key)
+    manage.start()
+    try:
+        manage.create_proxy_api("echo", "echo", backends.echo().url(), subscriptionRequired=False)
+        key_file = os.path.join(manage.data_dir, "admin-key.json")
+        endpoint = "https://127.0.0.1:%d" % manage.port
+
+        def cli(*args, env=None):
+            e = dict(os.environ, MERIDIAN_ENDPOINT=endpoint, MERIDIAN_KEY_FILE=key_file)
+            for k in ("MERIDIAN_CA_FILE", "MERIDIAN_TLS_CLIENT_CERT", "MERIDIAN_TLS_CLIENT_KEY"):
+                e.pop(k, None)
+            e.update(env or {})
+            return subprocess.run([meridian_bin, "api", "list"] + list(args), capture_output=True,
+                                  text=True, timeout=30, env=e)
+
+        ok = cli("--ca-file", pki["ca"].cert, "--tls-client-cert", client_crt, "--tls-client-key", client_key)
+        assert ok.returncode == 0 and "echo" in ok.stdout, ok.stderr
+        by_env = cli(env={"MERIDIAN_CA_FILE": pki["ca"].cert, "MERIDIAN_TLS_CLIENT_CERT": client_crt,
+                          "MERIDIAN_TLS_CLIENT_KEY": client_key})
+        assert by_env.returncode == 0 and "echo" in by_env.stdout, by_env.stderr
+        untrusted = cli("--ca-file", pki["rogue"].cert, "--tls-client-cert", client_crt,
+                        "--tls-client-key", client_key)
+        assert untrusted.returncode == 1 and "certificate verify failed" in untrusted.stderr, untrusted.stderr
+        no_client_cert = cli("--ca-file", pki["ca"].cert)
+        assert no_client_cert.returncode == 1 and "meridian:" in no_client_cert.stderr, no_client_cert.stderr
+        half = cli("--ca-file", pki["ca"].cert, "--tls-client-cert", client_crt)
+        assert half.returncode == 2 and "go together" in half.stderr, half.stderr
+        plain = cli("--ca-file", pki["ca"].cert, env={"MERIDIAN_ENDPOINT": "http://127.0.0.1:%d" % manage.port})
+        assert plain.returncode == 2 and "needs an https:// endpoint" in plain.stderr, plain.stderr
+    finally:
+        manage.stop()
+
+
 def test_bad_certificate_files_stop_the_gateway_at_start(meridian_bin, tmp_path, pki):
     import subprocess
     r = subprocess.run([meridian_bin, "gateway", "--region", "West US", "--snapshot", "/dev/null",
