@@ -57,9 +57,6 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
                                "endpoint", url);
         return -1;
     }
-    if (is_https && http_tls_client_ctx_new(opts->ca_file, opts->tls_client_cert, opts->tls_client_key,
-                                            &c->tls_ctx, err, err_size) < 0)
-        return -1;
     const char *authority = url + (is_https ? 8 : 7);
     size_t auth_len = strcspn(authority, "/?#");
     const char *rest = authority + auth_len;
@@ -123,6 +120,12 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
         !c->auth_header) {
         mgmt_client_free(c);
         set_err(err, err_size, "out of memory");
+        return -1;
+    }
+    /* Last: the endpoint is known good, and a failure here frees what was set. */
+    if (is_https && http_tls_client_ctx_new(opts->ca_file, opts->tls_client_cert, opts->tls_client_key,
+                                            &c->tls_ctx, err, err_size) < 0) {
+        mgmt_client_free(c);
         return -1;
     }
     return 0;

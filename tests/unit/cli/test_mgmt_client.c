@@ -97,13 +97,33 @@ Test(mgmt_client, bad_endpoints_are_refused)
 {
     mgmt_client_t c;
     char err[256];
-    const char *bad[] = {"https://x:1", "127.0.0.1:8070", "http://:80",  "http://h:99999",
-                         "http://h:8a", "http://[::1",    "http://h:1?x"};
+    const char *bad[] = {"ftp://x:1",   "127.0.0.1:8070", "http://:80",  "http://h:99999",
+                         "http://h:8a", "http://[::1",    "http://h:1?x", "https://h:0"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mgmt_client_options_t o = {.endpoint = bad[i], .auth_header = ""};
         cr_assert_eq(mgmt_client_init(&c, &o, err, sizeof err), -1, "%s accepted", bad[i]);
         cr_assert(strstr(err, bad[i]), "%s", err);
     }
+}
+
+Test(mgmt_client, https_endpoints_default_to_port_443_and_check_tls_options)
+{
+    mgmt_client_t c;
+    char err[256];
+    mgmt_client_options_t o = {.endpoint = "https://mgmt.example/prefix/", .auth_header = ""};
+    cr_assert_eq(mgmt_client_init(&c, &o, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(c.port, "443");
+    cr_assert_str_eq(c.host, "mgmt.example");
+    cr_assert_str_eq(c.base_path, "/prefix");
+    cr_assert_not_null(c.tls_ctx);
+    mgmt_client_free(&c);
+    mgmt_client_options_t plain = {.endpoint = "http://h:1", .auth_header = "", .ca_file = "ca.pem"};
+    cr_assert_eq(mgmt_client_init(&c, &plain, err, sizeof err), -1);
+    cr_assert(strstr(err, "needs an https:// endpoint"), "%s", err);
+    mgmt_client_options_t missing = {.endpoint = "https://h:1", .auth_header = "",
+                                     .ca_file = "/nonexistent/ca.pem"};
+    cr_assert_eq(mgmt_client_init(&c, &missing, err, sizeof err), -1);
+    cr_assert(strstr(err, "/nonexistent/ca.pem"), "%s", err);
 }
 
 Test(mgmt_client, unreachable_server_is_a_connect_error)
