@@ -1,5 +1,6 @@
 #include "cli/mgmt_client.h"
 
+#include "base/errtext.h"
 #include "http/tls.h"
 
 #include "base/buf.h"
@@ -10,7 +11,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +28,6 @@
  * little bigger, but anything past this is not a management answer. */
 #define MAX_RESPONSE_BYTES (64u * 1024 * 1024)
 
-static void set_err(char *err, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t size, const char *fmt, ...)
-{
-    if (!err || !size) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- endpoint --------------------------------------------------------------------- */
 
 int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *err,
@@ -48,12 +37,12 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
     const char *url = opts->endpoint ? opts->endpoint : MGMT_DEFAULT_ENDPOINT;
     bool is_https = strncasecmp(url, "https://", 8) == 0;
     if (!is_https && strncasecmp(url, "http://", 7) != 0) {
-        set_err(err, err_size, "endpoint \"%s\": only http:// and https:// endpoints are supported",
+        errtext_set(err, err_size, "endpoint \"%s\": only http:// and https:// endpoints are supported",
                 url);
         return -1;
     }
     if (!is_https && (opts->ca_file || opts->tls_client_cert)) {
-        set_err(err, err_size, "endpoint \"%s\": a CA file or client certificate needs an https:// "
+        errtext_set(err, err_size, "endpoint \"%s\": a CA file or client certificate needs an https:// "
                                "endpoint", url);
         return -1;
     }
@@ -61,20 +50,20 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
     size_t auth_len = strcspn(authority, "/?#");
     const char *rest = authority + auth_len;
     if (auth_len == 0) {
-        set_err(err, err_size, "endpoint \"%s\": no host", url);
+        errtext_set(err, err_size, "endpoint \"%s\": no host", url);
         return -1;
     }
     const char *host = authority, *host_end, *port = NULL;
     if (*authority == '[') {
         host_end = memchr(authority, ']', auth_len);
         if (!host_end) {
-            set_err(err, err_size, "endpoint \"%s\": unclosed '['", url);
+            errtext_set(err, err_size, "endpoint \"%s\": unclosed '['", url);
             return -1;
         }
         host = authority + 1;
         if (host_end + 1 < authority + auth_len) {
             if (host_end[1] != ':') {
-                set_err(err, err_size, "endpoint \"%s\": bad port", url);
+                errtext_set(err, err_size, "endpoint \"%s\": bad port", url);
                 return -1;
             }
             port = host_end + 2;
@@ -87,17 +76,17 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
             host_end = authority + auth_len;
     }
     if (host_end == host) {
-        set_err(err, err_size, "endpoint \"%s\": no host", url);
+        errtext_set(err, err_size, "endpoint \"%s\": no host", url);
         return -1;
     }
     size_t port_len = port ? (size_t)(authority + auth_len - port) : 0;
     if (port && (port_len == 0 || port_len > 5 || strspn(port, "0123456789") < port_len ||
                  atoi(port) < 1 || atoi(port) > 65535)) {
-        set_err(err, err_size, "endpoint \"%s\": bad port", url);
+        errtext_set(err, err_size, "endpoint \"%s\": bad port", url);
         return -1;
     }
     if (*rest && *rest != '/') {
-        set_err(err, err_size, "endpoint \"%s\": no query or fragment allowed", url);
+        errtext_set(err, err_size, "endpoint \"%s\": no query or fragment allowed", url);
         return -1;
     }
     size_t path_len = strlen(rest);
@@ -119,7 +108,7 @@ int mgmt_client_init(mgmt_client_t *c, const mgmt_client_options_t *opts, char *
     if (!c->host || !c->port || !c->host_header || !c->base_path || !c->svc_path ||
         !c->auth_header) {
         mgmt_client_free(c);
-        set_err(err, err_size, "out of memory");
+        errtext_set(err, err_size, "out of memory");
         return -1;
     }
     /* Last: the endpoint is known good, and a failure here frees what was set. */
@@ -180,7 +169,7 @@ static int connect_to(mgmt_client_t *c, long long deadline, char *err, size_t er
     struct addrinfo *res = NULL;
     int gai = getaddrinfo(c->host, c->port, &hints, &res);
     if (gai != 0) {
-        set_err(err, err_size, "cannot resolve %s: %s", c->host, gai_strerror(gai));
+        errtext_set(err, err_size, "cannot resolve %s: %s", c->host, gai_strerror(gai));
         return MGMT_ERR_CONNECT;
     }
     int fd = -1, last_errno = 0;
@@ -207,7 +196,7 @@ static int connect_to(mgmt_client_t *c, long long deadline, char *err, size_t er
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        set_err(err, err_size, "cannot connect to %s: %s", c->host_header, strerror(last_errno));
+        errtext_set(err, err_size, "cannot connect to %s: %s", c->host_header, strerror(last_errno));
         return MGMT_ERR_CONNECT;
     }
     return fd;
@@ -273,7 +262,7 @@ static int link_handshake(link_t *l, mgmt_client_t *c, long long deadline, char 
 {
     l->tls = http_tls_new_client(c->tls_ctx, c->host, true, true);
     if (!l->tls) {
-        set_err(err, err_size, "out of memory");
+        errtext_set(err, err_size, "out of memory");
         return MGMT_ERR_NOMEM;
     }
     for (;;) {
@@ -281,13 +270,13 @@ static int link_handshake(link_t *l, mgmt_client_t *c, long long deadline, char 
         if (link_flush(l, deadline) < 0 && rc >= 0) rc = HTTP_TLS_ERR_PROTOCOL;
         if (rc == 1) return 0;
         if (rc < 0) {
-            set_err(err, err_size, "TLS with %s failed: %s", c->host_header,
+            errtext_set(err, err_size, "TLS with %s failed: %s", c->host_header,
                     *http_tls_error(l->tls) ? http_tls_error(l->tls) : "the connection failed");
             return MGMT_ERR_CONNECT;
         }
         int fed = link_feed(l, deadline);
         if (fed <= 0) {
-            set_err(err, err_size, "TLS with %s failed: %s", c->host_header,
+            errtext_set(err, err_size, "TLS with %s failed: %s", c->host_header,
                     fed == 0 ? "the server closed the connection" : strerror(errno));
             return MGMT_ERR_CONNECT;
         }
@@ -417,7 +406,7 @@ static int parse_response(buf_t *b, size_t head_len, mgmt_response_t *resp, char
                           size_t err_size)
 {
     if (b->len < 12 || strncmp(b->data, "HTTP/1.", 7) != 0) {
-        set_err(err, err_size, "the server's answer is not HTTP/1.x");
+        errtext_set(err, err_size, "the server's answer is not HTTP/1.x");
         return MGMT_ERR_PROTOCOL;
     }
     resp->status = atoi(b->data + 9);
@@ -504,7 +493,7 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
     if (c->tls_ctx && (rc = link_handshake(&link, c, deadline, err, err_size)) < 0) goto fail_exchange;
     if (link_send(&link, head, strlen(head), deadline) < 0 ||
         (payload && link_send(&link, payload, payload_len, deadline) < 0)) {
-        set_err(err, err_size, "sending to %s failed: %s", c->host_header,
+        errtext_set(err, err_size, "sending to %s failed: %s", c->host_header,
                 errno ? strerror(errno) : "timed out");
         rc = MGMT_ERR_IO;
         goto fail_exchange;
@@ -518,7 +507,7 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
         if (n > 0) {
             if (buf.len + (size_t)n > MAX_RESPONSE_BYTES ||
                 buf_append_text(&buf, chunk, (size_t)n)) {
-                set_err(err, err_size, "the answer from %s is too large", c->host_header);
+                errtext_set(err, err_size, "the answer from %s is too large", c->host_header);
                 rc = MGMT_ERR_PROTOCOL;
                 goto fail_read;
             }
@@ -531,7 +520,7 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
             int done = response_complete(&buf, true, method, &head_len);
             if (done == 1) break;
             if (buf.len == 0) {
-                set_err(err, err_size, "%s closed the connection without answering",
+                errtext_set(err, err_size, "%s closed the connection without answering",
                         c->host_header);
                 rc = MGMT_ERR_IO;
                 goto fail_read;
@@ -542,9 +531,9 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             int ready = wait_fd(link.fd, POLLIN, deadline);
             if (ready == 1) continue;
-            set_err(err, err_size, "no answer from %s within %d ms", c->host_header, c->timeout_ms);
+            errtext_set(err, err_size, "no answer from %s within %d ms", c->host_header, c->timeout_ms);
         } else {
-            set_err(err, err_size, "reading from %s failed: %s", c->host_header, strerror(errno));
+            errtext_set(err, err_size, "reading from %s failed: %s", c->host_header, strerror(errno));
         }
         rc = MGMT_ERR_IO;
         goto fail_read;
@@ -559,7 +548,7 @@ int mgmt_request(mgmt_client_t *c, const char *method, const char *path, const j
     return rc;
 
 malformed:
-    set_err(err, err_size, "the answer from %s is not valid HTTP", c->host_header);
+    errtext_set(err, err_size, "the answer from %s is not valid HTTP", c->host_header);
     rc = MGMT_ERR_PROTOCOL;
 fail_read:
     free(buf.data);
@@ -567,7 +556,7 @@ fail_exchange:
     link_close(&link);
 fail_connect:
 fail_alloc:
-    if (rc == MGMT_ERR_NOMEM) set_err(err, err_size, "out of memory");
+    if (rc == MGMT_ERR_NOMEM) errtext_set(err, err_size, "out of memory");
     free(head);
     free(payload);
     free(target);
@@ -583,7 +572,7 @@ int mgmt_list_all(mgmt_client_t *c, const char *path, json_t **items, mgmt_respo
         json_decref(*items);
         *items = NULL;
         free(next);
-        set_err(err, err_size, "out of memory");
+        errtext_set(err, err_size, "out of memory");
         return MGMT_ERR_NOMEM;
     }
     /* A server that keeps sending the same nextLink would loop forever; the store holds
@@ -681,18 +670,18 @@ int mgmt_sas_from_key_file(const char *path, char *out, size_t out_size, char *e
     json_t *doc = json_load_file(path, 0, &jerr);
     if (!doc) {
         if (jerr.line > 0)
-            set_err(err, err_size, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+            errtext_set(err, err_size, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
         else
-            set_err(err, err_size, "%s: %s", path, jerr.text);
+            errtext_set(err, err_size, "%s: %s", path, jerr.text);
         return -1;
     }
     const char *id = json_string_value(json_object_get(doc, "identifier"));
     const char *key = json_string_value(json_object_get(doc, "key"));
     int rc = -1;
     if (!id || !*id || !key || !*key)
-        set_err(err, err_size, "%s: needs string members \"identifier\" and \"key\"", path);
+        errtext_set(err, err_size, "%s: needs string members \"identifier\" and \"key\"", path);
     else if (mgmt_sas_header(id, key, time(NULL) + MGMT_SAS_LIFETIME_SECONDS, out, out_size) < 0)
-        set_err(err, err_size, "%s: cannot compute the signature", path);
+        errtext_set(err, err_size, "%s: cannot compute the signature", path);
     else
         rc = 0;
     json_decref(doc);
