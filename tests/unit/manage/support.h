@@ -1,7 +1,7 @@
-/* What the management tests share: a file read whole, a JSON value compared with the text of
- * what it should be, and a management service on a real store in a temporary directory,
- * driven without HTTP with the admin's SAS token. Header-only (static inline): every test is
- * one translation unit linked with the library. Tests run from the repository root. */
+/* What the management tests share: a JSON value compared with the text of what it should
+ * be, and a management service on a real store in a temporary directory, driven without
+ * HTTP with the admin's SAS token. Header-only (static inline): every test is one
+ * translation unit linked with the library. Files are read with ../file_text.h. */
 #ifndef MERIDIAN_TESTS_MANAGE_SUPPORT_H
 #define MERIDIAN_TESTS_MANAGE_SUPPORT_H
 
@@ -20,23 +20,6 @@
 #define SUPPORT_SVC                                                                                \
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/meridian/providers/"       \
     "Microsoft.ApiManagement/service/meridian"
-
-/* The file at `path`, NUL-terminated, malloc'd; its length in *len when len is not NULL.
- * A file that cannot be read fails the test. */
-static inline char *support_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s (tests run from the repository root)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    text[n] = '\0';
-    if (len) *len = (size_t)n;
-    return text;
-}
 
 /* Compares a value with the JSON text of what it should be (keys in any order). */
 static inline void support_expect_json(json_t *got, const char *want_text)

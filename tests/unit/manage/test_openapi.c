@@ -2,6 +2,7 @@
  * (106 operations) and small documents for each mapping rule (tests/data/openapi/README.md
  * names the sources). Tests run from the repository root. */
 #include "manage/openapi.h"
+#include "../file_text.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -17,7 +18,7 @@ static void import_file(const char *name, const openapi_options_t *opts, openapi
     char path[256];
     snprintf(path, sizeof path, DATA "%s", name);
     size_t len;
-    char *text = support_read_file(path, &len);
+    char *text = read_file(path, &len);
     char *err = NULL;
     int rc = openapi_import(text, len, name, opts, r, &err);
     cr_assert_eq(rc, 0, "%s: %s", name, err ? err : "?");

@@ -4,6 +4,7 @@
 #include "gateway/config.h"
 #include "gateway/route.h"
 #include "manage/openapi.h"
+#include "../file_text.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -26,7 +27,7 @@ static gateway_config_t *compile_imported(const char *name, const openapi_option
     char path[256];
     snprintf(path, sizeof path, DATA "%s", name);
     size_t len;
-    char *text = support_read_file(path, &len);
+    char *text = read_file(path, &len);
     openapi_result_t r;
     char *err = NULL;
     cr_assert_eq(openapi_import(text, len, name, opts, &r, &err), 0, "%s", err);

@@ -3,6 +3,7 @@
  * document is a 400 with the place in the document and no change. */
 #include "manage/auth.h"
 #include "manage/service.h"
+#include "../file_text.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -39,7 +40,8 @@ static char *read_text(const char *name)
 {
     char path[256];
     snprintf(path, sizeof path, DATA "%s", name);
-    return support_read_file(path, NULL);
+    size_t len;
+    return read_file(path, &len);
 }
 
 /* PUT /apis/{id} with the document as properties.value, plus `extra` properties. */
