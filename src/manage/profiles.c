@@ -21,9 +21,11 @@
 #define BUILTIN_TTL 30
 
 static const char *const profile_members[] = {"status", "routingMethod", "ttl", "maxReturn",
-                                              "failMode", "monitor", "endpoints", NULL};
+                                              "failMode", "sessionAffinityState", "monitor",
+                                              "endpoints", NULL};
 /* What a PUT of the built-in profile may set (its endpoints follow the locations). */
-static const char *const builtin_members[] = {"status", "ttl", "failMode", "monitor", NULL};
+static const char *const builtin_members[] = {"status", "ttl", "failMode", "sessionAffinityState",
+                                              "monitor", NULL};
 static const char *const read_only_members[] = {"fqdn", "isBuiltIn", "probe", NULL};
 
 bool manage_profiles_is_kind(const manage_kind_t *k)

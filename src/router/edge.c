@@ -21,6 +21,14 @@ struct router_edge {
     router_edge_stats_t stats;
 };
 
+/* A chosen endpoint, copied into the request's arena. */
+typedef struct {
+    const char *name, *target;
+    uint16_t port;
+    bool tls;               /* the endpoint speaks HTTPS (its profile probes HTTPS) */
+    char affinity[17];      /* its session-affinity cookie value */
+} edge_choice_t;
+
 /* One request in flight, in the exchange's arena. */
 typedef struct {
     router_edge_t *edge;
@@ -28,11 +36,10 @@ typedef struct {
     upstream_request_t *up;
     /* Copies (in the arena) of the chosen endpoints' names and addresses: a reload may free
      * the configuration they came from while the request still retries. */
-    struct {
-        const char *name, *target;
-        uint16_t port;
-        bool tls;               /* the endpoint speaks HTTPS (its profile probes HTTPS) */
-    } choices[ROUTER_MAX_CHOICES];
+    edge_choice_t choices[ROUTER_MAX_CHOICES];
+    bool has_affinity;          /* the profile keeps sessions on their endpoint (spec §8) */
+    bool may_establish;         /* the request carries Authorization (spec §8 step 5) */
+    char client_affinity[17];   /* the ASLBSA cookie the client sent, "" when none */
     size_t choice_count, next;
     char *head;                 /* the upstream request head, kept for a retry */
     size_t head_len;
@@ -167,13 +174,11 @@ static bool should_hold(const edge_ctx_t *ctx, const http_response_t *resp)
     return true;
 }
 
-/* Copies the relayed head into the arena: resp points into the upstream's read buffer,
- * which the body reads reuse. False when out of memory (the head is relayed at once). */
-static bool hold_head(edge_ctx_t *ctx, const http_response_t *resp)
+/* Copies the head to relay into the arena: its fields point into the upstream's read
+ * buffer, which the body reads reuse. False when out of memory (it is relayed at once). */
+static bool hold_head(edge_ctx_t *ctx, http_response_head_t head, int64_t content_length)
 {
-    http_header_t fields[HTTP_MAX_HEADERS];
-    http_response_head_t head;
-    http_relayed_response_head(resp, fields, &head);
+    const http_header_t *fields = head.headers;
     /* One allocation for the fields and their text. */
     size_t text = 0;
     for (size_t i = 0; i < head.header_count; i++) text += fields[i].name.len + fields[i].value.len;
@@ -192,7 +197,7 @@ static bool hold_head(edge_ctx_t *ctx, const http_response_t *resp)
     ctx->held_head = head;
     /* Room for the announced length, or a first 4 KiB; an earlier attempt's is dropped. */
     ctx->held_len = 0;
-    ctx->held_cap = resp->content_length >= 0 ? (size_t)resp->content_length : 4096;
+    ctx->held_cap = content_length >= 0 ? (size_t)content_length : 4096;
     ctx->held = arena_alloc(http_exchange_arena(ctx->ex), ctx->held_cap);
     if (!ctx->held) return false;
     ctx->is_holding = true;
@@ -227,12 +232,51 @@ static bool hold_body(edge_ctx_t *ctx, const char *data, size_t len)
     return true;
 }
 
+/* Spec §8 step 5: affinity is established by a response that must not be cached
+ * (Cache-Control: no-store), one to a request with Authorization, or a 302 — not by a
+ * cacheable one, which a shared cache would hand to other users with the cookie. */
+static bool establishes_affinity(const edge_ctx_t *ctx, const http_response_t *resp)
+{
+    if (ctx->may_establish || resp->status == 302) return true;
+    for (size_t i = 0; i < resp->header_count; i++) {
+        const http_header_t *h = &resp->headers[i];
+        if (!slice_eq_nocase_cstr(h->name, "cache-control")) continue;
+        for (size_t k = 0; k + 8 <= h->value.len; k++)
+            if (slice_eq_nocase_cstr(slice_make(h->value.ptr + k, 8), "no-store")) return true;
+    }
+    return false;
+}
+
+/* Appends the session-affinity cookies (ASLBSA; ASLBSACORS too over HTTPS, for
+ * cross-site requests) for the endpoint that answered, unless the client has it already. */
+static void add_affinity_cookies(edge_ctx_t *ctx, const http_response_t *resp, http_header_t *fields,
+                                 size_t *count)
+{
+    const char *token = ctx->choices[ctx->next - 1].affinity;
+    if (!ctx->has_affinity || strcmp(token, ctx->client_affinity) == 0 ||
+        !establishes_affinity(ctx, resp))
+        return;
+    arena_t *arena = http_exchange_arena(ctx->ex);
+    bool is_tls = http_exchange_is_tls(ctx->ex);
+    for (int k = 0; k < (is_tls ? 2 : 1); k++) {
+        char *v = arena_alloc(arena, 96);
+        if (!v) return;
+        int n = snprintf(v, 96, k ? "ASLBSACORS=%s; Path=/; HttpOnly; SameSite=None; Secure"
+                                  : "ASLBSA=%s; Path=/; HttpOnly", token);
+        fields[(*count)++] = (http_header_t){SLICE_LIT("Set-Cookie"), slice_make(v, (size_t)n)};
+    }
+}
+
 static void up_on_head(upstream_request_t *r, const http_response_t *resp, void *ud)
 {
     (void)r;
     edge_ctx_t *ctx = ud;
-    if (should_hold(ctx, resp) && hold_head(ctx, resp)) return;
-    http_relay_response_head(ctx->ex, resp);
+    http_header_t fields[HTTP_MAX_HEADERS + 2]; /* room for the affinity cookies */
+    http_response_head_t head;
+    http_relayed_response_head(resp, fields, &head);
+    add_affinity_cookies(ctx, resp, fields, &head.header_count);
+    if (should_hold(ctx, resp) && hold_head(ctx, head, resp->content_length)) return;
+    http_exchange_send_head(ctx->ex, &head);
 }
 
 static void up_on_body(upstream_request_t *r, const char *data, size_t len, void *ud)
@@ -337,6 +381,48 @@ static void start_attempt(edge_ctx_t *ctx)
 
 /* ---- server side ---- */
 
+/* The value of cookie `name` in the request's Cookie fields (RFC 6265 §5.4) into out, ""
+ * when absent or not of the expected size. */
+static void cookie_value(const http_request_t *req, const char *name, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t nlen = strlen(name);
+    for (size_t i = 0; i < req->header_count; i++) {
+        if (!slice_eq_nocase_cstr(req->headers[i].name, "cookie")) continue;
+        const char *p = req->headers[i].value.ptr, *end = p + req->headers[i].value.len;
+        while (p < end) {
+            while (p < end && (*p == ' ' || *p == ';')) p++;
+            const char *item = p;
+            while (p < end && *p != ';') p++;
+            if ((size_t)(p - item) > nlen && memcmp(item, name, nlen) == 0 && item[nlen] == '=') {
+                size_t vlen = (size_t)(p - item) - nlen - 1;
+                if (vlen + 1 != size) return; /* not one of ours */
+                memcpy(out, item + nlen + 1, vlen);
+                out[vlen] = '\0';
+                return;
+            }
+        }
+    }
+}
+
+/* Spec §8 step 5: a client whose cookie names an endpoint still in the list (healthy) goes
+ * back to it first; the others stay next, for a retry. */
+static void keep_affinity(edge_ctx_t *ctx, const http_request_t *req)
+{
+    ctx->has_affinity = true;
+    for (size_t i = 0; i < req->header_count; i++)
+        if (slice_eq_nocase_cstr(req->headers[i].name, "authorization")) ctx->may_establish = true;
+    cookie_value(req, "ASLBSA", ctx->client_affinity, sizeof ctx->client_affinity);
+    if (!ctx->client_affinity[0]) return;
+    for (size_t i = 1; i < ctx->choice_count; i++) {
+        if (strcmp(ctx->choices[i].affinity, ctx->client_affinity) != 0) continue;
+        edge_choice_t kept = ctx->choices[i];
+        memmove(&ctx->choices[1], &ctx->choices[0], i * sizeof ctx->choices[0]);
+        ctx->choices[0] = kept;
+        return;
+    }
+}
+
 static void on_request(http_exchange_t *ex, void *ud)
 {
     router_edge_t *edge = ud;
@@ -370,12 +456,14 @@ static void on_request(http_exchange_t *ex, void *ud)
         ctx->choices[i].target = arena_strndup(arena, e->target, strlen(e->target));
         ctx->choices[i].port = e->port;
         ctx->choices[i].tls = edge->opts.cfg->profiles[e->profile].monitor.protocol == ROUTER_PROBE_HTTPS;
+        memcpy(ctx->choices[i].affinity, e->affinity, sizeof e->affinity);
         if (!ctx->choices[i].name || !ctx->choices[i].target) {
             http_exchange_respond_error(ex, 503, "Service unavailable");
             return;
         }
     }
     ctx->choice_count = choice.count;
+    if (p->session_affinity) keep_affinity(ctx, req);
     ctx->has_body = req->is_chunked || req->content_length > 0;
     bool is_idempotent = http_method_is_idempotent(req->method_id);
     ctx->is_retryable = is_idempotent && (!ctx->has_body || (!req->is_chunked &&

@@ -474,11 +474,23 @@ static bool check_profile(loader_t *l, router_profile_t *p)
     return true;
 }
 
+/* The session-affinity cookie value: FNV-1a 64 of "target:port" (spec §8: "a hash of the
+ * origin URL"), so that it survives reloads and names no address. */
+static void set_affinity(router_endpoint_t *ep)
+{
+    char text[300];
+    snprintf(text, sizeof text, "%s:%u", ep->target ? ep->target : "", ep->port);
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *c = text; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+    snprintf(ep->affinity, sizeof ep->affinity, "%016llx", (unsigned long long)h);
+}
+
 static bool parse_profile(loader_t *l, json_t *pj, router_profile_t *p, size_t pindex,
                           char ***child_names, size_t *next_endpoint)
 {
     static const char *const keys[] = {"name", "status", "routingMethod", "ttl", "maxReturn",
-                                       "failMode", "monitor", "endpoints", NULL};
+                                       "failMode", "sessionAffinityState", "monitor", "endpoints",
+                                       NULL};
     if (!json_is_object(pj)) return fail(l, "a profile must be an object");
     if (!check_keys(l, pj, keys)) return false;
     const char *name = string_member(l, pj, "name", true);
@@ -519,6 +531,7 @@ static bool parse_profile(loader_t *l, json_t *pj, router_profile_t *p, size_t p
         push_key(l, "failMode");
         return fail(l, "'failMode' must be \"open\" or \"closed\"");
     }
+    if (!enabled_member(l, pj, "sessionAffinityState", &p->session_affinity)) return false;
     if (!parse_monitor(l, json_object_get(pj, "monitor"), &p->monitor)) return false;
     json_t *eps = member(l, pj, "endpoints", JSON_ARRAY, "an array");
     if (!eps) return l->failed ? false : fail(l, "missing required member 'endpoints'");
@@ -533,6 +546,7 @@ static bool parse_profile(loader_t *l, json_t *pj, router_profile_t *p, size_t p
         ep->profile = pindex;
         p->endpoints[p->endpoint_count++] = ep;
         if (!parse_endpoint(l, e, p, ep, &(*child_names)[ep->index])) return false;
+        set_affinity(ep);
         pop(l);
     }
     pop(l);

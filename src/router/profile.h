@@ -96,6 +96,8 @@ typedef struct router_endpoint {
     size_t header_count;
     size_t index;                     /* position in router_config_t.endpoints (health) */
     size_t profile;                   /* owning profile index */
+    char affinity[17];                /* the edge's session-affinity cookie value: a hash of
+                                         target and port, 16 hex digits */
 } router_endpoint_t;
 
 typedef struct {
@@ -106,6 +108,8 @@ typedef struct {
     uint32_t ttl;
     unsigned max_return;              /* MultiValue */
     bool fail_open;                   /* spec §2.3 all-degraded rule (default true) */
+    bool session_affinity;            /* sessionAffinityState Enabled: the L7 edge keeps a
+                                         client on its endpoint by cookie (spec §8 step 5) */
     router_monitor_config_t monitor;
     router_endpoint_t **endpoints;    /* into router_config_t.endpoints */
     size_t endpoint_count;

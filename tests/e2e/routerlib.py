@@ -46,11 +46,14 @@ class _RegionHandler(BaseHTTPRequestHandler):
                                "xff": self.headers.get("X-Forwarded-For"),
                                "host": self.headers.get("Host"),
                                "proto": self.headers.get("X-Forwarded-Proto"),
+                               "cookie": self.headers.get("Cookie"),
                                "path": self.path,
                                "body": received.decode("latin-1")}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        for name, value in region.extra_headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -109,6 +112,7 @@ class RegionServer:
         self.cut_mid_body = None   # (total, sent): every answer dies after `sent` body bytes
         self.event_stream = None   # a threading.Event: answer with an event stream (above)
         self.event_released = None
+        self.extra_headers = []    # [(name, value)] added to every echo answer
         self._socks = []
         self._lock = threading.Lock()
         self.server = None

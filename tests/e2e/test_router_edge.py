@@ -268,6 +268,56 @@ def test_an_event_stream_is_relayed_as_it_comes(router, regions):
     assert west.event_released is True, "the first event waited for the end of the stream"
 
 
+def affinity_get(router, source, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", router.edge_port, timeout=5, source_address=(source, 0))
+    try:
+        c.request("GET", "/cart", headers=headers or {})
+        r = c.getresponse()
+        body = json.loads(r.read())
+        return r.status, body["region"], r.getheader("Set-Cookie"), body["cookie"]
+    finally:
+        c.close()
+
+
+def test_session_affinity_keeps_a_client_on_its_region(router, regions):
+    """sessionAffinityState Enabled (spec §8 step 5): a response to a request with
+    Authorization (or marked no-store, or a 302) sets ASLBSA; later requests carrying it go
+    to that region even when another is closer, until it fails."""
+    west, east = regions
+    doc = profiles(west, east)
+    doc["profiles"][0]["sessionAffinityState"] = "Enabled"
+    r = router(doc)
+    wait_online(r, "westus", "eastasia")
+    status, region, cookie, _ = affinity_get(r, "127.0.2.7", {"Authorization": "Bearer t"})
+    assert status == 200 and region == "East Asia"
+    assert cookie and cookie.startswith("ASLBSA=") and "HttpOnly" in cookie, cookie
+    token = cookie.split(";")[0]
+    # A US client holding East Asia's cookie stays there; the cookie reaches the region too.
+    status, region, again, seen = affinity_get(r, "127.0.1.7", {"Cookie": "a=1; " + token})
+    assert region == "East Asia" and again is None and token in seen
+    # Without the cookie: the closest region, and no cookie for a cacheable answer.
+    status, region, cookie, _ = affinity_get(r, "127.0.1.7")
+    assert region == "West US" and cookie is None
+    west.extra_headers = [("Cache-Control", "private, no-store")]
+    _, region, cookie, _ = affinity_get(r, "127.0.1.7")
+    assert region == "West US" and cookie and cookie.split(";")[0] != token
+    # The region the cookie names fails: the next one answers and the cookie moves there.
+    east.kill()
+    _, region, moved, _ = affinity_get(r, "127.0.1.7", {"Cookie": token, "Authorization": "Bearer t"})
+    assert region == "West US" and moved and moved.split(";")[0] != token
+    # A cookie that names no endpoint is ignored.
+    _, region, _, _ = affinity_get(r, "127.0.1.7", {"Cookie": "ASLBSA=0123456789abcdef"})
+    assert region == "West US"
+
+
+def test_without_session_affinity_the_cookie_is_ignored(router, regions):
+    west, east = regions
+    r = router(profiles(west, east))
+    wait_online(r, "westus", "eastasia")
+    _, region, cookie, _ = affinity_get(r, "127.0.2.7", {"Authorization": "Bearer t"})
+    assert region == "East Asia" and cookie is None
+
+
 def test_profile_errors_name_file_line_and_column(meridian_bin, tmp_path):
     import subprocess
     path = tmp_path / "bad.json"

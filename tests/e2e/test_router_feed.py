@@ -287,3 +287,20 @@ def test_policy_reaches_regional_backends_through_one_profile_name(meridian_bin,
         one.kill()
         two.kill()
     assert problems == []
+
+
+def test_session_affinity_is_a_profile_property(manage):
+    body = {"routingMethod": "Priority", "sessionAffinityState": "Enabled", "monitor": monitor(9001),
+            "endpoints": [{"name": "us", "gatewayLocation": "West US"}]}
+    r = manage.put(PROFILES + "/carts", body)
+    assert r.status == 201, r
+    assert manage.get(PROFILES + "/carts").json()["properties"]["sessionAffinityState"] == "Enabled"
+    r = manage.put(PROFILES + "/bad", dict(body, sessionAffinityState="Sometimes"))
+    assert r.status == 400, r
+    e = error(r)
+    assert e["details"][0]["target"] == "properties.sessionAffinityState", e
+    assert "must be \"Enabled\" or \"Disabled\"" in e["message"], e
+    # The built-in profile takes it as an override too.
+    r = manage.patch(PROFILES + "/meridian", {"sessionAffinityState": "Enabled"})
+    assert r.status == 200, r
+    assert manage.get(PROFILES + "/meridian").json()["properties"]["sessionAffinityState"] == "Enabled"
