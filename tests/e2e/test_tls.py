@@ -222,15 +222,21 @@ def test_management_api_and_feed_over_tls(meridian_bin, tmp_path, pki, backends)
         manage.stop()
 
 
+def start_mutual_tls_manage(meridian_bin, tmp_path, pki):
+    """manage over TLS that asks clients for a certificate from the test CA (the harness's
+    own client presents pki["client"])."""
+    crt, key = pki["gateway"]
+    manage = TlsManage(meridian_bin, tmp_path / "data", ca_file=pki["ca"].cert,
+                       extra_args=["--tls-cert", crt, "--tls-key", key, "--tls-client-ca", pki["ca"].cert])
+    manage.ssl_context.load_cert_chain(*pki["client"])
+    return manage.start()
+
+
 def test_mutual_tls_between_gateways_and_manage(meridian_bin, tmp_path, pki, backends):
     """manage --tls-client-ca: a unit with a client certificate from that CA gets the feed;
     a client without one is refused in the handshake."""
-    crt, key = pki["gateway"]
     client_crt, client_key = pki["client"]
-    manage = TlsManage(meridian_bin, tmp_path / "data", ca_file=pki["ca"].cert,
-                       extra_args=["--tls-cert", crt, "--tls-key", key, "--tls-client-ca", pki["ca"].cert])
-    manage.ssl_context.load_cert_chain(client_crt, client_key)
-    manage.start()
+    manage = start_mutual_tls_manage(meridian_bin, tmp_path, pki)
     gw = None
     try:
         echo = backends.echo()
@@ -259,12 +265,8 @@ def test_the_cli_speaks_https_to_manage(meridian_bin, tmp_path, pki, backends):
     plane's certificate (a CA it does not trust is refused, naming the reason), presents a
     client certificate when manage asks for one, and takes both from the environment."""
     import subprocess
-    crt, key = pki["gateway"]
     client_crt, client_key = pki["client"]
-    manage = TlsManage(meridian_bin, tmp_path / "data", ca_file=pki["ca"].cert,
-                       extra_args=["--tls-cert", crt, "--tls-key", key, "--tls-client-ca", pki["ca"].cert])
-    manage.ssl_context.load_cert_chain(client_crt, client_key)
-    manage.start()
+    manage = start_mutual_tls_manage(meridian_bin, tmp_path, pki)
     try:
         manage.create_proxy_api("echo", "echo", backends.echo().url(), subscriptionRequired=False)
         key_file = os.path.join(manage.data_dir, "admin-key.json")
