@@ -160,11 +160,13 @@ static const router_profile_t *profile_for(const router_edge_t *edge, slice_t ho
 
 static void start_attempt(edge_ctx_t *ctx);
 
-/* Worth holding: a retry is possible, and the response may fit. An event stream is
- * relayed as it comes (its events must not wait for an end that may never come). */
+/* Worth holding: a retry is possible, and the response has a body that may fit (a
+ * bodiless one — HEAD, 204, 304 — completes with its head). An event stream is relayed as
+ * it comes (its events must not wait for an end that may never come). */
 static bool should_hold(const edge_ctx_t *ctx, const http_response_t *resp)
 {
     if (!ctx->is_retryable || ctx->next >= ctx->choice_count) return false;
+    if (!http_response_has_body(http_exchange_request(ctx->ex)->method_id, resp->status)) return false;
     if (resp->content_length > MAX_HELD_RESPONSE) return false;
     for (size_t i = 0; i < resp->header_count; i++)
         if (slice_eq_nocase_cstr(resp->headers[i].name, "content-type") &&
