@@ -113,3 +113,20 @@ bool cli_parse_seconds(const char *text, uint32_t max_seconds, uint32_t *out_ms)
     *out_ms = (uint32_t)ms;
     return true;
 }
+
+bool cli_parse_command(const char *command, const char *help, int argc, char **argv,
+                       const cli_option_t *options, size_t count, int *exit_code)
+{
+    switch (cli_parse_options(command, argc, argv, options, count)) {
+    case CLI_PARSE_HELP:
+        fputs(help, stdout);
+        *exit_code = CLI_EXIT_OK;
+        return false;
+    case CLI_PARSE_ERROR:
+        *exit_code = CLI_EXIT_USAGE;
+        return false;
+    case CLI_PARSE_OK:
+        break;
+    }
+    return true;
+}

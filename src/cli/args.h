@@ -33,6 +33,11 @@ typedef enum {
  * an unknown option, a missing or empty value, and any positional argument are errors. */
 cli_parse_result_t cli_parse_options(const char *command, int argc, char **argv,
                                      const cli_option_t *options, size_t option_count);
+/* cli_parse_options with its two early ends handled, for a command's own options: -h or
+ * --help prints `help` (exit code CLI_EXIT_OK), an error leaves its message printed (exit
+ * code CLI_EXIT_USAGE). Returns true when the command goes on; else false with *exit_code. */
+bool cli_parse_command(const char *command, const char *help, int argc, char **argv,
+                       const cli_option_t *options, size_t count, int *exit_code);
 
 /* The value of the option `name` found at argv[*i], whose '=' is at `equals` (NULL when it
  * has none): what follows the '=', else the next argument unless that is an option (*i then

@@ -210,14 +210,8 @@ static int command_gateway(int argc, char **argv)
         {"--access-log", &access_log},
         {"--drain-timeout", &drain_text},
     };
-    switch (cli_parse_options("gateway", argc, argv, options, sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP:
-        return print_help(gateway_help);
-    case CLI_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int exit_code;
+    if (!cli_parse_command("gateway", gateway_help, argc, argv, options, sizeof options / sizeof options[0], &exit_code)) return exit_code;
     if (!region) return cli_usage_error("gateway", "--region is required");
     if (snapshot && config_url)
         return cli_usage_error("gateway", "--snapshot (file mode) and --config-url (feed mode) "
@@ -342,15 +336,8 @@ static int command_demo_backend(int argc, char **argv)
 {
     const char *listen = NULL, *name = NULL;
     const cli_option_t options[] = {{"--listen", &listen}, {"--name", &name}};
-    switch (cli_parse_options("demo-backend", argc, argv, options,
-                              sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP:
-        return print_help(demo_backend_help);
-    case CLI_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int exit_code;
+    if (!cli_parse_command("demo-backend", demo_backend_help, argc, argv, options, sizeof options / sizeof options[0], &exit_code)) return exit_code;
     if (!listen) return cli_usage_error("demo-backend", "--listen is required");
     host_port_t hp;
     if (!parse_address("demo-backend", "--listen", listen, &hp)) return CLI_EXIT_USAGE;
@@ -363,14 +350,8 @@ static int command_run(int argc, char **argv)
     const char *listen = NULL, *admin = NULL, *state_dir = NULL;
     const cli_option_t options[] = {
         {"--listen", &listen}, {"--admin", &admin}, {"--state-dir", &state_dir}};
-    switch (cli_parse_options("run", argc, argv, options, sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP:
-        return print_help(run_help);
-    case CLI_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int exit_code;
+    if (!cli_parse_command("run", run_help, argc, argv, options, sizeof options / sizeof options[0], &exit_code)) return exit_code;
     host_port_t hp;
     if (listen) {
         if (!parse_address("run", "--listen", listen, &hp)) return CLI_EXIT_USAGE;
@@ -428,14 +409,8 @@ static int command_up(int argc, char **argv)
     const cli_option_t options[] = {
         {"--file", &file}, {"--state-dir", &state_dir}, {"--base-port", &base_text},
         {"--geoip", &geoip}};
-    switch (cli_parse_options("up", argc, argv, options, sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP:
-        return print_help(up_help);
-    case CLI_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int exit_code;
+    if (!cli_parse_command("up", up_help, argc, argv, options, sizeof options / sizeof options[0], &exit_code)) return exit_code;
     long base_port = DEPLOY_UP_BASE_PORT_DEFAULT;
     if (base_text && !cli_parse_int(base_text, 1, 65535 - 100, &base_port))
         return cli_usage_error("up", "--base-port must be a whole number from 1 to %d (got \"%s\")",
@@ -503,14 +478,8 @@ static int command_manage(int argc, char **argv)
         {"--lag-after", &lag},           {"--silent-after", &silent},
         {"--global-endpoint", &global_endpoint},
     };
-    switch (cli_parse_options("manage", argc, argv, options, sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP:
-        return print_help(manage_help);
-    case CLI_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int exit_code;
+    if (!cli_parse_command("manage", manage_help, argc, argv, options, sizeof options / sizeof options[0], &exit_code)) return exit_code;
     if (!listen) return cli_usage_error("manage", "--listen is required");
     if (!tls_cert != !tls_key) return cli_usage_error("manage", "--tls-cert and --tls-key go together");
     if (tls_client_ca && !tls_cert) return cli_usage_error("manage", "--tls-client-ca needs --tls-cert");
@@ -545,14 +514,8 @@ static int command_manage(int argc, char **argv)
 
 static int command_version(int argc, char **argv)
 {
-    switch (cli_parse_options("version", argc, argv, NULL, 0)) {
-    case CLI_PARSE_HELP:
-        return print_help(version_help);
-    case CLI_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int exit_code;
+    if (!cli_parse_command("version", version_help, argc, argv, NULL, 0, &exit_code)) return exit_code;
     printf("meridian %s\n", MERIDIAN_VERSION);
     return CLI_EXIT_OK;
 }
@@ -637,14 +600,8 @@ static int command_router(int argc, char **argv)
                                     {"--tls-client-key", &tls_client_key},
                                     {"--edge-tls", &edge_tls}, {"--tls-cert", &tls_cert},
                                     {"--tls-key", &tls_key}, {"--tls-cert-dir", &tls_cert_dir}};
-    switch (cli_parse_options("router", n, rest, options, sizeof options / sizeof options[0])) {
-    case CLI_PARSE_HELP:
-        return print_help(router_help);
-    case CLI_PARSE_ERROR:
-        return CLI_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int exit_code;
+    if (!cli_parse_command("router", router_help, n, rest, options, sizeof options / sizeof options[0], &exit_code)) return exit_code;
     if (!profiles && !config_url) return cli_usage_error("router", "give --profiles or --config-url");
     if (profiles && config_url)
         return cli_usage_error("router", "--profiles and --config-url exclude each other");
