@@ -21,7 +21,8 @@
 #define BUILTIN_TTL 30
 
 static const char *const profile_members[] = {"status", "routingMethod", "ttl", "maxReturn",
-                                              "failMode", "sessionAffinityState", "monitor",
+                                              "failMode", "sessionAffinityState",
+                                              "allowedEndpointRecordTypes", "monitor",
                                               "endpoints", NULL};
 /* What a PUT of the built-in profile may set (its endpoints follow the locations). */
 static const char *const builtin_members[] = {"status", "ttl", "failMode", "sessionAffinityState",

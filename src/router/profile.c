@@ -464,6 +464,11 @@ static bool check_profile(loader_t *l, router_profile_t *p)
             return fail(l, "under Geographic routing every endpoint needs 'geoMapping'");
         if (p->method == ROUTER_MULTIVALUE && (!e->target || e->kind == ROUTER_TARGET_NAME))
             return fail(l, "MultiValue endpoints must be IPv4 or IPv6 literals");
+        if (e->target && !(p->allowed_kinds & (1u << e->kind))) {
+            static const char *const kind_names[] = {"a DNS name", "an IPv4 address", "an IPv6 address"};
+            return fail(l, "target '%s' is %s, which 'allowedEndpointRecordTypes' does not allow",
+                        e->target, kind_names[e->kind]);
+        }
         pop(l);
     }
     pop(l);
@@ -472,6 +477,34 @@ static bool check_profile(loader_t *l, router_profile_t *p)
     if (mixed && !(p->method == ROUTER_MULTIVALUE && !(kinds & (1 << ROUTER_TARGET_NAME))))
         return fail(l, "endpoints mix DNS names and IP addresses (or IPv4 and IPv6)");
     return true;
+}
+
+/* allowedEndpointRecordTypes (spec §1.1): the addressing kinds endpoints may use. */
+static bool parse_record_types(loader_t *l, json_t *pj, unsigned *out)
+{
+    static const struct { const char *name; unsigned kinds; } types[] = {
+        {"DomainName", 1u << ROUTER_TARGET_NAME}, {"IPv4Address", 1u << ROUTER_TARGET_V4},
+        {"IPv6Address", 1u << ROUTER_TARGET_V6},
+        {"Any", 1u << ROUTER_TARGET_NAME | 1u << ROUTER_TARGET_V4 | 1u << ROUTER_TARGET_V6},
+    };
+    char **names = NULL;
+    size_t n = 0;
+    bool ok = parse_string_list(l, pj, "allowedEndpointRecordTypes", &names, &n);
+    *out = names ? 0 : types[3].kinds;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t t = 0;
+        while (t < sizeof types / sizeof types[0] && strcmp(types[t].name, names[i]) != 0) t++;
+        if (t == sizeof types / sizeof types[0]) {
+            push_key(l, "allowedEndpointRecordTypes");
+            push_index(l, i);
+            ok = fail(l, "unknown record type '%s' (DomainName, IPv4Address, IPv6Address or Any)", names[i]);
+        } else {
+            *out |= types[t].kinds;
+        }
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return ok;
 }
 
 /* The session-affinity cookie value: FNV-1a 64 of "target:port" (spec §8: "a hash of the
@@ -489,8 +522,8 @@ static bool parse_profile(loader_t *l, json_t *pj, router_profile_t *p, size_t p
                           char ***child_names, size_t *next_endpoint)
 {
     static const char *const keys[] = {"name", "status", "routingMethod", "ttl", "maxReturn",
-                                       "failMode", "sessionAffinityState", "monitor", "endpoints",
-                                       NULL};
+                                       "failMode", "sessionAffinityState", "allowedEndpointRecordTypes",
+                                       "monitor", "endpoints", NULL};
     if (!json_is_object(pj)) return fail(l, "a profile must be an object");
     if (!check_keys(l, pj, keys)) return false;
     const char *name = string_member(l, pj, "name", true);
@@ -532,6 +565,7 @@ static bool parse_profile(loader_t *l, json_t *pj, router_profile_t *p, size_t p
         return fail(l, "'failMode' must be \"open\" or \"closed\"");
     }
     if (!enabled_member(l, pj, "sessionAffinityState", &p->session_affinity)) return false;
+    if (!parse_record_types(l, pj, &p->allowed_kinds)) return false;
     if (!parse_monitor(l, json_object_get(pj, "monitor"), &p->monitor)) return false;
     json_t *eps = member(l, pj, "endpoints", JSON_ARRAY, "an array");
     if (!eps) return l->failed ? false : fail(l, "missing required member 'endpoints'");

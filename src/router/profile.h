@@ -108,6 +108,8 @@ typedef struct {
     uint32_t ttl;
     unsigned max_return;              /* MultiValue */
     bool fail_open;                   /* spec §2.3 all-degraded rule (default true) */
+    unsigned allowed_kinds;           /* allowedEndpointRecordTypes: bit 1 << kind for each
+                                         router_target_kind_t endpoints may use (all: Any) */
     bool session_affinity;            /* sessionAffinityState Enabled: the L7 edge keeps a
                                          client on its endpoint by cookie (spec §8 step 5) */
     router_monitor_config_t monitor;

@@ -187,3 +187,27 @@ Test(router_profile, ranges)
     router_addr_format(&a, text, sizeof text);
     cr_assert_str_eq(text, "127.0.1.5");
 }
+
+Test(router_profile, allowed_endpoint_record_types)
+{
+    /* Spec §1.1: allowedEndpointRecordTypes restricts the addressing kinds endpoints use. */
+    router_config_t *c = parse("{\"zone\":\"z\",\"profiles\":[{\"name\":\"a\",\"routingMethod\":\"Priority\","
+                               "\"allowedEndpointRecordTypes\":[\"IPv4Address\",\"IPv6Address\"]," MON
+                               ",\"endpoints\":[{\"name\":\"x\",\"target\":\"10.0.0.1\"}]}]}");
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_eq(c->profiles[0].allowed_kinds, 1u << ROUTER_TARGET_V4 | 1u << ROUTER_TARGET_V6);
+    router_config_free(c);
+    c = parse("{\"zone\":\"z\",\"profiles\":[{\"name\":\"a\",\"routingMethod\":\"Priority\"," MON
+              ",\"endpoints\":[{\"name\":\"x\",\"target\":\"west.example\"}]}]}");
+    cr_assert_not_null(c, "%s", err); /* absent: Any */
+    router_config_free(c);
+    expect_error("{\"zone\":\"z\",\"profiles\":[{\"name\":\"a\",\"routingMethod\":\"Priority\","
+                 "\"allowedEndpointRecordTypes\":[\"DomainName\"]," MON
+                 ",\"endpoints\":[{\"name\":\"x\",\"target\":\"10.0.0.1\"}]}]}",
+                 "p.json:1:161: target '10.0.0.1' is an IPv4 address, which 'allowedEndpointRecordTypes' "
+                 "does not allow");
+    expect_error("{\"zone\":\"z\",\"profiles\":[{\"name\":\"a\",\"routingMethod\":\"Priority\","
+                 "\"allowedEndpointRecordTypes\":[\"Any\",\"CNAME\"]," MON
+                 ",\"endpoints\":[{\"name\":\"x\",\"target\":\"10.0.0.1\"}]}]}",
+                 "p.json:1:100: unknown record type 'CNAME' (DomainName, IPv4Address, IPv6Address or Any)");
+}
