@@ -1,6 +1,7 @@
 /* Browser sessions, CSRF tokens and password hashing (session.h). */
 #include "manage/session.h"
 
+#include "http/cookie.h"
 #include "manage/resources.h"
 
 #include <argon2.h>
@@ -68,28 +69,6 @@ static void copy_out(const char *id, const json_t *v, manage_session_t *out)
     snprintf(out->role, sizeof out->role, "%s", json_string_value(json_object_get(v, "role")));
 }
 
-/* The value of cookie `name` in a Cookie header ("a=1; b=2", RFC 6265 §5.4), or false. */
-static bool cookie_value(const char *header, const char *name, char *out, size_t n)
-{
-    size_t nlen = strlen(name);
-    const char *p = header;
-    while (p && *p) {
-        while (*p == ' ' || *p == ';') p++;
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-            size_t vlen = len - nlen - 1;
-            while (vlen && p[nlen + 1 + vlen - 1] == ' ') vlen--;
-            if (vlen == 0 || vlen >= n) return false;
-            memcpy(out, p + nlen + 1, vlen);
-            out[vlen] = 0;
-            return true;
-        }
-        p = end;
-    }
-    return false;
-}
-
 typedef struct {
     uint64_t seen;
     bool is_anonymous;
@@ -144,7 +123,8 @@ int manage_session_lookup(manage_sessions_t *s, const char *cookie_header, uint6
                           manage_session_t *out)
 {
     char id[64];
-    if (!cookie_header || !cookie_value(cookie_header, MANAGE_SESSION_COOKIE, id, sizeof id))
+    if (!cookie_header || !http_cookie_value(slice_make(cookie_header, strlen(cookie_header)),
+                                             MANAGE_SESSION_COOKIE, id, sizeof id))
         return -1;
     int rc = -1;
     pthread_mutex_lock(&s->lock);

@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "http/cookie.h"
 #include "http/hop.h"
 #include "http/server.h"
 #include "http/upstream.h"
@@ -383,30 +384,6 @@ static void start_attempt(edge_ctx_t *ctx)
 
 /* ---- server side ---- */
 
-/* The value of cookie `name` in the request's Cookie fields (RFC 6265 §5.4) into out, ""
- * when absent or not of the expected size. */
-static void cookie_value(const http_request_t *req, const char *name, char *out, size_t size)
-{
-    out[0] = '\0';
-    size_t nlen = strlen(name);
-    for (size_t i = 0; i < req->header_count; i++) {
-        if (!slice_eq_nocase_cstr(req->headers[i].name, "cookie")) continue;
-        const char *p = req->headers[i].value.ptr, *end = p + req->headers[i].value.len;
-        while (p < end) {
-            while (p < end && (*p == ' ' || *p == ';')) p++;
-            const char *item = p;
-            while (p < end && *p != ';') p++;
-            if ((size_t)(p - item) > nlen && memcmp(item, name, nlen) == 0 && item[nlen] == '=') {
-                size_t vlen = (size_t)(p - item) - nlen - 1;
-                if (vlen + 1 != size) return; /* not one of ours */
-                memcpy(out, item + nlen + 1, vlen);
-                out[vlen] = '\0';
-                return;
-            }
-        }
-    }
-}
-
 /* Spec §8 step 5: a client whose cookie names an endpoint still in the list (healthy) goes
  * back to it first; the others stay next, for a retry. */
 static void keep_affinity(edge_ctx_t *ctx, const http_request_t *req)
@@ -414,7 +391,13 @@ static void keep_affinity(edge_ctx_t *ctx, const http_request_t *req)
     ctx->has_affinity = true;
     for (size_t i = 0; i < req->header_count; i++)
         if (slice_eq_nocase_cstr(req->headers[i].name, "authorization")) ctx->may_establish = true;
-    cookie_value(req, "ASLBSA", ctx->client_affinity, sizeof ctx->client_affinity);
+    /* Ours are 16 hex digits: another size names no endpoint. */
+    for (size_t i = 0; i < req->header_count && !ctx->client_affinity[0]; i++)
+        if (slice_eq_nocase_cstr(req->headers[i].name, "cookie") &&
+            http_cookie_value(req->headers[i].value, "ASLBSA", ctx->client_affinity,
+                              sizeof ctx->client_affinity) &&
+            strlen(ctx->client_affinity) != sizeof ctx->client_affinity - 1)
+            ctx->client_affinity[0] = '\0';
     if (!ctx->client_affinity[0]) return;
     for (size_t i = 1; i < ctx->choice_count; i++) {
         if (strcmp(ctx->choices[i].affinity, ctx->client_affinity) != 0) continue;
