@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from harness import TIME_SCALE, wait_until
 from regions_harness import ManagedRegions
 from snapshots import api, snapshot
 
@@ -329,5 +330,10 @@ def test_purge_generation_moves_the_external_keys(gateways, backends, tmp_path):
         r = gw.request("GET", "/items/g")
         assert len(echo.requests) == 2, "purged"
         assert r.header("X-V") == "none", "values too"
-        keys = sorted(k.decode() for k in redis.command("KEYS", "meridian:cache:contoso:westus:2:*"))
+        # Stores are fire-and-forget: the answer can reach the client before its SET reaches
+        # Redis (seen under the sanitizer build), so wait for both keys of generation 2.
+        def new_keys():
+            return sorted(k.decode() for k in redis.command("KEYS", "meridian:cache:contoso:westus:2:*"))
+        wait_until(lambda: len(new_keys()) >= 2, 5 * TIME_SCALE, message="generation 2's keys in Redis")
+        keys = new_keys()
         assert len(keys) == 2, keys
